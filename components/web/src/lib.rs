@@ -1,0 +1,72 @@
+//! Serves the static pages under `web/` (mounted read-only at `/` by the manifest's `files`).
+//! Only GET and HEAD; `..` never leaves the mount; a folder serves its `index.html`.
+
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        return error(405, "method_not_allowed", "use GET");
+    }
+    let path = req.path();
+    let Some(file) = file_for(path) else {
+        return error(404, "not_found", "no such page");
+    };
+    match std::fs::read(&file) {
+        Ok(bytes) => {
+            let body = if *req.method() == Method::Head { Vec::new() } else { bytes };
+            Response::builder()
+                .status(200)
+                .header("content-type", content_type(&file))
+                .header("cache-control", "no-cache")
+                .body(body)
+                .build()
+        }
+        Err(_) => error(404, "not_found", "no such page"),
+    }
+}
+
+/// Maps a URL path to a file under the mount, refusing anything that climbs out of it.
+fn file_for(path: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return None,
+            s if s.contains('\\') || s.contains('\0') => return None,
+            s => parts.push(s),
+        }
+    }
+    let mut file = format!("/{}", parts.join("/"));
+    if path.ends_with('/') || parts.is_empty() || !parts.last().is_some_and(|p| p.contains('.')) {
+        if !file.ends_with('/') {
+            file.push('/');
+        }
+        file.push_str("index.html");
+    }
+    Some(file)
+}
+
+fn content_type(file: &str) -> &'static str {
+    match file.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Response {
+    let body = format!(r#"{{"error":{{"code":"{code}","message":"{message}"}}}}"#);
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body)
+        .build()
+}

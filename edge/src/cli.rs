@@ -1,0 +1,330 @@
+//! The command line: `wenming up` takes `spin up`'s flags where they apply (`-f`, `--listen`,
+//! `--runtime-config-file`, `--state-dir`, `-e`), so scripts written for one work with the other;
+//! the rest are the edge's own limits.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{self, LoadOptions};
+use crate::engine::{self, Compiler, EngineSettings};
+use crate::manifest::App;
+use crate::migrate;
+use crate::runtime_config::RuntimeConfig;
+use crate::server::{ServeOptions, Server};
+use crate::sqlite::{Databases, SqliteSettings, Synchronous};
+
+#[derive(Parser)]
+#[command(name = "wenming", version, about = "Serve a Spin application on wasmtime + libSQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the application (like `spin up`).
+    Up(UpArgs),
+    /// Apply pending migrations to the `default` database and exit.
+    Migrate(AppArgs),
+}
+
+/// Where the application and its data are.
+#[derive(Args, Clone)]
+struct AppArgs {
+    /// The manifest (`spin.toml`) or the folder holding it.
+    #[arg(short = 'f', long = "from", default_value = ".")]
+    from: PathBuf,
+    /// Runtime config file (Spin's format): where each database lives.
+    #[arg(long, env = "RUNTIME_CONFIG_FILE")]
+    runtime_config_file: Option<PathBuf>,
+    /// Folder for local state; the `default` database is `<state-dir>/sqlite_db.db`.
+    /// Default: `.spin` beside the manifest.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Folder of `NNNN_name.sql` migrations. Default: `migrations/` beside the manifest, if any.
+    #[arg(long)]
+    migrations: Option<PathBuf>,
+    /// `synchronous` for local databases: `normal` (WAL; loses nothing on an application crash,
+    /// may lose the last commits on power loss) or `full` (an fsync per commit).
+    #[arg(long, value_enum, default_value = "normal")]
+    sqlite_synchronous: Synchronous,
+}
+
+#[derive(Args)]
+struct UpArgs {
+    #[command(flatten)]
+    app: AppArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Environment variable for every component, `KEY=VALUE`; repeatable.
+    #[arg(short = 'e', long = "env", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// Folder for compiled components. Default: `$XDG_CACHE_HOME/wenming` or `~/.cache/wenming`.
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Do not cache compiled components on disk.
+    #[arg(long)]
+    disable_cache: bool,
+    /// Longest a component may run for one request (e.g. `30s`, `500ms`); then it is stopped
+    /// and the client gets 500.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    request_timeout: Duration,
+    /// Component instances alive at once.
+    #[arg(long, default_value_t = 128)]
+    max_instances: usize,
+    /// Requests that may wait for a free instance; beyond that the answer is 503 with Retry-After.
+    #[arg(long, default_value_t = 1024)]
+    max_queue: usize,
+    /// Longest a request waits for a free instance before a 503.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    queue_timeout: Duration,
+    /// Largest request body accepted, in bytes; larger gets 413.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    /// Linear memory one instance may use, in bytes.
+    #[arg(long, default_value_t = 256 << 20)]
+    max_instance_memory: usize,
+    /// Turn off wasmtime's pooling allocator (it reserves virtual address space up front).
+    #[arg(long)]
+    disable_pooling: bool,
+    /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    shutdown_grace: Duration,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))?;
+    if k.is_empty() {
+        return Err("empty variable name".into());
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// Parses `250ms`, `30s`, `5m` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let n: f64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("bad duration unit in {s:?} (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Runs the command line; errors are printed with their whole chain of context.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Up(args) => up(args).await,
+            Command::Migrate(args) => migrate_only(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The application, its runtime config and its opened databases.
+struct Prepared {
+    app: App,
+    state_dir: Option<PathBuf>,
+    databases: Databases,
+}
+
+async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
+    let app = App::load(&args.from)?;
+    let runtime_config = match &args.runtime_config_file {
+        Some(path) => RuntimeConfig::load(path)?,
+        None => RuntimeConfig::default(),
+    };
+    // --state-dir wins over the runtime config's state_dir, which wins over `.spin`.
+    let state_dir = match (&args.state_dir, &runtime_config.state_dir) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(dir)) if dir.is_empty() => None,
+        (None, Some(dir)) => {
+            let base = args.runtime_config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+            Some(base.join(dir))
+        }
+        (None, None) => Some(app.dir.join(".spin")),
+    };
+    if let Some(dir) = &state_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating state dir {}", dir.display()))?;
+    }
+    let settings = SqliteSettings { synchronous: args.sqlite_synchronous, ..SqliteSettings::default() };
+    let databases = Databases::open(&runtime_config.sqlite_database, state_dir.as_deref(), &settings).await?;
+    if let Some(dir) = &state_dir {
+        if runtime_config.sqlite_database.get("default").is_none() {
+            tracing::info!("storing default SQLite data to {:?}", dir.join("sqlite_db.db"));
+        }
+    }
+    Ok(Prepared { app, state_dir, databases })
+}
+
+async fn run_migrations(args: &AppArgs, prepared: &Prepared) -> anyhow::Result<()> {
+    let dir = match &args.migrations {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = prepared.app.dir.join("migrations");
+            if !dir.is_dir() {
+                return Ok(());
+            }
+            dir
+        }
+    };
+    let migrations = migrate::discover(&dir)?;
+    let db = prepared.databases.get("default").context("the default database is missing")?;
+    let applied = migrate::apply(db, &migrations).await?;
+    tracing::info!(applied = applied.len(), total = migrations.len(), "migrations up to date");
+    Ok(())
+}
+
+async fn migrate_only(args: AppArgs) -> anyhow::Result<()> {
+    let prepared = prepare(&args).await?;
+    run_migrations(&args, &prepared).await
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("wenming"))
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    if args.max_instances == 0 {
+        bail!("--max-instances must be at least 1");
+    }
+    let prepared = prepare(&args.app).await?;
+    run_migrations(&args.app, &prepared).await?;
+
+    let engine = engine::build(&EngineSettings {
+        max_instances: u32::try_from(args.max_instances).context("--max-instances is too large")?,
+        max_memory_bytes: args.max_instance_memory,
+        pooling: !args.disable_pooling,
+    })?;
+    engine::start_epoch_ticker(&engine);
+    let cache_dir = if args.disable_cache { None } else { args.cache_dir.clone().or_else(default_cache_dir) };
+    let compiler = Compiler::new(&engine, cache_dir);
+    let mut linker = wasmtime::component::Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        .map_err(anyhow::Error::from)
+        .context("linking wasi:http")?;
+    crate::sqlite::host::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking SQLite")?;
+
+    let loaded = app::load(
+        &prepared.app,
+        &engine,
+        &compiler,
+        &linker,
+        prepared.databases.clone(),
+        &LoadOptions { extra_env: &args.env, state_dir: prepared.state_dir.as_deref() },
+    )?;
+    let routes: Vec<String> = loaded
+        .router
+        .routes()
+        .iter()
+        .map(|r| format!("  {}: http://{{addr}}{}", target_name(&r.target), r.pattern.normalised))
+        .collect();
+
+    let server = Server::bind(
+        loaded,
+        ServeOptions {
+            listen: args.listen,
+            request_timeout: args.request_timeout,
+            max_instances: args.max_instances,
+            max_queue: args.max_queue,
+            queue_timeout: args.queue_timeout,
+            max_body_bytes: args.max_body_bytes,
+            max_instance_memory: args.max_instance_memory,
+            shutdown_grace: args.shutdown_grace,
+        },
+    )
+    .await?;
+    let addr = server.local_addr()?;
+    // Scripts and tests read this line to learn the address (port 0 picks one).
+    println!("Serving http://{addr}");
+    println!("Available Routes:");
+    for r in routes {
+        println!("{}", r.replace("{addr}", &addr.to_string()));
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    server.run(shutdown_signal()).await
+}
+
+fn target_name(t: &crate::routing::Target) -> String {
+    match t {
+        crate::routing::Target::Component(id) => id.clone(),
+        crate::routing::Target::Static(i) => format!("static-response-{i}"),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("2d").is_err());
+    }
+}

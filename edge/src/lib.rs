@@ -1,0 +1,26 @@
+//! Wenming's API edge: a wasmtime host that serves a Spin application (`spin.toml`) the way
+//! `spin up` does, on libSQL, in one small binary for a county VM.
+//!
+//! A tour, in the order a request meets them:
+//! - [`manifest`] parses `spin.toml` strictly; [`runtime_config`] says where databases live.
+//! - [`engine`] configures wasmtime (pooling, epochs) and caches compiled components;
+//!   [`app`] compiles and pre-instantiates each component and stages its files.
+//! - [`server`] accepts, applies the limits, and runs one fresh instance per request;
+//!   [`routing`] picks the component with Spin's precedence and [`headers`] adds Spin's headers.
+//! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
+//!   pooled libSQL connections; [`outbound`] decides what a guest may send out.
+//! - [`migrate`] applies versioned SQL migrations before serving.
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod headers;
+pub mod manifest;
+pub mod migrate;
+pub mod outbound;
+pub mod routing;
+pub mod runtime_config;
+pub mod server;
+pub mod sqlite;
+pub mod state;

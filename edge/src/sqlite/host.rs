@@ -1,0 +1,247 @@
+//! The guest-facing SQLite interfaces: `fermyon:spin/sqlite@2.0.0` (spin_sdk::sqlite) and
+//! `spin:sqlite/sqlite@3.0.0` (spin_sdk::sqlite3). Both share one connection type; they differ
+//! only in their generated value and error types.
+//!
+//! Checks come in Spin's order: a label the component may not use is `access-denied` even when
+//! the database exists; only then is a missing database `no-such-database`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use wasmtime::component::{Resource, ResourceTable};
+
+use super::{Databases, PooledConnection};
+
+/// Spin's cap on connections one instance may hold open at once.
+const MAX_CONNECTIONS_PER_INSTANCE: usize = 256;
+
+/// Generated host bindings for the Spin SQLite interfaces.
+#[allow(missing_docs)]
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "wit",
+        world: "wenming:edge/host",
+        imports: { default: async | trappable },
+        with: {
+            "fermyon:spin/sqlite.connection": super::GuestConnection,
+            "spin:sqlite/sqlite.connection": super::GuestConnection,
+        },
+    });
+}
+
+use bindings::fermyon::spin::sqlite as v2;
+use bindings::spin::sqlite::sqlite as v3;
+
+/// A guest's open connection.
+pub struct GuestConnection {
+    pooled: PooledConnection,
+}
+
+/// Per-instance SQLite state: which labels this component may open, and how many it has open.
+pub struct SqliteCtx {
+    databases: Databases,
+    allowed: Arc<HashSet<String>>,
+    open: usize,
+}
+
+impl SqliteCtx {
+    /// State for one instance of a component allowed to use `allowed`.
+    pub fn new(databases: Databases, allowed: Arc<HashSet<String>>) -> SqliteCtx {
+        SqliteCtx { databases, allowed, open: 0 }
+    }
+}
+
+/// What the host traits need from the store: the SQLite state and the resource table.
+pub trait SqliteView: Send {
+    /// The SQLite state and the resource table, borrowed together.
+    fn sqlite(&mut self) -> (&mut SqliteCtx, &mut ResourceTable);
+}
+
+/// Errors common to both interface versions, mapped to each version's variant.
+enum DbError {
+    NoSuchDatabase,
+    AccessDenied,
+    InvalidConnection,
+    Io(String),
+}
+
+/// The SQLite state and resource table of one store, borrowed together; both interface
+/// versions are implemented on it.
+pub struct SqliteHostView<'a> {
+    ctx: &'a mut SqliteCtx,
+    table: &'a mut ResourceTable,
+}
+
+impl SqliteHostView<'_> {
+    async fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<GuestConnection>, DbError>> {
+        if !self.ctx.allowed.contains(&label) {
+            return Ok(Err(DbError::AccessDenied));
+        }
+        let Some(db) = self.ctx.databases.get(&label).cloned() else {
+            return Ok(Err(DbError::NoSuchDatabase));
+        };
+        if self.ctx.open >= MAX_CONNECTIONS_PER_INSTANCE {
+            return Ok(Err(DbError::Io("too many connections opened".into())));
+        }
+        let pooled = match db.checkout().await {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(DbError::Io(format!("{e:#}")))),
+        };
+        self.ctx.open += 1;
+        Ok(Ok(self.table.push(GuestConnection { pooled })?))
+    }
+
+    async fn execute(
+        &mut self,
+        conn: &Resource<GuestConnection>,
+        sql: String,
+        params: Vec<libsql::Value>,
+    ) -> wasmtime::Result<Result<super::QueryOutput, DbError>> {
+        let Ok(guest) = self.table.get(conn) else {
+            return Ok(Err(DbError::InvalidConnection));
+        };
+        let db = Arc::clone(guest.pooled.database());
+        let handle = guest.pooled.conn().clone();
+        Ok(db.run(&handle, sql, params).await.map_err(DbError::Io))
+    }
+
+    fn close(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<()> {
+        self.table.delete(conn)?;
+        self.ctx.open = self.ctx.open.saturating_sub(1);
+        Ok(())
+    }
+
+    fn conn(&mut self, conn: &Resource<GuestConnection>) -> wasmtime::Result<&libsql::Connection> {
+        Ok(self.table.get(conn)?.pooled.conn())
+    }
+}
+
+/// Converts between libSQL values and one interface version's value type; both versions have the
+/// same shape, so one macro writes the mapping for each.
+macro_rules! version_impl {
+    ($m:ident) => {
+        impl From<DbError> for $m::Error {
+            fn from(e: DbError) -> Self {
+                match e {
+                    DbError::NoSuchDatabase => $m::Error::NoSuchDatabase,
+                    DbError::AccessDenied => $m::Error::AccessDenied,
+                    DbError::InvalidConnection => $m::Error::InvalidConnection,
+                    DbError::Io(s) => $m::Error::Io(s),
+                }
+            }
+        }
+
+        impl From<$m::Value> for libsql::Value {
+            fn from(v: $m::Value) -> Self {
+                match v {
+                    $m::Value::Integer(i) => libsql::Value::Integer(i),
+                    $m::Value::Real(f) => libsql::Value::Real(f),
+                    $m::Value::Text(s) => libsql::Value::Text(s),
+                    $m::Value::Blob(b) => libsql::Value::Blob(b),
+                    $m::Value::Null => libsql::Value::Null,
+                }
+            }
+        }
+
+        impl From<libsql::Value> for $m::Value {
+            fn from(v: libsql::Value) -> Self {
+                match v {
+                    libsql::Value::Integer(i) => $m::Value::Integer(i),
+                    libsql::Value::Real(f) => $m::Value::Real(f),
+                    libsql::Value::Text(s) => $m::Value::Text(s),
+                    libsql::Value::Blob(b) => $m::Value::Blob(b),
+                    libsql::Value::Null => $m::Value::Null,
+                }
+            }
+        }
+
+        impl From<super::QueryOutput> for $m::QueryResult {
+            fn from(q: super::QueryOutput) -> Self {
+                $m::QueryResult {
+                    columns: q.columns,
+                    rows: q
+                        .rows
+                        .into_iter()
+                        .map(|r| $m::RowResult { values: r.into_iter().map(Into::into).collect() })
+                        .collect(),
+                }
+            }
+        }
+    };
+}
+
+version_impl!(v2);
+version_impl!(v3);
+
+/// Marks [`SqliteHostView`] as the data the generated `add_to_linker` functions hand out.
+struct SqliteHost;
+
+impl wasmtime::component::HasData for SqliteHost {
+    type Data<'a> = SqliteHostView<'a>;
+}
+
+impl v2::Host for SqliteHostView<'_> {}
+
+impl v2::HostConnection for SqliteHostView<'_> {
+    async fn open(&mut self, database: String) -> wasmtime::Result<Result<Resource<GuestConnection>, v2::Error>> {
+        Ok(SqliteHostView::open(self, database).await?.map_err(Into::into))
+    }
+
+    async fn execute(
+        &mut self,
+        conn: Resource<GuestConnection>,
+        statement: String,
+        parameters: Vec<v2::Value>,
+    ) -> wasmtime::Result<Result<v2::QueryResult, v2::Error>> {
+        let params = parameters.into_iter().map(Into::into).collect();
+        let result = SqliteHostView::execute(self, &conn, statement, params).await?;
+        Ok(result.map(Into::into).map_err(Into::into))
+    }
+
+    async fn drop(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<()> {
+        self.close(conn)
+    }
+}
+
+impl v3::Host for SqliteHostView<'_> {}
+
+impl v3::HostConnection for SqliteHostView<'_> {
+    async fn open(&mut self, database: String) -> wasmtime::Result<Result<Resource<GuestConnection>, v3::Error>> {
+        Ok(SqliteHostView::open(self, database).await?.map_err(Into::into))
+    }
+
+    async fn execute(
+        &mut self,
+        conn: Resource<GuestConnection>,
+        statement: String,
+        parameters: Vec<v3::Value>,
+    ) -> wasmtime::Result<Result<v3::QueryResult, v3::Error>> {
+        let params = parameters.into_iter().map(Into::into).collect();
+        let result = SqliteHostView::execute(self, &conn, statement, params).await?;
+        Ok(result.map(Into::into).map_err(Into::into))
+    }
+
+    async fn last_insert_rowid(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<i64> {
+        Ok(self.conn(&conn)?.last_insert_rowid())
+    }
+
+    async fn changes(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<u64> {
+        Ok(self.conn(&conn)?.changes())
+    }
+
+    async fn drop(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<()> {
+        self.close(conn)
+    }
+}
+
+fn view<T: SqliteView>(state: &mut T) -> SqliteHostView<'_> {
+    let (ctx, table) = state.sqlite();
+    SqliteHostView { ctx, table }
+}
+
+/// Adds both SQLite interfaces to a linker.
+pub fn add_to_linker<T: SqliteView + 'static>(linker: &mut wasmtime::component::Linker<T>) -> wasmtime::Result<()> {
+    v2::add_to_linker::<T, SqliteHost>(linker, view::<T>)?;
+    v3::add_to_linker::<T, SqliteHost>(linker, view::<T>)?;
+    Ok(())
+}
