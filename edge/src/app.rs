@@ -12,10 +12,13 @@ use wasmtime::Engine;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::engine::Compiler;
+use crate::outbound::AllowedHosts;
 use crate::manifest::{App, Component, ComponentRef, FileMount, RouteSpec, Source, StaticResponse};
 use crate::routing::{Router, Target};
+use crate::kv::Stores;
 use crate::sqlite::Databases;
 use crate::state::HostState;
+use crate::variables::{AppVariables, ComponentVariables};
 
 /// A component ready to serve requests.
 pub struct LoadedComponent {
@@ -29,6 +32,12 @@ pub struct LoadedComponent {
     pub mount: Option<PathBuf>,
     /// SQLite labels the component may open.
     pub sqlite_allowed: Arc<HashSet<String>>,
+    /// The component's resolved variables.
+    pub variables: ComponentVariables,
+    /// Where the component may send HTTP requests.
+    pub allowed_hosts: Arc<AllowedHosts>,
+    /// Key-value store labels the component may open.
+    pub kv_allowed: Arc<HashSet<String>>,
 }
 
 /// An application ready to serve.
@@ -45,6 +54,8 @@ pub struct LoadedApp {
     pub statics: HashMap<usize, StaticResponse>,
     /// The configured databases.
     pub databases: Databases,
+    /// The configured key-value stores.
+    pub stores: Stores,
     /// The engine every component runs on.
     pub engine: Engine,
 }
@@ -55,6 +66,8 @@ pub struct LoadOptions<'a> {
     pub extra_env: &'a [(String, String)],
     /// Where staged files live (`None`: a temporary folder).
     pub state_dir: Option<&'a Path>,
+    /// The application's variables, resolved.
+    pub variables: &'a AppVariables,
 }
 
 /// The id Spin gives a component defined inline in a trigger.
@@ -69,6 +82,7 @@ pub fn load(
     compiler: &Compiler,
     linker: &Linker<HostState>,
     databases: Databases,
+    stores: Stores,
     options: &LoadOptions<'_>,
 ) -> anyhow::Result<LoadedApp> {
     let m = &app.manifest;
@@ -125,6 +139,19 @@ pub fn load(
         );
     }
 
+    let missing: Vec<String> = needed
+        .values()
+        .flat_map(|c| c.key_value_stores.iter())
+        .filter(|l| !stores.contains(l))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "One or more components use key-value stores which are not defined: {}. Define them in the runtime config file",
+            missing.join(", ")
+        );
+    }
+
     let mut components = HashMap::new();
     for (id, c) in &needed {
         let loaded = load_component(app, id, c, compiler, linker, options)
@@ -139,6 +166,7 @@ pub fn load(
         components,
         statics,
         databases,
+        stores,
         engine: engine.clone(),
     })
 }
@@ -154,9 +182,8 @@ fn load_component(
     if !c.dependencies.is_empty() {
         bail!("component dependencies are not supported by this edge yet");
     }
-    if !c.key_value_stores.is_empty() {
-        bail!("key_value_stores are not supported by this edge yet");
-    }
+    let variables = options.variables.component(&c.variables)?;
+    let allowed_hosts = Arc::new(AllowedHosts::parse(&c.allowed_outbound_hosts, &c.allowed_http_hosts, options.variables)?);
     let wasm = match &c.source {
         Source::Local(path) => app.dir.join(path),
         Source::Remote { url, .. } => bail!("source {url} is remote; the edge runs local files only"),
@@ -195,6 +222,9 @@ fn load_component(
         env,
         mount,
         sqlite_allowed: Arc::new(c.sqlite_databases.iter().cloned().collect()),
+        variables,
+        allowed_hosts,
+        kv_allowed: Arc::new(c.key_value_stores.iter().cloned().collect()),
     })
 }
 

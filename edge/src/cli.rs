@@ -13,10 +13,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{self, LoadOptions};
 use crate::engine::{self, Compiler, EngineSettings};
 use crate::manifest::App;
+use crate::kv::Stores;
 use crate::migrate;
 use crate::runtime_config::RuntimeConfig;
 use crate::server::{ServeOptions, Server};
 use crate::sqlite::{Databases, SqliteSettings, Synchronous};
+use crate::variables::AppVariables;
 
 #[derive(Parser)]
 #[command(name = "wenming", version, about = "Serve a Spin application on wasmtime + libSQL")]
@@ -157,8 +159,10 @@ pub fn main() -> ExitCode {
 /// The application, its runtime config and its opened databases.
 struct Prepared {
     app: App,
+    runtime_config: RuntimeConfig,
     state_dir: Option<PathBuf>,
     databases: Databases,
+    settings: SqliteSettings,
 }
 
 async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
@@ -187,7 +191,7 @@ async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
             tracing::info!("storing default SQLite data to {:?}", dir.join("sqlite_db.db"));
         }
     }
-    Ok(Prepared { app, state_dir, databases })
+    Ok(Prepared { app, runtime_config, state_dir, databases, settings })
 }
 
 async fn run_migrations(args: &AppArgs, prepared: &Prepared) -> anyhow::Result<()> {
@@ -225,6 +229,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         bail!("--max-instances must be at least 1");
     }
     let prepared = prepare(&args.app).await?;
+    let variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| std::env::var(k).ok())?;
     run_migrations(&args.app, &prepared).await?;
 
     let engine = engine::build(&EngineSettings {
@@ -241,6 +246,16 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::from)
         .context("linking wasi:http")?;
     crate::sqlite::host::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking SQLite")?;
+    crate::variables::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking variables")?;
+    crate::kv::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking key-value")?;
+    let config_dir = args.app.runtime_config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+    let stores = Stores::open(
+        &prepared.runtime_config.key_value_store,
+        config_dir,
+        prepared.state_dir.as_deref(),
+        &prepared.settings,
+    )
+    .await?;
 
     let loaded = app::load(
         &prepared.app,
@@ -248,7 +263,8 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         &compiler,
         &linker,
         prepared.databases.clone(),
-        &LoadOptions { extra_env: &args.env, state_dir: prepared.state_dir.as_deref() },
+        stores,
+        &LoadOptions { extra_env: &args.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
     )?;
     let routes: Vec<String> = loaded
         .router

@@ -8,7 +8,8 @@
 //! - [`server`] accepts, applies the limits, and runs one fresh instance per request;
 //!   [`routing`] picks the component with Spin's precedence and [`headers`] adds Spin's headers.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
-//!   pooled libSQL connections; [`outbound`] decides what a guest may send out.
+//!   pooled libSQL connections, [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
+//! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`migrate`] applies versioned SQL migrations before serving.
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod headers;
+pub mod kv;
 pub mod manifest;
 pub mod migrate;
 pub mod outbound;
@@ -24,3 +26,4 @@ pub mod runtime_config;
 pub mod server;
 pub mod sqlite;
 pub mod state;
+pub mod variables;

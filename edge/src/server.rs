@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -29,8 +29,9 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 use crate::app::{LoadedApp, LoadedComponent};
 use crate::headers;
-use crate::outbound::OutboundPolicy;
-use crate::routing::Target;
+use crate::kv::KvCtx;
+use crate::outbound::{ChainFuture, OutboundPolicy, ServiceChain};
+use crate::routing::{Route, RouteMatch, RoutePattern, Target};
 use crate::sqlite::host::SqliteCtx;
 use crate::state::HostState;
 
@@ -114,7 +115,8 @@ impl Server {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let grace = self.options.shutdown_grace;
         let listener = self.listener;
-        let server = Arc::new(ServerInner { app: self.app, options: self.options, admission: self.admission });
+        let (app, options, admission) = (self.app, self.options, self.admission);
+        let server = Arc::new_cyclic(|me| ServerInner { app, options, admission, me: me.clone() });
         tokio::pin!(shutdown);
         loop {
             let (stream, client) = tokio::select! {
@@ -157,6 +159,8 @@ struct ServerInner {
     app: Arc<LoadedApp>,
     options: ServeOptions,
     admission: Admission,
+    /// Lets an instance's outbound hook run another component (local service chaining).
+    me: Weak<ServerInner>,
 }
 
 /// An answer the edge gives itself, in the project's one error shape.
@@ -251,7 +255,7 @@ impl ServerInner {
             resp.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
             return (resp, id);
         };
-        (self.run_guest(&component, request, permit).await, id)
+        (self.run_guest(&component, request, Some(permit)).await, id)
     }
 
     fn well_known(&self, path: &str) -> Option<Response<Body>> {
@@ -288,12 +292,16 @@ impl ServerInner {
     }
 
     /// Runs one fresh instance of `component` on `request`.
-    async fn run_guest(
+    async fn run_guest<B>(
         &self,
         component: &Arc<LoadedComponent>,
-        request: Request<Full<Bytes>>,
-        permit: OwnedSemaphorePermit,
-    ) -> Response<Body> {
+        request: Request<B>,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> Response<Body>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let mut store = match self.new_store(component) {
             Ok(s) => s,
             Err(e) => {
@@ -363,8 +371,13 @@ impl ServerInner {
             table: wasmtime::component::ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            outbound: OutboundPolicy,
+            outbound: OutboundPolicy::new(
+                Arc::clone(&component.allowed_hosts),
+                self.me.upgrade().map(|me| me as Arc<dyn ServiceChain>),
+            ),
             sqlite: SqliteCtx::new(self.app.databases.clone(), Arc::clone(&component.sqlite_allowed)),
+            variables: component.variables.clone(),
+            kv: KvCtx::new(self.app.stores.clone(), Arc::clone(&component.kv_allowed)),
             limits: StoreLimitsBuilder::new().memory_size(self.options.max_instance_memory).build(),
         };
         let mut store = Store::new(&self.app.engine, state);
@@ -380,6 +393,30 @@ impl ServerInner {
             Ok(UpdateDeadline::Yield(1))
         });
         Ok(store)
+    }
+}
+
+impl ServiceChain for ServerInner {
+    fn call(&self, component: &str, request: Request<wasmtime_wasi_http::WasiBody>) -> Option<ChainFuture> {
+        let component = Arc::clone(self.app.components.get(component)?);
+        let me = self.me.upgrade()?;
+        Some(Box::pin(async move {
+            // What Spin shows a chained component: a synthetic catch-all route, the path as path
+            // info, `localhost` for the stripped internal host, and no client address.
+            let (mut parts, body) = request.into_parts();
+            let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+            let full_url = format!("http://localhost{path_and_query}");
+            parts.uri = full_url.parse().map_err(|_| wasmtime_wasi_http::Error::HttpRequestUriInvalid)?;
+            let route = Route { pattern: RoutePattern::parse("/..."), target: Target::Component(component.id.clone()) };
+            let matched = RouteMatch { route: &route, captures: Vec::new(), path_info: parts.uri.path().to_string() };
+            headers::strip_client_headers(&mut parts.headers);
+            parts.headers.remove(http::header::HOST);
+            headers::add_spin_headers(&mut parts.headers, &full_url, &matched, SocketAddr::from(([0, 0, 0, 0], 0)))
+                .map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string())))?;
+            // Chained calls skip admission: their caller already holds an instance slot, and
+            // making it wait for a second one could deadlock a full server.
+            Ok(me.run_guest(&component, Request::from_parts(parts, body), None).await)
+        }))
     }
 }
 

@@ -5,8 +5,10 @@ use wasmtime::StoreLimits;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::kv::{KvCtx, KvView};
 use crate::outbound::OutboundPolicy;
 use crate::sqlite::host::{SqliteCtx, SqliteView};
+use crate::variables::{ComponentVariables, VariablesView};
 
 /// Everything one guest instance may reach, for the life of one request.
 pub struct HostState {
@@ -15,6 +17,8 @@ pub struct HostState {
     pub(crate) http: WasiHttpCtx,
     pub(crate) outbound: OutboundPolicy,
     pub(crate) sqlite: SqliteCtx,
+    pub(crate) variables: ComponentVariables,
+    pub(crate) kv: KvCtx,
     pub(crate) limits: StoreLimits,
 }
 
@@ -27,6 +31,18 @@ impl WasiView for HostState {
 impl WasiHttpView for HostState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound }
+    }
+}
+
+impl VariablesView for HostState {
+    fn variables(&mut self) -> &mut ComponentVariables {
+        &mut self.variables
+    }
+}
+
+impl KvView for HostState {
+    fn kv(&mut self) -> (&mut KvCtx, &mut ResourceTable) {
+        (&mut self.kv, &mut self.table)
     }
 }
 

@@ -20,7 +20,7 @@ const MAX_CONNECTIONS_PER_INSTANCE: usize = 256;
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "wit",
-        world: "wenming:edge/host",
+        world: "wenming:edge/sqlite",
         imports: { default: async | trappable },
         with: {
             "fermyon:spin/sqlite.connection": super::GuestConnection,
