@@ -1,0 +1,283 @@
+//! `dbprobe`: a test component for Wenming's Spin-parity suite.
+//!
+//! Mounted at `/db/...` with `sqlite_databases = ["default"]`, it drives SQLite through both
+//! guest APIs — `spin_sdk::sqlite3` (`spin:sqlite/sqlite@3.0.0`) and `spin_sdk::sqlite`
+//! (`fermyon:spin/sqlite@2.0.0`) — and answers JSON that reports values with explicit type tags
+//! and errors by their WIT variant name, so the tests can check exact round-trips, permission
+//! checks, transactions across `execute` calls, and rollback after a trap or a timeout.
+//! The routes are listed in README.md.
+
+use serde_json::{json, Value as Json};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::{http_component, sqlite, sqlite3};
+
+/// JSON renderings of one SQLite interface's values, errors and query results.
+macro_rules! json_helpers {
+    ($name:ident, $($module:ident)::+) => {
+        mod $name {
+            use serde_json::{json, Value as Json};
+            use $($module)::+ as db;
+
+            pub fn value(v: &db::Value) -> Json {
+                match v {
+                    db::Value::Integer(i) => json!({ "type": "integer", "value": i }),
+                    db::Value::Real(f) => json!({
+                        "type": "real",
+                        "value": f,
+                        "bits": format!("{:016x}", f.to_bits()),
+                    }),
+                    db::Value::Text(s) => json!({ "type": "text", "value": s }),
+                    db::Value::Blob(b) => json!({ "type": "blob", "value": b }),
+                    db::Value::Null => json!({ "type": "null", "value": null }),
+                }
+            }
+
+            pub fn error(e: db::Error) -> Json {
+                let (name, message) = match e {
+                    db::Error::NoSuchDatabase => ("no-such-database", None),
+                    db::Error::AccessDenied => ("access-denied", None),
+                    db::Error::InvalidConnection => ("invalid-connection", None),
+                    db::Error::DatabaseFull => ("database-full", None),
+                    db::Error::Io(m) => ("io", Some(m)),
+                };
+                json!({ "error": name, "message": message })
+            }
+
+            pub fn result(r: &db::QueryResult) -> Json {
+                let rows: Vec<Vec<Json>> = r
+                    .rows
+                    .iter()
+                    .map(|row| row.values.iter().map(value).collect())
+                    .collect();
+                json!({ "columns": r.columns, "rows": rows })
+            }
+        }
+    };
+}
+
+json_helpers!(v3json, spin_sdk::sqlite3);
+json_helpers!(v2json, spin_sdk::sqlite);
+
+type Outcome = Result<Json, Json>;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    let path = req.path().to_owned();
+    let query = req.query().to_owned();
+    let outcome = match path.as_str() {
+        "/db/v3/types" => v3_types(),
+        "/db/v2/types" => v2_types(),
+        "/db/v3/denied" => Ok(opened(sqlite3::Connection::open("other").map_err(v3json::error))),
+        "/db/v2/denied" => Ok(opened(sqlite::Connection::open("other").map_err(v2json::error))),
+        "/db/v3/default-only" => Ok(opened(sqlite3::Connection::open("default").map_err(v3json::error))),
+        "/db/v3/error" => syntax_error(),
+        "/db/v3/setup" => setup(),
+        "/db/v3/insert" => insert(query_param(&query, "name").unwrap_or("unnamed")),
+        "/db/v3/count" => open3().and_then(|c| count3(&c)).map(|n| json!({ "count": n })),
+        "/db/v2/count" => count_v2(),
+        "/db/v3/txn" => txn_rollback(),
+        "/db/v3/commit" => txn_commit(),
+        "/db/v3/trap-in-txn" => {
+            begin_and_insert("trap-in-txn");
+            panic!("dbprobe: trap with an open transaction");
+        }
+        "/db/v3/hang-in-txn" => {
+            begin_and_insert("hang-in-txn");
+            busy_loop_forever();
+        }
+        other => {
+            return json_response(404, json!({ "error": "no such probe", "path": other }));
+        }
+    };
+    match outcome {
+        Ok(body) => json_response(200, body),
+        Err(body) => json_response(500, body),
+    }
+}
+
+fn json_response(status: u16, body: Json) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+fn opened<C>(result: Result<C, Json>) -> Json {
+    match result {
+        Ok(_) => json!({ "opened": true }),
+        Err(mut e) => {
+            e["opened"] = json!(false);
+            e
+        }
+    }
+}
+
+const LITERALS: &str = "SELECT 1, 2.5, 'x', x'00ff', NULL";
+const PARAMS: &str = "SELECT ?, ?, ?, ?, ?";
+
+fn v3_types() -> Outcome {
+    use sqlite3::Value;
+    let db = open3()?;
+    let literals = db.execute(LITERALS, &[]).map_err(v3json::error)?;
+    let params = [
+        Value::Integer(i64::MAX),
+        Value::Real(-0.5),
+        Value::Text("汉字".to_owned()),
+        Value::Blob(vec![0, 1, 255]),
+        Value::Null,
+    ];
+    let echoed = db.execute(PARAMS, &params).map_err(v3json::error)?;
+    Ok(json!({
+        "literals": v3json::result(&literals),
+        "params": v3json::result(&echoed),
+    }))
+}
+
+fn v2_types() -> Outcome {
+    use sqlite::Value;
+    let db = sqlite::Connection::open("default").map_err(v2json::error)?;
+    let literals = db.execute(LITERALS, &[]).map_err(v2json::error)?;
+    let params = [
+        Value::Integer(i64::MAX),
+        Value::Real(-0.5),
+        Value::Text("汉字".to_owned()),
+        Value::Blob(vec![0, 1, 255]),
+        Value::Null,
+    ];
+    let echoed = db.execute(PARAMS, &params).map_err(v2json::error)?;
+    Ok(json!({
+        "literals": v2json::result(&literals),
+        "params": v2json::result(&echoed),
+    }))
+}
+
+fn open3() -> Result<sqlite3::Connection, Json> {
+    sqlite3::Connection::open("default").map_err(v3json::error)
+}
+
+fn exec3(db: &sqlite3::Connection, sql: &str, params: &[sqlite3::Value]) -> Result<sqlite3::QueryResult, Json> {
+    db.execute(sql, params).map_err(|e| {
+        let mut e = v3json::error(e);
+        e["statement"] = json!(sql);
+        e
+    })
+}
+
+fn count3(db: &sqlite3::Connection) -> Result<i64, Json> {
+    let result = exec3(db, "SELECT count(*) FROM items", &[])?;
+    match result.rows.first().and_then(|r| r.values.first()) {
+        Some(sqlite3::Value::Integer(n)) => Ok(*n),
+        _ => Err(json!({ "error": "unexpected count result", "result": v3json::result(&result) })),
+    }
+}
+
+fn insert_item(db: &sqlite3::Connection, name: &str) -> Result<(), Json> {
+    exec3(
+        db,
+        "INSERT INTO items(name) VALUES (?)",
+        &[sqlite3::Value::Text(name.to_owned())],
+    )
+    .map(|_| ())
+}
+
+fn syntax_error() -> Outcome {
+    let db = open3()?;
+    Ok(match db.execute("SELEC nonsense", &[]) {
+        Ok(r) => json!({ "failed": false, "result": v3json::result(&r) }),
+        Err(e) => {
+            let mut e = v3json::error(e);
+            e["failed"] = json!(true);
+            e
+        }
+    })
+}
+
+fn setup() -> Outcome {
+    let db = open3()?;
+    exec3(
+        &db,
+        "CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        &[],
+    )?;
+    Ok(json!({ "ok": true }))
+}
+
+fn insert(name: &str) -> Outcome {
+    let db = open3()?;
+    insert_item(&db, name)?;
+    Ok(json!({
+        "last_insert_rowid": db.last_insert_rowid(),
+        "changes": db.changes(),
+    }))
+}
+
+fn count_v2() -> Outcome {
+    let db = sqlite::Connection::open("default").map_err(v2json::error)?;
+    let result = db
+        .execute("SELECT count(*) FROM items", &[])
+        .map_err(v2json::error)?;
+    match result.rows.first().and_then(|r| r.values.first()) {
+        Some(sqlite::Value::Integer(n)) => Ok(json!({ "count": n })),
+        _ => Err(json!({ "error": "unexpected count result", "result": v2json::result(&result) })),
+    }
+}
+
+/// count → BEGIN → insert → count → (second connection counts) → ROLLBACK → count, all on one
+/// connection except the peek.
+fn txn_rollback() -> Outcome {
+    let db = open3()?;
+    let before = count3(&db)?;
+    exec3(&db, "BEGIN", &[])?;
+    insert_item(&db, "txn-rolled-back")?;
+    let during = count3(&db)?;
+    let other = match open3() {
+        Ok(peer) => match count3(&peer) {
+            Ok(n) => json!({ "count": n }),
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    exec3(&db, "ROLLBACK", &[])?;
+    let after = count3(&db)?;
+    Ok(json!({
+        "before": before,
+        "during": during,
+        "after": after,
+        "other_connection_during": other,
+    }))
+}
+
+fn txn_commit() -> Outcome {
+    let db = open3()?;
+    let before = count3(&db)?;
+    exec3(&db, "BEGIN", &[])?;
+    insert_item(&db, "txn-committed")?;
+    exec3(&db, "COMMIT", &[])?;
+    let after = count3(&db)?;
+    Ok(json!({ "before": before, "after": after }))
+}
+
+/// Leaves a transaction open with one uncommitted row; the caller then traps or hangs, and the
+/// connection is deliberately leaked so only the host can clean up.
+fn begin_and_insert(name: &str) {
+    let db = open3().expect("open default");
+    exec3(&db, "BEGIN", &[]).expect("BEGIN");
+    insert_item(&db, name).expect("insert inside transaction");
+    std::mem::forget(db);
+}
+
+fn busy_loop_forever() -> ! {
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
+}

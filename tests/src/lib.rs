@@ -1,0 +1,737 @@
+//! Harness for Wenming's end-to-end Spin-parity tests.
+//!
+//! Every test starts its own `wenming up` child process on `127.0.0.1:0` with a fresh state
+//! directory, learns the address from the `Serving http://<addr>` line on stdout, and talks to it
+//! over real HTTP. The binary is `$WENMING_BIN`, else `<workspace>/target/release/wenming`; the
+//! fixture apps under `tests/apps/` need `echo.wasm` and `dbprobe.wasm` built first:
+//!
+//! ```text
+//! cargo build --release --target wasm32-wasip2 -p echo -p dbprobe
+//! cargo build --release -p wenming-edge
+//! cargo test --release -p wenming-tests
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub use serde_json::{json, Value as Json};
+
+/// How long `Edge::start` waits for the `Serving http://…` line.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// Upper bound for any single HTTP exchange in the tests.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Cargo workspace root (`tests/..`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `tests/apps/<name>/spin.toml`.
+pub fn app_manifest(name: &str) -> PathBuf {
+    workspace_root()
+        .join("tests/apps")
+        .join(name)
+        .join("spin.toml")
+}
+
+/// The parity fixture app.
+pub fn parity_manifest() -> PathBuf {
+    app_manifest("parity")
+}
+
+/// The `wenming` binary under test.
+pub fn wenming_bin() -> PathBuf {
+    let bin = match std::env::var_os("WENMING_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => workspace_root().join("target/release/wenming"),
+    };
+    assert!(
+        bin.is_file(),
+        "wenming binary not found at {} (set WENMING_BIN or run `cargo build --release -p wenming-edge`)",
+        bin.display()
+    );
+    bin
+}
+
+/// The wasmtime compilation cache shared by all test edges (keeps start-up fast).
+pub fn cache_dir() -> PathBuf {
+    workspace_root().join("target/wenming-test-cache")
+}
+
+fn assert_components_built() {
+    for name in ["echo", "dbprobe"] {
+        let wasm = workspace_root().join(format!("target/wasm32-wasip2/release/{name}.wasm"));
+        assert!(
+            wasm.is_file(),
+            "{} is missing: run `cargo build --release --target wasm32-wasip2 -p echo -p dbprobe`",
+            wasm.display()
+        );
+    }
+}
+
+/// Shared, growing copy of a child's output stream.
+type Captured = Arc<Mutex<String>>;
+
+fn capture<R: Read + Send + 'static>(stream: R, lines: Option<mpsc::Sender<String>>) -> Captured {
+    let captured: Captured = Arc::default();
+    let sink = Arc::clone(&captured);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    sink.lock().unwrap().push_str(&line);
+                    if let Some(tx) = &lines {
+                        let _ = tx.send(line.trim_end().to_owned());
+                    }
+                }
+            }
+        }
+    });
+    captured
+}
+
+/// A `wenming` process that exited (or was never ready) instead of serving.
+#[derive(Debug)]
+pub struct Exited {
+    pub status: Option<ExitStatus>,
+    /// The state dir the attempt used, kept so the test can inspect it.
+    pub state_dir: TempDir,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Exited {
+    /// stdout and stderr together, for message assertions.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A running `wenming up`, killed on drop.
+pub struct Edge {
+    pub addr: SocketAddr,
+    pub state_dir: TempDir,
+    child: Child,
+    stdout: Captured,
+    stderr: Captured,
+    client: reqwest::Client,
+}
+
+impl Edge {
+    /// Starts `wenming up -f <manifest>` with a fresh state dir; panics if it does not serve.
+    pub fn start(manifest: &Path, extra_args: &[&str]) -> Edge {
+        Self::try_start(manifest, extra_args).unwrap_or_else(|e| {
+            panic!(
+                "wenming up did not start (status {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                e.status, e.stdout, e.stderr
+            )
+        })
+    }
+
+    /// Like `start`, but returns the exit status and output if the edge exits instead.
+    pub fn try_start(manifest: &Path, extra_args: &[&str]) -> Result<Edge, Exited> {
+        Self::try_start_in(manifest, fresh_state_dir(), extra_args)
+    }
+
+    /// Starts with an existing state dir (e.g. one that `wenming migrate` already touched).
+    pub fn try_start_in(
+        manifest: &Path,
+        state_dir: TempDir,
+        extra_args: &[&str],
+    ) -> Result<Edge, Exited> {
+        assert_components_built();
+        let mut child = Command::new(wenming_bin())
+            .arg("up")
+            .arg("-f")
+            .arg(manifest)
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--state-dir")
+            .arg(state_dir.path())
+            .arg("--cache-dir")
+            .arg(cache_dir())
+            .args(extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wenming up");
+
+        let (tx, rx) = mpsc::channel();
+        let stdout = capture(child.stdout.take().unwrap(), Some(tx));
+        let stderr = capture(child.stderr.take().unwrap(), None);
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        let addr = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(line) => {
+                    if let Some(addr) = parse_serving_line(&line) {
+                        break Some(addr);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if Instant::now() >= deadline {
+                        break None;
+                    }
+                }
+                // stdout closed: the process is exiting.
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break None;
+            }
+        };
+
+        let Some(addr) = addr else {
+            // Give an exiting process up to 5 s to finish, then make sure it is gone.
+            let grace = Instant::now() + Duration::from_secs(5);
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Some(status),
+                    Ok(None) if Instant::now() < grace => {
+                        std::thread::sleep(Duration::from_millis(20))
+                    }
+                    _ => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break None;
+                    }
+                }
+            };
+            std::thread::sleep(Duration::from_millis(100)); // let the readers drain
+            let stdout = stdout.lock().unwrap().clone();
+            let stderr = stderr.lock().unwrap().clone();
+            return Err(Exited {
+                status,
+                state_dir,
+                stdout,
+                stderr,
+            });
+        };
+
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("reqwest client");
+        Ok(Edge {
+            addr,
+            state_dir,
+            child,
+            stdout,
+            stderr,
+            client,
+        })
+    }
+
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The default SQLite database file: `<state-dir>/sqlite_db.db`.
+    pub fn db_path(&self) -> PathBuf {
+        self.state_dir.path().join("sqlite_db.db")
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], Vec::new()).await
+    }
+
+    /// GET and parse the echo/dbprobe JSON answer, asserting the status first.
+    pub async fn get_json(&self, path: &str, expected_status: u16) -> Json {
+        let reply = self.get(path).await;
+        assert_eq!(
+            reply.status,
+            expected_status,
+            "GET {path}: unexpected status; body: {}",
+            reply.text()
+        );
+        reply.json()
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("valid method");
+        let mut builder = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response = builder
+            .body(body.into())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("reading body of {path} failed: {e}"))
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Sends `request` byte-for-byte over a fresh TCP connection (for Host/forged headers and
+    /// chunked bodies that an HTTP client would normalise). Returns the reply and the local
+    /// address of the connection, i.e. what the edge must report as `spin-client-addr`.
+    pub fn raw(&self, request: &[u8]) -> (Reply, SocketAddr) {
+        raw_exchange(self.addr, request)
+    }
+
+    /// Everything the edge wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything the edge wrote to stderr so far (the access log goes there).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits up to `timeout` for a stderr line satisfying `pred`; returns it.
+    pub async fn wait_for_stderr_line(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.stderr().lines().find(|l| pred(l)) {
+                return Some(line.to_owned());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// True while the child process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse_serving_line(line: &str) -> Option<SocketAddr> {
+    let rest = &line[line.find("Serving http://")? + "Serving http://".len()..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '/')
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// A new empty state directory.
+pub fn fresh_state_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("wenming-state-")
+        .tempdir()
+        .expect("create temp state dir")
+}
+
+/// An HTTP response as the tests see it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// Every header entry in order (names lower-case), repeated names kept.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.header_all(name).into_iter().next()
+    }
+
+    /// All values of header `name`, in order.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// What the echo component reports about the request it received.
+#[derive(Debug, Clone)]
+pub struct Echo(pub Json);
+
+impl Echo {
+    pub fn from_reply(reply: &Reply) -> Echo {
+        assert_eq!(reply.status, 200, "echo answered {}: {}", reply.status, reply.text());
+        Echo(reply.json())
+    }
+
+    /// `environment.WHO` of the component that answered.
+    pub fn who(&self) -> String {
+        self.env("WHO").unwrap_or_else(|| panic!("echo has no WHO: {}", self.0))
+    }
+
+    pub fn env(&self, name: &str) -> Option<String> {
+        self.0["env"][name].as_str().map(str::to_owned)
+    }
+
+    /// All values the guest saw for header `name`, in order.
+    pub fn header_all(&self, name: &str) -> Vec<String> {
+        self.0["headers"]
+            .as_array()
+            .expect("headers array")
+            .iter()
+            .filter(|pair| pair[0].as_str() == Some(name))
+            .map(|pair| pair[1].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The single value of header `name`; panics if it is absent or repeated.
+    pub fn header(&self, name: &str) -> String {
+        let values = self.header_all(name);
+        assert_eq!(
+            values.len(),
+            1,
+            "guest should see exactly one `{name}` header, saw {values:?}; all headers: {}",
+            self.0["headers"]
+        );
+        values[0].clone()
+    }
+
+    pub fn header_names(&self) -> Vec<String> {
+        self.0["headers"]
+            .as_array()
+            .expect("headers array")
+            .iter()
+            .map(|pair| pair[0].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    pub fn str_field(&self, field: &str) -> String {
+        self.0[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("echo field {field} missing: {}", self.0))
+            .to_owned()
+    }
+}
+
+/// One raw HTTP/1.1 exchange: writes `request` verbatim, reads until the server closes.
+/// Send `Connection: close` in `request`.
+pub fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (Reply, SocketAddr) {
+    let mut stream = TcpStream::connect(addr).expect("connect to edge");
+    stream.set_read_timeout(Some(REQUEST_TIMEOUT)).unwrap();
+    let local = stream.local_addr().unwrap();
+    stream.write_all(request).expect("write raw request");
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A server that answers before reading the whole request may reset the connection
+            // after its response: keep what arrived.
+            Err(_) if !bytes.is_empty() => break,
+            Err(e) => panic!("reading raw response failed before any byte arrived: {e}"),
+        }
+    }
+    (parse_response(&bytes), local)
+}
+
+/// Parses an HTTP/1.1 response (Content-Length, chunked, or until-close body).
+pub fn parse_response(bytes: &[u8]) -> Reply {
+    let head_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header terminator in {:?}", String::from_utf8_lossy(bytes)));
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let rest = &bytes[head_end + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        decode_chunked(rest)
+    } else if let Some(len) = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+    {
+        rest[..len.min(rest.len())].to_vec()
+    } else {
+        rest.to_vec()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn decode_chunked(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size_text = String::from_utf8_lossy(&data[..line_end]);
+        let size_hex = size_text.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_hex, 16) else {
+            break;
+        };
+        data = &data[line_end + 2..];
+        if size == 0 || data.len() < size {
+            out.extend_from_slice(&data[..size.min(data.len())]);
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[(size + 2).min(data.len())..];
+    }
+    out
+}
+
+/// Result of a one-shot `wenming` command.
+#[derive(Debug)]
+pub struct CommandOutput {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CommandOutput {
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// stdout and stderr together, for message assertions.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `wenming migrate <args…>` to completion (60 s limit).
+pub fn wenming_migrate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> CommandOutput {
+    let mut child = Command::new(wenming_bin())
+        .arg("migrate")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wenming migrate");
+    let stdout = capture(child.stdout.take().unwrap(), None);
+    let stderr = capture(child.stderr.take().unwrap(), None);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for wenming migrate") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "wenming migrate did not finish in 60 s\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                stdout.lock().unwrap(),
+                stderr.lock().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(50)); // let the readers drain
+    let stdout = stdout.lock().unwrap().clone();
+    let stderr = stderr.lock().unwrap().clone();
+    CommandOutput {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// Opens an existing SQLite file (never creates one) to check what the edge wrote. Opened
+/// read-write so a WAL-mode database can be read while the edge holds it; the tests only read.
+pub fn open_db(path: &Path) -> rusqlite::Connection {
+    assert!(path.is_file(), "database file {} does not exist", path.display());
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .expect("open database");
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn
+}
+
+/// Whether `table` exists in the database at `path`.
+pub fn table_exists(path: &Path, table: &str) -> bool {
+    let conn = open_db(path);
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |row| row.get::<_, i64>(0),
+    )
+    .expect("query sqlite_master")
+        > 0
+}
+
+/// `SELECT count(*) FROM <table>`.
+pub fn row_count(path: &Path, table: &str) -> i64 {
+    let conn = open_db(path);
+    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| {
+        row.get(0)
+    })
+    .unwrap_or_else(|e| panic!("count rows of {table}: {e}"))
+}
+
+/// Rows of `schema_migrations` as (version, name, checksum, applied_at), ordered by version.
+/// `version` is normalised to a number whether it is stored as INTEGER or as text like "0001".
+pub fn schema_migrations(path: &Path) -> Vec<MigrationRow> {
+    let conn = open_db(path);
+    let mut stmt = conn
+        .prepare("SELECT version, name, checksum, applied_at FROM schema_migrations")
+        .expect("schema_migrations has version, name, checksum, applied_at");
+    let mut rows: Vec<MigrationRow> = stmt
+        .query_map([], |row| {
+            Ok(MigrationRow {
+                version: value_to_version(row.get_ref(0)?),
+                name: value_to_string(row.get_ref(1)?),
+                checksum: value_to_string(row.get_ref(2)?),
+                applied_at: value_to_string(row.get_ref(3)?),
+            })
+        })
+        .expect("query schema_migrations")
+        .collect::<Result<_, _>>()
+        .expect("read schema_migrations");
+    rows.sort_by_key(|r| r.version);
+    rows
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationRow {
+    pub version: i64,
+    pub name: String,
+    pub checksum: String,
+    pub applied_at: String,
+}
+
+fn value_to_version(v: rusqlite::types::ValueRef<'_>) -> i64 {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Integer(i) => i,
+        ValueRef::Text(t) => {
+            let s = String::from_utf8_lossy(t);
+            s.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("schema_migrations.version {s:?} is not a number"))
+        }
+        other => panic!("schema_migrations.version has unexpected type {other:?}"),
+    }
+}
+
+fn value_to_string(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+    }
+}
+
+/// Copies a directory tree (the fixture `migrations/` folder) so a test can edit the copy.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy target");
+    for entry in std::fs::read_dir(from).expect("read source dir") {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serving_line_yields_the_socket_address() {
+        assert_eq!(
+            parse_serving_line("Serving http://127.0.0.1:41234"),
+            Some("127.0.0.1:41234".parse().unwrap())
+        );
+        assert_eq!(
+            parse_serving_line("Serving http://127.0.0.1:80/ (3 routes)"),
+            Some("127.0.0.1:80".parse().unwrap())
+        );
+        assert_eq!(parse_serving_line("Loading app"), None);
+    }
+
+    #[test]
+    fn chunked_bodies_are_decoded() {
+        let reply = parse_response(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nx-a: 1\r\nx-a: 2\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        );
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, b"abcde");
+        assert_eq!(reply.header_all("X-A"), vec!["1", "2"]);
+    }
+}
