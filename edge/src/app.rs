@@ -11,6 +11,7 @@ use wasmtime::component::Linker;
 use wasmtime::Engine;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+use crate::compose;
 use crate::engine::Compiler;
 use crate::outbound::AllowedHosts;
 use crate::manifest::{App, Component, ComponentRef, FileMount, RouteSpec, Source, StaticResponse};
@@ -179,9 +180,6 @@ fn load_component(
     linker: &Linker<HostState>,
     options: &LoadOptions<'_>,
 ) -> anyhow::Result<LoadedComponent> {
-    if !c.dependencies.is_empty() {
-        bail!("component dependencies are not supported by this edge yet");
-    }
     let variables = options.variables.component(&c.variables)?;
     let allowed_hosts = Arc::new(AllowedHosts::parse(&c.allowed_outbound_hosts, &c.allowed_http_hosts, options.variables)?);
     let wasm = match &c.source {
@@ -189,7 +187,25 @@ fn load_component(
         Source::Remote { url, .. } => bail!("source {url} is remote; the edge runs local files only"),
         Source::Registry { package, .. } => bail!("source {package} is in a registry; the edge runs local files only"),
     };
-    let component = compiler.load(&wasm)?;
+    let bytes = std::fs::read(&wasm).with_context(|| format!("reading component {}", wasm.display()))?;
+    let composed = !c.dependencies.is_empty();
+    let bytes = if composed { compose::compose(app, id, c, bytes)? } else { bytes };
+    let component = compiler.load(&bytes, &wasm)?;
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let ty = component.component_type();
+        let imports: Vec<&str> = ty.imports(compiler.engine()).map(|(name, _)| name).collect();
+        tracing::debug!(component = id, ?imports, "imports");
+    }
+    // A composed component may import denied capabilities for its dependencies; those are
+    // defined on a copy of the shared linker, for this component only.
+    let mut own_linker;
+    let linker = if composed {
+        own_linker = linker.clone();
+        compose::add_denials(&mut own_linker, compiler.engine(), &component)?;
+        &own_linker
+    } else {
+        linker
+    };
     let pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
         format!("{} imports something this edge does not provide", wasm.display())
     })?;

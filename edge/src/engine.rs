@@ -92,16 +92,19 @@ impl Compiler {
         Compiler { engine: engine.clone(), cache_dir, engine_key: format!("{:016x}", h.finish()) }
     }
 
-    /// Loads a component from a wasm file.
-    pub fn load(&self, wasm_path: &Path) -> anyhow::Result<Component> {
-        let bytes = std::fs::read(wasm_path)
-            .with_context(|| format!("reading component {}", wasm_path.display()))?;
+    /// The engine components are compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles a component's bytes; `wasm_path` names them in messages.
+    pub fn load(&self, bytes: &[u8], wasm_path: &Path) -> anyhow::Result<Component> {
         let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, &bytes)
+            return Component::new(&self.engine, bytes)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("compiling {}", wasm_path.display()));
         };
-        let digest = hex::encode(Sha256::digest(&bytes));
+        let digest = hex::encode(Sha256::digest(bytes));
         let cached = dir.join(format!("{digest}-{}.cwasm", self.engine_key));
         if cached.exists() {
             // SAFETY: the file was written by `precompile_component` of an engine with the same
@@ -113,7 +116,7 @@ impl Compiler {
         }
         let compiled = self
             .engine
-            .precompile_component(&bytes)
+            .precompile_component(bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("compiling {}", wasm_path.display()))?;
         std::fs::create_dir_all(dir).with_context(|| format!("creating cache dir {}", dir.display()))?;

@@ -4,7 +4,8 @@
 //! A tour, in the order a request meets them:
 //! - [`manifest`] parses `spin.toml` strictly; [`runtime_config`] says where databases live.
 //! - [`engine`] configures wasmtime (pooling, epochs) and caches compiled components;
-//!   [`app`] compiles and pre-instantiates each component and stages its files.
+//!   [`app`] compiles and pre-instantiates each component and stages its files;
+//!   [`compose`] plugs component dependencies into their importers.
 //! - [`server`] accepts, applies the limits, and runs one fresh instance per request;
 //!   [`routing`] picks the component with Spin's precedence and [`headers`] adds Spin's headers.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod compose;
 pub mod engine;
 pub mod headers;
 pub mod kv;

@@ -1,10 +1,19 @@
-//! `GET /api/v1/status`: whether the platform is up and which migrations the database is on.
-//! County staff and uptime checks read it; it is also the simplest proof that a component reaches
-//! the shared libSQL database.
+//! `GET /api/v1/status`: whether the platform is up, which migrations the database is on, and
+//! which county this deployment serves. County staff and uptime checks read it; it is also the
+//! simplest proof that a component reaches the shared libSQL database, and that a step component
+//! reaches a library component (`wenming:platform/settings`) composed into it.
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "wenming:platform/settings-user",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+});
+
+use wenming::platform::settings;
 
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
-use spin_sdk::sqlite3::{Connection, Value};
+use spin_sdk::sqlite3::Connection;
 
 #[http_component]
 fn handle(req: Request) -> Response {
@@ -15,7 +24,7 @@ fn handle(req: Request) -> Response {
         Ok(body) => json(200, body),
         Err(e) => {
             eprintln!("status: {e:#}");
-            error(503, "database_unavailable", "the database cannot be read")
+            error(503, "unavailable", &format!("{e:#}"))
         }
     }
 }
@@ -32,11 +41,10 @@ fn status() -> anyhow::Result<serde_json::Value> {
             "name": row.get::<&str>("name"),
         })
     });
-    let county = db.execute(
-        "SELECT value FROM deployment_settings WHERE key = ?",
-        &[Value::Text("county_name".into())],
-    )?;
-    let county = county.rows().next().and_then(|r| r.get::<&str>("value").map(str::to_string));
+    let county = settings::get("county_name").map_err(|e| match e {
+        settings::Error::AccessDenied => anyhow::anyhow!("settings: access denied"),
+        settings::Error::Storage(s) => anyhow::anyhow!("settings: {s}"),
+    })?;
     Ok(serde_json::json!({
         "status": "ok",
         "county": county,
