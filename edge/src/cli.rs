@@ -95,6 +95,10 @@ struct UpArgs {
     /// Turn off wasmtime's pooling allocator (it reserves virtual address space up front).
     #[arg(long)]
     disable_pooling: bool,
+    /// Serve Prometheus metrics at `http://ADDR/metrics`, apart from the application's routes
+    /// (e.g. `127.0.0.1:9090`; keep it off public interfaces). Off when not given.
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
     /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     shutdown_grace: Duration,
@@ -284,11 +288,15 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             max_body_bytes: args.max_body_bytes,
             max_instance_memory: args.max_instance_memory,
             shutdown_grace: args.shutdown_grace,
+            metrics_listen: args.metrics_listen,
         },
     )
     .await?;
     let addr = server.local_addr()?;
-    // Scripts and tests read this line to learn the address (port 0 picks one).
+    // Scripts and tests wait for the `Serving` line, so everything they read comes before it.
+    if let Some(metrics) = server.metrics_addr()? {
+        println!("Metrics http://{metrics}/metrics");
+    }
     println!("Serving http://{addr}");
     println!("Available Routes:");
     for r in routes {

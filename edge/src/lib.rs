@@ -11,6 +11,7 @@
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
 //!   pooled libSQL connections, [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
 //! - [`variables`] resolves `[variables]` and serves them to components.
+//! - [`metrics`] counts requests and latencies for the admin listener.
 //! - [`migrate`] applies versioned SQL migrations before serving.
 #![deny(missing_docs)]
 
@@ -21,6 +22,7 @@ pub mod engine;
 pub mod headers;
 pub mod kv;
 pub mod manifest;
+pub mod metrics;
 pub mod migrate;
 pub mod outbound;
 pub mod routing;

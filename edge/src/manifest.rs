@@ -211,7 +211,7 @@ impl App {
             bail!("spin_manifest_version must be 2, got {}", m.spin_manifest_version);
         }
         for (name, var) in &m.variables {
-            if !is_snake_case(name) {
+            if !crate::variables::is_valid_name(name) {
                 bail!("variable name {name:?} must be lower_snake_case");
             }
             if var.default.is_some() == var.required {
@@ -261,12 +261,6 @@ fn is_kebab_case(s: &str) -> bool {
         && !s.ends_with('-')
         && !s.contains("--")
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-fn is_snake_case(s: &str) -> bool {
-    !s.is_empty()
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 use crate::app::{LoadedApp, LoadedComponent};
 use crate::headers;
 use crate::kv::KvCtx;
+use crate::metrics::{Gauges, Metrics};
 use crate::outbound::{ChainFuture, OutboundPolicy, ServiceChain};
 use crate::routing::{Route, RouteMatch, RoutePattern, Target};
 use crate::sqlite::host::SqliteCtx;
@@ -54,6 +55,8 @@ pub struct ServeOptions {
     pub max_instance_memory: usize,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// Where `/metrics` is served, apart from the application (`None`: nowhere).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Bounded admission: a permit per live instance, and a counted queue in front of it.
@@ -85,6 +88,7 @@ pub struct Server {
     options: ServeOptions,
     admission: Admission,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
 }
 
 type Body = HyperOutgoingBody;
@@ -101,12 +105,28 @@ impl Server {
             max_queue: options.max_queue,
             queue_timeout: options.queue_timeout,
         };
-        Ok(Server { app: Arc::new(app), options, admission, listener })
+        let metrics_listener = match options.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
+        Ok(Server { app: Arc::new(app), options, admission, listener, metrics_listener })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         self.listener.local_addr().context("reading the bound address")
+    }
+
+    /// The metrics listener's address, if there is one.
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().context("reading the metrics address"))
+            .transpose()
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests (up to the grace
@@ -116,7 +136,14 @@ impl Server {
         let grace = self.options.shutdown_grace;
         let listener = self.listener;
         let (app, options, admission) = (self.app, self.options, self.admission);
-        let server = Arc::new_cyclic(|me| ServerInner { app, options, admission, me: me.clone() });
+        let server = Arc::new_cyclic(|me| ServerInner {
+            app,
+            options,
+            admission,
+            metrics: Metrics::default(),
+            me: me.clone(),
+        });
+        let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
         tokio::pin!(shutdown);
         loop {
             let (stream, client) = tokio::select! {
@@ -146,6 +173,9 @@ impl Server {
             });
         }
         drop(listener);
+        if let Some(task) = metrics_task {
+            task.abort();
+        }
         tracing::info!("shutting down: finishing in-flight requests");
         tokio::select! {
             _ = graceful.shutdown() => tracing::info!("all connections closed"),
@@ -159,6 +189,7 @@ struct ServerInner {
     app: Arc<LoadedApp>,
     options: ServeOptions,
     admission: Admission,
+    metrics: Metrics,
     /// Lets an instance's outbound hook run another component (local service chaining).
     me: Weak<ServerInner>,
 }
@@ -183,6 +214,8 @@ impl ServerInner {
         // The query string may carry personal data; the log gets the path only.
         let path = req.uri().path().to_string();
         let (response, component) = self.dispatch(req, client).await;
+        self.metrics
+            .record(component.as_deref().unwrap_or("-"), response.status().as_u16(), started.elapsed());
         tracing::info!(
             target: "access",
             "{method} {path} component={} status={} duration_ms={:.2}",
@@ -393,6 +426,53 @@ impl ServerInner {
             Ok(UpdateDeadline::Yield(1))
         });
         Ok(store)
+    }
+}
+
+impl ServerInner {
+    fn gauges(&self) -> Gauges {
+        let limit = self.options.max_instances;
+        Gauges {
+            instances_in_use: limit.saturating_sub(self.admission.permits.available_permits()),
+            instances_limit: limit,
+            queue_depth: self.admission.waiting.load(Ordering::SeqCst),
+            databases: self
+                .app
+                .databases
+                .iter()
+                .map(|db| (db.label().to_string(), db.in_use_count(), db.idle_count()))
+                .collect(),
+        }
+    }
+}
+
+/// Serves `GET /metrics` on the admin listener until aborted.
+async fn serve_metrics(listener: TcpListener, server: Arc<ServerInner>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let server = Arc::clone(&server);
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let server = Arc::clone(&server);
+            async move {
+                let resp = if req.uri().path() == "/metrics" && req.method() == http::Method::GET {
+                    let mut resp = Response::new(full(server.metrics.render(&server.gauges())));
+                    resp.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                    );
+                    resp
+                } else {
+                    error_response(StatusCode::NOT_FOUND, "not_found", "the admin listener serves GET /metrics only")
+                };
+                Ok::<_, std::convert::Infallible>(resp)
+            }
+        });
+        tokio::spawn(async move {
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
     }
 }
 

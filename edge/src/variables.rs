@@ -87,9 +87,12 @@ pub struct ComponentVariables {
     values: Arc<HashMap<String, String>>,
 }
 
-/// Spin's rule for variable names: lower-case letters, digits and `_`, starting with a letter.
-fn is_valid_name(name: &str) -> bool {
+/// Spin's rule for variable names: lower-case letters, digits and single `_` between them,
+/// starting with a letter and not ending in `_`.
+pub fn is_valid_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('_')
+        && !name.contains("__")
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -172,5 +175,15 @@ mod tests {
         assert_eq!(vars.render("{{a}}-{{ a }}").unwrap(), "1-1");
         assert!(vars.render("{{ b }}").is_err());
         assert!(vars.render("{{ a").is_err());
+    }
+
+    #[test]
+    fn names_follow_spins_rule() {
+        for good in ["a", "api_key", "x1_y2"] {
+            assert!(is_valid_name(good), "{good}");
+        }
+        for bad in ["", "_a", "a_", "a__b", "Api", "1a", "a-b"] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
     }
 }

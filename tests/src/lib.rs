@@ -3,18 +3,25 @@
 //! Every test starts its own `wenming up` child process on `127.0.0.1:0` with a fresh state
 //! directory, learns the address from the `Serving http://<addr>` line on stdout, and talks to it
 //! over real HTTP. The binary is `$WENMING_BIN`, else `<workspace>/target/release/wenming`; the
-//! fixture apps under `tests/apps/` need `echo.wasm` and `dbprobe.wasm` built first:
+//! fixture apps under `tests/apps/` need `echo.wasm` and `dbprobe.wasm` (and, for the
+//! `capabilities/*` apps, `capabilities.wasm`) built first:
 //!
 //! ```text
-//! cargo build --release --target wasm32-wasip2 -p echo -p dbprobe
+//! cargo build --release --target wasm32-wasip2 -p echo -p dbprobe -p capabilities
 //! cargo build --release -p wenming-edge
 //! cargo test --release -p wenming-tests
 //! ```
+//!
+//! `Edge::launch` starts an edge with extra environment variables or on an existing state dir;
+//! `Edge::stop` hands the state dir back for a restart. `Upstream` is a tiny local HTTP server
+//! that counts what reaches it, for the outbound-HTTP tests.
 
+use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,14 +76,27 @@ pub fn cache_dir() -> PathBuf {
 }
 
 fn assert_components_built() {
-    for name in ["echo", "dbprobe"] {
+    require_components(&["echo", "dbprobe"]);
+}
+
+/// Panics with the build command unless `target/wasm32-wasip2/release/<name>.wasm` exists for
+/// every name (for fixtures that use components beyond echo and dbprobe).
+pub fn require_components(names: &[&str]) {
+    for name in names {
         let wasm = workspace_root().join(format!("target/wasm32-wasip2/release/{name}.wasm"));
         assert!(
             wasm.is_file(),
-            "{} is missing: run `cargo build --release --target wasm32-wasip2 -p echo -p dbprobe`",
+            "{} is missing: run `cargo build --release --target wasm32-wasip2 -p {name}`",
             wasm.display()
         );
     }
+}
+
+/// Variables of the test process that would change what an edge does; a child edge never
+/// inherits them, so only what a test passes with `Launch::env` applies.
+fn is_edge_setting(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with("SPIN_VARIABLE_") || name == "RUNTIME_CONFIG_FILE"
 }
 
 /// Shared, growing copy of a child's output stream.
@@ -134,17 +154,12 @@ pub struct Edge {
 impl Edge {
     /// Starts `wenming up -f <manifest>` with a fresh state dir; panics if it does not serve.
     pub fn start(manifest: &Path, extra_args: &[&str]) -> Edge {
-        Self::try_start(manifest, extra_args).unwrap_or_else(|e| {
-            panic!(
-                "wenming up did not start (status {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                e.status, e.stdout, e.stderr
-            )
-        })
+        Self::launch(manifest).args(extra_args).start()
     }
 
     /// Like `start`, but returns the exit status and output if the edge exits instead.
     pub fn try_start(manifest: &Path, extra_args: &[&str]) -> Result<Edge, Exited> {
-        Self::try_start_in(manifest, fresh_state_dir(), extra_args)
+        Self::launch(manifest).args(extra_args).try_start()
     }
 
     /// Starts with an existing state dir (e.g. one that `wenming migrate` already touched).
@@ -153,22 +168,50 @@ impl Edge {
         state_dir: TempDir,
         extra_args: &[&str],
     ) -> Result<Edge, Exited> {
+        Self::launch(manifest)
+            .state_dir(state_dir)
+            .args(extra_args)
+            .try_start()
+    }
+
+    /// A start with more settings: environment variables for the child, an existing state dir.
+    pub fn launch(manifest: &Path) -> Launch {
+        Launch {
+            manifest: manifest.to_path_buf(),
+            state_dir: None,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    fn spawn(launch: Launch) -> Result<Edge, Exited> {
         assert_components_built();
-        let mut child = Command::new(wenming_bin())
+        let Launch {
+            manifest,
+            state_dir,
+            args,
+            env,
+        } = launch;
+        let state_dir = state_dir.unwrap_or_else(fresh_state_dir);
+        let mut command = Command::new(wenming_bin());
+        command
             .arg("up")
             .arg("-f")
-            .arg(manifest)
+            .arg(&manifest)
             .args(["--listen", "127.0.0.1:0"])
             .arg("--state-dir")
             .arg(state_dir.path())
             .arg("--cache-dir")
             .arg(cache_dir())
-            .args(extra_args)
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn wenming up");
+            .stderr(Stdio::piped());
+        for (name, _) in std::env::vars_os().filter(|(n, _)| is_edge_setting(n)) {
+            command.env_remove(name);
+        }
+        command.envs(env);
+        let mut child = command.spawn().expect("spawn wenming up");
 
         let (tx, rx) = mpsc::channel();
         let stdout = capture(child.stdout.take().unwrap(), Some(tx));
@@ -343,6 +386,62 @@ impl Edge {
     /// True while the child process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the edge (SIGKILL, as a crash would) and hands back its state dir, so a second edge
+    /// can be started on the same data with `Edge::launch(..).state_dir(dir)`.
+    pub fn stop(mut self) -> TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // `Edge` implements Drop, so the field cannot be moved out; leave an empty dir behind.
+        std::mem::replace(&mut self.state_dir, fresh_state_dir())
+    }
+}
+
+/// The settings of one `wenming up` start; see `Edge::launch`.
+#[must_use = "call start() or try_start()"]
+pub struct Launch {
+    manifest: PathBuf,
+    state_dir: Option<TempDir>,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl Launch {
+    /// Appends command-line arguments after the harness's own.
+    pub fn args<S: AsRef<OsStr>>(mut self, args: &[S]) -> Launch {
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    /// Sets an environment variable of the child (e.g. `SPIN_VARIABLE_<NAME>`). The test
+    /// process's own `SPIN_VARIABLE_*` and `RUNTIME_CONFIG_FILE` are never passed on.
+    pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Launch {
+        self.env
+            .push((name.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self
+    }
+
+    /// Serves from an existing state dir instead of a fresh one.
+    pub fn state_dir(mut self, dir: TempDir) -> Launch {
+        self.state_dir = Some(dir);
+        self
+    }
+
+    /// Starts the edge; panics with its output if it does not serve.
+    pub fn start(self) -> Edge {
+        self.try_start().unwrap_or_else(|e| {
+            panic!(
+                "wenming up did not start (status {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                e.status, e.stdout, e.stderr
+            )
+        })
+    }
+
+    /// Starts the edge, or returns the exit status and output if it exits instead.
+    pub fn try_start(self) -> Result<Edge, Exited> {
+        Edge::spawn(self)
     }
 }
 
@@ -706,6 +805,120 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
     }
+}
+
+/// A tiny HTTP/1.1 server on `127.0.0.1:<random port>` for outbound-HTTP tests. It answers every
+/// request `200` with body `hello from <name>` and header `x-upstream: <name>`, closes each
+/// connection after one exchange, and counts what reached it. It runs on its own thread (with its
+/// own tokio runtime), so it serves whatever the test's runtime is doing; dropped, it stops.
+pub struct Upstream {
+    pub name: String,
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<String>>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Upstream {
+    pub fn start(name: &str) -> Upstream {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind upstream");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let (name_, connections_, requests_) = (
+            name.to_owned(),
+            Arc::clone(&connections),
+            Arc::clone(&requests),
+        );
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("upstream runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let serve = async {
+                    loop {
+                        let Ok((stream, _)) = listener.accept().await else {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        };
+                        connections_.fetch_add(1, Ordering::SeqCst);
+                        let (name, requests) = (name_.clone(), Arc::clone(&requests_));
+                        tokio::spawn(serve_one(stream, name, requests));
+                    }
+                };
+                tokio::select! {
+                    _ = serve => {}
+                    _ = stop => {}
+                }
+            });
+        });
+        Upstream {
+            name: name.to_owned(),
+            addr,
+            connections,
+            requests,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port(), path)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// The head (request line and headers, `\r\n`-separated) of every request received so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve_one(
+    mut stream: tokio::net::TcpStream,
+    name: String,
+    requests: Arc<Mutex<Vec<String>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(REQUEST_TIMEOUT, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => return,
+        }
+    }
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    requests
+        .lock()
+        .unwrap()
+        .push(String::from_utf8_lossy(&head[..end]).into_owned());
+    let body = format!("hello from {name}");
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-upstream: {name}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 #[cfg(test)]

@@ -63,6 +63,8 @@ pub struct Database {
     db: libsql::Database,
     settings: SqliteSettings,
     idle: Mutex<Vec<libsql::Connection>>,
+    /// Connections lent out right now (for metrics).
+    in_use: std::sync::atomic::AtomicUsize,
 }
 
 impl Database {
@@ -94,6 +96,7 @@ impl Database {
             db,
             settings: settings.clone(),
             idle: Mutex::new(Vec::new()),
+            in_use: std::sync::atomic::AtomicUsize::new(0),
         };
         if matches!(database.backend, Backend::Local) {
             // WAL is a property of the file: set it once and check that it took. A pragma that is
@@ -135,6 +138,7 @@ impl Database {
             Some(c) => c,
             None => self.connect().await?,
         };
+        self.in_use.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(PooledConnection { conn: Some(conn), db: Arc::clone(self) })
     }
 
@@ -154,6 +158,11 @@ impl Database {
     /// Idle connections right now (for metrics and tests).
     pub fn idle_count(&self) -> usize {
         self.idle.lock().expect("pool lock").len()
+    }
+
+    /// Connections lent out right now.
+    pub fn in_use_count(&self) -> usize {
+        self.in_use.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs one statement and reads every row, so that no open cursor keeps a read snapshot
@@ -219,6 +228,7 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
+            self.db.in_use.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             self.db.put_back(conn);
         }
     }
