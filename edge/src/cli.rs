@@ -33,6 +33,9 @@ enum Command {
     Up(UpArgs),
     /// Apply pending migrations to the `default` database and exit.
     Migrate(AppArgs),
+    /// Send one request to a component in-process (private routes included), print the answer,
+    /// exit non-zero unless it is 2xx.
+    Call(CallArgs),
 }
 
 /// Where the application and its data are.
@@ -57,13 +60,11 @@ struct AppArgs {
     sqlite_synchronous: Synchronous,
 }
 
+/// How components run: shared by `up` and `call`.
 #[derive(Args)]
-struct UpArgs {
+struct RuntimeArgs {
     #[command(flatten)]
     app: AppArgs,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    listen: SocketAddr,
     /// Environment variable for every component, `KEY=VALUE`; repeatable.
     #[arg(short = 'e', long = "env", value_parser = parse_env)]
     env: Vec<(String, String)>,
@@ -80,6 +81,21 @@ struct UpArgs {
     /// Component instances alive at once.
     #[arg(long, default_value_t = 128)]
     max_instances: usize,
+    /// Linear memory one instance may use, in bytes.
+    #[arg(long, default_value_t = 256 << 20)]
+    max_instance_memory: usize,
+    /// Turn off wasmtime's pooling allocator (it reserves virtual address space up front).
+    #[arg(long)]
+    disable_pooling: bool,
+}
+
+#[derive(Args)]
+struct UpArgs {
+    #[command(flatten)]
+    run: RuntimeArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
     /// Requests that may wait for a free instance; beyond that the answer is 503 with Retry-After.
     #[arg(long, default_value_t = 1024)]
     max_queue: usize,
@@ -89,12 +105,6 @@ struct UpArgs {
     /// Largest request body accepted, in bytes; larger gets 413.
     #[arg(long, default_value_t = 1 << 20)]
     max_body_bytes: usize,
-    /// Linear memory one instance may use, in bytes.
-    #[arg(long, default_value_t = 256 << 20)]
-    max_instance_memory: usize,
-    /// Turn off wasmtime's pooling allocator (it reserves virtual address space up front).
-    #[arg(long)]
-    disable_pooling: bool,
     /// Serve Prometheus metrics at `http://ADDR/metrics`, apart from the application's routes
     /// (e.g. `127.0.0.1:9090`; keep it off public interfaces). Off when not given.
     #[arg(long)]
@@ -102,6 +112,26 @@ struct UpArgs {
     /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     shutdown_grace: Duration,
+}
+
+/// One request to one component, in-process: how an operator reaches private components (the
+/// first centre admin, demo data) without any endpoint being open to the network.
+#[derive(Args)]
+struct CallArgs {
+    #[command(flatten)]
+    run: RuntimeArgs,
+    /// The component id (private components included).
+    component: String,
+    /// The HTTP method, e.g. POST.
+    method: String,
+    /// The path (and query), e.g. /centre-admin.
+    path: String,
+    /// The request body; `@file` reads it from a file.
+    #[arg(long)]
+    body: Option<String>,
+    /// A request header, `Name: value`; repeatable.
+    #[arg(short = 'H', long = "header")]
+    headers: Vec<String>,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -149,6 +179,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Up(args) => up(args).await,
             Command::Migrate(args) => migrate_only(args).await,
+            Command::Call(args) => call(args).await,
         }
     });
     match result {
@@ -228,21 +259,22 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("wenming"))
 }
 
-async fn up(args: UpArgs) -> anyhow::Result<()> {
-    if args.max_instances == 0 {
+/// Loads the application as `up` and `call` run it: migrated, compiled, linked.
+async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
+    if run.max_instances == 0 {
         bail!("--max-instances must be at least 1");
     }
-    let prepared = prepare(&args.app).await?;
+    let prepared = prepare(&run.app).await?;
     let variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| std::env::var(k).ok())?;
-    run_migrations(&args.app, &prepared).await?;
+    run_migrations(&run.app, &prepared).await?;
 
     let engine = engine::build(&EngineSettings {
-        max_instances: u32::try_from(args.max_instances).context("--max-instances is too large")?,
-        max_memory_bytes: args.max_instance_memory,
-        pooling: !args.disable_pooling,
+        max_instances: u32::try_from(run.max_instances).context("--max-instances is too large")?,
+        max_memory_bytes: run.max_instance_memory,
+        pooling: !run.disable_pooling,
     })?;
     engine::start_epoch_ticker(&engine);
-    let cache_dir = if args.disable_cache { None } else { args.cache_dir.clone().or_else(default_cache_dir) };
+    let cache_dir = if run.disable_cache { None } else { run.cache_dir.clone().or_else(default_cache_dir) };
     let compiler = Compiler::new(&engine, cache_dir);
     let mut linker = wasmtime::component::Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
@@ -252,7 +284,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     crate::sqlite::host::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking SQLite")?;
     crate::variables::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking variables")?;
     crate::kv::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking key-value")?;
-    let config_dir = args.app.runtime_config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+    let config_dir = run.app.runtime_config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
     let stores = Stores::open(
         &prepared.runtime_config.key_value_store,
         config_dir,
@@ -261,15 +293,33 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     )
     .await?;
 
-    let loaded = app::load(
+    app::load(
         &prepared.app,
         &engine,
         &compiler,
         &linker,
         prepared.databases.clone(),
         stores,
-        &LoadOptions { extra_env: &args.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
-    )?;
+        &LoadOptions { extra_env: &run.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
+    )
+}
+
+fn serve_options(args: &UpArgs) -> ServeOptions {
+    ServeOptions {
+        listen: args.listen,
+        request_timeout: args.run.request_timeout,
+        max_instances: args.run.max_instances,
+        max_queue: args.max_queue,
+        queue_timeout: args.queue_timeout,
+        max_body_bytes: args.max_body_bytes,
+        max_instance_memory: args.run.max_instance_memory,
+        shutdown_grace: args.shutdown_grace,
+        metrics_listen: args.metrics_listen,
+    }
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.run).await?;
     let routes: Vec<String> = loaded
         .router
         .routes()
@@ -277,21 +327,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         .map(|r| format!("  {}: http://{{addr}}{}", target_name(&r.target), r.pattern.normalised))
         .collect();
 
-    let server = Server::bind(
-        loaded,
-        ServeOptions {
-            listen: args.listen,
-            request_timeout: args.request_timeout,
-            max_instances: args.max_instances,
-            max_queue: args.max_queue,
-            queue_timeout: args.queue_timeout,
-            max_body_bytes: args.max_body_bytes,
-            max_instance_memory: args.max_instance_memory,
-            shutdown_grace: args.shutdown_grace,
-            metrics_listen: args.metrics_listen,
-        },
-    )
-    .await?;
+    let server = Server::bind(loaded, serve_options(&args)).await?;
     let addr = server.local_addr()?;
     // Scripts and tests wait for the `Serving` line, so everything they read comes before it.
     if let Some(metrics) = server.metrics_addr()? {
@@ -305,6 +341,40 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     server.run(shutdown_signal()).await
+}
+
+async fn call(args: CallArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.run).await?;
+    let body = match &args.body {
+        Some(b) => match b.strip_prefix('@') {
+            Some(file) => std::fs::read(file).with_context(|| format!("reading body from {file}"))?,
+            None => b.clone().into_bytes(),
+        },
+        None => Vec::new(),
+    };
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let (name, value) = h.split_once(':').with_context(|| format!("header {h:?} must be `Name: value`"))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let options = ServeOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        request_timeout: args.run.request_timeout,
+        max_instances: args.run.max_instances,
+        max_queue: 0,
+        queue_timeout: Duration::ZERO,
+        max_body_bytes: usize::MAX,
+        max_instance_memory: args.run.max_instance_memory,
+        shutdown_grace: Duration::ZERO,
+        metrics_listen: None,
+    };
+    let (status, answer) =
+        crate::server::call(loaded, options, &args.component, &args.method, &args.path, &headers, body).await?;
+    println!("{}", String::from_utf8_lossy(&answer));
+    if !(200..300).contains(&status) {
+        bail!("{} {} answered {status}", args.method, args.path);
+    }
+    Ok(())
 }
 
 fn target_name(t: &crate::routing::Target) -> String {

@@ -446,6 +446,58 @@ impl ServerInner {
     }
 }
 
+/// Runs one request through `component` in-process, as local service chaining would, and
+/// returns the status and the whole body (`wenming call`).
+pub async fn call(
+    app: LoadedApp,
+    options: ServeOptions,
+    component: &str,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> anyhow::Result<(u16, Bytes)> {
+    let admission = Admission {
+        permits: Arc::new(Semaphore::new(options.max_instances)),
+        waiting: AtomicUsize::new(0),
+        max_queue: 0,
+        queue_timeout: Duration::ZERO,
+    };
+    let server = Arc::new_cyclic(|me| ServerInner {
+        app: Arc::new(app),
+        options,
+        admission,
+        metrics: Metrics::default(),
+        me: me.clone(),
+    });
+    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    let mut request = Request::builder()
+        .method(method.parse::<http::Method>().with_context(|| format!("bad method {method:?}"))?)
+        .uri(format!("http://{component}{}{path}", crate::outbound::SERVICE_CHAINING_SUFFIX));
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if !body.is_empty() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        request = request.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed_unsync())
+        .context("building the request")?;
+    let response = server
+        .call(component, request)
+        .with_context(|| format!("no component {component:?} in this application"))?
+        .await
+        .map_err(|e| anyhow::anyhow!("{component}: {e:?}"))?;
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the answer: {e:?}"))?
+        .to_bytes();
+    Ok((status, body))
+}
+
 /// Serves `GET /metrics` on the admin listener until aborted.
 async fn serve_metrics(listener: TcpListener, server: Arc<ServerInner>) {
     loop {

@@ -1,0 +1,231 @@
+//! The shared database through `spin:sqlite`: typed rows, transactions, idempotency, audit.
+
+use std::rc::Rc;
+
+use spin_sdk::sqlite3::{Connection, Value};
+
+use crate::ApiError;
+
+/// One row, with its columns by name.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Rc<Vec<String>>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    fn value(&self, name: &str) -> Option<&Value> {
+        let i = self.columns.iter().position(|c| c == name)?;
+        self.values.get(i)
+    }
+
+    /// An integer column; missing or NULL is an internal error (the query is ours).
+    pub fn i64(&self, name: &str) -> Result<i64, ApiError> {
+        self.opt_i64(name)?.ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
+    }
+
+    /// A nullable integer column.
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.value(name) {
+            Some(Value::Integer(i)) => Ok(Some(*i)),
+            Some(Value::Null) => Ok(None),
+            other => Err(ApiError::Internal(format!("column {name}: expected integer, got {other:?}"))),
+        }
+    }
+
+    /// A text column; missing or NULL is an internal error.
+    pub fn str(&self, name: &str) -> Result<String, ApiError> {
+        self.opt_str(name)?.ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
+    }
+
+    /// A nullable text column.
+    pub fn opt_str(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.value(name) {
+            Some(Value::Text(s)) => Ok(Some(s.clone())),
+            Some(Value::Null) => Ok(None),
+            other => Err(ApiError::Internal(format!("column {name}: expected text, got {other:?}"))),
+        }
+    }
+
+    /// A real column (integers are widened).
+    pub fn f64(&self, name: &str) -> Result<f64, ApiError> {
+        match self.value(name) {
+            Some(Value::Real(f)) => Ok(*f),
+            Some(Value::Integer(i)) => Ok(*i as f64),
+            other => Err(ApiError::Internal(format!("column {name}: expected real, got {other:?}"))),
+        }
+    }
+}
+
+/// A connection to the `default` database.
+pub struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    /// Opens the `default` database.
+    pub fn open() -> Result<Db, ApiError> {
+        Ok(Db { conn: Connection::open_default()? })
+    }
+
+    /// Runs a query and returns its rows.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, ApiError> {
+        let result = self.conn.execute(sql, params)?;
+        let columns = Rc::new(result.columns.clone());
+        Ok(result
+            .rows
+            .into_iter()
+            .map(|r| Row { columns: Rc::clone(&columns), values: r.values })
+            .collect())
+    }
+
+    /// The first row of a query, if any.
+    pub fn query_one(&self, sql: &str, params: &[Value]) -> Result<Option<Row>, ApiError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<u64, ApiError> {
+        self.conn.execute(sql, params)?;
+        Ok(self.conn.changes())
+    }
+
+    /// Runs an INSERT; returns the new row's id.
+    pub fn insert(&self, sql: &str, params: &[Value]) -> Result<i64, ApiError> {
+        self.conn.execute(sql, params)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`, so concurrent writers queue on the
+    /// lock instead of failing at commit). Any error rolls everything back.
+    pub fn transaction<T>(&self, f: impl FnOnce(&Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        self.conn.execute("BEGIN IMMEDIATE", &[])?;
+        match f(self) {
+            Ok(v) => {
+                if let Err(e) = self.conn.execute("COMMIT", &[]) {
+                    let _rollback = self.conn.execute("ROLLBACK", &[]);
+                    return Err(e.into());
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                // A failed rollback leaves the transaction open; the host closes the connection
+                // (and so rolls back) when the guest drops it.
+                let _rollback = self.conn.execute("ROLLBACK", &[]);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The `table.column` a UNIQUE constraint failure names, if `e` is one.
+pub fn unique_violation(e: &ApiError) -> Option<&str> {
+    match e {
+        ApiError::Internal(msg) => msg
+            .split("UNIQUE constraint failed: ")
+            .nth(1)
+            .map(|rest| rest.split(['"', ')', ' ', '\\']).next().unwrap_or(rest)),
+        _ => None,
+    }
+}
+
+/// The half-open range of materialised paths in the subtree at `path` (`/1/4/` → [`/1/4/`,
+/// `/1/40`)): use as `path >= ?1 AND path < ?2`, which the index on `path` answers directly.
+pub fn subtree_bounds(path: &str) -> (String, String) {
+    let stem = path.strip_suffix('/').unwrap_or(path);
+    (format!("{stem}/"), format!("{stem}0"))
+}
+
+/// Runs a retryable write once per `(account, key)`: the first call runs `f` and stores its
+/// answer in the same transaction; a retry with the same key gets the stored answer and changes
+/// nothing. A key reused for a different request is a 422.
+pub fn idempotent(
+    db: &Db,
+    account_id: i64,
+    key: Option<&str>,
+    request: &str,
+    f: impl FnOnce(&Db) -> Result<(u16, serde_json::Value), ApiError>,
+) -> Result<(u16, serde_json::Value), ApiError> {
+    let Some(key) = key else { return db.transaction(f) };
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 200 characters"));
+    }
+    db.transaction(|db| {
+        let saved = db.query_one(
+            "SELECT request, status, body FROM idempotency WHERE account_id = ? AND key = ?",
+            &[Value::Integer(account_id), Value::Text(key.to_string())],
+        )?;
+        if let Some(row) = saved {
+            if row.str("request")? != request {
+                return Err(ApiError::invalid("Idempotency-Key", "this key was used for a different request"));
+            }
+            let body = serde_json::from_str(&row.str("body")?).map_err(|e| ApiError::Internal(e.to_string()))?;
+            return Ok((row.i64("status")? as u16, body));
+        }
+        let (status, body) = f(db)?;
+        db.exec(
+            "INSERT INTO idempotency (account_id, key, request, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                Value::Integer(account_id),
+                Value::Text(key.to_string()),
+                Value::Text(request.to_string()),
+                Value::Integer(i64::from(status)),
+                Value::Text(body.to_string()),
+                Value::Integer(crate::now()),
+            ],
+        )?;
+        Ok((status, body))
+    })
+}
+
+/// Records an admin action in the audit log. `before`/`after` must already be masked.
+#[allow(clippy::too_many_arguments)]
+pub fn audit(
+    db: &Db,
+    actor_id: i64,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    org_path: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    let text = |v: Option<&serde_json::Value>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
+    db.exec(
+        "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, org_path, before, after)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            Value::Integer(crate::now()),
+            Value::Integer(actor_id),
+            Value::Text(action.to_string()),
+            Value::Text(entity.to_string()),
+            entity_id.map_or(Value::Null, Value::Integer),
+            Value::Text(org_path.to_string()),
+            text(before),
+            text(after),
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_bounds_cover_the_subtree_only() {
+        let (lo, hi) = subtree_bounds("/1/4/");
+        for inside in ["/1/4/", "/1/4/17/", "/1/4/17/203/"] {
+            assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
+        }
+        for outside in ["/1/", "/1/40/", "/1/5/", "/1/3/99/"] {
+            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
+        }
+    }
+
+    #[test]
+    fn unique_violations_name_their_column() {
+        let e = ApiError::Internal("database: Io(\"UNIQUE constraint failed: accounts.phone\")".into());
+        assert_eq!(unique_violation(&e), Some("accounts.phone"));
+    }
+}

@@ -1,0 +1,111 @@
+//! The one error shape: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+use spin_sdk::http::Response;
+
+/// Every error a handler returns; each variant names its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is not well-formed (bad JSON, wrong types).
+    #[error("{0}")]
+    Malformed(String),
+    /// 401: no session, or an expired or revoked one.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403: signed in, but not allowed here.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such resource (or not one the caller may see).
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the path exists but not with this method.
+    #[error("use {0}")]
+    MethodNotAllowed(&'static str),
+    /// 409: conflicts with the current state (duplicate, wrong state); `code` says which.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413: the body is too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 422: well-formed but invalid; `field` names the offending field.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// 429: throttled; retry after this many seconds.
+    #[error("{message}")]
+    Throttled { retry_after: u64, message: String },
+    /// 500: something failed inside; the message is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid { field: field.to_string(), message: message.into() }
+    }
+
+    /// A 409 with a machine code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Conflict { code, message: message.into() }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Malformed(_) => 400,
+            ApiError::Unauthenticated(_) => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::Conflict { .. } => 409,
+            ApiError::TooLarge(_) => 413,
+            ApiError::Invalid { .. } => 422,
+            ApiError::Throttled { .. } => 429,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            ApiError::Malformed(_) => "malformed",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::Invalid { .. } => "invalid",
+            ApiError::Throttled { .. } => "throttled",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The response, in the one error shape. Internal details go to the log, not the client.
+    pub fn into_response(self) -> Response {
+        let message = match &self {
+            ApiError::Internal(detail) => {
+                eprintln!("internal error: {detail}");
+                "something went wrong; it has been logged".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut error = serde_json::json!({ "code": self.code(), "message": message });
+        if let ApiError::Invalid { field, .. } = &self {
+            error["field"] = serde_json::Value::String(field.clone());
+        }
+        let mut builder = Response::builder();
+        builder.status(self.status()).header("content-type", "application/json");
+        if let ApiError::Throttled { retry_after, .. } = &self {
+            builder.header("retry-after", retry_after.to_string());
+        }
+        if let ApiError::MethodNotAllowed(allowed) = &self {
+            builder.header("allow", *allowed);
+        }
+        builder.body(serde_json::json!({ "error": error }).to_string()).build()
+    }
+}
+
+impl From<spin_sdk::sqlite3::Error> for ApiError {
+    fn from(e: spin_sdk::sqlite3::Error) -> Self {
+        ApiError::Internal(format!("database: {e:?}"))
+    }
+}
