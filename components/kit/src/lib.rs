@@ -9,12 +9,15 @@
 //! - [`idempotent`]: replay a retried write's saved response.
 //! - [`audit`]: record an admin action.
 //! - [`mask_phone`], [`mask_id_number`]: personal data in lists.
+//! - [`request_now`]: the request's clock (overridable in tests only).
 
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod mask;
 
+pub use clock::request_now;
 pub use db::{audit, idempotent, subtree_bounds, unique_violation, Db, Row};
 pub use error::ApiError;
 pub use http::{bearer, json, parse_body, query_param, Page};
