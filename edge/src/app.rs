@@ -87,7 +87,7 @@ pub fn load(
     options: &LoadOptions<'_>,
 ) -> anyhow::Result<LoadedApp> {
     let m = &app.manifest;
-    for (name, _) in &m.trigger.other {
+    for name in m.trigger.other.keys() {
         tracing::warn!("trigger type {name:?} is not served by this edge; only HTTP triggers run");
     }
 

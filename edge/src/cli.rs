@@ -222,7 +222,7 @@ async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
     let settings = SqliteSettings { synchronous: args.sqlite_synchronous, ..SqliteSettings::default() };
     let databases = Databases::open(&runtime_config.sqlite_database, state_dir.as_deref(), &settings).await?;
     if let Some(dir) = &state_dir {
-        if runtime_config.sqlite_database.get("default").is_none() {
+        if !runtime_config.sqlite_database.contains_key("default") {
             tracing::info!("storing default SQLite data to {:?}", dir.join("sqlite_db.db"));
         }
     }
