@@ -121,10 +121,12 @@ impl Db {
 /// The `table.column` a UNIQUE constraint failure names, if `e` is one.
 pub fn unique_violation(e: &ApiError) -> Option<&str> {
     match e {
-        ApiError::Internal(msg) => msg
-            .split("UNIQUE constraint failed: ")
-            .nth(1)
-            .map(|rest| rest.split(['"', ')', ' ', '\\']).next().unwrap_or(rest)),
+        // SQLite says `UNIQUE constraint failed: accounts.phone`; libSQL quotes the column in
+        // backticks; the error's Debug form may add escaped quotes after it.
+        ApiError::Internal(msg) => msg.split("UNIQUE constraint failed: ").nth(1).map(|rest| {
+            let rest = rest.trim_start_matches('`');
+            rest.split(['`', '"', ')', ' ', ',', '\\']).next().unwrap_or(rest)
+        }),
         _ => None,
     }
 }
@@ -225,7 +227,11 @@ mod tests {
 
     #[test]
     fn unique_violations_name_their_column() {
-        let e = ApiError::Internal("database: Io(\"UNIQUE constraint failed: accounts.phone\")".into());
-        assert_eq!(unique_violation(&e), Some("accounts.phone"));
+        for msg in [
+            "database: Io(\"UNIQUE constraint failed: accounts.phone\")",
+            "database: Io(\"UNIQUE constraint failed: `accounts.phone`\")",
+        ] {
+            assert_eq!(unique_violation(&ApiError::Internal(msg.into())), Some("accounts.phone"), "{msg}");
+        }
     }
 }

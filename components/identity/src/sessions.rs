@@ -1,0 +1,330 @@
+//! Sign-in, sessions and SMS codes against the shared database.
+//!
+//! Refusals that must still change the database (a failed password counted, a wrong code's
+//! attempt recorded) are returned *inside* `Ok` from a transaction, so it commits; `Err` from a
+//! transaction always rolls back.
+
+use kit::{ApiError, Db, Row};
+use spin_sdk::sqlite3::Value;
+
+use crate::bindings::{Error, Grant, Principal, Role, Session};
+use crate::secrets;
+
+/// How long a session lasts: one working day, so a shared office PC is not signed in overnight.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// Failed password sign-ins in a row that lock the account.
+pub const MAX_FAILED_SIGN_INS: i64 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+/// How long an SMS code is valid.
+pub const CODE_SECONDS: i64 = 5 * 60;
+/// Minimum gap between two codes to one phone (SMS costs money, and floods annoy).
+pub const CODE_INTERVAL_SECONDS: i64 = 60;
+/// Codes per phone in any 24 hours.
+pub const CODES_PER_DAY: i64 = 10;
+/// Wrong guesses that burn a code: 5 in 1,000,000 keeps guessing hopeless.
+pub const CODE_ATTEMPTS: i64 = 5;
+
+const DAY_SECONDS: i64 = 24 * 3600;
+/// One message for an unknown phone, a staff account without a password and a wrong password,
+/// so the answer does not tell which phones have accounts.
+const WRONG_PASSWORD: &str = "phone or password is wrong";
+const WRONG_CODE: &str = "the code is wrong, used or expired; request a new one";
+const NO_SESSION: &str = "sign in first: the session is missing, expired or revoked";
+
+/// A well-formed argon2id hash (default parameters) that no known password matches: verified
+/// against when the phone has no account or no password, so those answers take as long as a
+/// wrong password does and timing does not tell which phones have accounts.
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$eEhzUVl6MUl3b2RwRWZZTg$PBhtLuwhF5r3u3KkwO6s+CBVKM+FpZ4jRGMpOnj7H7I";
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// Mainland mobile numbers: 11 digits, `1`, then 3–9.
+pub fn valid_phone(phone: &str) -> bool {
+    let b = phone.as_bytes();
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
+
+fn check_phone(phone: &str) -> Result<(), Error> {
+    if valid_phone(phone) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(("phone".into(), "must be an 11-digit mainland mobile number, e.g. 13812345678".into())))
+    }
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::CentreAdmin => "centre-admin",
+        Role::InstituteAdmin => "institute-admin",
+        Role::StationAdmin => "station-admin",
+        Role::TeamLeader => "team-leader",
+        Role::Volunteer => "volunteer",
+        Role::Citizen => "citizen",
+        Role::DepartmentHandler => "department-handler",
+        Role::Auditor => "auditor",
+    }
+}
+
+fn parse_role(name: &str) -> Option<Role> {
+    [
+        Role::CentreAdmin,
+        Role::InstituteAdmin,
+        Role::StationAdmin,
+        Role::TeamLeader,
+        Role::Volunteer,
+        Role::Citizen,
+        Role::DepartmentHandler,
+        Role::Auditor,
+    ]
+    .into_iter()
+    .find(|r| role_name(*r) == name)
+}
+
+/// The account and its grants at active orgs (a deactivated org's roles lapse with it).
+fn load_principal(db: &Db, account_id: i64, name: String) -> Result<Principal, ApiError> {
+    let rows = db.query(
+        "SELECT g.role, g.org_id, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id
+         WHERE g.account_id = ? AND o.active = 1 ORDER BY g.id",
+        &[Value::Integer(account_id)],
+    )?;
+    let grants = rows
+        .iter()
+        .map(|r| {
+            let role = r.str("role")?;
+            Ok(Grant {
+                role: parse_role(&role).ok_or_else(|| ApiError::Internal(format!("unknown role {role:?}")))?,
+                org_id: r.i64("org_id")?,
+                org_path: r.str("path")?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(Principal { account_id, name, grants })
+}
+
+pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
+    if bearer.is_empty() {
+        return Err(Error::Unauthenticated(NO_SESSION.into()));
+    }
+    let row = db.query_one(
+        "SELECT a.id, a.name FROM sessions s JOIN accounts a ON a.id = s.account_id
+         WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.active = 1",
+        &[text(&secrets::sha256_hex(bearer)), Value::Integer(kit::now())],
+    )?;
+    let Some(row) = row else { return Err(Error::Unauthenticated(NO_SESSION.into())) };
+    Ok(load_principal(db, row.i64("id")?, row.str("name")?)?)
+}
+
+/// Stores a session for `token` (only its hash) and returns it with the principal.
+fn start_session(db: &Db, account_id: i64, name: String, token: String) -> Result<Session, ApiError> {
+    let now = kit::now();
+    let expires_at = now + SESSION_SECONDS;
+    db.exec(
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        &[text(&secrets::sha256_hex(&token)), Value::Integer(account_id), Value::Integer(now), Value::Integer(expires_at)],
+    )?;
+    let principal = load_principal(db, account_id, name)?;
+    Ok(Session { token, expires_at, principal })
+}
+
+fn seconds_left(until: i64, now: i64) -> u64 {
+    (until - now).max(1) as u64
+}
+
+fn locked_until(row: &Row, now: i64) -> Result<Option<i64>, ApiError> {
+    Ok(row.opt_i64("locked_until")?.filter(|until| *until > now))
+}
+
+pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session, Error> {
+    let wrong = || Error::Unauthenticated(WRONG_PASSWORD.into());
+    let account = db.query_one(
+        "SELECT id, name, password_hash, locked_until, active FROM accounts WHERE phone = ?",
+        &[text(phone)],
+    )?;
+    let Some(account) = account else {
+        secrets::verify_password(password, DUMMY_PHC);
+        return Err(wrong());
+    };
+    let now = kit::now();
+    if let Some(until) = locked_until(&account, now)? {
+        return Err(Error::Locked(seconds_left(until, now)));
+    }
+    let id = account.i64("id")?;
+    // Verified outside the transaction: argon2 is deliberately slow, and the write lock must not
+    // be held while it runs.
+    let matches = match account.opt_str("password_hash")? {
+        Some(phc) => secrets::verify_password(password, &phc),
+        None => {
+            secrets::verify_password(password, DUMMY_PHC);
+            false
+        }
+    };
+    if account.i64("active")? != 1 {
+        return Err(wrong());
+    }
+    let token = if matches { Some(secrets::new_token()?) } else { None };
+    db.transaction(|db| {
+        let now = kit::now();
+        let Some(token) = token else {
+            // Counted in the database, not read-modify-written, so concurrent failures all count.
+            db.exec("UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?", &[Value::Integer(id)])?;
+            db.exec(
+                "UPDATE accounts SET failed_sign_ins = 0, locked_until = ? WHERE id = ? AND failed_sign_ins >= ?",
+                &[Value::Integer(now + LOCK_SECONDS), Value::Integer(id), Value::Integer(MAX_FAILED_SIGN_INS)],
+            )?;
+            return Ok(Err(wrong()));
+        };
+        // A concurrent failure may have locked the account while the password was being checked.
+        let fresh = db
+            .query_one("SELECT name, locked_until FROM accounts WHERE id = ?", &[Value::Integer(id)])?
+            .ok_or_else(|| ApiError::Internal(format!("account {id} vanished")))?;
+        if let Some(until) = locked_until(&fresh, now)? {
+            return Ok(Err(Error::Locked(seconds_left(until, now))));
+        }
+        db.exec(
+            "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?",
+            &[Value::Integer(id)],
+        )?;
+        Ok(Ok(start_session(db, id, fresh.str("name")?, token)?))
+    })?
+}
+
+pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<(), Error> {
+    check_phone(phone)?;
+    let code = secrets::new_code()?;
+    db.transaction(|db| {
+        let now = kit::now();
+        let recent = db
+            .query_one(
+                "SELECT COUNT(*) AS n, MIN(created_at) AS first, MAX(created_at) AS last
+                 FROM sms_codes WHERE phone = ? AND created_at > ?",
+                &[text(phone), Value::Integer(now - DAY_SECONDS)],
+            )?
+            .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?;
+        if let Some(last) = recent.opt_i64("last")? {
+            if now - last < CODE_INTERVAL_SECONDS {
+                return Ok(Err(Error::Throttled(seconds_left(last + CODE_INTERVAL_SECONDS, now))));
+            }
+        }
+        if recent.i64("n")? >= CODES_PER_DAY {
+            let first = recent.i64("first")?;
+            return Ok(Err(Error::Throttled(seconds_left(first + DAY_SECONDS, now))));
+        }
+        let id = db.insert(
+            "INSERT INTO sms_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            &[
+                text(phone),
+                text(&secrets::sha256_hex(&format!("{phone}:{code}"))),
+                Value::Integer(now),
+                Value::Integer(now + CODE_SECONDS),
+            ],
+        )?;
+        db.exec(
+            "INSERT INTO outbox (channel, recipient, template, params, idempotency_key, created_at)
+             VALUES ('sms', ?, 'sign-in-code', ?, ?, ?)",
+            &[
+                text(phone),
+                text(&serde_json::json!({ "code": code }).to_string()),
+                text(&format!("sign-in-code:{id}")),
+                Value::Integer(now),
+            ],
+        )?;
+        Ok(Ok(()))
+    })?
+}
+
+pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> {
+    check_phone(phone)?;
+    let wrong = || Error::Unauthenticated(WRONG_CODE.into());
+    let token = secrets::new_token()?;
+    db.transaction(|db| {
+        let now = kit::now();
+        let newest = db.query_one(
+            "SELECT id, code_hash, attempts FROM sms_codes
+             WHERE phone = ? AND used_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1",
+            &[text(phone), Value::Integer(now)],
+        )?;
+        let Some(newest) = newest else { return Ok(Err(wrong())) };
+        let code_id = newest.i64("id")?;
+        if newest.i64("attempts")? >= CODE_ATTEMPTS {
+            return Ok(Err(wrong()));
+        }
+        let given = secrets::sha256_hex(&format!("{phone}:{code}"));
+        if !secrets::same(&given, &newest.str("code_hash")?) {
+            db.exec("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?", &[Value::Integer(code_id)])?;
+            return Ok(Err(wrong()));
+        }
+        db.exec("UPDATE sms_codes SET used_at = ? WHERE id = ?", &[Value::Integer(now), Value::Integer(code_id)])?;
+        let existing = db.query_one("SELECT id, name, active FROM accounts WHERE phone = ?", &[text(phone)])?;
+        let (account_id, name) = match existing {
+            Some(a) if a.i64("active")? != 1 => {
+                return Ok(Err(Error::Unauthenticated("this account has been deactivated".into())));
+            }
+            Some(a) => (a.i64("id")?, a.str("name")?),
+            None => create_citizen(db, phone, now)?,
+        };
+        Ok(Ok(start_session(db, account_id, name, token)?))
+    })?
+}
+
+/// A first-time phone becomes a citizen of the county: an account named after the last four
+/// digits (people can rename themselves later), with `citizen` at the first active centre.
+fn create_citizen(db: &Db, phone: &str, now: i64) -> Result<(i64, String), ApiError> {
+    let name = format!("群众{}", &phone[phone.len() - 4..]);
+    let id = db.insert(
+        "INSERT INTO accounts (name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        &[text(&name), text(phone), Value::Integer(now), Value::Integer(now)],
+    )?;
+    let centre = db.query_one("SELECT id FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?;
+    // Before bootstrap there is no centre: the account exists, with no role until one is granted.
+    if let Some(centre) = centre {
+        db.exec(
+            "INSERT INTO role_grants (account_id, role, org_id, created_at) VALUES (?, 'citizen', ?, ?)",
+            &[Value::Integer(id), Value::Integer(centre.i64("id")?), Value::Integer(now)],
+        )?;
+    }
+    Ok((id, name))
+}
+
+pub fn sign_out(db: &Db, bearer: &str) -> Result<(), Error> {
+    let changed = db.exec(
+        "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        &[Value::Integer(kit::now()), text(&secrets::sha256_hex(bearer)), Value::Integer(kit::now())],
+    )?;
+    if changed == 0 {
+        return Err(Error::Unauthenticated(NO_SESSION.into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones() {
+        assert!(valid_phone("13812345678"));
+        assert!(valid_phone("19912345678"));
+        assert!(!valid_phone("12812345678"));
+        assert!(!valid_phone("1381234567"));
+        assert!(!valid_phone("138123456789"));
+        assert!(!valid_phone("1381234567a"));
+        assert!(!valid_phone("２3812345678"));
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for name in ["centre-admin", "station-admin", "department-handler", "auditor"] {
+            assert_eq!(role_name(parse_role(name).unwrap()), name);
+        }
+        assert!(parse_role("admin").is_none());
+    }
+
+    #[test]
+    fn the_dummy_hash_parses() {
+        assert!(!secrets::verify_password("anything", DUMMY_PHC));
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_PHC).is_ok());
+    }
+}
