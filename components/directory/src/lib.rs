@@ -1,0 +1,132 @@
+//! The directory: sign-in sessions and SMS codes, the org tree (city → centre → institute →
+//! station → point), staff accounts and their roles, departments, and the read-only views of the
+//! audit log and the notification outbox (`docs/directory-api.md`).
+//!
+//! Every decision about who may do what is asked of the `identity` library component through
+//! `wenming:platform/identity`; this component owns the directory's tables and their rules
+//! (levels, sibling names, the last centre admin). Lists are scoped by the caller's org subtrees
+//! as materialised-path ranges, so they stay one indexed range scan however large the tree grows.
+//!
+//! `lib.rs` only routes; each resource has its own module.
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "wenming:platform/identity-user",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+});
+
+mod access;
+mod accounts;
+mod audit;
+mod departments;
+mod input;
+mod orgs;
+mod outbox;
+mod sessions;
+
+use kit::ApiError;
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    route(&req).unwrap_or_else(ApiError::into_response)
+}
+
+/// Dispatches on method for one path; any other method is a 405 naming the allowed ones.
+macro_rules! methods {
+    ($req:expr, $allow:literal; $($method:ident => $handler:expr),+ $(,)?) => {
+        match $req.method() {
+            $(Method::$method => $handler,)+
+            _ => Err(ApiError::MethodNotAllowed($allow)),
+        }
+    };
+}
+
+fn route(req: &Request) -> Result<Response, ApiError> {
+    let path = req.path();
+    let segments: Vec<&str> =
+        path.strip_prefix("/api/v1/").unwrap_or_default().split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["sessions"] => methods!(req, "POST"; Post => sessions::create(req)),
+        ["sessions", "current"] => methods!(req, "DELETE"; Delete => sessions::delete_current(req)),
+        ["sms-codes"] => methods!(req, "POST"; Post => sessions::request_code(req)),
+        ["me"] => methods!(req, "GET"; Get => sessions::me(req)),
+
+        ["orgs"] => methods!(req, "GET, POST"; Get => orgs::list(req), Post => orgs::create(req)),
+        ["orgs", "tree"] => methods!(req, "GET"; Get => orgs::tree(req)),
+        ["orgs", id] => methods!(req, "GET, PATCH"; Get => orgs::get(req, id), Patch => orgs::rename(req, id)),
+        ["orgs", id, "deactivate"] => methods!(req, "POST"; Post => orgs::deactivate(req, id)),
+
+        ["accounts"] => methods!(req, "GET, POST"; Get => accounts::list(req), Post => accounts::create(req)),
+        ["accounts", id] => methods!(req, "GET"; Get => accounts::get(req, id)),
+        ["accounts", id, "roles"] => methods!(req, "POST"; Post => accounts::grant(req, id)),
+        ["accounts", id, "roles", grant] => {
+            methods!(req, "DELETE"; Delete => accounts::revoke(req, id, grant))
+        }
+
+        ["departments"] => {
+            methods!(req, "GET, POST"; Get => departments::list(req), Post => departments::create(req))
+        }
+        ["departments", id] => methods!(req, "GET"; Get => departments::get(req, id)),
+        ["departments", id, "handlers"] => methods!(req, "POST"; Post => departments::add_handler(req, id)),
+
+        ["audit"] => methods!(req, "GET"; Get => audit::list(req)),
+        ["outbox"] => methods!(req, "GET"; Get => outbox::list(req)),
+
+        _ => Err(ApiError::NotFound(format!("no route for {path}"))),
+    }
+}
+
+/// The `Idempotency-Key` header of a retryable create.
+fn idempotency_key(req: &Request) -> Option<String> {
+    req.header("idempotency-key").and_then(|v| v.as_str()).map(|s| s.trim().to_string())
+}
+
+/// Runs a retryable create through `kit::idempotent`: a retry with the same key replays the
+/// first answer instead of creating twice.
+///
+/// The request is recorded as method, path and a fingerprint of the body, so a key reused for
+/// a different body (another role, another org) is refused rather than answered with the first
+/// request's result as if it had been done.
+fn idempotent_create(
+    req: &Request,
+    db: &kit::Db,
+    caller: &access::Caller,
+    f: impl FnOnce(&kit::Db) -> Result<(u16, serde_json::Value), ApiError>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(req);
+    let request = format!("POST {} {:016x}", req.path(), body_fingerprint(req.body()));
+    let (status, body) = kit::idempotent(db, caller.account_id(), key.as_deref(), &request, f)?;
+    Ok(kit::json(status, &body))
+}
+
+/// FNV-1a over the body's JSON with keys sorted and any password left out: a password must not
+/// be kept, even hashed this cheaply, outside its argon2 hash.
+fn body_fingerprint(body: &[u8]) -> u64 {
+    let canonical = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.remove("password");
+            serde_json::Value::Object(fields).to_string()
+        }
+        Ok(other) => other.to_string(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    canonical.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_fingerprint;
+
+    #[test]
+    fn fingerprints_ignore_key_order_and_passwords() {
+        let a = body_fingerprint(br#"{"role":"auditor","org_id":1}"#);
+        assert_eq!(a, body_fingerprint(br#"{ "org_id": 1, "role": "auditor" }"#));
+        assert_ne!(a, body_fingerprint(br#"{"role":"auditor","org_id":2}"#));
+        assert_eq!(
+            body_fingerprint(br#"{"name":"a","password":"one"}"#),
+            body_fingerprint(br#"{"name":"a","password":"two"}"#)
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! Signing in and out: `POST /api/v1/sessions`, `POST /api/v1/sms-codes`,
+//! `DELETE /api/v1/sessions/current`, `GET /api/v1/me`. Passwords, codes, lockouts and throttles
+//! are identity's; this module only shapes requests and answers.
+
+use kit::{ApiError, Db};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::sqlite3::Value;
+
+use crate::access::{self, identity_error, roles_json};
+use crate::input::{self, Body};
+use crate::wenming::platform::identity::{self, Session};
+
+/// `{"phone", "password"}` for staff, `{"phone", "code"}` for citizens and volunteers.
+pub fn create(req: &Request) -> Result<Response, ApiError> {
+    let mut body = Body::parse(req)?;
+    let phone = body.str("phone")?;
+    let password = body.opt_str("password")?;
+    let code = body.opt_str("code")?;
+    body.finish()?;
+    let phone = phone.trim();
+    if phone.is_empty() || phone.len() > 32 {
+        return Err(ApiError::invalid("phone", "phone must be 1 to 32 characters"));
+    }
+    let session = match (password, code) {
+        (Some(password), None) => {
+            // Staff phones are not format-checked here: a malformed one is simply a wrong phone,
+            // answered with the same 401 as any other so nothing is learned from the difference.
+            if password.is_empty() || password.len() > 256 {
+                return Err(ApiError::invalid("password", "password must be 1 to 256 characters"));
+            }
+            identity::sign_in_password(phone, &password)
+        }
+        (None, Some(code)) => {
+            // A code only ever goes to a well-formed number, so a malformed one cannot match.
+            input::phone("phone", phone)?;
+            let code = code.trim();
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::invalid("code", "code is the 6 digits sent by SMS"));
+            }
+            identity::sign_in_code(phone, code)
+        }
+        (Some(_), Some(_)) => return Err(ApiError::invalid("code", "send either password or code, not both")),
+        (None, None) => return Err(ApiError::invalid("password", "password (staff) or code (SMS) is required")),
+    }
+    .map_err(identity_error)?;
+    Ok(kit::json(201, &session_json(&session)))
+}
+
+fn session_json(session: &Session) -> serde_json::Value {
+    let p = &session.principal;
+    serde_json::json!({
+        "token": session.token,
+        "expires_at": input::rfc3339(session.expires_at),
+        "account": { "id": p.account_id, "name": p.name, "roles": roles_json(p) },
+    })
+}
+
+/// `{"phone"}` → 202: a sign-in code is queued in the outbox (identity throttles per phone).
+pub fn request_code(req: &Request) -> Result<Response, ApiError> {
+    let mut body = Body::parse(req)?;
+    let phone = body.str("phone")?;
+    body.finish()?;
+    let phone = input::phone("phone", &phone)?;
+    identity::request_sign_in_code(&phone).map_err(identity_error)?;
+    Ok(kit::json(202, &serde_json::json!({ "sent": true })))
+}
+
+/// Revokes the caller's own session; the token is refused from then on.
+pub fn delete_current(req: &Request) -> Result<Response, ApiError> {
+    let caller = access::authenticate(req)?;
+    identity::sign_out(&caller.token).map_err(identity_error)?;
+    Ok(Response::builder().status(204).build())
+}
+
+/// The signed-in account (its own phone, unmasked: it is theirs) and its roles.
+pub fn me(req: &Request) -> Result<Response, ApiError> {
+    let caller = access::authenticate(req)?;
+    let db = Db::open()?;
+    let account = db
+        .query_one(
+            "SELECT id, name, phone, created_at FROM accounts WHERE id = ?",
+            &[Value::Integer(caller.account_id())],
+        )?
+        .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?;
+    let p = &caller.principal;
+    Ok(kit::json(
+        200,
+        &serde_json::json!({
+            "id": p.account_id,
+            "name": account.str("name")?,
+            "phone": account.str("phone")?,
+            "created_at": input::rfc3339(account.i64("created_at")?),
+            "roles": roles_json(p),
+        }),
+    ))
+}
