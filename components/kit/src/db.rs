@@ -68,6 +68,12 @@ impl Db {
         Ok(Db { conn: Connection::open_default()? })
     }
 
+    /// The underlying connection, to hand to a library component (e.g. the ledger) so its
+    /// writes join this connection's transaction.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Runs a query and returns its rows.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, ApiError> {
         let result = self.conn.execute(sql, params)?;

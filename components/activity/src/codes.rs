@@ -1,0 +1,60 @@
+//! Random codes: the activity code (活动码) volunteers scan or type to check in, the invitation
+//! code of invitation-only activities, and the key of the rotating dynamic check-in code.
+//!
+//! The alphabet leaves out `0 O 1 I`, which people misread off a poster or a projected QR
+//! caption. It has 32 letters, so one random byte's low five bits pick a letter without bias.
+
+use kit::ApiError;
+
+/// Letters a code is made of.
+pub const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// Length of the activity code.
+pub const ACTIVITY_CODE_LEN: usize = 6;
+/// Length of an invitation code: longer than the activity code, because it is the only thing
+/// keeping an invitation-only activity closed and can be guessed at over the network.
+pub const INVITATION_CODE_LEN: usize = 8;
+
+fn random_bytes(n: usize) -> Result<Vec<u8>, ApiError> {
+    let mut buf = vec![0u8; n];
+    getrandom::getrandom(&mut buf).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    Ok(buf)
+}
+
+/// `len` random letters of [`ALPHABET`].
+pub fn code(len: usize) -> Result<String, ApiError> {
+    Ok(random_bytes(len)?.iter().map(|b| char::from(ALPHABET[usize::from(b & 31)])).collect())
+}
+
+/// A 256-bit key, hex-encoded, for the HMAC of the rotating check-in code.
+pub fn secret() -> Result<String, ApiError> {
+    Ok(hex::encode(random_bytes(32)?))
+}
+
+/// What a check-in QR code carries.
+pub fn qr_payload(code: &str) -> String {
+    format!("wenming://checkin?code={code}")
+}
+
+/// Equality that takes as long for a near miss as for a far one, so response times do not leak
+/// how much of an invitation code was right.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_the_alphabet_only() {
+        for _ in 0..50 {
+            let c = code(ACTIVITY_CODE_LEN).unwrap();
+            assert_eq!(c.len(), 6);
+            assert!(c.bytes().all(|b| ALPHABET.contains(&b)), "{c}");
+        }
+        assert_eq!(secret().unwrap().len(), 64);
+        assert!(same("ABCD2345", "ABCD2345"));
+        assert!(!same("ABCD2345", "ABCD2346"));
+        assert!(!same("ABCD", "ABCD2345"));
+    }
+}

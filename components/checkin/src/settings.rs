@@ -1,0 +1,102 @@
+//! The deployment's hours rules from `deployment_settings` (see `migrations/0004_activities.sql`):
+//! `checkin.opens_before_s`, `checkout.grace_s` and `hours.rounding`. A missing key takes the
+//! documented default; a present but invalid one is a deployment error (500, logged), never
+//! silently replaced — hours are a legal record and must not be computed by a rule nobody chose.
+
+use kit::{ApiError, Db};
+use spin_sdk::sqlite3::Value;
+
+use crate::minutes::Rounding;
+
+/// How check-in, forgotten check-outs and rounding work in this deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Check-in opens this many seconds before the start.
+    pub opens_before_s: i64,
+    /// After the end plus this, open attendances are closed automatically.
+    pub grace_s: i64,
+    /// How service minutes are rounded.
+    pub rounding: Rounding,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { opens_before_s: 1800, grace_s: 7200, rounding: Rounding::default() }
+    }
+}
+
+/// The longest either window may be set to: a week.
+const MAX_WINDOW_S: i64 = 7 * 86_400;
+
+impl Rules {
+    /// Reads the rules from `deployment_settings`.
+    pub fn load(db: &Db) -> Result<Rules, ApiError> {
+        let rows = db.query(
+            "SELECT key, value FROM deployment_settings WHERE key IN ('checkin.opens_before_s', 'checkout.grace_s', 'hours.rounding')",
+            &[] as &[Value],
+        )?;
+        let mut pairs = Vec::new();
+        for r in rows {
+            pairs.push((r.str("key")?, r.str("value")?));
+        }
+        Rules::from_pairs(&pairs).map_err(|e| ApiError::Internal(format!("deployment settings: {e}")))
+    }
+
+    /// The rules from `(key, value)` settings: defaults for missing keys, errors for bad values.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Rules, String> {
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim());
+        let seconds = |key: &str, default: i64| -> Result<i64, String> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=MAX_WINDOW_S).contains(n))
+                    .ok_or_else(|| format!("{key} must be whole seconds from 0 to {MAX_WINDOW_S}, not {v:?}")),
+            }
+        };
+        let defaults = Rules::default();
+        Ok(Rules {
+            opens_before_s: seconds("checkin.opens_before_s", defaults.opens_before_s)?,
+            grace_s: seconds("checkout.grace_s", defaults.grace_s)?,
+            rounding: match get("hours.rounding") {
+                None => defaults.rounding,
+                Some(v) => Rounding::parse(v)?,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn missing_keys_take_the_defaults() {
+        assert_eq!(Rules::from_pairs(&[]).unwrap(), Rules::default());
+    }
+
+    #[test]
+    fn set_keys_are_used() {
+        let r = Rules::from_pairs(&pairs(&[
+            ("checkin.opens_before_s", "600"),
+            ("checkout.grace_s", " 0 "),
+            ("hours.rounding", "[[29,0],[59,60]]"),
+        ]))
+        .unwrap();
+        assert_eq!((r.opens_before_s, r.grace_s), (600, 0));
+        assert_eq!(r.rounding.apply(89), 60);
+        assert_eq!(r.rounding.apply(90), 120);
+    }
+
+    #[test]
+    fn bad_values_are_errors_not_defaults() {
+        for (k, v) in [("checkin.opens_before_s", "-1"), ("checkout.grace_s", "2h"), ("hours.rounding", "[[15,0]]")] {
+            assert!(Rules::from_pairs(&pairs(&[(k, v)])).is_err(), "{k}={v}");
+        }
+    }
+}
