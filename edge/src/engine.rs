@@ -20,6 +20,14 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// cost a little more CPU in the ticker thread and in the guest's epoch checks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Pool slots per component instance. A composed component (a step plus its library
+/// components) is several core instances, memories and tables per request: the product's
+/// `checkin` (checkin + identity + ledger) needs about a dozen core instances. Slots cost
+/// virtual address space and a little bookkeeping, not resident memory, so they are generous.
+const CORE_INSTANCES_PER_INSTANCE: u32 = 32;
+const MEMORIES_PER_INSTANCE: u32 = 8;
+const TABLES_PER_INSTANCE: u32 = 16;
+
 /// Engine settings that depend on the serving limits.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -42,9 +50,9 @@ pub fn build(settings: &EngineSettings) -> anyhow::Result<Engine> {
         let mut pool = PoolingAllocationConfig::new();
         // Slots beyond the instance cap cover instances still being torn down as new ones start.
         pool.total_component_instances(slots);
-        pool.total_core_instances(slots * 4);
-        pool.total_memories(slots * 2);
-        pool.total_tables(slots * 4);
+        pool.total_core_instances(slots * CORE_INSTANCES_PER_INSTANCE);
+        pool.total_memories(slots * MEMORIES_PER_INSTANCE);
+        pool.total_tables(slots * TABLES_PER_INSTANCE);
         pool.total_stacks(slots);
         pool.max_memory_size(settings.max_memory_bytes);
         // Pages kept resident between uses: saves page faults on the next instance in the slot

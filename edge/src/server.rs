@@ -378,7 +378,21 @@ impl ServerInner {
                 error_response(StatusCode::INTERNAL_SERVER_ERROR, "guest_error", "the component failed")
             }
             Err(_) => {
-                let why = match task.await {
+                let outcome = task.await;
+                // Out of pooled instance slots is load, not a fault: ask the client to retry.
+                if let Ok(Err(e)) = &outcome {
+                    if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+                        tracing::warn!(component = %id, "{e}");
+                        let mut resp = error_response(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "overloaded",
+                            "the server is busy; retry shortly",
+                        );
+                        resp.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+                        return resp;
+                    }
+                }
+                let why = match outcome {
                     Ok(Ok(())) => "the component returned without a response".to_string(),
                     Ok(Err(e)) => format!("{e:#}"),
                     Err(e) => format!("{e}"),

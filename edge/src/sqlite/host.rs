@@ -34,7 +34,34 @@ use bindings::spin::sqlite::sqlite as v3;
 
 /// A guest's open connection.
 pub struct GuestConnection {
+    // Field order matters: the connection (and with it any open transaction, rolled back as it
+    // closes) goes before the write turn is handed on.
     pooled: PooledConnection,
+    write_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// What a statement does to the transaction state, as far as write scheduling cares.
+#[derive(Debug, PartialEq, Eq)]
+enum TxStatement {
+    /// `BEGIN IMMEDIATE` / `BEGIN EXCLUSIVE`: takes the database's write lock now.
+    BeginWrite,
+    /// `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO`): may end the transaction.
+    End,
+    Other,
+}
+
+fn classify(sql: &str) -> TxStatement {
+    let words: Vec<String> = sql.split_whitespace().take(3).map(|w| w.trim_end_matches(';').to_ascii_uppercase()).collect();
+    match words.first().map(String::as_str) {
+        Some("BEGIN") if matches!(words.get(1).map(String::as_str), Some("IMMEDIATE" | "EXCLUSIVE")) => TxStatement::BeginWrite,
+        Some("COMMIT" | "END") => TxStatement::End,
+        Some("ROLLBACK") if words.get(1).map(String::as_str) != Some("TO")
+            && !(words.get(1).map(String::as_str) == Some("TRANSACTION") && words.get(2).map(String::as_str) == Some("TO")) =>
+        {
+            TxStatement::End
+        }
+        _ => TxStatement::Other,
+    }
 }
 
 /// Per-instance SQLite state: which labels this component may open, and how many it has open.
@@ -88,7 +115,7 @@ impl SqliteHostView<'_> {
             Err(e) => return Ok(Err(DbError::Io(format!("{e:#}")))),
         };
         self.ctx.open += 1;
-        Ok(Ok(self.table.push(GuestConnection { pooled })?))
+        Ok(Ok(self.table.push(GuestConnection { pooled, write_turn: None })?))
     }
 
     async fn execute(
@@ -102,7 +129,29 @@ impl SqliteHostView<'_> {
         };
         let db = Arc::clone(guest.pooled.database());
         let handle = guest.pooled.conn().clone();
-        Ok(db.run(&handle, sql, params).await.map_err(DbError::Io))
+        let kind = classify(&sql);
+        // Write transactions take turns in-process (FIFO) before asking SQLite for its lock:
+        // SQLite's busy handler makes a waiting writer sleep in growing steps, so under a burst
+        // the lock sits free while waiters doze. Waiting here wakes the next one on commit.
+        if kind == TxStatement::BeginWrite && guest.write_turn.is_none() {
+            let turn = db.write_turn().await;
+            if let Ok(guest) = self.table.get_mut(conn) {
+                guest.write_turn = turn;
+            }
+        }
+        let result = db.run(&handle, sql, params).await.map_err(DbError::Io);
+        let done = match kind {
+            TxStatement::End => handle.is_autocommit(),
+            // A BEGIN that failed leaves no transaction to wait for.
+            TxStatement::BeginWrite => result.is_err() && handle.is_autocommit(),
+            TxStatement::Other => false,
+        };
+        if done {
+            if let Ok(guest) = self.table.get_mut(conn) {
+                guest.write_turn = None;
+            }
+        }
+        Ok(result)
     }
 
     fn close(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<()> {
@@ -244,4 +293,22 @@ pub fn add_to_linker<T: SqliteView + 'static>(linker: &mut wasmtime::component::
     v2::add_to_linker::<T, SqliteHost>(linker, view::<T>)?;
     v3::add_to_linker::<T, SqliteHost>(linker, view::<T>)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_statements_are_recognised() {
+        assert_eq!(classify("BEGIN IMMEDIATE"), TxStatement::BeginWrite);
+        assert_eq!(classify("  begin exclusive transaction;"), TxStatement::BeginWrite);
+        assert_eq!(classify("BEGIN"), TxStatement::Other);
+        assert_eq!(classify("COMMIT"), TxStatement::End);
+        assert_eq!(classify("end transaction"), TxStatement::End);
+        assert_eq!(classify("ROLLBACK"), TxStatement::End);
+        assert_eq!(classify("ROLLBACK TO sp1"), TxStatement::Other);
+        assert_eq!(classify("rollback transaction to sp1"), TxStatement::Other);
+        assert_eq!(classify("INSERT INTO t VALUES (1)"), TxStatement::Other);
+    }
 }

@@ -65,6 +65,9 @@ pub struct Database {
     idle: Mutex<Vec<libsql::Connection>>,
     /// Connections lent out right now (for metrics).
     in_use: std::sync::atomic::AtomicUsize,
+    /// Turns for write transactions on a local file (see `host.rs`); `None` for remote servers,
+    /// which do their own locking.
+    write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Database {
@@ -92,11 +95,12 @@ impl Database {
         };
         let database = Database {
             label: label.to_string(),
-            backend,
+            backend: if matches!(backend, Backend::Local) { Backend::Local } else { Backend::Remote },
             db,
             settings: settings.clone(),
             idle: Mutex::new(Vec::new()),
             in_use: std::sync::atomic::AtomicUsize::new(0),
+            write_turns: matches!(backend, Backend::Local).then(|| Arc::new(tokio::sync::Mutex::new(()))),
         };
         if matches!(database.backend, Backend::Local) {
             // WAL is a property of the file: set it once and check that it took. A pragma that is
@@ -158,6 +162,15 @@ impl Database {
     /// Idle connections right now (for metrics and tests).
     pub fn idle_count(&self) -> usize {
         self.idle.lock().expect("pool lock").len()
+    }
+
+    /// Waits for this database's turn to run a write transaction; `None` where turns are not
+    /// kept (remote databases).
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.write_turns {
+            Some(m) => Some(Arc::clone(m).lock_owned().await),
+            None => None,
+        }
     }
 
     /// Connections lent out right now.

@@ -1,0 +1,159 @@
+//! The check-in burst of `scripts/bench`: one activity, N volunteers signed up, all checking in
+//! within seconds at concurrency C — the platform's peak load. Prints one markdown row: check-ins
+//! per second, p50 and p99, how many were acknowledged, and how many attendance rows the database
+//! holds afterwards (every acknowledged check-in must be there).
+//!
+//! Usage: `cargo run --release -p wenming-tests --example checkin_burst -- [N] [C]`
+//! (defaults 1000 and 256). Needs the product's components built.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use wenming_tests::{fresh_state_dir, wenming_migrate, workspace_root, Edge};
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let volunteers: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(256);
+    let manifest = workspace_root().join("spin.toml");
+
+    // Arrange: schema, then everyone seeded straight into the database (the burst is what is
+    // measured, not the sign-ups).
+    let state = fresh_state_dir();
+    let out = wenming_migrate(&[
+        std::ffi::OsStr::new("-f"),
+        manifest.as_os_str(),
+        std::ffi::OsStr::new("--state-dir"),
+        state.path().as_os_str(),
+    ]);
+    assert!(out.success(), "migrate failed: {}", out.output());
+    let tokens = seed(&state.path().join("sqlite_db.db"), volunteers);
+    let edge = Edge::launch(&manifest).state_dir(state).start();
+    let url = edge.url("/api/v1/checkins");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+
+    // Act: everyone checks in at once, at most `concurrency` in flight.
+    let gate = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let (client, url, gate) = (client.clone(), url.clone(), Arc::clone(&gate));
+        tasks.push(tokio::spawn(async move {
+            let _slot = gate.acquire_owned().await.unwrap();
+            let t = Instant::now();
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "code": "BURST2", "latitude": 30.0001, "longitude": 114.0001 }))
+                .send()
+                .await;
+            let elapsed = t.elapsed();
+            let (status, body) = match response {
+                Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+                Err(e) => (0, e.to_string()),
+            };
+            (status, elapsed, body)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut acknowledged = 0;
+    let mut statuses = std::collections::BTreeMap::new();
+    let mut samples = std::collections::BTreeMap::new();
+    for task in tasks {
+        let (status, elapsed, body) = task.await.unwrap();
+        if !(200..300).contains(&status) {
+            samples.entry(status).or_insert(body);
+        }
+        latencies.push(elapsed);
+        *statuses.entry(status).or_insert(0) += 1;
+        if status == 200 || status == 201 {
+            acknowledged += 1;
+        }
+    }
+    let wall = started.elapsed();
+
+    // Assert: every acknowledged check-in is a row.
+    let conn = rusqlite::Connection::open(edge.db_path()).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM attendances WHERE activity_id = 1", [], |r| r.get(0))
+        .unwrap();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "| check-in burst: {volunteers} volunteers, concurrency {concurrency} | {:.0} check-ins/s | {} | {} | {acknowledged} acknowledged, {rows} rows | statuses {:?} |",
+        volunteers as f64 / wall.as_secs_f64(),
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        statuses
+    );
+    for (status, body) in &samples {
+        eprintln!("sample {status}: {body}");
+    }
+    if !samples.is_empty() {
+        let log = edge.stderr();
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).take(3).collect();
+        eprintln!("edge errors: {errors:#?}");
+    }
+    assert_eq!(rows, acknowledged, "every acknowledged check-in must be in the database");
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Seeds the centre, one approved activity (code BURST2, a 500 m radius, running now) and
+/// `n` volunteers, each confirmed for it and holding a session; returns their bearer tokens.
+fn seed(db: &std::path::Path, n: i64) -> Vec<String> {
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    let tx = conn.transaction().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    tx.execute_batch(&format!(
+        "INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (1, NULL, 'centre', '压测中心', '/1/', 0, 0);
+         INSERT INTO accounts (id, name, phone, created_at, updated_at) VALUES (1, '组织者', '13700000000', 0, 0);
+         INSERT INTO activities (id, org_id, applicant_id, title, category, latitude_e6, longitude_e6, radius_m, starts_at, ends_at,
+                                 capacity, signup_deadline, visibility, status, code, created_at, updated_at)
+         VALUES (1, 1, 1, '压测活动', '便民服务', 30000000, 114000000, 500, {start}, {end}, {n}, {start}, 'public', 'approved', 'BURST2', 0, 0);",
+        start = now - 60,
+        end = now + 7200,
+    ))
+    .unwrap();
+    let mut tokens = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let account = 100 + i;
+        let phone = format!("136{:08}", i);
+        tx.execute(
+            "INSERT INTO accounts (id, name, phone, created_at, updated_at) VALUES (?1, ?2, ?3, 0, 0)",
+            rusqlite::params![account, format!("志愿者{i}"), phone],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO volunteers (id, account_id, volunteer_no, real_name, gender, birth_date, phone, id_number, home_org_id, created_at, updated_at)
+             VALUES (?1, ?1, ?2, ?3, 'male', '1990-01-01', ?4, ?5, 1, 0, 0)",
+            rusqlite::params![account, format!("WM2026{:06}", i), format!("志愿者{i}"), phone, format!("ID{:016}", i)],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO role_grants (account_id, role, org_id, created_at) VALUES (?1, 'volunteer', 1, 0)",
+            rusqlite::params![account],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO signups (activity_id, volunteer_id, status, position, starts_at, ends_at, created_at)
+             VALUES (1, ?1, 'confirmed', ?2, ?3, ?4, 0)",
+            rusqlite::params![account, i + 1, now - 60, now + 7200],
+        )
+        .unwrap();
+        let token = format!("burst-token-{i:06}-{}", now);
+        tx.execute(
+            "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![hex::encode(Sha256::digest(token.as_bytes())), account, now, now + 3600],
+        )
+        .unwrap();
+        tokens.push(token);
+    }
+    tx.commit().unwrap();
+    tokens
+}

@@ -1,0 +1,1073 @@
+//! Volunteers, teams and organisations through the real product (`spin.toml`): resident-ID
+//! validation, conflicts, masking in lists, exports and for auditors, subtree isolation between
+//! stations, volunteer numbers, team membership decisions and organisation review. The contract
+//! is `docs/directory-api.md`.
+
+use std::collections::HashSet;
+
+use wenming_tests::{
+    json, open_db, resident_id, resident_id_check_char, row_count, start_product, unix_now, Edge,
+    Json, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+};
+
+/// The product with the centre admin signed in, one institute and two stations, A and B.
+struct County {
+    edge: Edge,
+    admin: String,
+    admin_id: i64,
+    centre: i64,
+    a: i64,
+    b: i64,
+}
+
+async fn county() -> County {
+    let edge = start_product();
+    let session = edge
+        .session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
+        .await;
+    let admin = session["token"].as_str().unwrap().to_owned();
+    let admin_id = session["account"]["id"].as_i64().expect("account.id");
+    let centre = session["account"]["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["role"] == "centre-admin")
+        .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
+        .as_i64()
+        .unwrap();
+    let institute = id(&edge
+        .create_org(&admin, centre, "城关镇新时代文明实践所", "institute")
+        .await);
+    let a = id(&edge
+        .create_org(&admin, institute, "东街社区实践站", "station")
+        .await);
+    let b = id(&edge
+        .create_org(&admin, institute, "西街社区实践站", "station")
+        .await);
+    County {
+        edge,
+        admin,
+        admin_id,
+        centre,
+        a,
+        b,
+    }
+}
+
+fn id(v: &Json) -> i64 {
+    v["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no integer id in {v}"))
+}
+
+fn items(v: &Json) -> &Vec<Json> {
+    v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items array in {v}"))
+}
+
+/// A registration body whose ID number is valid and agrees with `birth` and `male`.
+fn person(name: &str, phone: &str, birth: &str, male: bool, seq: u32, home: i64) -> Json {
+    json!({
+        "real_name": name,
+        "gender": if male { "male" } else { "female" },
+        "birth_date": birth,
+        "phone": phone,
+        "id_number": resident_id("110101", &birth.replace('-', ""), seq, male),
+        "skills": ["医疗救护", "心理疏导"],
+        "service_area": "城关镇东街",
+        "home_org_id": home,
+    })
+}
+
+fn masked_phone(phone: &str) -> String {
+    format!("{}****{}", &phone[..3], &phone[7..])
+}
+
+fn masked_id(id_number: &str) -> String {
+    format!("{}**********{}", &id_number[..4], &id_number[14..])
+}
+
+async fn register(edge: &Edge, token: &str, body: &Json) -> Json {
+    let reply = edge.post_as(token, "/api/v1/volunteers", body).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "POST /api/v1/volunteers {body}: {}",
+        reply.text()
+    );
+    reply.json()
+}
+
+fn count(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> i64 {
+    open_db(&edge.db_path())
+        .query_row(sql, params, |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn text(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> String {
+    open_db(&edge.db_path())
+        .query_row(sql, params, |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Every item of a paginated list, following `next_cursor`.
+async fn all_pages(edge: &Edge, token: &str, path: &str) -> Vec<Json> {
+    let mut out = Vec::new();
+    let mut cursor: Option<i64> = None;
+    let sep = if path.contains('?') { '&' } else { '?' };
+    for _ in 0..1000 {
+        let url = match cursor {
+            Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
+            None => format!("{path}{sep}limit=100"),
+        };
+        let reply = edge.get_as(token, &url).await;
+        assert_eq!(reply.status, 200, "GET {url}: {}", reply.text());
+        let page = reply.json();
+        out.extend(items(&page).iter().cloned());
+        match page["next_cursor"].as_i64() {
+            Some(next) => cursor = Some(next),
+            None => return out,
+        }
+    }
+    panic!("{path}: more than 1000 pages");
+}
+
+/// The current year in Asia/Shanghai.
+fn shanghai_year() -> i64 {
+    // Howard Hinnant's civil-from-days.
+    let z = (unix_now() + 8 * 3600).div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(m <= 2)
+}
+
+// ---- Registration ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_volunteer_registered_by_the_centre_admin_gets_a_wm_number_not_derived_from_the_id() {
+    let c = county().await;
+    let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let id_number = body["id_number"].as_str().unwrap().to_owned();
+
+    let reply = c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await;
+
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let v = reply.json();
+    let number = v["volunteer_no"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no volunteer_no: {v}"));
+    assert!(
+        number.len() == 12
+            && number.starts_with("WM")
+            && number[2..].bytes().all(|b| b.is_ascii_digit()),
+        "^WM\\d{{10}}$: {number}"
+    );
+    assert_eq!(
+        &number[2..6],
+        shanghai_year().to_string(),
+        "WM + the year: {number}"
+    );
+    assert!(
+        !number.contains(&id_number[6..14]),
+        "no birth date in {number}"
+    );
+    assert!(!number.contains(&id_number[12..]), "no ID tail in {number}");
+    assert!(
+        !number.contains(&id_number[..6]),
+        "no region code in {number}"
+    );
+    let vid = id(&v);
+    let (account, home, stored_no): (i64, i64, String) = open_db(&c.edge.db_path())
+        .query_row(
+            "SELECT account_id, home_org_id, volunteer_no FROM volunteers WHERE id = ?1",
+            [vid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the volunteer row");
+    assert_eq!(home, c.a);
+    assert_eq!(stored_no, number);
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM accounts WHERE id = ?1 AND phone = '13812345678'",
+            [account]
+        ),
+        1,
+        "an account was created for the new phone"
+    );
+    assert_eq!(
+        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2", [account, c.a]),
+        1,
+        "the volunteer role at the home org"
+    );
+}
+
+#[tokio::test]
+async fn an_id_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written() {
+    let c = county().await;
+    let mut body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let good = body["id_number"].as_str().unwrap().to_owned();
+    let wrong_check = if good.ends_with('0') { '1' } else { '0' };
+    body["id_number"] = json!(format!("{}{wrong_check}", &good[..17]));
+
+    let reply = c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await;
+
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert_eq!(reply.error_field(), "id_number", "{}", reply.text());
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM accounts WHERE phone = '13812345678'",
+            []
+        ),
+        0,
+        "no account either"
+    );
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'volunteer.%'",
+            []
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn malformed_id_numbers_are_refused_with_field_id_number() {
+    let c = county().await;
+    let base = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let impossible_date = {
+        let first17 = "11010119900230121"; // 30 February
+        format!("{first17}{}", resident_id_check_char(first17))
+    };
+    let good = base["id_number"].as_str().unwrap().to_owned();
+
+    let mut replies = Vec::new();
+    for bad in [
+        impossible_date.clone(),
+        good[..17].to_owned(),
+        format!("{good}0"),
+        format!("A{}", &good[1..]),
+        String::new(),
+    ] {
+        let mut body = base.clone();
+        body["id_number"] = json!(bad);
+        if bad == impossible_date {
+            body["birth_date"] = json!("1990-02-28");
+        }
+        replies.push((
+            bad,
+            c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await,
+        ));
+    }
+
+    for (bad, reply) in &replies {
+        assert_eq!(reply.status, 422, "{bad:?}: {}", reply.text());
+        assert_eq!(
+            reply.error_field(),
+            "id_number",
+            "{bad:?}: {}",
+            reply.text()
+        );
+    }
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
+}
+
+#[tokio::test]
+async fn a_birth_date_or_gender_that_disagrees_with_the_id_number_is_refused() {
+    let c = county().await;
+    let mut wrong_birth = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    wrong_birth["birth_date"] = json!("1990-03-08");
+    let mut wrong_gender = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    wrong_gender["gender"] = json!("female");
+    let mut not_a_date = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    not_a_date["birth_date"] = json!("1990/03/07");
+
+    let birth = c
+        .edge
+        .post_as(&c.admin, "/api/v1/volunteers", &wrong_birth)
+        .await;
+    let gender = c
+        .edge
+        .post_as(&c.admin, "/api/v1/volunteers", &wrong_gender)
+        .await;
+    let format = c
+        .edge
+        .post_as(&c.admin, "/api/v1/volunteers", &not_a_date)
+        .await;
+
+    assert_eq!(birth.status, 422, "{}", birth.text());
+    assert!(
+        ["birth_date", "id_number"].contains(&birth.error_field().as_str()),
+        "{}",
+        birth.text()
+    );
+    assert_eq!(gender.status, 422, "{}", gender.text());
+    assert!(
+        ["gender", "id_number"].contains(&gender.error_field().as_str()),
+        "{}",
+        gender.text()
+    );
+    assert_eq!(format.status, 422, "{}", format.text());
+    assert_eq!(format.error_field(), "birth_date", "{}", format.text());
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
+}
+
+#[tokio::test]
+async fn a_phone_or_id_number_already_registered_is_a_conflict() {
+    let c = county().await;
+    let first = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    register(&c.edge, &c.admin, &first).await;
+    let same_phone = person("李娜", "13812345678", "1992-11-20", false, 34, c.a);
+    let mut same_id = person("王芳", "13812345679", "1990-03-07", true, 12, c.b);
+    same_id["real_name"] = json!("王芳");
+
+    let phone = c
+        .edge
+        .post_as(&c.admin, "/api/v1/volunteers", &same_phone)
+        .await;
+    let id_number = c
+        .edge
+        .post_as(&c.admin, "/api/v1/volunteers", &same_id)
+        .await;
+
+    assert_eq!(phone.status, 409, "{}", phone.text());
+    assert_eq!(phone.error_code(), "phone_taken", "{}", phone.text());
+    assert_eq!(id_number.status, 409, "{}", id_number.text());
+    assert_eq!(
+        id_number.error_code(),
+        "id_number_taken",
+        "{}",
+        id_number.text()
+    );
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 1);
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM accounts WHERE phone = '13812345679'",
+            []
+        ),
+        0,
+        "nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn a_retried_registration_with_the_same_idempotency_key_registers_once() {
+    let c = county().await;
+    let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let post = || {
+        c.edge.api(
+            Some(&c.admin),
+            "POST",
+            "/api/v1/volunteers",
+            &[("Idempotency-Key", "reg-zhangwei")],
+            Some(&body),
+        )
+    };
+
+    let first = post().await;
+    let retry = post().await;
+
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(retry.status, 201, "{}", retry.text());
+    assert_eq!(first.json(), retry.json());
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 1);
+}
+
+#[tokio::test]
+async fn a_citizen_registers_themself_but_nobody_else() {
+    let c = county().await;
+    let session = c.edge.session_by_code(&c.admin, "13700000011").await;
+    let citizen = session["token"].as_str().unwrap().to_owned();
+    let citizen_id = session["account"]["id"].as_i64().unwrap();
+
+    let someone_else = c
+        .edge
+        .post_as(
+            &citizen,
+            "/api/v1/volunteers",
+            &person("冒名者", "13700000012", "1985-06-15", true, 21, c.a),
+        )
+        .await;
+    let themself = c
+        .edge
+        .post_as(
+            &citizen,
+            "/api/v1/volunteers",
+            &person("赵敏", "13700000011", "1995-08-01", false, 43, c.a),
+        )
+        .await;
+
+    assert!(
+        [403, 422].contains(&someone_else.status),
+        "{}",
+        someone_else.text()
+    );
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM volunteers WHERE phone = '13700000012'",
+            []
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM accounts WHERE phone = '13700000012'",
+            []
+        ),
+        0
+    );
+    assert_eq!(themself.status, 201, "{}", themself.text());
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT account_id FROM volunteers WHERE phone = '13700000011'",
+            []
+        ),
+        citizen_id
+    );
+    assert_eq!(
+        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2", [citizen_id, c.a]),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_station_admin_registers_volunteers_at_their_station_only() {
+    let c = county().await;
+    let (_, station_admin) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "东街站长",
+            "13600000001",
+            "station-a-pw",
+            "station-admin",
+            c.a,
+        )
+        .await;
+
+    let at_b = c
+        .edge
+        .post_as(
+            &station_admin,
+            "/api/v1/volunteers",
+            &person("李娜", "13812340001", "1992-11-20", false, 34, c.b),
+        )
+        .await;
+    let at_a = c
+        .edge
+        .post_as(
+            &station_admin,
+            "/api/v1/volunteers",
+            &person("张伟", "13812340002", "1990-03-07", true, 12, c.a),
+        )
+        .await;
+
+    assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
+    assert_eq!(at_a.status, 201, "{}", at_a.text());
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM volunteers WHERE home_org_id = ?1",
+            [c.b]
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM volunteers WHERE home_org_id = ?1",
+            [c.a]
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_station_admin_cannot_tell_another_stations_org_from_a_missing_one() {
+    let c = county().await;
+    let (admin_a_id, admin_a) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "东街站长",
+            "13600000001",
+            "station-a-pw",
+            "station-admin",
+            c.a,
+        )
+        .await;
+    let missing = 999_999;
+    let volunteer_at = |org: i64| person("李娜", "13812340001", "1992-11-20", false, 34, org);
+    let team_at = |org: i64| json!({ "org_id": org, "name": "越权服务队", "leader_account_id": admin_a_id, "categories": [] });
+
+    let volunteer_b = c
+        .edge
+        .post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(c.b))
+        .await;
+    let volunteer_missing = c
+        .edge
+        .post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(missing))
+        .await;
+    let team_b = c
+        .edge
+        .post_as(&admin_a, "/api/v1/teams", &team_at(c.b))
+        .await;
+    let team_missing = c
+        .edge
+        .post_as(&admin_a, "/api/v1/teams", &team_at(missing))
+        .await;
+
+    // "A resource outside the caller's scope is 404, not 403 (do not reveal it exists)".
+    let shape = |r: &wenming_tests::Reply| (r.status, r.error_code(), r.error_field());
+    assert_ne!(
+        volunteer_b.status,
+        403,
+        "B's existence is revealed: {}",
+        volunteer_b.text()
+    );
+    assert_eq!(
+        shape(&volunteer_b),
+        shape(&volunteer_missing),
+        "{} vs {}",
+        volunteer_b.text(),
+        volunteer_missing.text()
+    );
+    assert_ne!(
+        team_b.status,
+        403,
+        "B's existence is revealed: {}",
+        team_b.text()
+    );
+    assert_eq!(
+        shape(&team_b),
+        shape(&team_missing),
+        "{} vs {}",
+        team_b.text(),
+        team_missing.text()
+    );
+    assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
+    assert_eq!(row_count(&c.edge.db_path(), "teams"), 0);
+}
+
+// ---- Masking --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn lists_and_the_csv_export_mask_phone_and_id_number_even_for_the_centre_admin() {
+    let c = county().await;
+    let zhang = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let li = person("李娜", "13987654321", "1992-11-20", false, 34, c.b);
+    register(&c.edge, &c.admin, &zhang).await;
+    register(&c.edge, &c.admin, &li).await;
+
+    let list = c.edge.get_as(&c.admin, "/api/v1/volunteers").await;
+    let csv = c
+        .edge
+        .get_as(&c.admin, "/api/v1/volunteers/export.csv")
+        .await;
+
+    assert_eq!(list.status, 200, "{}", list.text());
+    let listed = list.json();
+    assert_eq!(items(&listed).len(), 2, "{listed}");
+    for (v, body) in items(&listed).iter().zip([&zhang, &li]) {
+        let phone = body["phone"].as_str().unwrap();
+        let id_number = body["id_number"].as_str().unwrap();
+        assert_eq!(v["phone"], masked_phone(phone), "{v}");
+        assert_eq!(v["id_number"], masked_id(id_number), "{v}");
+    }
+    assert_eq!(items(&listed)[0]["phone"], "138****5678");
+    let list_text = list.text();
+    for body in [&zhang, &li] {
+        assert!(
+            !list_text.contains(body["phone"].as_str().unwrap()),
+            "{list_text}"
+        );
+        assert!(
+            !list_text.contains(body["id_number"].as_str().unwrap()),
+            "{list_text}"
+        );
+    }
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    let content_type = csv.header("content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("text/csv"),
+        "content-type: {content_type}"
+    );
+    let csv_text = csv.text();
+    for body in [&zhang, &li] {
+        let phone = body["phone"].as_str().unwrap();
+        let id_number = body["id_number"].as_str().unwrap();
+        assert!(csv_text.contains(&masked_id(id_number)), "{csv_text}");
+        assert!(csv_text.contains(&masked_phone(phone)), "{csv_text}");
+        assert!(
+            !csv_text.contains(phone) && !csv_text.contains(id_number),
+            "the export is masked: {csv_text}"
+        );
+    }
+    assert!(
+        csv_text.lines().count() >= 3,
+        "a header and two rows: {csv_text}"
+    );
+}
+
+#[tokio::test]
+async fn one_volunteer_is_whole_for_the_centre_admin_and_themself_and_masked_for_an_auditor() {
+    let c = county().await;
+    let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let id_number = body["id_number"].as_str().unwrap().to_owned();
+    let vid = id(&register(&c.edge, &c.admin, &body).await);
+    let (_, auditor) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "审计员",
+            "13600000005",
+            "auditor-pw-1",
+            "auditor",
+            c.centre,
+        )
+        .await;
+    let themself = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+    let path = format!("/api/v1/volunteers/{vid}");
+
+    let by_admin = c.edge.get_as(&c.admin, &path).await;
+    let by_self = c.edge.get_as(&themself, &path).await;
+    let by_auditor = c.edge.get_as(&auditor, &path).await;
+    let auditor_list = c.edge.get_as(&auditor, "/api/v1/volunteers").await;
+
+    assert_eq!(by_admin.status, 200, "{}", by_admin.text());
+    assert_eq!(by_admin.json()["phone"], "13812345678");
+    assert_eq!(by_admin.json()["id_number"], id_number);
+    assert_eq!(by_self.status, 200, "{}", by_self.text());
+    assert_eq!(by_self.json()["phone"], "13812345678");
+    assert_eq!(by_self.json()["id_number"], id_number);
+    assert_eq!(by_auditor.status, 200, "{}", by_auditor.text());
+    assert_eq!(by_auditor.json()["phone"], "138****5678");
+    assert_eq!(by_auditor.json()["id_number"], masked_id(&id_number));
+    assert!(!by_auditor.text().contains(&id_number));
+    assert_eq!(auditor_list.status, 200, "{}", auditor_list.text());
+    assert!(!auditor_list.text().contains(&id_number));
+}
+
+#[tokio::test]
+async fn another_volunteer_cannot_read_a_volunteer_whole() {
+    let c = county().await;
+    let zhang = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let li = person("李娜", "13987654321", "1992-11-20", false, 34, c.a);
+    let zhang_id = id(&register(&c.edge, &c.admin, &zhang).await);
+    register(&c.edge, &c.admin, &li).await;
+    let li_token = c.edge.sign_in_by_code(&c.admin, "13987654321").await;
+
+    let reply = c
+        .edge
+        .get_as(&li_token, &format!("/api/v1/volunteers/{zhang_id}"))
+        .await;
+    let list = c.edge.get_as(&li_token, "/api/v1/volunteers").await;
+
+    assert!(
+        !reply.text().contains(zhang["id_number"].as_str().unwrap()),
+        "{}",
+        reply.text()
+    );
+    assert!(!reply.text().contains("13812345678"), "{}", reply.text());
+    assert!([200, 403, 404].contains(&reply.status), "{}", reply.text());
+    assert_eq!(
+        list.status,
+        403,
+        "volunteers do not hold read-volunteers: {}",
+        list.text()
+    );
+}
+
+// ---- Subtree isolation ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_station_admin_cannot_see_a_volunteer_homed_at_another_station() {
+    let c = county().await;
+    let at_a = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let at_b = person("李娜", "13987654321", "1992-11-20", false, 34, c.b);
+    let va = id(&register(&c.edge, &c.admin, &at_a).await);
+    let vb = id(&register(&c.edge, &c.admin, &at_b).await);
+    let (_, station_admin) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "东街站长",
+            "13600000001",
+            "station-a-pw",
+            "station-admin",
+            c.a,
+        )
+        .await;
+
+    let read_b = c
+        .edge
+        .get_as(&station_admin, &format!("/api/v1/volunteers/{vb}"))
+        .await;
+    let read_a = c
+        .edge
+        .get_as(&station_admin, &format!("/api/v1/volunteers/{va}"))
+        .await;
+    let listed = all_pages(&c.edge, &station_admin, "/api/v1/volunteers").await;
+    let filtered_b = c
+        .edge
+        .get_as(&station_admin, &format!("/api/v1/volunteers?org={}", c.b))
+        .await;
+    let csv = c
+        .edge
+        .get_as(&station_admin, "/api/v1/volunteers/export.csv")
+        .await;
+    let patch_b = c
+        .edge
+        .patch_as(
+            &station_admin,
+            &format!("/api/v1/volunteers/{vb}"),
+            &json!({ "service_area": "被改了" }),
+        )
+        .await;
+
+    assert_eq!(read_b.status, 404, "{}", read_b.text());
+    assert_eq!(read_a.status, 200, "{}", read_a.text());
+    assert_eq!(
+        read_a.json()["id_number"],
+        at_a["id_number"],
+        "whole for their own station's admin"
+    );
+    let ids: HashSet<i64> = listed.iter().map(id).collect();
+    assert_eq!(ids, HashSet::from([va]), "{listed:?}");
+    assert!(
+        [403, 404].contains(&filtered_b.status)
+            || (filtered_b.status == 200 && items(&filtered_b.json()).is_empty()),
+        "{}",
+        filtered_b.text()
+    );
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert!(
+        csv.text()
+            .contains(&masked_id(at_a["id_number"].as_str().unwrap())),
+        "{}",
+        csv.text()
+    );
+    assert!(
+        !csv.text()
+            .contains(&masked_id(at_b["id_number"].as_str().unwrap())),
+        "{}",
+        csv.text()
+    );
+    assert!([403, 404].contains(&patch_b.status), "{}", patch_b.text());
+    assert_eq!(
+        text(
+            &c.edge,
+            "SELECT service_area FROM volunteers WHERE id = ?1",
+            [vb]
+        ),
+        "城关镇东街"
+    );
+}
+
+// ---- Audit ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn registration_is_audited_with_phone_and_id_number_masked() {
+    let c = county().await;
+    let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let id_number = body["id_number"].as_str().unwrap().to_owned();
+    let vid = id(&register(&c.edge, &c.admin, &body).await);
+
+    let audit = c
+        .edge
+        .get_as(&c.admin, "/api/v1/audit?action=volunteer.register")
+        .await;
+
+    assert_eq!(audit.status, 200, "{}", audit.text());
+    let audit = audit.json();
+    let entry = items(&audit)
+        .iter()
+        .find(|e| e["entity_id"].as_i64() == Some(vid))
+        .unwrap_or_else(|| panic!("no volunteer.register entry for {vid}: {audit}"));
+    let actor = entry["actor"]["id"]
+        .as_i64()
+        .or_else(|| entry["actor_id"].as_i64())
+        .or_else(|| entry["actor"].as_i64());
+    assert_eq!(actor, Some(c.admin_id), "{entry}");
+    let raw: Vec<String> = open_db(&c.edge.db_path())
+        .prepare("SELECT coalesce(before, '') || coalesce(after, '') FROM audit_log")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        raw.iter()
+            .any(|t| t.contains(&masked_id(&id_number)) || t.contains("138****5678")),
+        "{raw:?}"
+    );
+    for t in &raw {
+        assert!(
+            !t.contains(&id_number),
+            "an ID number in the audit log: {t}"
+        );
+        assert!(!t.contains("13812345678"), "a phone in the audit log: {t}");
+    }
+}
+
+// ---- Teams ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_stations_admin_cannot()
+{
+    let c = county().await;
+    let leader = c
+        .edge
+        .post_as(
+            &c.admin,
+            "/api/v1/accounts",
+            &json!({ "name": "刘队长", "phone": "13600000021", "password": "leader-pw-123" }),
+        )
+        .await;
+    assert_eq!(leader.status, 201, "{}", leader.text());
+    let leader_id = id(&leader.json());
+    let (_, admin_b) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "西街站长",
+            "13600000022",
+            "station-b-pw",
+            "station-admin",
+            c.b,
+        )
+        .await;
+    let member = id(&register(
+        &c.edge,
+        &c.admin,
+        &person("张伟", "13812345678", "1990-03-07", true, 12, c.a),
+    )
+    .await);
+    let team = c
+        .edge
+        .post_as(
+            &c.admin,
+            "/api/v1/teams",
+            &json!({ "org_id": c.a, "name": "东街卫生服务队", "leader_account_id": leader_id, "categories": ["环境卫生", "助老"] }),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.text());
+    let team = id(&team.json());
+    let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+    let status = |edge: &Edge| {
+        text(
+            edge,
+            "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
+            [team, member],
+        )
+    };
+
+    let asked = c
+        .edge
+        .post_empty_as(&volunteer, &format!("/api/v1/teams/{team}/members"))
+        .await;
+    let after_asking = status(&c.edge);
+    let by_b = c
+        .edge
+        .post_empty_as(
+            &admin_b,
+            &format!("/api/v1/teams/{team}/members/{member}/approve"),
+        )
+        .await;
+    let after_b = status(&c.edge);
+    let leader_token = c.edge.sign_in("13600000021", "leader-pw-123").await;
+    let by_leader = c
+        .edge
+        .post_empty_as(
+            &leader_token,
+            &format!("/api/v1/teams/{team}/members/{member}/approve"),
+        )
+        .await;
+    let members = c
+        .edge
+        .get_as(&leader_token, &format!("/api/v1/teams/{team}/members"))
+        .await;
+
+    assert!((200..300).contains(&asked.status), "{}", asked.text());
+    assert_eq!(after_asking, "pending");
+    assert!([403, 404].contains(&by_b.status), "{}", by_b.text());
+    assert_eq!(
+        after_b, "pending",
+        "another station's admin decided nothing"
+    );
+    assert_eq!(by_leader.status, 200, "{}", by_leader.text());
+    assert_eq!(status(&c.edge), "approved");
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT decided_by FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
+            [team, member]
+        ),
+        leader_id
+    );
+    assert_eq!(
+        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'team-leader' AND org_id = ?2", [leader_id, c.a]),
+        1,
+        "creating the team granted team-leader at its org"
+    );
+    assert_eq!(members.status, 200, "{}", members.text());
+    let members = members.json();
+    let listed = members["items"]
+        .as_array()
+        .or_else(|| members.as_array())
+        .expect("a list of members");
+    assert!(
+        listed.iter().any(|m| m["status"] == "approved"
+            && (m["volunteer_id"].as_i64() == Some(member)
+                || m["volunteer"]["id"].as_i64() == Some(member)
+                || m["id"].as_i64() == Some(member))),
+        "{members}"
+    );
+}
+
+#[tokio::test]
+async fn a_team_is_created_only_with_manage_teams_at_its_org() {
+    let c = county().await;
+    let (leader_id, admin_a) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "东街站长",
+            "13600000031",
+            "station-a-pw",
+            "station-admin",
+            c.a,
+        )
+        .await;
+
+    let at_b = c
+        .edge
+        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.b, "name": "越权服务队", "leader_account_id": leader_id, "categories": [] }))
+        .await;
+    let at_a = c
+        .edge
+        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }))
+        .await;
+    let duplicate = c
+        .edge
+        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }))
+        .await;
+
+    assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
+    assert_eq!(at_a.status, 201, "{}", at_a.text());
+    assert_eq!(duplicate.status, 409, "{}", duplicate.text());
+    assert_eq!(duplicate.error_code(), "name_taken", "{}", duplicate.text());
+    assert_eq!(row_count(&c.edge.db_path(), "teams"), 1);
+}
+
+// ---- Organisations --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_organisation_applies_and_only_a_reviewer_over_its_org_approves() {
+    let c = county().await;
+    let (_, admin_b) = c
+        .edge
+        .create_staff(
+            &c.admin,
+            "西街站长",
+            "13600000041",
+            "station-b-pw",
+            "station-admin",
+            c.b,
+        )
+        .await;
+    let applicant = c.edge.sign_in_by_code(&c.admin, "13700000041").await;
+    let status = |edge: &Edge, org: i64| {
+        text(
+            edge,
+            "SELECT status FROM organisations WHERE id = ?1",
+            [org],
+        )
+    };
+
+    let applied = c
+        .edge
+        .post_as(
+            &applicant,
+            "/api/v1/organisations",
+            &json!({ "org_id": c.a, "name": "东街爱心协会", "contact_name": "李娜", "contact_phone": "13712345678", "description": "助老助残、邻里互助" }),
+        )
+        .await;
+    assert_eq!(applied.status, 201, "{}", applied.text());
+    let application = applied.json();
+    let org = id(&application);
+    let after_applying = status(&c.edge, org);
+    let by_b = c
+        .edge
+        .post_empty_as(&admin_b, &format!("/api/v1/organisations/{org}/approve"))
+        .await;
+    let after_b = status(&c.edge, org);
+    let by_applicant = c
+        .edge
+        .post_empty_as(&applicant, &format!("/api/v1/organisations/{org}/approve"))
+        .await;
+    let by_centre = c
+        .edge
+        .post_empty_as(&c.admin, &format!("/api/v1/organisations/{org}/approve"))
+        .await;
+
+    assert_eq!(application["status"], "pending", "{application}");
+    assert_eq!(after_applying, "pending");
+    assert!([403, 404].contains(&by_b.status), "{}", by_b.text());
+    assert_eq!(after_b, "pending");
+    assert_eq!(
+        by_applicant.status,
+        403,
+        "a citizen reviews nothing: {}",
+        by_applicant.text()
+    );
+    assert_eq!(by_centre.status, 200, "{}", by_centre.text());
+    assert_eq!(by_centre.json()["status"], "approved");
+    assert_eq!(status(&c.edge, org), "approved");
+    let (decided_by, decided_at): (Option<i64>, Option<i64>) = open_db(&c.edge.db_path())
+        .query_row(
+            "SELECT decided_by, decided_at FROM organisations WHERE id = ?1",
+            [org],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(decided_by, Some(c.admin_id));
+    assert!(
+        decided_at.is_some_and(|t| (t - unix_now()).abs() < 300),
+        "{decided_at:?}"
+    );
+    assert_eq!(
+        count(&c.edge, "SELECT count(*) FROM audit_log WHERE action = 'organisation.approve' AND entity_id = ?1", [org]),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_organisation_with_an_invalid_contact_phone_is_refused() {
+    let c = county().await;
+
+    let reply = c
+        .edge
+        .post_as(
+            &c.admin,
+            "/api/v1/organisations",
+            &json!({ "org_id": c.a, "name": "东街爱心协会", "contact_name": "李娜", "contact_phone": "12345", "description": "" }),
+        )
+        .await;
+
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert_eq!(reply.error_field(), "contact_phone", "{}", reply.text());
+    assert_eq!(row_count(&c.edge.db_path(), "organisations"), 0);
+}
