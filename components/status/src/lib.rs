@@ -18,7 +18,9 @@ use spin_sdk::sqlite3::Connection;
 #[http_component]
 fn handle(req: Request) -> Response {
     if *req.method() != Method::Get {
-        return error(405, "method_not_allowed", "use GET");
+        let mut resp = error(405, "method_not_allowed", "use GET");
+        resp.set_header("allow", "GET");
+        return resp;
     }
     match status() {
         Ok(body) => json(200, body),

@@ -156,6 +156,16 @@ pub fn active_org(db: &Db, id: i64, field: &str) -> Result<Org, ApiError> {
         .ok_or_else(|| ApiError::invalid(field, "no such active org"))
 }
 
+/// The active org a body field names, as `p` may see it. A missing org and one outside `p`'s
+/// read-directory scope get the same 404 (as the directory answers for a parent org), so that
+/// another station's org cannot be told from one that does not exist.
+pub fn visible_org(db: &Db, p: &Principal, id: i64, field: &str) -> Result<Org, ApiError> {
+    match org(db, id)?.filter(|o| o.active) {
+        Some(org) if allowed(p, Action::ReadDirectory, &org.path)? => Ok(org),
+        _ => Err(ApiError::NotFound(format!("no such active org for {field}"))),
+    }
+}
+
 /// The org an `?org=` filter names, as a path to narrow a list to; unknown is 404.
 pub fn filter_org(db: &Db, id: Option<i64>) -> Result<Option<String>, ApiError> {
     match id {

@@ -91,7 +91,7 @@ pub fn apply(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let description = f.opt_text("description", 2000)?.unwrap_or_default();
 
     let db = Db::open()?;
-    let org = access::active_org(&db, org_id, "org_id")?;
+    let org = access::visible_org(&db, p, org_id, "org_id")?;
     let key = input::idempotency_key(req);
     let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
         let org = access::active_org(db, org.id, "org_id")?;

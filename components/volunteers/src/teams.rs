@@ -114,7 +114,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         return Err(ApiError::Forbidden("your roles do not allow manage-teams".into()));
     }
     let db = Db::open()?;
-    let org = access::active_org(&db, org_id, "org_id")?;
+    let org = access::visible_org(&db, p, org_id, "org_id")?;
     if !access::allowed(p, Action::ManageTeams, &org.path)? {
         return Err(ApiError::Forbidden("you may not manage teams at this org".into()));
     }

@@ -138,7 +138,7 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     }
 
     let db = Db::open()?;
-    let org = access::active_org(&db, home_org_id, "home_org_id")?;
+    let org = access::visible_org(&db, p, home_org_id, "home_org_id")?;
     let staff = access::allowed(p, Action::ManageVolunteers, &org.path)?;
     if !staff {
         let own = db
@@ -358,7 +358,12 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     }
     let new_org: Option<Org> = match home_org_id {
         Some(org_id) if org_id != current.home_org_id => {
-            let org = access::active_org(&db, org_id, "home_org_id")?;
+            // Volunteers may move themselves anywhere active; staff only where they can see.
+            let org = if is_self {
+                access::active_org(&db, org_id, "home_org_id")?
+            } else {
+                access::visible_org(&db, p, org_id, "home_org_id")?
+            };
             if !is_self && !access::allowed(p, Action::ManageVolunteers, &org.path)? {
                 return Err(ApiError::Forbidden("you may not manage volunteers at the new home org".into()));
             }

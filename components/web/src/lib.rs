@@ -7,7 +7,9 @@ use spin_sdk::http_component;
 #[http_component]
 fn handle(req: Request) -> Response {
     if !matches!(req.method(), Method::Get | Method::Head) {
-        return error(405, "method_not_allowed", "use GET");
+        let mut resp = error(405, "method_not_allowed", "use GET");
+        resp.set_header("allow", "GET, HEAD");
+        return resp;
     }
     let path = req.path();
     let Some(file) = file_for(path) else {
