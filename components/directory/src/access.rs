@@ -63,7 +63,7 @@ impl Caller {
     pub fn scope_or_forbidden(&self, action: Action) -> Result<Scope, ApiError> {
         let scope = self.scope(action);
         if scope.is_empty() {
-            return Err(ApiError::Forbidden(format!("your roles do not allow {}", action_name(action))));
+            return Err(ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action))));
         }
         Ok(scope)
     }
@@ -211,21 +211,6 @@ fn range(root: &str, column: &str) -> Result<String, ApiError> {
     Ok(format!("({column} >= '{lo}' AND {column} < '{hi}')"))
 }
 
-pub fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::ReadDirectory => "read-directory",
-        Action::ManageOrgs => "manage-orgs",
-        Action::ManageAccounts => "manage-accounts",
-        Action::ReadVolunteers => "read-volunteers",
-        Action::ReadVolunteersUnmasked => "read-volunteers-unmasked",
-        Action::ManageVolunteers => "manage-volunteers",
-        Action::ManageTeams => "manage-teams",
-        Action::ReviewOrganisations => "review-organisations",
-        Action::ManageDepartments => "manage-departments",
-        Action::ReadAudit => "read-audit",
-        Action::ReadOutbox => "read-outbox",
-    }
-}
 
 pub const ROLES: [Role; 8] = [
     Role::CentreAdmin,

@@ -36,21 +36,6 @@ impl From<ApiError> for Error {
     }
 }
 
-fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::ReadDirectory => "read-directory",
-        Action::ManageOrgs => "manage-orgs",
-        Action::ManageAccounts => "manage-accounts",
-        Action::ReadVolunteers => "read-volunteers",
-        Action::ReadVolunteersUnmasked => "read-volunteers-unmasked",
-        Action::ManageVolunteers => "manage-volunteers",
-        Action::ManageTeams => "manage-teams",
-        Action::ReviewOrganisations => "review-organisations",
-        Action::ManageDepartments => "manage-departments",
-        Action::ReadAudit => "read-audit",
-        Action::ReadOutbox => "read-outbox",
-    }
-}
 
 struct Identity;
 
@@ -63,7 +48,7 @@ impl Guest for Identity {
         if permissions::permits(&who, action, &org_path) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("your roles do not allow {} here", action_name(action))))
+            Err(Error::Forbidden(format!("your roles do not allow {} here", kit::wit_name(&action))))
         }
     }
 

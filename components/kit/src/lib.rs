@@ -23,10 +23,44 @@ pub use error::ApiError;
 pub use http::{bearer, json, parse_body, query_param, Page};
 pub use mask::{mask_id_number, mask_phone};
 
+/// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` →
+/// `read-directory`. Keeps messages in the interface's own words without a hand-kept table
+/// per component.
+pub fn wit_name(value: &impl std::fmt::Debug) -> String {
+    let debug = format!("{value:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Now, in unix seconds (UTC).
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug)]
+    enum Action {
+        ReadVolunteersUnmasked,
+        Dispatch,
+    }
+
+    #[test]
+    fn wit_names_are_kebab_case() {
+        assert_eq!(super::wit_name(&Action::ReadVolunteersUnmasked), "read-volunteers-unmasked");
+        assert_eq!(super::wit_name(&Action::Dispatch), "dispatch");
+    }
 }

@@ -47,7 +47,7 @@ pub fn allowed(p: &Principal, action: Action, org_path: &str) -> Result<bool, Ap
 /// nowhere, else 404 (the resource is outside `p`'s scope, and that it exists is not said).
 pub fn deny(p: &Principal, action: Action, what: &str) -> ApiError {
     if identity::scopes(p, action).is_empty() {
-        ApiError::Forbidden(format!("your roles do not allow {}", action_name(action)))
+        ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
     } else {
         ApiError::NotFound(format!("no such {what}"))
     }
@@ -68,7 +68,7 @@ pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result
 pub fn list_ranges(p: &Principal, action: Action, within: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     let scopes = identity::scopes(p, action);
     if scopes.is_empty() {
-        return Err(ApiError::Forbidden(format!("your roles do not allow {}", action_name(action))));
+        return Err(ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action))));
     }
     let ranges = ranges(&scopes, within);
     if ranges.is_empty() {
@@ -117,21 +117,6 @@ pub fn range_sql(column: &str, ranges: &[(String, String)], params: &mut Vec<Val
     format!("({})", parts.join(" OR "))
 }
 
-fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::ReadDirectory => "read-directory",
-        Action::ManageOrgs => "manage-orgs",
-        Action::ManageAccounts => "manage-accounts",
-        Action::ReadVolunteers => "read-volunteers",
-        Action::ReadVolunteersUnmasked => "read-volunteers-unmasked",
-        Action::ManageVolunteers => "manage-volunteers",
-        Action::ManageTeams => "manage-teams",
-        Action::ReviewOrganisations => "review-organisations",
-        Action::ManageDepartments => "manage-departments",
-        Action::ReadAudit => "read-audit",
-        Action::ReadOutbox => "read-outbox",
-    }
-}
 
 /// An org as the resources here need it.
 #[derive(Debug, Clone)]
