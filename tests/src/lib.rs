@@ -1301,6 +1301,298 @@ pub fn is_mobile(phone: &str) -> bool {
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Activities and check-in (`docs/activity-api.md`): the product with the request clock movable
+// (`allow_clock_override` + `X-Wenming-Now`), a county with two stations and their admins, a
+// team, volunteers registered by staff and signed in by SMS code, and activities applied for by
+// the team leader and approved by the station admin — all through the API.
+// ---------------------------------------------------------------------------------------------
+
+/// The components the activity/check-in product tests need built (besides `PRODUCT_COMPONENTS`).
+pub const ACTIVITY_COMPONENTS: [&str; 3] = ["activity", "checkin", "ledger"];
+
+/// The request-clock header the product honours when `allow_clock_override` is `true`.
+pub const CLOCK_HEADER: &str = "x-wenming-now";
+
+/// The product (centre admin bootstrapped) with `SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE=true`, so
+/// requests may carry `X-Wenming-Now: <unix seconds>`.
+pub fn start_product_with_clock() -> Edge {
+    require_components(&ACTIVITY_COMPONENTS);
+    product_launch(false)
+        .env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")
+        .start()
+}
+
+/// A whole hour about a week from now (unix seconds): a start time for test activities that is
+/// in the future for the real clock too, and a multiple of 30 s (a dynamic-code window edge).
+pub fn activity_base_time() -> i64 {
+    (unix_now() / 3600 + 24 * 7) * 3600
+}
+
+/// Unix seconds → RFC 3339 in Asia/Shanghai (`2026-05-01T09:00:00+08:00`).
+pub fn shanghai_rfc3339(unix: i64) -> String {
+    let local = unix + 8 * 3600;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+impl Edge {
+    /// Like `api`, with the request clock set to `now` (`X-Wenming-Now`).
+    pub async fn api_at(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        now: i64,
+        body: Option<&Json>,
+    ) -> Reply {
+        let now = now.to_string();
+        self.api(token, method, path, &[(CLOCK_HEADER, now.as_str())], body)
+            .await
+    }
+
+    /// `GET` as the holder of `token` at request time `now`.
+    pub async fn get_at(&self, token: &str, path: &str, now: i64) -> Reply {
+        self.api_at(Some(token), "GET", path, now, None).await
+    }
+
+    /// `POST` a JSON body as the holder of `token` at request time `now`.
+    pub async fn post_at(&self, token: &str, path: &str, now: i64, body: &Json) -> Reply {
+        self.api_at(Some(token), "POST", path, now, Some(body)).await
+    }
+
+    /// `DELETE` as the holder of `token` at request time `now`.
+    pub async fn delete_at(&self, token: &str, path: &str, now: i64) -> Reply {
+        self.api_at(Some(token), "DELETE", path, now, None).await
+    }
+}
+
+/// A volunteer registered by staff and signed in by SMS code.
+#[derive(Debug, Clone)]
+pub struct SignedInVolunteer {
+    /// `volunteers.id`.
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub token: String,
+}
+
+/// The county the activity and check-in tests use: the centre admin; an institute with stations
+/// A and B, each with its own `station-admin`; a team at A led by a staff member without admin
+/// roles. Everything made through the API on the product with the clock override on.
+pub struct Town {
+    pub edge: Edge,
+    /// The centre admin's token (and the outbox reader for SMS codes).
+    pub admin: String,
+    pub centre: i64,
+    pub institute: i64,
+    pub a: i64,
+    pub b: i64,
+    pub admin_a: String,
+    pub admin_a_id: i64,
+    pub admin_b: String,
+    pub admin_b_id: i64,
+    pub team: i64,
+    pub leader: String,
+    pub leader_id: i64,
+}
+
+/// Phones the town's staff use; volunteers use `volunteer_phone(i)`.
+pub const TOWN_ADMIN_A_PHONE: &str = "13911110001";
+pub const TOWN_ADMIN_B_PHONE: &str = "13911110002";
+pub const TOWN_LEADER_PHONE: &str = "13911110003";
+pub const TOWN_STAFF_PASSWORD: &str = "town-staff-pw-1";
+
+/// The phone of the `i`-th test volunteer.
+pub fn volunteer_phone(i: usize) -> String {
+    format!("137{:08}", 10_000 + i)
+}
+
+/// The birth date (`YYYYMMDD`, in 1990) of the `i`-th test volunteer.
+pub fn volunteer_birth(i: usize) -> String {
+    format!("1990{:02}{:02}", 1 + (i / 28) % 12, 1 + i % 28)
+}
+
+/// The resident ID number of the `i`-th test volunteer (valid, matching birth date and gender).
+pub fn volunteer_id_number(i: usize) -> String {
+    resident_id("110101", &volunteer_birth(i), (10 + i % 80) as u32, i.is_multiple_of(2))
+}
+
+/// Builds the `Town` on a fresh product with the clock override.
+pub async fn town() -> Town {
+    let edge = start_product_with_clock();
+    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
+    let admin = session["token"].as_str().expect("token").to_owned();
+    let centre = session["account"]["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["role"] == "centre-admin")
+        .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
+        .as_i64()
+        .expect("org_id");
+    let id = |v: Json| v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"));
+    let institute = id(edge
+        .create_org(&admin, centre, "城关镇新时代文明实践所", "institute")
+        .await);
+    let a = id(edge
+        .create_org(&admin, institute, "东街社区实践站", "station")
+        .await);
+    let b = id(edge
+        .create_org(&admin, institute, "西街社区实践站", "station")
+        .await);
+    let (admin_a_id, admin_a) = edge
+        .create_staff(&admin, "东街站长", TOWN_ADMIN_A_PHONE, TOWN_STAFF_PASSWORD, "station-admin", a)
+        .await;
+    let (admin_b_id, admin_b) = edge
+        .create_staff(&admin, "西街站长", TOWN_ADMIN_B_PHONE, TOWN_STAFF_PASSWORD, "station-admin", b)
+        .await;
+    let leader = edge
+        .post_as(
+            &admin,
+            "/api/v1/accounts",
+            &json!({ "name": "服务队长", "phone": TOWN_LEADER_PHONE, "password": TOWN_STAFF_PASSWORD }),
+        )
+        .await;
+    assert_eq!(leader.status, 201, "POST /api/v1/accounts (leader): {}", leader.text());
+    let leader_id = id(leader.json());
+    let team = edge
+        .post_as(
+            &admin,
+            "/api/v1/teams",
+            &json!({ "org_id": a, "name": "东街邻里服务队", "leader_account_id": leader_id, "categories": ["助老", "环保"] }),
+        )
+        .await;
+    assert_eq!(team.status, 201, "POST /api/v1/teams: {}", team.text());
+    let team = id(team.json());
+    let leader = edge.sign_in(TOWN_LEADER_PHONE, TOWN_STAFF_PASSWORD).await;
+    Town {
+        edge,
+        admin,
+        centre,
+        institute,
+        a,
+        b,
+        admin_a,
+        admin_a_id,
+        admin_b,
+        admin_b_id,
+        team,
+        leader,
+        leader_id,
+    }
+}
+
+impl Town {
+    /// Registers the volunteer `i` (phone `volunteer_phone(i)`, a valid resident ID, born in
+    /// 1990) at `home` as the centre admin; returns the registration answer.
+    pub async fn register_volunteer(&self, i: usize, home: i64) -> Json {
+        self.register_volunteer_with_phone(i, &volunteer_phone(i), home).await
+    }
+
+    /// Like `register_volunteer`, with a given phone (e.g. a staff member's, making the staff
+    /// account a volunteer too).
+    pub async fn register_volunteer_with_phone(&self, i: usize, phone: &str, home: i64) -> Json {
+        let birth = volunteer_birth(i);
+        let male = i.is_multiple_of(2);
+        let body = json!({
+            "real_name": format!("志愿者{i:02}"),
+            "gender": if male { "male" } else { "female" },
+            "birth_date": format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]),
+            "phone": phone,
+            "id_number": volunteer_id_number(i),
+            "skills": ["助老"],
+            "service_area": "城关镇东街",
+            "home_org_id": home,
+        });
+        let reply = self.edge.post_as(&self.admin, "/api/v1/volunteers", &body).await;
+        assert_eq!(reply.status, 201, "POST /api/v1/volunteers {body}: {}", reply.text());
+        reply.json()
+    }
+
+    /// Volunteers `first..first + n` registered at `home` and signed in by SMS code (the code read
+    /// from the outbox by the centre admin).
+    pub async fn volunteers(&self, first: usize, n: usize, home: i64) -> Vec<SignedInVolunteer> {
+        let mut out = Vec::with_capacity(n);
+        for i in first..first + n {
+            let phone = volunteer_phone(i);
+            let v = self.register_volunteer(i, home).await;
+            let token = self.edge.sign_in_by_code(&self.admin, &phone).await;
+            out.push(SignedInVolunteer {
+                id: v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}")),
+                account_id: v["account_id"].as_i64().unwrap_or_else(|| panic!("no account_id in {v}")),
+                name: v["real_name"].as_str().unwrap_or_default().to_owned(),
+                phone,
+                id_number: volunteer_id_number(i),
+                token,
+            });
+        }
+        out
+    }
+
+    /// An activity application body hosted by the town's team at station A: `starts_at` →
+    /// `ends_at` (unix seconds), sign-up deadline an hour before the start, public, no place.
+    /// Adjust with `body["field"] = ...` before applying.
+    pub fn activity_body(&self, title: &str, starts_at: i64, ends_at: i64, capacity: i64) -> Json {
+        json!({
+            "title": title,
+            "category": "助老",
+            "description": "为社区老人提供陪伴和生活帮助",
+            "org_id": self.a,
+            "team_id": self.team,
+            "address": "东街社区活动中心",
+            "starts_at": shanghai_rfc3339(starts_at),
+            "ends_at": shanghai_rfc3339(ends_at),
+            "signup_deadline": shanghai_rfc3339(starts_at - 3600),
+            "capacity": capacity,
+            "required_skills": [],
+            "visibility": "public",
+            "dynamic_code": false,
+        })
+    }
+
+    /// Applies with `body` as the team leader (201) and approves as station A's admin (200);
+    /// returns the approved activity (with `code`).
+    pub async fn approved_activity(&self, body: &Json) -> Json {
+        let applied = self.edge.post_as(&self.leader, "/api/v1/activities", body).await;
+        assert_eq!(applied.status, 201, "POST /api/v1/activities {body}: {}", applied.text());
+        let id = applied.json()["id"].as_i64().expect("activity id");
+        let approved = self
+            .edge
+            .post_empty_as(&self.admin_a, &format!("/api/v1/activities/{id}/approve"))
+            .await;
+        assert_eq!(approved.status, 200, "approving activity {id}: {}", approved.text());
+        approved.json()
+    }
+
+    /// `POST /api/v1/activities/{id}/signups` by `v` that must be answered 201; the answer.
+    pub async fn sign_up(&self, activity_id: i64, v: &SignedInVolunteer) -> Json {
+        let reply = self
+            .edge
+            .post_empty_as(&v.token, &format!("/api/v1/activities/{activity_id}/signups"))
+            .await;
+        assert_eq!(reply.status, 201, "sign-up of {} to {activity_id}: {}", v.phone, reply.text());
+        reply.json()
+    }
+}
+
 #[cfg(test)]
 mod product_tests {
     use super::*;
