@@ -23,11 +23,12 @@ pub use error::ApiError;
 pub use http::{bearer, json, parse_body, query_param, Page};
 pub use mask::{mask_id_number, mask_phone};
 
-/// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` →
-/// `read-directory`. Keeps messages in the interface's own words without a hand-kept table
-/// per component.
+/// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an
+/// imported enum, `Action::ReadDirectory`) → `read-directory`. Keeps messages in the
+/// interface's own words without a hand-kept table per component.
 pub fn wit_name(value: &impl std::fmt::Debug) -> String {
-    let debug = format!("{value:?}");
+    let full = format!("{value:?}");
+    let debug = full.rsplit("::").next().unwrap_or(&full);
     let mut out = String::with_capacity(debug.len() + 4);
     for (i, c) in debug.chars().enumerate() {
         if c.is_ascii_uppercase() {
@@ -62,5 +63,12 @@ mod tests {
     fn wit_names_are_kebab_case() {
         assert_eq!(super::wit_name(&Action::ReadVolunteersUnmasked), "read-volunteers-unmasked");
         assert_eq!(super::wit_name(&Action::Dispatch), "dispatch");
+        struct Qualified;
+        impl std::fmt::Debug for Qualified {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("Action::ManageServiceMenu")
+            }
+        }
+        assert_eq!(super::wit_name(&Qualified), "manage-service-menu");
     }
 }

@@ -1,0 +1,107 @@
+//! Who is calling and what they may do where, all through `wenming:platform/identity` (the
+//! permission table lives there, never here).
+//!
+//! The rule for resources addressed by URL: outside the caller's scope is **404** (its existence
+//! is not revealed); an action the caller's roles allow nowhere is **403**. Identity calls are
+//! made before a transaction opens, never inside one.
+
+use kit::ApiError;
+use spin_sdk::http::Request;
+use spin_sdk::sqlite3::Value;
+
+use crate::wenming::platform::identity::{self, Action, Principal};
+
+/// The signed-in principal behind the request's bearer token.
+pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
+    let token = kit::bearer(req)
+        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
+    identity::authenticate(&token).map_err(identity_error)
+}
+
+/// Identity's errors in the one error shape, with their statuses.
+pub fn identity_error(e: identity::Error) -> ApiError {
+    match e {
+        identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
+        identity::Error::Locked(secs) => ApiError::Throttled {
+            retry_after: secs,
+            message: "too many failed sign-ins; the account is locked for a while".into(),
+        },
+        identity::Error::Throttled(secs) => ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() },
+        identity::Error::Forbidden(m) => ApiError::Forbidden(m),
+        identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
+        identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
+    }
+}
+
+/// Whether `p` may do `action` at `org_path`: `Ok(false)` when forbidden.
+pub fn allowed(p: &Principal, action: Action, org_path: &str) -> Result<bool, ApiError> {
+    match identity::authorize(p, action, org_path) {
+        Ok(()) => Ok(true),
+        Err(identity::Error::Forbidden(_)) => Ok(false),
+        Err(e) => Err(identity_error(e)),
+    }
+}
+
+/// Whether `p`'s roles allow `action` anywhere.
+pub fn has_any(p: &Principal, action: Action) -> bool {
+    !identity::scopes(p, action).is_empty()
+}
+
+/// The refusal for a resource `p` may not `action` on: 403 when `p`'s roles allow `action`
+/// nowhere, else 404 (the resource is outside `p`'s scope, and that it exists is not said).
+pub fn deny(p: &Principal, action: Action, what: &str) -> ApiError {
+    if has_any(p, action) {
+        ApiError::NotFound(format!("no such {what}"))
+    } else {
+        ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
+    }
+}
+
+
+/// `Ok` when `p` may `action` at `org_path`, else [`deny`].
+pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result<(), ApiError> {
+    if allowed(p, action, org_path)? {
+        Ok(())
+    } else {
+        Err(deny(p, action, what))
+    }
+}
+
+/// `p`'s scopes for `action` as half-open path ranges (identity already drops nested scopes);
+/// empty when the roles allow `action` nowhere.
+pub fn scope_ranges(p: &Principal, action: Action) -> Vec<(String, String)> {
+    identity::scopes(p, action).iter().map(|s| kit::subtree_bounds(s)).collect()
+}
+
+/// `((col >= ? AND col < ?) OR ...)` for `ranges`, pushing the bounds onto `params` (`(0)` when
+/// there are none, which matches nothing).
+pub fn range_sql(column: &str, ranges: &[(String, String)], params: &mut Vec<Value>) -> String {
+    if ranges.is_empty() {
+        return "(0)".into();
+    }
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|(lo, hi)| {
+            params.push(Value::Text(lo.clone()));
+            params.push(Value::Text(hi.clone()));
+            format!("({column} >= ? AND {column} < ?)")
+        })
+        .collect();
+    format!("({})", parts.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_scope_matches_nothing() {
+        let mut params = Vec::new();
+        assert_eq!(range_sql("o.path", &[], &mut params), "(0)");
+        assert!(params.is_empty());
+        let ranges = vec![kit::subtree_bounds("/1/4/"), kit::subtree_bounds("/1/5/")];
+        let sql = range_sql("o.path", &ranges, &mut params);
+        assert_eq!(sql, "((o.path >= ? AND o.path < ?) OR (o.path >= ? AND o.path < ?))");
+        assert_eq!(params.len(), 4);
+    }
+}

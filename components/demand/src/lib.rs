@@ -1,0 +1,117 @@
+//! Demand orders (群众点单): the `demand` part of `docs/demand-api.md` — the service menu, and
+//! the citizen's side of an order.
+//!
+//! A centre keeps a service menu (服务菜单) of welfare services, petitions and disputes, each
+//! with how fast an order must be accepted per urgency. A citizen orders from it for themself,
+//! or staff order on a citizen's behalf (finding or creating the citizen's account); the order
+//! is graded (priority and deadline from the urgency), a near-duplicate of a still-open order is
+//! refused with the existing order's id, and it enters the queue `submitted`. The citizen follows
+//! their orders and their timelines (staff shown by role), cancels before a team accepts, rates a
+//! completed order (closing it) or reopens it. A completed order left unrated closes by itself
+//! after `demand.auto_close_s` — lazily whenever a request here touches it, and by an explicit
+//! sweep for staff. Dispatching, the team's side and departments are the `dispatch` component.
+//!
+//! Every status change goes through `demand_flow::transition` (and the first timeline entry
+//! through `demand_flow::record`): this component never writes `demands.status` itself.
+//! Authentication and authorisation go through `wenming:platform/identity`; messages to citizens
+//! only through `wenming:platform/notify`, inside the transaction of the change they report.
+//! Time is `kit::request_now` everywhere.
+//!
+//! Modules: one per resource or transition — [`menu`], [`place`] (ordering), [`views`] (mine,
+//! detail), [`timeline`], [`cancel`], [`rate`], [`reopen`], [`auto_close`] — and the plumbing
+//! [`access`] (identity), [`order`] (loading, the order JSON, who may see it), [`citizens`]
+//! (find or create the citizen), [`notices`] (the notify wrapper), [`settings`], [`input`].
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "wenming:platform/notify-step",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
+});
+
+pub mod access;
+pub mod auto_close;
+pub mod cancel;
+pub mod citizens;
+pub mod input;
+pub mod menu;
+pub mod notices;
+pub mod order;
+pub mod place;
+pub mod rate;
+pub mod reopen;
+pub mod settings;
+pub mod timeline;
+pub mod views;
+
+use kit::ApiError;
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    route(&req).unwrap_or_else(ApiError::into_response)
+}
+
+/// Path and method → handler. The path is matched first (404), then the method (405 with
+/// `Allow`), then the session (401), so a probe learns nothing about sessions from a bad path.
+fn route(req: &Request) -> Result<Response, ApiError> {
+    let path = req.path().trim_end_matches('/');
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let method = req.method();
+    let only = |allowed: &'static str| {
+        if allowed.split(", ").any(|m| m == method.to_string()) {
+            access::authenticate(req)
+        } else {
+            Err(ApiError::MethodNotAllowed(allowed))
+        }
+    };
+    let order_id = |id: &str| input::path_id(id, "order");
+    match segments.as_slice() {
+        ["service-menu"] => {
+            let p = only("GET, POST")?;
+            match method {
+                Method::Get => menu::list(req, &p),
+                _ => menu::create(req, &p),
+            }
+        }
+        ["service-menu", id] => {
+            let id = input::path_id(id, "service menu item")?;
+            let p = only("GET, PATCH")?;
+            match method {
+                Method::Get => menu::get(id),
+                _ => menu::update(req, &p, id),
+            }
+        }
+        ["demands"] => place::handle(req, &only("POST")?),
+        ["demands", "mine"] => views::mine(req, &only("GET")?),
+        ["demands", "auto-close"] => auto_close::handle(req, &only("POST")?),
+        ["demands", id] => {
+            let id = order_id(id)?;
+            let p = only("GET")?;
+            views::detail(req, &p, id)
+        }
+        ["demands", id, "timeline"] => {
+            let id = order_id(id)?;
+            let p = only("GET")?;
+            timeline::handle(req, &p, id)
+        }
+        ["demands", id, "cancel"] => {
+            let id = order_id(id)?;
+            let p = only("POST")?;
+            cancel::handle(req, &p, id)
+        }
+        ["demands", id, "rate"] => {
+            let id = order_id(id)?;
+            let p = only("POST")?;
+            rate::handle(req, &p, id)
+        }
+        ["demands", id, "reopen"] => {
+            let id = order_id(id)?;
+            let p = only("POST")?;
+            reopen::handle(req, &p, id)
+        }
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
+    }
+}
