@@ -150,6 +150,7 @@ impl Transition {
 /// Moves order `id` from `from` by `transition`, inside the caller's transaction: updates the
 /// row only if it is still `from` (else 409 with the state it is in now), and appends the
 /// timeline entry. `set` adds column assignments (`"team_id = ?"`) with their values.
+#[allow(clippy::too_many_arguments)] // each argument is one fact of the move; a struct would only rename them
 pub fn transition(
     db: &Db,
     id: i64,
