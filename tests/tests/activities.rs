@@ -673,3 +673,15 @@ async fn the_manager_list_of_sign_ups_masks_phones() {
     assert_eq!(items[1]["status"], "waitlisted");
     assert_eq!(items[1]["position"], 1);
 }
+
+/// Found by fuzzing the OpenAPI file: a multi-byte character where a time's offset would start
+/// used to panic the component (500). It is just not a time.
+#[tokio::test]
+async fn a_time_filter_with_multi_byte_text_is_a_field_error_not_a_crash() {
+    let edge = wenming_tests::start_product();
+
+    let reply = edge.get("/api/v1/activities?from=aaaaaaaaaaaaaaaaaa%C3%A9%20x").await;
+
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert_eq!(reply.json()["error"]["field"], "from");
+}

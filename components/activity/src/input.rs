@@ -243,10 +243,11 @@ pub fn query_text(req: &Request, name: &str, max: usize) -> Result<Option<String
 /// read back as `+`.
 pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
     let Some(v) = query(req, name) else { return Ok(None) };
-    let fixed = if v.len() > 19 && v.as_bytes()[19..].contains(&b' ') {
-        format!("{}{}", &v[..19], v[19..].replace(' ', "+"))
-    } else {
-        v
+    // Only an ASCII prefix can be a date-time; anything else is simply not a time (and must
+    // not be sliced inside a multi-byte character).
+    let fixed = match v.get(19..) {
+        Some(tail) if v.is_char_boundary(19) && tail.contains(' ') => format!("{}{}", &v[..19], tail.replace(' ', "+")),
+        _ => v,
     };
     time::parse(&fixed)
         .map(Some)

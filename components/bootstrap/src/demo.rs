@@ -2,15 +2,21 @@
 //! (站), a few points (点), service teams, ~300 volunteers with valid resident IDs, staff for each
 //! role, volunteer organisations awaiting review and one department.
 //!
+//! It also seeds activities in every state, with sign-ups, attendances and confirmed hours on the
+//! ledger: see [`crate::demo_activities`].
+//!
 //! The data comes from a fixed seed, so every demo database looks the same and the documented
-//! staff sign-ins always work. Only the staff get argon2 passwords (a handful of hashes);
-//! volunteers sign in with SMS codes, so seeding stays well under a second of database work.
+//! staff sign-ins always work (only the activity codes, invitation codes and rotating-code keys
+//! are random, as real approvals make them). Only the staff get argon2 passwords (a handful of
+//! hashes); volunteers sign in with SMS codes, so seeding stays well under a second of database
+//! work.
 
 use std::collections::HashSet;
 
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
+use crate::demo_activities::{self, Place};
 use crate::resident_id;
 use crate::wenming::platform::identity;
 use crate::{identity_error, insert_account, insert_grant, insert_org};
@@ -49,7 +55,9 @@ const STAFF: [Staff; 5] = [
     Staff { name: "刘志强", phone: "13800000004", password: "wenming-demo-4", role: "team-leader", at: Some("城关镇") },
     Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: "department-handler", at: None },
 ];
-const TEAM_LEADER: usize = 3;
+pub(crate) const INSTITUTE_ADMIN: usize = 0;
+pub(crate) const STATION_ADMIN: usize = 1;
+pub(crate) const TEAM_LEADER: usize = 3;
 const DEPARTMENT_HANDLER: usize = 4;
 const DEPARTMENT: &str = "县信访局";
 /// The team leader is also a volunteer, at this village.
@@ -126,10 +134,10 @@ const SKILLS: [&str; 16] = [
 const REGIONS: [&str; 4] = ["430121", "430121", "430124", "430181"];
 
 /// A small deterministic generator (SplitMix64): the same county every time.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -138,7 +146,7 @@ impl Rng {
     }
 
     /// A number in `lo..=hi`.
-    fn range(&mut self, lo: u32, hi: u32) -> u32 {
+    pub(crate) fn range(&mut self, lo: u32, hi: u32) -> u32 {
         lo + (self.next() % u64::from(hi - lo + 1)) as u32
     }
 }
@@ -199,10 +207,18 @@ fn find<'a>(orgs: &'a [Org], short: &str) -> Result<&'a Org, ApiError> {
     orgs.iter().find(|o| o.short == short).ok_or_else(|| ApiError::Internal(format!("demo org {short} missing")))
 }
 
-struct Volunteer {
-    id: i64,
-    account_id: i64,
-    home_path: String,
+pub(crate) struct Volunteer {
+    pub(crate) id: i64,
+    pub(crate) account_id: i64,
+    pub(crate) home_path: String,
+    /// When they registered: they serve only after that.
+    pub(crate) joined: i64,
+}
+
+/// A service team as the demo activities need it.
+pub(crate) struct Team {
+    pub(crate) id: i64,
+    pub(crate) leader_account_id: i64,
 }
 
 fn checks(db: &Db) -> Result<(i64, String, i64), ApiError> {
@@ -234,7 +250,7 @@ pub fn seed() -> Result<(u16, serde_json::Value), ApiError> {
         .iter()
         .map(|s| identity::hash_password(s.password).map_err(identity_error))
         .collect::<Result<Vec<_>, _>>()?;
-    let summary = db.transaction(|db| {
+    let (summary, codes) = db.transaction(|db| {
         let (centre_id, centre_path, admin_id) = checks(db)?;
         seed_in(db, centre_id, &centre_path, admin_id, &hashes)
     })?;
@@ -252,12 +268,21 @@ pub fn seed() -> Result<(u16, serde_json::Value), ApiError> {
         serde_json::json!({
             "seeded": summary,
             "accounts": accounts,
-            "note": "The centre admin is the one created by POST /centre-admin. Volunteers sign in with SMS codes (POST /api/v1/sms-codes; the code is in the outbox).",
+            "activities": codes,
+            "note": "The centre admin is the one created by POST /centre-admin. Volunteers sign in with SMS codes (POST /api/v1/sms-codes; the code is in the outbox). Activity codes (活动码) are shown to the activities' managers; the running one uses a rotating code (GET /api/v1/activities/{id}/dynamic-code).",
         }),
     ))
 }
 
-fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[String]) -> Result<serde_json::Value, ApiError> {
+/// Seeds the county; returns the summary (also audited) and the activity codes (answered to the
+/// operator only, never audited: they let whoever holds them check in).
+fn seed_in(
+    db: &Db,
+    centre_id: i64,
+    centre_path: &str,
+    admin_id: i64,
+    hashes: &[String],
+) -> Result<(serde_json::Value, serde_json::Value), ApiError> {
     let now = kit::now();
     let mut rng = Rng(0x5745_4E4D_494E_4721);
     let text = |s: &str| Value::Text(s.to_string());
@@ -354,9 +379,10 @@ fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[
             ],
         )?;
         insert_grant(db, account_id, "volunteer", home.id, Some(admin_id), joined)?;
-        volunteers.push(Volunteer { id, account_id, home_path: home.path.clone() });
+        volunteers.push(Volunteer { id, account_id, home_path: home.path.clone(), joined });
     }
 
+    let mut teams = Vec::new();
     let mut memberships = 0;
     let mut pending = 0;
     for (k, (at, name, categories)) in TEAMS.iter().enumerate() {
@@ -390,6 +416,7 @@ fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[
                 Value::Integer(now),
             ],
         )?;
+        teams.push(Team { id: team, leader_account_id: leader_account });
         for (n, v) in members.iter().enumerate() {
             // The last two asking to join the demo leader's team wait for his decision, so the
             // team leader has something to approve.
@@ -415,9 +442,10 @@ fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[
     }
 
     let mut organisations_pending = 0;
+    let mut approved_organisation = None;
     for Organisation { at, name, contact, phone, description, approved } in ORGANISATIONS {
         let (org_id, _) = place(at)?;
-        db.exec(
+        let id = db.insert(
             "INSERT INTO organisations (org_id, name, contact_name, contact_phone, description, status, decided_by, decided_at, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &[
@@ -433,7 +461,31 @@ fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[
             ],
         )?;
         organisations_pending += i32::from(!approved);
+        if approved {
+            approved_organisation = Some(id);
+        }
     }
+    let approved_organisation =
+        approved_organisation.ok_or_else(|| ApiError::Internal("the demo has no approved organisation".into()))?;
+
+    let orgs: Vec<Place> = towns
+        .iter()
+        .chain(&villages)
+        .map(|o| Place { short: o.short, id: o.id, path: o.path.clone() })
+        .collect();
+    let activities = demo_activities::seed(
+        db,
+        &demo_activities::County {
+            now,
+            centre_path,
+            centre_admin: admin_id,
+            staff: &staff_ids,
+            orgs: &orgs,
+            teams: &teams,
+            organisation: approved_organisation,
+            volunteers: &volunteers,
+        },
+    )?;
 
     let summary = serde_json::json!({
         "institutes": towns.len(),
@@ -447,9 +499,10 @@ fn seed_in(db: &Db, centre_id: i64, centre_path: &str, admin_id: i64, hashes: &[
         "organisations_pending": organisations_pending,
         "organisations_approved": ORGANISATIONS.len() as i32 - organisations_pending,
         "departments": 1,
+        "activities": activities.summary,
     });
     kit::audit(db, admin_id, "demo.seed", "org", Some(centre_id), centre_path, None, Some(&summary))?;
-    Ok(summary)
+    Ok((summary, activities.codes))
 }
 
 #[cfg(test)]

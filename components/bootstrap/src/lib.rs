@@ -4,15 +4,19 @@
 //! with `wenming call bootstrap POST /centre-admin --body '{...}'`.
 //!
 //! Passwords are hashed by the identity component (imported as `wenming:platform/identity`), so
-//! the hashing rules stay in one place.
+//! the hashing rules stay in one place. The demo's confirmed service hours are credited through
+//! the ledger (imported as `wenming:platform/ledger`), on this component's own connection and
+//! inside its transaction, like every other step that credits hours.
 
 spin_sdk::wit_bindgen::generate!({
     path: "../../wit",
-    world: "wenming:platform/identity-user",
+    world: "wenming:platform/ledger-step",
     runtime_path: "spin_sdk::wit_bindgen::rt",
+    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
 });
 
 mod demo;
+mod demo_activities;
 mod resident_id;
 
 use kit::{ApiError, Db};
