@@ -1,80 +1,22 @@
-//! Request bodies field by field (so every 422 names its field), query parameters, path ids and
-//! idempotency fingerprints. Pure helpers: no database, no identity calls.
+//! Request bodies field by field (so every 422 names its field; the common getters are
+//! `kit::Fields`), query parameters and path ids. Pure helpers: no database, no identity calls.
 
+use kit::fields::check_line;
 use kit::ApiError;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use spin_sdk::http::Request;
 
 use crate::time;
 
-/// A JSON object body whose fields are taken one at a time. Unknown fields are refused up front:
-/// a misspelt `capcity` must not silently become the default.
-pub struct Fields {
-    map: Map<String, Value>,
-}
+pub use kit::{idempotency_key, request_fingerprint};
+
+// Unknown fields are refused up front: a misspelt `capcity` must not silently become the
+// default. The common getters are `kit::Fields`'; these are the activity component's own.
+kit::component_fields!();
 
 impl Fields {
-    /// The body as an object with only `allowed` keys: bad JSON → 400; not an object or an
-    /// unknown key → 422.
-    pub fn from_request(req: &Request, allowed: &[&str]) -> Result<Fields, ApiError> {
-        let body: Value = kit::parse_body(req)?;
-        Fields::from_value(body, allowed)
-    }
-
-    /// Like [`Fields::from_request`], but an empty body is an empty object (for requests whose
-    /// fields are all optional: approve, sign up).
-    pub fn from_optional_request(req: &Request, allowed: &[&str]) -> Result<Fields, ApiError> {
-        if req.body().iter().all(u8::is_ascii_whitespace) {
-            return Ok(Fields { map: Map::new() });
-        }
-        Fields::from_request(req, allowed)
-    }
-
-    /// The checks of [`Fields::from_request`] on an already parsed value.
-    pub fn from_value(body: Value, allowed: &[&str]) -> Result<Fields, ApiError> {
-        let Value::Object(map) = body else {
-            return Err(ApiError::invalid("body", "the body must be a JSON object"));
-        };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            let expected = if allowed.is_empty() {
-                "unknown field; this request takes no fields".to_string()
-            } else {
-                format!("unknown field; expected one of: {}", allowed.join(", "))
-            };
-            return Err(ApiError::invalid(unknown, expected));
-        }
-        Ok(Fields { map })
-    }
-
-    /// Whether `name` was sent with a non-null value.
-    pub fn present(&self, name: &str) -> bool {
-        self.map.get(name).is_some_and(|v| !v.is_null())
-    }
-
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.map.remove(name).filter(|v| !v.is_null())
-    }
-
-    fn opt_str(&mut self, name: &str) -> Result<Option<String>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::invalid(name, "must be a string")),
-        }
-    }
-
-    /// A required one-line text: trimmed, 1 to `max` characters, no control characters.
-    pub fn line(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
-        self.opt_line(name, max)?.ok_or_else(|| ApiError::invalid(name, "is required"))
-    }
-
-    /// An optional one-line text; present but blank is refused.
-    pub fn opt_line(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        let Some(s) = self.opt_str(name)? else { return Ok(None) };
-        check_line(name, &s, max).map(Some)
-    }
-
     /// A required free text (newlines allowed): trimmed, 1 to `max` characters.
+    /// Unlike [`kit::Fields::text`], blank is `must not be blank` and a lone CR is let through.
     pub fn text(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
         let s = s.trim();
@@ -90,35 +32,6 @@ impl Fields {
         Ok(s.replace("\r\n", "\n"))
     }
 
-    /// An optional positive id.
-    pub fn opt_id(&mut self, name: &str) -> Result<Option<i64>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| *n > 0)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-        }
-    }
-
-    /// A required positive id.
-    pub fn id(&mut self, name: &str) -> Result<i64, ApiError> {
-        self.opt_id(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))
-    }
-
-    /// An optional whole number in `range` (a JSON integer; `5.0` and `"5"` are refused).
-    pub fn opt_int(&mut self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| range.contains(n))
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, format!("must be a whole number from {} to {}", range.start(), range.end()))),
-        }
-    }
-
     /// An optional finite number in `range`.
     pub fn opt_number(&mut self, name: &str, range: std::ops::RangeInclusive<f64>) -> Result<Option<f64>, ApiError> {
         match self.take(name) {
@@ -128,15 +41,6 @@ impl Fields {
                 .filter(|n| n.is_finite() && range.contains(n))
                 .map(Some)
                 .ok_or_else(|| ApiError::invalid(name, format!("must be a number from {} to {}", range.start(), range.end()))),
-        }
-    }
-
-    /// An optional boolean.
-    pub fn opt_bool(&mut self, name: &str) -> Result<Option<bool>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(ApiError::invalid(name, "must be true or false")),
         }
     }
 
@@ -191,20 +95,6 @@ impl Fields {
         }
         Ok(Some(s))
     }
-}
-
-fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(ApiError::invalid(name, "must not be blank"));
-    }
-    if s.chars().count() > max {
-        return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid(name, "must be one line without control characters"));
-    }
-    Ok(s.to_string())
 }
 
 /// A positive id from a path segment; anything else names no resource (404).
@@ -264,22 +154,6 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// The `Idempotency-Key` header, if sent.
-pub fn idempotency_key(req: &Request) -> Option<String> {
-    req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)
-}
-
-/// What a retry must repeat exactly: method, path and a fingerprint of the body, so a key reused
-/// for a different body is refused (422) instead of answered with another request's result.
-pub fn request_fingerprint(req: &Request) -> String {
-    format!("{} {} #{:016x}", req.method(), req.path(), fnv1a(req.body()))
-}
-
-/// FNV-1a, 64 bits: a fingerprint, not a secret.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 #[cfg(test)]

@@ -2,62 +2,16 @@
 //! RFC 3339 in `+08:00` (China Standard Time, the only zone the platform shows), and clients may
 //! send RFC 3339 with any offset. Birth dates are `YYYY-MM-DD` text, compared in `+08:00`.
 //!
-//! The civil-calendar arithmetic is Howard Hinnant's `days_from_civil` / `civil_from_days`
-//! (proleptic Gregorian, exact for every year used here); a few dozen lines are smaller and
-//! easier to audit than a dependency for two conversions.
+//! The calendar arithmetic and the RFC 3339 rendering are `kit::time`'s; parsing stays here
+//! because activities accept only years 2000–2999 (anything else is a typo in this domain).
 
-/// China Standard Time's offset from UTC, in seconds.
-pub const CST_OFFSET: i64 = 8 * 3600;
+pub use kit::time::{civil_from_days, days_from_civil, days_in_month, CST_OFFSET};
+/// Unix seconds → RFC 3339 in `+08:00`, e.g. `2026-05-01T09:00:00+08:00`.
+pub use kit::time::rfc3339 as format;
+/// An optional time as RFC 3339, or null.
+pub use kit::time::opt_rfc3339 as format_opt;
 
 const DAY: i64 = 86_400;
-
-/// Days since 1970-01-01 of a (valid) civil date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-/// Unix seconds → RFC 3339 in `+08:00`, e.g. `2026-05-01T09:00:00+08:00`.
-pub fn format(secs: i64) -> String {
-    let local = secs + CST_OFFSET;
-    let (y, m, d) = civil_from_days(local.div_euclid(DAY));
-    let t = local.rem_euclid(DAY);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", t / 3600, t % 3600 / 60, t % 60)
-}
-
-/// An optional time as RFC 3339, or null.
-pub fn format_opt(secs: Option<i64>) -> serde_json::Value {
-    secs.map_or(serde_json::Value::Null, |s| serde_json::Value::String(format(s)))
-}
 
 fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {

@@ -486,6 +486,19 @@ fn seed_in(
             volunteers: &volunteers,
         },
     )?;
+    let demands = crate::demo_demands::seed(
+        db,
+        &crate::demo_demands::County {
+            now,
+            centre_id,
+            centre_admin: admin_id,
+            station_admin: staff_ids[STATION_ADMIN],
+            department,
+            department_handler: staff_ids[DEPARTMENT_HANDLER],
+            teams: &teams,
+            volunteers: &volunteers,
+        },
+    )?;
 
     let summary = serde_json::json!({
         "institutes": towns.len(),
@@ -500,6 +513,7 @@ fn seed_in(
         "organisations_approved": ORGANISATIONS.len() as i32 - organisations_pending,
         "departments": 1,
         "activities": activities.summary,
+        "demands": demands,
     });
     kit::audit(db, admin_id, "demo.seed", "org", Some(centre_id), centre_path, None, Some(&summary))?;
     Ok((summary, activities.codes))

@@ -17,6 +17,7 @@ spin_sdk::wit_bindgen::generate!({
 
 mod demo;
 mod demo_activities;
+mod demo_demands;
 mod resident_id;
 
 use kit::{ApiError, Db};

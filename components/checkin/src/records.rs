@@ -314,7 +314,7 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     sql.push_str(&format!(" AND (e.started_at, e.kind, e.entry_id) > (?, ?, ?) ORDER BY e.started_at, e.kind, e.entry_id LIMIT {BATCH}"));
 
     let mut out = String::new();
-    out.push_str(&input::csv_row(&[
+    out.push_str(&kit::csv::row(&[
         "volunteer_no", "real_name", "phone", "id_number", "kind", "title", "date", "started_at", "ended_at", "address",
         "service", "minutes", "hours", "organiser", "recorder",
     ]));
@@ -325,7 +325,7 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         let rows = db.query(&sql, &batch)?;
         for r in &rows {
             let entry = Entry::from_row(r)?;
-            out.push_str(&input::csv_row(&[
+            out.push_str(&kit::csv::row(&[
                 entry.volunteer_no.clone(),
                 entry.real_name.clone(),
                 kit::mask_phone(&entry.phone),

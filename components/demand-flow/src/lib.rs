@@ -14,6 +14,8 @@
 //!      └──cancel──▶ cancelled        (cancel also from dispatched, open, accepted)
 //! ```
 
+pub mod order;
+
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 

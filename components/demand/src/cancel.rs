@@ -17,7 +17,7 @@ use spin_sdk::http::{Request, Response};
 
 use crate::input::Fields;
 use crate::notices;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::wenming::platform::identity::Principal;
 
 /// The states a citizen may still cancel from: before acceptance.

@@ -32,7 +32,7 @@ use crate::citizens;
 use crate::input::{self, Fields};
 use crate::menu::Item;
 use crate::notices;
-use crate::order::{Order, View};
+use crate::order::{Order, OrderExt as _, View};
 use crate::settings::Rules;
 use crate::wenming::platform::identity::{Action, Principal};
 

@@ -11,7 +11,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::input::Fields;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::wenming::platform::identity::Principal;
 
 /// The ratings (非常满意/满意/基本满意/不满意).

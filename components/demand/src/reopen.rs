@@ -13,7 +13,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::input::Fields;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::wenming::platform::identity::Principal;
 
 /// `POST /api/v1/demands/{id}/reopen`.

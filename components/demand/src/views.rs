@@ -13,7 +13,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::auto_close::{self, Among};
-use crate::order::{self, Order, SELECT};
+use crate::order::{self, Order, OrderExt as _, SELECT};
 use crate::settings::Rules;
 use crate::wenming::platform::identity::Principal;
 

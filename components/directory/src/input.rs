@@ -5,6 +5,9 @@ use kit::ApiError;
 use serde_json::{Map, Value};
 use spin_sdk::http::Request;
 
+/// Times are shown in Asia/Shanghai (no daylight saving, so `+08:00` is exact).
+pub use kit::time::rfc3339;
+
 /// A JSON object body. Fields are taken one by one; whatever is left over is an unknown field,
 /// refused so that a typo (or an attempt to set `level` through a rename) is not silently ignored.
 pub struct Body {
@@ -149,18 +152,6 @@ pub fn like_pattern(q: &str) -> String {
     out
 }
 
-/// The deployment serves one county in China: times are shown in Asia/Shanghai, which has no
-/// daylight saving, so a fixed offset is exact.
-const SHANGHAI: i64 = 8 * 3600;
-
-/// Unix seconds → RFC 3339 with `+08:00`.
-pub fn rfc3339(unix: i64) -> String {
-    let local = unix + SHANGHAI;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", secs / 3600, secs % 3600 / 60, secs % 60)
-}
-
 /// Unix seconds, or RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) → unix seconds.
 pub fn parse_time(s: &str) -> Option<i64> {
     if let Ok(n) = s.parse::<i64>() {
@@ -224,20 +215,8 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-// Howard Hinnant's days-from-civil algorithms (proleptic Gregorian, day 0 = 1970-01-01).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
+// Howard Hinnant's days-from-civil (proleptic Gregorian, day 0 = 1970-01-01); `parse_time`
+// accepts any year, so it keeps its own i64 calendar.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);

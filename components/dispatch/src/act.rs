@@ -17,7 +17,7 @@ use spin_sdk::http::{Request, Response};
 use crate::access::{self, Relation, Work};
 use crate::escalate;
 use crate::input;
-use crate::order::Order;
+use crate::order::{Order, OrderExt as _};
 use crate::wenming::platform::identity::Principal;
 
 /// Runs `action` (audited as `audit_action`) on order `id` for `p`, who must be allowed `work`.

@@ -21,7 +21,7 @@ use crate::access::{self, Work};
 use crate::act;
 use crate::input::{self, Fields};
 use crate::notices;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::route;
 use crate::wenming::platform::identity::{Action, Principal};
 

@@ -20,7 +20,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access;
 use crate::input::{self, Fields};
 use crate::notices;
-use crate::order::{Order, AWAITING_SQL};
+use crate::order::{Order, OrderExt as _, AWAITING_SQL};
 use crate::wenming::platform::identity::{Action, Principal};
 
 /// Orders escalated by one lazy sweep at most, so a list request stays quick even after a long

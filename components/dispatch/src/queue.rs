@@ -19,7 +19,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access::{self, Relation};
 use crate::escalate;
 use crate::input;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::wenming::platform::identity::{Action, Principal};
 
 /// Order kinds, for `?kind=`.

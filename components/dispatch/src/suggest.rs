@@ -21,7 +21,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, Work};
 use crate::escalate;
-use crate::order::{self, Lineage, Order};
+use crate::order::{self, Lineage, Order, OrderExt as _};
 use crate::wenming::platform::identity::Principal;
 
 /// How near a team is to the order, in the org tree.

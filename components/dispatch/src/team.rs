@@ -28,7 +28,7 @@ use crate::act;
 use crate::escalate;
 use crate::input::{self, Fields};
 use crate::notices;
-use crate::order::{self, Order};
+use crate::order::{self, Order, OrderExt as _};
 use crate::route;
 use crate::wenming::platform::identity::Principal;
 

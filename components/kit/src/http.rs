@@ -116,3 +116,44 @@ impl Page {
         serde_json::json!({ "items": items, "next_cursor": next })
     }
 }
+
+/// The `Idempotency-Key` header, if sent.
+pub fn idempotency_key(req: &Request) -> Option<String> {
+    req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+/// What a retry must repeat exactly: method, path and a fingerprint of the body, so a key
+/// reused for a different body is refused instead of answered with another request's result.
+pub fn request_fingerprint(req: &Request) -> String {
+    fingerprint(&req.method().to_string(), req.path(), req.body())
+}
+
+/// [`request_fingerprint`] from its parts: `METHOD path #<FNV-1a of the body, 16 hex digits>`.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    format!("{method} {path} #{:016x}", fnv1a(body))
+}
+
+/// FNV-1a, 64 bits: a fingerprint, not a secret.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn fingerprints_differ_by_method_path_and_body() {
+        let a = fingerprint("POST", "/api/v1/x", b"{\"a\":1}");
+        assert_eq!(a, format!("POST /api/v1/x #{:016x}", fnv1a(b"{\"a\":1}")));
+        assert_ne!(a, fingerprint("POST", "/api/v1/x", b"{\"a\":2}"));
+        assert_ne!(a, fingerprint("PATCH", "/api/v1/x", b"{\"a\":1}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/y", b"{\"a\":1}"));
+    }
+}

@@ -10,17 +10,23 @@
 //! - [`audit`]: record an admin action.
 //! - [`mask_phone`], [`mask_id_number`]: personal data in lists.
 //! - [`request_now`]: the request's clock (overridable in tests only).
+//! - [`Fields`]: request bodies field by field; [`idempotency_key`], [`request_fingerprint`].
+//! - [`time`]: RFC 3339 in `+08:00`; [`csv`]: spreadsheet-safe CSV.
 
 pub mod clock;
+pub mod csv;
 pub mod db;
 pub mod error;
+pub mod fields;
 pub mod http;
 pub mod mask;
+pub mod time;
 
 pub use clock::request_now;
 pub use db::{audit, idempotent, subtree_bounds, unique_violation, Db, Row};
 pub use error::ApiError;
-pub use http::{bearer, json, parse_body, query_param, Page};
+pub use fields::Fields;
+pub use http::{bearer, idempotency_key, json, parse_body, query_param, request_fingerprint, Page};
 pub use mask::{mask_id_number, mask_phone};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an

@@ -1,85 +1,24 @@
-//! Request bodies field by field (so a 422 always names the field), idempotency fingerprints,
-//! times in `+08:00`, and CSV. Pure helpers: no database, no identity calls.
+//! Request bodies field by field (so a 422 always names the field; the common getters are
+//! `kit::Fields`), path and query values, and today's date in `+08:00`. Pure helpers: no
+//! database, no identity calls.
 
+use kit::fields::check_line;
+use kit::time::CST_OFFSET;
 use kit::ApiError;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use spin_sdk::http::Request;
 
 use crate::resident_id::{Date, Phone};
 
-/// A JSON object body whose fields are taken one at a time. Unknown fields are refused up front
-/// (a typo must not be silently ignored).
-pub struct Fields {
-    map: Map<String, Value>,
-}
+pub use kit::time::{opt_rfc3339, rfc3339};
+pub use kit::{idempotency_key, request_fingerprint};
+
+// The common getters are `kit::Fields`'; these are the volunteer register's own.
+kit::component_fields!();
 
 impl Fields {
-    /// The body as an object with only `allowed` keys: bad JSON → 400; not an object or an
-    /// unknown key → 422.
-    pub fn from_request(req: &Request, allowed: &[&str]) -> Result<Fields, ApiError> {
-        let body: Value = kit::parse_body(req)?;
-        Fields::from_value(body, allowed)
-    }
-
-    /// Like [`Fields::from_request`], but an empty body is an empty object (for actions whose
-    /// fields are all optional, such as approve).
-    pub fn from_optional_request(req: &Request, allowed: &[&str]) -> Result<Fields, ApiError> {
-        if req.body().iter().all(u8::is_ascii_whitespace) {
-            return Ok(Fields { map: Map::new() });
-        }
-        Fields::from_request(req, allowed)
-    }
-
-    /// The checks of [`Fields::from_request`] on an already parsed value.
-    pub fn from_value(body: Value, allowed: &[&str]) -> Result<Fields, ApiError> {
-        let Value::Object(map) = body else {
-            return Err(ApiError::invalid("body", "the body must be a JSON object"));
-        };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            let expected = if allowed.is_empty() {
-                "unknown field; this request takes no fields".to_string()
-            } else {
-                format!("unknown field; expected one of: {}", allowed.join(", "))
-            };
-            return Err(ApiError::invalid(unknown, expected));
-        }
-        Ok(Fields { map })
-    }
-
-    /// Whether no field was sent.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Whether `name` was sent (even as null).
-    pub fn has(&self, name: &str) -> bool {
-        self.map.contains_key(name)
-    }
-
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.map.remove(name).filter(|v| !v.is_null())
-    }
-
-    fn opt_str(&mut self, name: &str) -> Result<Option<String>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::invalid(name, "must be a string")),
-        }
-    }
-
-    /// A required one-line text: trimmed, 1 to `max` characters, no control characters.
-    pub fn line(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
-        self.opt_line(name, max)?.ok_or_else(|| ApiError::invalid(name, "is required"))
-    }
-
-    /// An optional one-line text; present but blank is refused.
-    pub fn opt_line(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        let Some(s) = self.opt_str(name)? else { return Ok(None) };
-        check_line(name, &s, max).map(Some)
-    }
-
     /// An optional free text (newlines allowed), trimmed, at most `max` characters; may be empty.
+    /// Unlike [`kit::Fields::opt_text`], a CR is refused before `\r\n` is folded.
     pub fn opt_text(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
         let Some(s) = self.opt_str(name)? else { return Ok(None) };
         let s = s.trim().to_string();
@@ -101,23 +40,6 @@ impl Fields {
         check_line(name, &s, max).map(Some)
     }
 
-    /// A required id: a positive integer.
-    pub fn id(&mut self, name: &str) -> Result<i64, ApiError> {
-        self.opt_id(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))
-    }
-
-    /// An optional id.
-    pub fn opt_id(&mut self, name: &str) -> Result<Option<i64>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| *n > 0)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-        }
-    }
-
     /// A required mobile number.
     pub fn phone(&mut self, name: &str) -> Result<Phone, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
@@ -128,11 +50,6 @@ impl Fields {
     pub fn date(&mut self, name: &str) -> Result<Date, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
         Date::parse(&s).ok_or_else(|| ApiError::invalid(name, "must be a real date written YYYY-MM-DD (from 1900)"))
-    }
-
-    /// A required string (untrimmed), for values parsed by a newtype.
-    pub fn raw(&mut self, name: &str) -> Result<String, ApiError> {
-        self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))
     }
 
     /// An optional list of short labels (skills, categories): at most `max_items`, each one line of
@@ -159,19 +76,6 @@ impl Fields {
     }
 }
 
-fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(ApiError::invalid(name, "must not be blank"));
-    }
-    if s.chars().count() > max {
-        return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid(name, "must be one line without control characters"));
-    }
-    Ok(s.to_string())
-}
 
 /// A positive id from a path segment; anything else names no resource (404).
 pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
@@ -220,62 +124,9 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
-/// The `Idempotency-Key` header, if sent.
-pub fn idempotency_key(req: &Request) -> Option<String> {
-    req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)
-}
-
-/// What a retry must repeat exactly: method, path and a fingerprint of the body, so a key
-/// reused for a different body is refused (422) instead of answered with another request's
-/// result.
-pub fn request_fingerprint(req: &Request) -> String {
-    format!("{} {} #{:016x}", req.method(), req.path(), fnv1a(req.body()))
-}
-
-/// FNV-1a, 64 bits: a fingerprint, not a secret.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-/// China Standard Time, the only zone the platform shows.
-pub const CST_OFFSET: i64 = 8 * 3600;
-
-/// Unix seconds → RFC 3339 in `+08:00`.
-pub fn rfc3339(secs: i64) -> String {
-    let local = secs + CST_OFFSET;
-    let (y, m, d) = crate::resident_id::civil_from_days(local.div_euclid(86_400));
-    let t = local.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", t / 3600, t % 3600 / 60, t % 60)
-}
-
-/// An optional time column as RFC 3339, or null.
-pub fn opt_rfc3339(secs: Option<i64>) -> Value {
-    secs.map_or(Value::Null, |s| Value::String(rfc3339(s)))
-}
-
 /// Today's date in `+08:00`.
 pub fn today(now: i64) -> Option<Date> {
     Date::from_unix_days((now + CST_OFFSET).div_euclid(86_400))
-}
-
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, or when it starts
-/// with a character a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR), which is
-/// then also prefixed with `'` so the cell shows as text.
-pub fn csv_field(s: &str) -> String {
-    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let s = if formula { format!("'{s}") } else { s.to_string() };
-    if formula || s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// One CSV record, CRLF-terminated.
-pub fn csv_row<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut line = fields.iter().map(|f| csv_field(f.as_ref())).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
 }
 
 /// A JSON text column holding a list of strings (skills, categories); anything else is empty.
@@ -295,15 +146,6 @@ mod tests {
         assert_eq!(rfc3339(1_709_222_399), "2024-02-29T23:59:59+08:00");
         assert_eq!(today(1_709_222_399).unwrap().to_string(), "2024-02-29");
         assert_eq!(today(1_709_222_400).unwrap().to_string(), "2024-03-01");
-    }
-
-    #[test]
-    fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_row(&["a", "b c", "张三"]), "a,b c,张三\r\n");
-        assert_eq!(csv_row(&["a,b", "say \"hi\"", "x\ny"]), "\"a,b\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "\"'-1\"");
-        assert_eq!(csv_field(""), "");
     }
 
     #[test]
@@ -327,9 +169,4 @@ mod tests {
         assert_eq!(field(Fields::from_value(serde_json::json!([1]), &[]).err().unwrap()), "body");
     }
 
-    #[test]
-    fn fingerprints_differ_by_body() {
-        assert_ne!(fnv1a(b"{\"a\":1}"), fnv1a(b"{\"a\":2}"));
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-    }
 }

@@ -279,7 +279,7 @@ pub fn export(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let mut params = Vec::new();
     let filter = filter(req, p, &db, &mut params)?;
     let sql = format!("{SELECT} WHERE {filter} AND v.id > ? ORDER BY v.id LIMIT {BATCH}");
-    let mut csv = input::csv_row(&[
+    let mut csv = kit::csv::row(&[
         "volunteer_no", "real_name", "gender", "birth_year", "phone", "id_number", "skills", "service_area",
         "home_org", "status", "registered_at",
     ]);
@@ -290,7 +290,7 @@ pub fn export(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         let rows = db.query(&sql, &batch_params)?;
         for row in &rows {
             let v = Volunteer::from_row(row)?;
-            csv.push_str(&input::csv_row(&[
+            csv.push_str(&kit::csv::row(&[
                 v.volunteer_no.clone(),
                 v.real_name.clone(),
                 v.gender.clone(),
