@@ -18,6 +18,7 @@ spin_sdk::wit_bindgen::generate!({
 mod demo;
 mod demo_activities;
 mod demo_demands;
+mod demo_surveys;
 mod resident_id;
 
 use kit::{ApiError, Db};
@@ -50,7 +51,9 @@ fn route(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         "/centre-admin" if post => centre_admin(req),
         "/demo" if post => demo::seed(),
         "/centre-admin" | "/demo" => Err(ApiError::MethodNotAllowed("POST")),
-        _ => Err(ApiError::NotFound("bootstrap serves POST /centre-admin and POST /demo".into())),
+        _ => Err(ApiError::NotFound(
+            "bootstrap serves POST /centre-admin and POST /demo".into(),
+        )),
     }
 }
 
@@ -60,9 +63,10 @@ pub(crate) fn identity_error(e: identity::Error) -> ApiError {
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
-        identity::Error::Locked(s) | identity::Error::Throttled(s) => {
-            ApiError::Throttled { retry_after: s, message: "try again later".into() }
-        }
+        identity::Error::Locked(s) | identity::Error::Throttled(s) => ApiError::Throttled {
+            retry_after: s,
+            message: "try again later".into(),
+        },
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
     }
 }
@@ -70,7 +74,10 @@ pub(crate) fn identity_error(e: identity::Error) -> ApiError {
 /// Mainland mobile numbers: 11 digits, `1`, then 3–9 (the rule identity applies to sign-in).
 pub(crate) fn valid_phone(phone: &str) -> bool {
     let b = phone.as_bytes();
-    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11
+        && b.iter().all(u8::is_ascii_digit)
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
 }
 
 /// A trimmed, non-empty name of at most 64 characters.
@@ -102,7 +109,10 @@ pub(crate) fn insert_org(
         ],
     )?;
     let path = format!("{}{id}/", parent.map_or("/", |(_, p)| p));
-    db.exec("UPDATE orgs SET path = ? WHERE id = ?", &[Value::Text(path.clone()), Value::Integer(id)])?;
+    db.exec(
+        "UPDATE orgs SET path = ? WHERE id = ?",
+        &[Value::Text(path.clone()), Value::Integer(id)],
+    )?;
     Ok((id, path))
 }
 
@@ -154,7 +164,12 @@ pub(crate) fn insert_grant(
 }
 
 fn centre_admin_exists(db: &Db) -> Result<bool, ApiError> {
-    Ok(db.query_one("SELECT 1 AS one FROM role_grants WHERE role = 'centre-admin' LIMIT 1", &[])?.is_some())
+    Ok(db
+        .query_one(
+            "SELECT 1 AS one FROM role_grants WHERE role = 'centre-admin' LIMIT 1",
+            &[],
+        )?
+        .is_some())
 }
 
 #[derive(Deserialize)]
@@ -176,7 +191,10 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     let centre_name = name_field("centre_name", &body.centre_name)?;
     let admin_name = name_field("admin_name", &body.admin_name)?;
     if !valid_phone(&body.phone) {
-        return Err(ApiError::invalid("phone", "must be an 11-digit mainland mobile number, e.g. 13812345678"));
+        return Err(ApiError::invalid(
+            "phone",
+            "must be an 11-digit mainland mobile number, e.g. 13812345678",
+        ));
     }
     // Hashed before the transaction: argon2 is slow on purpose and must not hold the write lock.
     let hash = identity::hash_password(&body.password).map_err(identity_error)?;
@@ -208,5 +226,8 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
 }
 
 fn already_bootstrapped() -> ApiError {
-    ApiError::conflict("already_bootstrapped", "a centre admin already exists; add more admins through the API")
+    ApiError::conflict(
+        "already_bootstrapped",
+        "a centre admin already exists; add more admins through the API",
+    )
 }

@@ -3,7 +3,8 @@
 use crate::bindings::{Action, Grant, Principal, Role};
 
 use Role::{
-    Auditor, CentreAdmin, Citizen, DepartmentHandler, InstituteAdmin, StationAdmin, TeamLeader, Volunteer,
+    Auditor, CentreAdmin, Citizen, DepartmentHandler, InstituteAdmin, StationAdmin, TeamLeader,
+    Volunteer,
 };
 
 /// Which roles may do which action — the table in `docs/directory-api.md`, kept here and nowhere
@@ -15,22 +16,72 @@ use Role::{
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (
         Action::ReadDirectory,
-        &[CentreAdmin, InstituteAdmin, StationAdmin, TeamLeader, Volunteer, Citizen, DepartmentHandler, Auditor],
+        &[
+            CentreAdmin,
+            InstituteAdmin,
+            StationAdmin,
+            TeamLeader,
+            Volunteer,
+            Citizen,
+            DepartmentHandler,
+            Auditor,
+        ],
     ),
-    (Action::ManageOrgs, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::ManageAccounts, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::ReadVolunteers, &[CentreAdmin, InstituteAdmin, StationAdmin, TeamLeader, Auditor]),
-    (Action::ReadVolunteersUnmasked, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::ManageVolunteers, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::ManageTeams, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::ReviewOrganisations, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (
+        Action::ManageOrgs,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ManageAccounts,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ReadVolunteers,
+        &[
+            CentreAdmin,
+            InstituteAdmin,
+            StationAdmin,
+            TeamLeader,
+            Auditor,
+        ],
+    ),
+    (
+        Action::ReadVolunteersUnmasked,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ManageVolunteers,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ManageTeams,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ReviewOrganisations,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
     (Action::ManageDepartments, &[CentreAdmin]),
     (Action::ReadAudit, &[CentreAdmin, Auditor]),
     (Action::ReadOutbox, &[CentreAdmin]),
     (Action::ManageServiceMenu, &[CentreAdmin]),
-    (Action::OrderForCitizens, &[CentreAdmin, InstituteAdmin, StationAdmin]),
-    (Action::DispatchOrders, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (
+        Action::OrderForCitizens,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::DispatchOrders,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
     (Action::HandleDepartmentItems, &[DepartmentHandler]),
+    (
+        Action::ManageSurveys,
+        &[CentreAdmin, InstituteAdmin, StationAdmin],
+    ),
+    (
+        Action::ReadSurveyResults,
+        &[CentreAdmin, InstituteAdmin, StationAdmin, Auditor],
+    ),
 ];
 
 /// Whether `role` may do `action` somewhere. An action missing from the table is allowed to
@@ -59,7 +110,9 @@ pub fn within(root: &str, path: &str) -> bool {
 
 /// Whether some grant of `who` allows `action` at the org at `org_path`.
 pub fn permits(who: &Principal, action: Action, org_path: &str) -> bool {
-    who.grants.iter().any(|g: &Grant| allows(g.role, action) && within(&g.org_path, org_path))
+    who.grants
+        .iter()
+        .any(|g: &Grant| allows(g.role, action) && within(&g.org_path, org_path))
 }
 
 /// The roots of the subtrees where `who` may do `action`: a path already covered by another
@@ -88,7 +141,7 @@ pub fn scopes(who: &Principal, action: Action) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 15] = [
+    const ALL_ACTIONS: [Action; 17] = [
         Action::ReadDirectory,
         Action::ManageOrgs,
         Action::ManageAccounts,
@@ -104,6 +157,8 @@ mod tests {
         Action::OrderForCitizens,
         Action::DispatchOrders,
         Action::HandleDepartmentItems,
+        Action::ManageSurveys,
+        Action::ReadSurveyResults,
     ];
 
     fn principal(grants: &[(Role, &str)]) -> Principal {
@@ -113,7 +168,11 @@ mod tests {
             grants: grants
                 .iter()
                 .enumerate()
-                .map(|(i, (role, path))| Grant { role: *role, org_id: i as i64, org_path: path.to_string() })
+                .map(|(i, (role, path))| Grant {
+                    role: *role,
+                    org_id: i as i64,
+                    org_path: path.to_string(),
+                })
                 .collect(),
         }
     }
@@ -121,7 +180,11 @@ mod tests {
     #[test]
     fn every_action_has_exactly_one_row() {
         for a in ALL_ACTIONS {
-            assert_eq!(PERMISSIONS.iter().filter(|(x, _)| *x == a).count(), 1, "{a:?}");
+            assert_eq!(
+                PERMISSIONS.iter().filter(|(x, _)| *x == a).count(),
+                1,
+                "{a:?}"
+            );
         }
         assert_eq!(PERMISSIONS.len(), ALL_ACTIONS.len());
     }
@@ -130,14 +193,14 @@ mod tests {
     fn table_matches_the_contract() {
         // Counts of ✓ per column of docs/directory-api.md.
         let count = |role| ALL_ACTIONS.iter().filter(|a| allows(role, **a)).count();
-        assert_eq!(count(CentreAdmin), 14);
-        assert_eq!(count(InstituteAdmin), 10);
-        assert_eq!(count(StationAdmin), 10);
+        assert_eq!(count(CentreAdmin), 16);
+        assert_eq!(count(InstituteAdmin), 12);
+        assert_eq!(count(StationAdmin), 12);
         assert_eq!(count(TeamLeader), 2);
         assert_eq!(count(Volunteer), 1);
         assert_eq!(count(Citizen), 1);
         assert_eq!(count(DepartmentHandler), 2);
-        assert_eq!(count(Auditor), 3);
+        assert_eq!(count(Auditor), 4);
         assert!(allows(Auditor, Action::ReadAudit));
         assert!(!allows(Auditor, Action::ReadVolunteersUnmasked));
         assert!(!allows(InstituteAdmin, Action::ManageDepartments));
@@ -175,7 +238,10 @@ mod tests {
             (Volunteer, "/2/"),
         ]);
         assert_eq!(scopes(&who, Action::ManageOrgs), vec!["/1/4/", "/1/40/"]);
-        assert_eq!(scopes(&who, Action::ReadDirectory), vec!["/1/4/", "/1/40/", "/2/"]);
+        assert_eq!(
+            scopes(&who, Action::ReadDirectory),
+            vec!["/1/4/", "/1/40/", "/2/"]
+        );
         assert_eq!(scopes(&who, Action::ManageDepartments), vec!["/1/40/"]);
         assert!(scopes(&principal(&[(Citizen, "/1/")]), Action::ReadAudit).is_empty());
     }

@@ -44,14 +44,20 @@ fn text(s: &str) -> Value {
 /// Mainland mobile numbers: 11 digits, `1`, then 3–9.
 pub fn valid_phone(phone: &str) -> bool {
     let b = phone.as_bytes();
-    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11
+        && b.iter().all(u8::is_ascii_digit)
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
 }
 
 fn check_phone(phone: &str) -> Result<(), Error> {
     if valid_phone(phone) {
         Ok(())
     } else {
-        Err(Error::Invalid(("phone".into(), "must be an 11-digit mainland mobile number, e.g. 13812345678".into())))
+        Err(Error::Invalid((
+            "phone".into(),
+            "must be an 11-digit mainland mobile number, e.g. 13812345678".into(),
+        )))
     }
 }
 
@@ -95,13 +101,18 @@ fn load_principal(db: &Db, account_id: i64, name: String) -> Result<Principal, A
         .map(|r| {
             let role = r.str("role")?;
             Ok(Grant {
-                role: parse_role(&role).ok_or_else(|| ApiError::Internal(format!("unknown role {role:?}")))?,
+                role: parse_role(&role)
+                    .ok_or_else(|| ApiError::Internal(format!("unknown role {role:?}")))?,
                 org_id: r.i64("org_id")?,
                 org_path: r.str("path")?,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Principal { account_id, name, grants })
+    Ok(Principal {
+        account_id,
+        name,
+        grants,
+    })
 }
 
 pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
@@ -111,22 +122,41 @@ pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
     let row = db.query_one(
         "SELECT a.id, a.name FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.active = 1",
-        &[text(&secrets::sha256_hex(bearer)), Value::Integer(kit::now())],
+        &[
+            text(&secrets::sha256_hex(bearer)),
+            Value::Integer(kit::now()),
+        ],
     )?;
-    let Some(row) = row else { return Err(Error::Unauthenticated(NO_SESSION.into())) };
+    let Some(row) = row else {
+        return Err(Error::Unauthenticated(NO_SESSION.into()));
+    };
     Ok(load_principal(db, row.i64("id")?, row.str("name")?)?)
 }
 
 /// Stores a session for `token` (only its hash) and returns it with the principal.
-fn start_session(db: &Db, account_id: i64, name: String, token: String) -> Result<Session, ApiError> {
+fn start_session(
+    db: &Db,
+    account_id: i64,
+    name: String,
+    token: String,
+) -> Result<Session, ApiError> {
     let now = kit::now();
     let expires_at = now + SESSION_SECONDS;
     db.exec(
         "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        &[text(&secrets::sha256_hex(&token)), Value::Integer(account_id), Value::Integer(now), Value::Integer(expires_at)],
+        &[
+            text(&secrets::sha256_hex(&token)),
+            Value::Integer(account_id),
+            Value::Integer(now),
+            Value::Integer(expires_at),
+        ],
     )?;
     let principal = load_principal(db, account_id, name)?;
-    Ok(Session { token, expires_at, principal })
+    Ok(Session {
+        token,
+        expires_at,
+        principal,
+    })
 }
 
 fn seconds_left(until: i64, now: i64) -> u64 {
@@ -164,7 +194,11 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session,
     if account.i64("active")? != 1 {
         return Err(wrong());
     }
-    let token = if matches { Some(secrets::new_token()?) } else { None };
+    let token = if matches {
+        Some(secrets::new_token()?)
+    } else {
+        None
+    };
     db.transaction(|db| {
         let now = kit::now();
         let Some(token) = token else {
@@ -205,12 +239,18 @@ pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<(), Error> {
             .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?;
         if let Some(last) = recent.opt_i64("last")? {
             if now - last < CODE_INTERVAL_SECONDS {
-                return Ok(Err(Error::Throttled(seconds_left(last + CODE_INTERVAL_SECONDS, now))));
+                return Ok(Err(Error::Throttled(seconds_left(
+                    last + CODE_INTERVAL_SECONDS,
+                    now,
+                ))));
             }
         }
         if recent.i64("n")? >= CODES_PER_DAY {
             let first = recent.i64("first")?;
-            return Ok(Err(Error::Throttled(seconds_left(first + DAY_SECONDS, now))));
+            return Ok(Err(Error::Throttled(seconds_left(
+                first + DAY_SECONDS,
+                now,
+            ))));
         }
         let id = db.insert(
             "INSERT INTO sms_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -246,21 +286,34 @@ pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> 
              WHERE phone = ? AND used_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1",
             &[text(phone), Value::Integer(now)],
         )?;
-        let Some(newest) = newest else { return Ok(Err(wrong())) };
+        let Some(newest) = newest else {
+            return Ok(Err(wrong()));
+        };
         let code_id = newest.i64("id")?;
         if newest.i64("attempts")? >= CODE_ATTEMPTS {
             return Ok(Err(wrong()));
         }
         let given = secrets::sha256_hex(&format!("{phone}:{code}"));
         if !secrets::same(&given, &newest.str("code_hash")?) {
-            db.exec("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?", &[Value::Integer(code_id)])?;
+            db.exec(
+                "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?",
+                &[Value::Integer(code_id)],
+            )?;
             return Ok(Err(wrong()));
         }
-        db.exec("UPDATE sms_codes SET used_at = ? WHERE id = ?", &[Value::Integer(now), Value::Integer(code_id)])?;
-        let existing = db.query_one("SELECT id, name, active FROM accounts WHERE phone = ?", &[text(phone)])?;
+        db.exec(
+            "UPDATE sms_codes SET used_at = ? WHERE id = ?",
+            &[Value::Integer(now), Value::Integer(code_id)],
+        )?;
+        let existing = db.query_one(
+            "SELECT id, name, active FROM accounts WHERE phone = ?",
+            &[text(phone)],
+        )?;
         let (account_id, name) = match existing {
             Some(a) if a.i64("active")? != 1 => {
-                return Ok(Err(Error::Unauthenticated("this account has been deactivated".into())));
+                return Ok(Err(Error::Unauthenticated(
+                    "this account has been deactivated".into(),
+                )));
             }
             Some(a) => (a.i64("id")?, a.str("name")?),
             None => create_citizen(db, phone, now)?,
@@ -275,9 +328,17 @@ fn create_citizen(db: &Db, phone: &str, now: i64) -> Result<(i64, String), ApiEr
     let name = format!("群众{}", &phone[phone.len() - 4..]);
     let id = db.insert(
         "INSERT INTO accounts (name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
-        &[text(&name), text(phone), Value::Integer(now), Value::Integer(now)],
+        &[
+            text(&name),
+            text(phone),
+            Value::Integer(now),
+            Value::Integer(now),
+        ],
     )?;
-    let centre = db.query_one("SELECT id FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?;
+    let centre = db.query_one(
+        "SELECT id FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1",
+        &[],
+    )?;
     // Before bootstrap there is no centre: the account exists, with no role until one is granted.
     if let Some(centre) = centre {
         db.exec(
@@ -316,7 +377,12 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for name in ["centre-admin", "station-admin", "department-handler", "auditor"] {
+        for name in [
+            "centre-admin",
+            "station-admin",
+            "department-handler",
+            "auditor",
+        ] {
             assert_eq!(role_name(parse_role(name).unwrap()), name);
         }
         assert!(parse_role("admin").is_none());

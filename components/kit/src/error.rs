@@ -14,6 +14,10 @@ pub enum ApiError {
     /// 403: signed in, but not allowed here.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 with a machine code, for a refusal the client should tell apart (e.g.
+    /// `outside_audience`: this person is not who the survey asks).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// 404: no such resource (or not one the caller may see).
     #[error("{0}")]
     NotFound(String),
@@ -29,6 +33,10 @@ pub enum ApiError {
     /// 422: well-formed but invalid; `field` names the offending field.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// 422 for several fields at once (a questionnaire, a submission): `field` is the first,
+    /// `fields` lists every `(field, message)`. Never empty.
+    #[error("{} fields are invalid; the first: {}: {}", .0.len(), .0[0].0, .0[0].1)]
+    InvalidFields(Vec<(String, String)>),
     /// 429: throttled; retry after this many seconds.
     #[error("{message}")]
     Throttled { retry_after: u64, message: String },
@@ -40,12 +48,27 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 for one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid { field: field.to_string(), message: message.into() }
+        ApiError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A 422 for every `(field, message)` in `list`, even a single one, so a form reads one
+    /// shape (`fields`) whatever the count.
+    pub fn invalid_fields(list: Vec<(String, String)>) -> ApiError {
+        if list.is_empty() {
+            return ApiError::invalid("body", "is invalid");
+        }
+        ApiError::InvalidFields(list)
     }
 
     /// A 409 with a machine code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::Conflict { code, message: message.into() }
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The HTTP status.
@@ -53,12 +76,12 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => 400,
             ApiError::Unauthenticated(_) => 401,
-            ApiError::Forbidden(_) => 403,
+            ApiError::Forbidden(_) | ApiError::Refused { .. } => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::TooLarge(_) => 413,
-            ApiError::Invalid { .. } => 422,
+            ApiError::Invalid { .. } | ApiError::InvalidFields(_) => 422,
             ApiError::Throttled { .. } => 429,
             ApiError::Internal(_) => 500,
         }
@@ -69,11 +92,12 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed",
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::Refused { code, .. } => code,
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::TooLarge(_) => "too_large",
-            ApiError::Invalid { .. } => "invalid",
+            ApiError::Invalid { .. } | ApiError::InvalidFields(_) => "invalid",
             ApiError::Throttled { .. } => "throttled",
             ApiError::Internal(_) => "internal",
         }
@@ -92,15 +116,26 @@ impl ApiError {
         if let ApiError::Invalid { field, .. } = &self {
             error["field"] = serde_json::Value::String(field.clone());
         }
+        if let ApiError::InvalidFields(list) = &self {
+            error["field"] = serde_json::Value::String(list[0].0.clone());
+            error["fields"] = list
+                .iter()
+                .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
+                .collect();
+        }
         let mut builder = Response::builder();
-        builder.status(self.status()).header("content-type", "application/json");
+        builder
+            .status(self.status())
+            .header("content-type", "application/json");
         if let ApiError::Throttled { retry_after, .. } = &self {
             builder.header("retry-after", retry_after.to_string());
         }
         if let ApiError::MethodNotAllowed(allowed) = &self {
             builder.header("allow", *allowed);
         }
-        builder.body(serde_json::json!({ "error": error }).to_string()).build()
+        builder
+            .body(serde_json::json!({ "error": error }).to_string())
+            .build()
     }
 }
 

@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn wit_names_are_kebab_case() {
-        assert_eq!(super::wit_name(&Action::ReadVolunteersUnmasked), "read-volunteers-unmasked");
+        assert_eq!(
+            super::wit_name(&Action::ReadVolunteersUnmasked),
+            "read-volunteers-unmasked"
+        );
         assert_eq!(super::wit_name(&Action::Dispatch), "dispatch");
         struct Qualified;
         impl std::fmt::Debug for Qualified {

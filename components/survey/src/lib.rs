@@ -1,0 +1,113 @@
+//! Needs surveys (需求调查): `docs/survey-api.md`. "每一项活动都问需于民" — a centre, institute or
+//! station asks the people of its subtree what they need, watches the answers arrive, and
+//! follows each need to the work it caused.
+//!
+//! What a valid questionnaire and a valid submission are is `survey-model`'s (pure, shared with
+//! the demo seeding); this component stores, scopes and counts. A survey goes draft → published
+//! → closed; a published one past its closing time counts as closed without anyone writing it.
+//! One response per person (and per household when asked) is held by primary keys, not by a
+//! read-then-write check. Authentication and authorisation go through
+//! `wenming:platform/identity`; time is `kit::request_now`.
+//!
+//! Modules: [`surveys`] (create, edit, publish, close, list, detail), [`respond`] (the public
+//! form, submitting), [`results`] (counts, averages, texts, CSV), [`links`] (need → work), and
+//! the plumbing [`survey`] (loading and the JSON), [`access`], [`input`].
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "wenming:platform/identity-user",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+});
+
+pub mod access;
+pub mod input;
+pub mod links;
+pub mod respond;
+pub mod results;
+pub mod survey;
+pub mod surveys;
+
+use kit::ApiError;
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    route(&req).unwrap_or_else(ApiError::into_response)
+}
+
+/// Path and method → handler. The path is matched first (404), then the method (405 with
+/// `Allow`), then the session (401). The form is the one endpoint without a session: it is
+/// what a phone opens from a WeChat menu before anyone signs in.
+fn route(req: &Request) -> Result<Response, ApiError> {
+    let path = req.path().trim_end_matches('/');
+    let rest = path
+        .strip_prefix("/api/v1/")
+        .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let method = req.method();
+    let allow = |allowed: &'static str| {
+        if allowed.split(", ").any(|m| m == method.to_string()) {
+            Ok(())
+        } else {
+            Err(ApiError::MethodNotAllowed(allowed))
+        }
+    };
+    let only = |allowed: &'static str| allow(allowed).and_then(|()| access::authenticate(req));
+    let survey_id = |id: &str| input::path_id(id, "survey");
+    match segments.as_slice() {
+        ["surveys"] => {
+            let p = only("GET, POST")?;
+            match method {
+                Method::Get => surveys::list(req, &p),
+                _ => surveys::create(req, &p),
+            }
+        }
+        ["surveys", id] => {
+            let id = survey_id(id)?;
+            let p = only("GET, PUT")?;
+            match method {
+                Method::Get => surveys::detail(req, &p, id),
+                _ => surveys::update(req, &p, id),
+            }
+        }
+        ["surveys", id, "publish"] => {
+            let id = survey_id(id)?;
+            surveys::publish(req, &only("POST")?, id)
+        }
+        ["surveys", id, "close"] => {
+            let id = survey_id(id)?;
+            surveys::close(req, &only("POST")?, id)
+        }
+        ["surveys", id, "form"] => {
+            let id = survey_id(id)?;
+            allow("GET")?;
+            respond::form(req, id)
+        }
+        ["surveys", id, "responses"] => {
+            let id = survey_id(id)?;
+            respond::submit(req, &only("POST")?, id)
+        }
+        ["surveys", id, "responses.csv"] => {
+            let id = survey_id(id)?;
+            results::csv(req, &only("GET")?, id)
+        }
+        ["surveys", id, "results"] => {
+            let id = survey_id(id)?;
+            results::summary(req, &only("GET")?, id)
+        }
+        ["surveys", id, "results", "texts"] => {
+            let id = survey_id(id)?;
+            results::texts(req, &only("GET")?, id)
+        }
+        ["surveys", id, "links"] => {
+            let id = survey_id(id)?;
+            let p = only("GET, POST")?;
+            match method {
+                Method::Get => links::list(req, &p, id),
+                _ => links::create(req, &p, id),
+            }
+        }
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
+    }
+}
