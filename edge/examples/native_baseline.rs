@@ -64,9 +64,7 @@ async fn insert_and_select(db: &Arc<Database>) -> Result<i64, String> {
         vec![libsql::Value::Text(key.clone()), libsql::Value::Integer(1)],
     )
     .await?;
-    let out = db
-        .run(conn, "SELECT id, v FROM bench_items WHERE k = ?".into(), vec![libsql::Value::Text(key)])
-        .await?;
+    let out = db.run(conn, "SELECT id, v FROM bench_items WHERE k = ?".into(), vec![libsql::Value::Text(key)]).await?;
     match out.rows.first().and_then(|r| r.first()) {
         Some(libsql::Value::Integer(id)) => Ok(*id),
         _ => Ok(-1),

@@ -13,10 +13,10 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::compose;
 use crate::engine::Compiler;
-use crate::outbound::AllowedHosts;
-use crate::manifest::{App, Component, ComponentRef, FileMount, RouteSpec, Source, StaticResponse};
-use crate::routing::{Router, Target};
 use crate::kv::Stores;
+use crate::manifest::{App, Component, ComponentRef, FileMount, RouteSpec, Source, StaticResponse};
+use crate::outbound::AllowedHosts;
+use crate::routing::{Router, Target};
 use crate::sqlite::Databases;
 use crate::state::HostState;
 use crate::variables::{AppVariables, ComponentVariables};
@@ -127,12 +127,8 @@ pub fn load(
     }
 
     // Spin refuses to start when a component names a database nobody configured.
-    let missing: Vec<String> = needed
-        .values()
-        .flat_map(|c| c.sqlite_databases.iter())
-        .filter(|l| !databases.contains(l))
-        .cloned()
-        .collect();
+    let missing: Vec<String> =
+        needed.values().flat_map(|c| c.sqlite_databases.iter()).filter(|l| !databases.contains(l)).cloned().collect();
     if !missing.is_empty() {
         bail!(
             "One or more components use SQLite databases which are not defined: {}. Define them in the runtime config file",
@@ -140,12 +136,8 @@ pub fn load(
         );
     }
 
-    let missing: Vec<String> = needed
-        .values()
-        .flat_map(|c| c.key_value_stores.iter())
-        .filter(|l| !stores.contains(l))
-        .cloned()
-        .collect();
+    let missing: Vec<String> =
+        needed.values().flat_map(|c| c.key_value_stores.iter()).filter(|l| !stores.contains(l)).cloned().collect();
     if !missing.is_empty() {
         bail!(
             "One or more components use key-value stores which are not defined: {}. Define them in the runtime config file",
@@ -181,7 +173,8 @@ fn load_component(
     options: &LoadOptions<'_>,
 ) -> anyhow::Result<LoadedComponent> {
     let variables = options.variables.component(&c.variables)?;
-    let allowed_hosts = Arc::new(AllowedHosts::parse(&c.allowed_outbound_hosts, &c.allowed_http_hosts, options.variables)?);
+    let allowed_hosts =
+        Arc::new(AllowedHosts::parse(&c.allowed_outbound_hosts, &c.allowed_http_hosts, options.variables)?);
     let wasm = match &c.source {
         Source::Local(path) => app.dir.join(path),
         Source::Remote { url, .. } => bail!("source {url} is remote; the edge runs local files only"),
@@ -206,12 +199,13 @@ fn load_component(
     } else {
         linker
     };
-    let pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
-        format!("{} imports something this edge does not provide", wasm.display())
-    })?;
-    let pre = ProxyPre::new(pre).map_err(anyhow::Error::from).with_context(|| {
-        format!("{} does not export wasi:http/incoming-handler@0.2", wasm.display())
-    })?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} imports something this edge does not provide", wasm.display()))?;
+    let pre = ProxyPre::new(pre)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} does not export wasi:http/incoming-handler@0.2", wasm.display()))?;
 
     let mut env: Vec<(String, String)> = c.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (k, v) in options.extra_env {
@@ -227,8 +221,7 @@ fn load_component(
             None => std::env::temp_dir().join(format!("wenming-mounts-{}", std::process::id())),
         };
         let dir = root.join(id);
-        stage_files(&app.dir, &c.files, &c.exclude_files, &dir)
-            .with_context(|| format!("staging files for {id}"))?;
+        stage_files(&app.dir, &c.files, &c.exclude_files, &dir).with_context(|| format!("staging files for {id}"))?;
         Some(dir)
     };
 

@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{self, LoadOptions};
 use crate::engine::{self, Compiler, EngineSettings};
-use crate::manifest::App;
 use crate::kv::Stores;
+use crate::manifest::App;
 use crate::migrate;
 use crate::runtime_config::RuntimeConfig;
 use crate::server::{ServeOptions, Server};

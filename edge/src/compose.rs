@@ -108,7 +108,9 @@ struct Dependency {
 fn resolve_dependency(app: &App, c: &Component, name: &str, spec: &toml::Value) -> anyhow::Result<Dependency> {
     let table = match spec {
         toml::Value::Table(t) => t,
-        toml::Value::String(v) => bail!("dependency {name:?} = {v:?} comes from a registry; the edge composes local components only"),
+        toml::Value::String(v) => {
+            bail!("dependency {name:?} = {v:?} comes from a registry; the edge composes local components only")
+        }
         _ => bail!("dependency {name:?} must be a table"),
     };
     for key in table.keys() {
@@ -218,7 +220,9 @@ pub fn compose(app: &App, id: &str, c: &Component, main: Vec<u8>) -> anyhow::Res
             let mut cache = Default::default();
             SubtypeChecker::new(&mut cache)
                 .is_subtype(export_ty, graph.types(), import_ty, graph.types())
-                .with_context(|| format!("dependency {name:?} exports {export:?}, which is not compatible with import {import:?}"))?;
+                .with_context(|| {
+                    format!("dependency {name:?} exports {export:?}, which is not compatible with import {import:?}")
+                })?;
             let alias = graph.alias_instance_export(dep_inst, &export)?;
             graph.set_instantiation_argument(main_inst, import, alias)?;
         }
@@ -279,10 +283,12 @@ fn deny(what: &str, func: &wasmtime::component::types::ComponentFunc, results: &
         Type::List(_) => Val::List(Vec::new()),
         Type::Option(_) => Val::Option(None),
         Type::Result(r) => match r.err() {
-            Some(Type::Variant(v)) => match v.cases().find(|c| matches!(c.name, "access-denied" | "HTTP-request-denied")) {
-                Some(case) => Val::Result(Err(Some(Box::new(Val::Variant(case.name.to_string(), None))))),
-                None => wasmtime::bail!("{what}: this capability was not granted to the dependency"),
-            },
+            Some(Type::Variant(v)) => {
+                match v.cases().find(|c| matches!(c.name, "access-denied" | "HTTP-request-denied")) {
+                    Some(case) => Val::Result(Err(Some(Box::new(Val::Variant(case.name.to_string(), None))))),
+                    None => wasmtime::bail!("{what}: this capability was not granted to the dependency"),
+                }
+            }
             Some(Type::Enum(e)) if e.names().any(|n| n == "access-denied") => {
                 Val::Result(Err(Some(Box::new(Val::Enum("access-denied".to_string())))))
             }

@@ -12,11 +12,7 @@ use crate::routing::RouteMatch;
 
 /// Removes what a client must not control or what Spin strips: `spin-*` and `connection`.
 pub fn strip_client_headers(headers: &mut HeaderMap) {
-    let forged: Vec<HeaderName> = headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("spin-"))
-        .cloned()
-        .collect();
+    let forged: Vec<HeaderName> = headers.keys().filter(|name| name.as_str().starts_with("spin-")).cloned().collect();
     for name in forged {
         headers.remove(&name);
     }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use wasmtime::component::{Resource, ResourceTable};
 
-use crate::sqlite::{Database, Databases, SqliteSettings};
 use crate::runtime_config::SqliteConfig;
+use crate::sqlite::{Database, Databases, SqliteSettings};
 
 /// Spin's cap on stores one instance may hold open.
 const MAX_STORES_PER_INSTANCE: usize = 256;
@@ -160,9 +160,17 @@ impl v2::HostStore for KvHostView<'_> {
         Ok(Ok(self.table.push(GuestStore { db, label })?))
     }
 
-    async fn get(&mut self, store: Resource<GuestStore>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, v2::Error>> {
+    async fn get(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, v2::Error>> {
         let out = self
-            .run(&store, "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2", vec![libsql::Value::Text(key)])
+            .run(
+                &store,
+                "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                vec![libsql::Value::Text(key)],
+            )
             .await?;
         Ok(out.map(|q| match q.rows.into_iter().next().and_then(|r| r.into_iter().next()) {
             Some(libsql::Value::Blob(b)) => Some(b),
@@ -171,7 +179,12 @@ impl v2::HostStore for KvHostView<'_> {
         }))
     }
 
-    async fn set(&mut self, store: Resource<GuestStore>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), v2::Error>> {
+    async fn set(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), v2::Error>> {
         let sql = "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
                    ON CONFLICT (store, key) DO UPDATE SET value = excluded.value";
         let out = self.run(&store, sql, vec![libsql::Value::Text(key), libsql::Value::Blob(value)]).await?;

@@ -190,18 +190,13 @@ impl App {
     /// Reads `spin.toml` from a file, or from a folder holding one.
     pub fn load(from: &Path) -> anyhow::Result<App> {
         let file = if from.is_dir() { from.join("spin.toml") } else { from.to_path_buf() };
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading manifest {}", file.display()))?;
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading manifest {}", file.display()))?;
         let manifest: Manifest =
             toml::from_str(&text).with_context(|| format!("parsing manifest {}", file.display()))?;
-        let dir = file
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
         let app = App { dir, manifest };
-        app.validate()
-            .with_context(|| format!("invalid manifest {}", file.display()))?;
+        app.validate().with_context(|| format!("invalid manifest {}", file.display()))?;
         Ok(app)
     }
 

@@ -52,12 +52,7 @@ pub struct Metrics {
 impl Metrics {
     /// Records one finished request (`component` is `-` when no component ran).
     pub fn record(&self, component: &str, status: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .expect("metrics lock")
-            .entry((component.to_string(), status))
-            .or_default() += 1;
+        *self.requests.lock().expect("metrics lock").entry((component.to_string(), status)).or_default() += 1;
         let histogram = {
             let mut map = self.latency.lock().expect("metrics lock");
             std::sync::Arc::clone(map.entry(component.to_string()).or_default())
@@ -73,7 +68,8 @@ impl Metrics {
         let mut requests: Vec<_> = self.requests.lock().expect("metrics lock").clone().into_iter().collect();
         requests.sort();
         for ((component, status), n) in requests {
-            let _ = writeln!(out, "wenming_requests_total{{component=\"{}\",status=\"{status}\"}} {n}", escape(&component));
+            let _ =
+                writeln!(out, "wenming_requests_total{{component=\"{}\",status=\"{status}\"}} {n}", escape(&component));
         }
 
         out.push_str("# HELP wenming_request_duration_seconds Time from request to response head, by component.\n");
@@ -91,17 +87,26 @@ impl Metrics {
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += h.buckets[i].load(Ordering::Relaxed);
-                let _ = writeln!(out, "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"{bound}\"}} {cumulative}");
+                let _ = writeln!(
+                    out,
+                    "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"{bound}\"}} {cumulative}"
+                );
             }
             cumulative += h.buckets[BUCKETS.len()].load(Ordering::Relaxed);
-            let _ = writeln!(out, "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"+Inf\"}} {cumulative}");
+            let _ =
+                writeln!(out, "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"+Inf\"}} {cumulative}");
             let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
             let _ = writeln!(out, "wenming_request_duration_seconds_sum{{component=\"{c}\"}} {sum}");
             let _ = writeln!(out, "wenming_request_duration_seconds_count{{component=\"{c}\"}} {cumulative}");
         }
 
         gauge(&mut out, "wenming_instances_in_use", "Component instances alive now.", gauges.instances_in_use);
-        gauge(&mut out, "wenming_instances_limit", "Most component instances alive at once (--max-instances).", gauges.instances_limit);
+        gauge(
+            &mut out,
+            "wenming_instances_limit",
+            "Most component instances alive at once (--max-instances).",
+            gauges.instances_limit,
+        );
         gauge(&mut out, "wenming_queue_depth", "Requests waiting for a free instance.", gauges.queue_depth);
         out.push_str("# HELP wenming_db_connections_in_use Database connections lent to guests now.\n");
         out.push_str("# TYPE wenming_db_connections_in_use gauge\n");
@@ -144,7 +149,10 @@ mod tests {
         });
         assert!(text.contains("wenming_requests_total{component=\"status\",status=\"200\"} 2"), "{text}");
         assert!(text.contains("wenming_requests_total{component=\"-\",status=\"404\"} 1"), "{text}");
-        assert!(text.contains("wenming_request_duration_seconds_bucket{component=\"status\",le=\"0.001\"} 1"), "{text}");
+        assert!(
+            text.contains("wenming_request_duration_seconds_bucket{component=\"status\",le=\"0.001\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("wenming_request_duration_seconds_bucket{component=\"status\",le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("wenming_request_duration_seconds_count{component=\"status\"} 2"), "{text}");
         assert!(text.contains("wenming_instances_in_use 1"), "{text}");

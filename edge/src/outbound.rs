@@ -76,7 +76,9 @@ impl AllowedHosts {
                 allowed.allow_all = true;
                 continue;
             }
-            allowed.entries.push(parse_entry(&rendered).with_context(|| format!("allowed_outbound_hosts entry {raw:?}"))?);
+            allowed
+                .entries
+                .push(parse_entry(&rendered).with_context(|| format!("allowed_outbound_hosts entry {raw:?}"))?);
         }
         for raw in legacy_http {
             if raw == "insecure:allow-all" {

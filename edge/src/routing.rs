@@ -59,11 +59,7 @@ impl RoutePattern {
     /// The route without its trailing wildcard, as Spin reports it in `spin-component-route`.
     pub fn component_route(&self) -> String {
         if self.wildcard {
-            let base = self
-                .normalised
-                .trim_end_matches("...")
-                .trim_end_matches('*')
-                .trim_end_matches('/');
+            let base = self.normalised.trim_end_matches("...").trim_end_matches('*').trim_end_matches('/');
             base.to_string()
         } else {
             self.normalised.clone()
@@ -111,9 +107,7 @@ impl RoutePattern {
             let piece = &path[pos..end];
             match seg {
                 Segment::Exact(text) if text == piece => {}
-                Segment::Param(name) if !piece.is_empty() => {
-                    captures.push((name.clone(), piece.to_string()))
-                }
+                Segment::Param(name) if !piece.is_empty() => captures.push((name.clone(), piece.to_string())),
                 _ => return None,
             }
             pos = end;

@@ -62,15 +62,13 @@ pub enum SqliteConfig {
 impl RuntimeConfig {
     /// Reads and checks a runtime config file.
     pub fn load(path: &Path) -> anyhow::Result<RuntimeConfig> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading runtime config {}", path.display()))?;
-        let config: RuntimeConfig = toml::from_str(&text)
-            .with_context(|| format!("parsing runtime config {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading runtime config {}", path.display()))?;
+        let config: RuntimeConfig =
+            toml::from_str(&text).with_context(|| format!("parsing runtime config {}", path.display()))?;
         for (label, db) in &config.sqlite_database {
             match db {
-                SqliteConfig::Libsql { url, .. }
-                    if !(url.starts_with("https://") || url.starts_with("http://")) =>
-                {
+                SqliteConfig::Libsql { url, .. } if !(url.starts_with("https://") || url.starts_with("http://")) => {
                     bail!("sqlite_database.{label}: URL does not start with 'https://' or 'http://': {url}")
                 }
                 SqliteConfig::Spin { allow_attach_file: true, .. } => {
@@ -110,7 +108,9 @@ token = ""
 
     #[test]
     fn libsql_needs_a_token_and_no_unknown_keys() {
-        assert!(toml::from_str::<RuntimeConfig>("[sqlite_database.x]\ntype = \"libsql\"\nurl = \"https://a\"\n").is_err());
+        assert!(
+            toml::from_str::<RuntimeConfig>("[sqlite_database.x]\ntype = \"libsql\"\nurl = \"https://a\"\n").is_err()
+        );
         assert!(toml::from_str::<RuntimeConfig>("nope = 1\n").is_err());
     }
 }

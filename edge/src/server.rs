@@ -96,9 +96,8 @@ type Body = HyperOutgoingBody;
 impl Server {
     /// Binds the listening socket.
     pub async fn bind(app: LoadedApp, options: ServeOptions) -> anyhow::Result<Server> {
-        let listener = TcpListener::bind(options.listen)
-            .await
-            .with_context(|| format!("listening on {}", options.listen))?;
+        let listener =
+            TcpListener::bind(options.listen).await.with_context(|| format!("listening on {}", options.listen))?;
         let admission = Admission {
             permits: Arc::new(Semaphore::new(options.max_instances)),
             waiting: AtomicUsize::new(0),
@@ -106,11 +105,9 @@ impl Server {
             queue_timeout: options.queue_timeout,
         };
         let metrics_listener = match options.metrics_listen {
-            Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("listening for metrics on {addr}"))?,
-            ),
+            Some(addr) => {
+                Some(TcpListener::bind(addr).await.with_context(|| format!("listening for metrics on {addr}"))?)
+            }
             None => None,
         };
         Ok(Server { app: Arc::new(app), options, admission, listener, metrics_listener })
@@ -123,10 +120,7 @@ impl Server {
 
     /// The metrics listener's address, if there is one.
     pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
-        self.metrics_listener
-            .as_ref()
-            .map(|l| l.local_addr().context("reading the metrics address"))
-            .transpose()
+        self.metrics_listener.as_ref().map(|l| l.local_addr().context("reading the metrics address")).transpose()
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests (up to the grace
@@ -136,13 +130,8 @@ impl Server {
         let grace = self.options.shutdown_grace;
         let listener = self.listener;
         let (app, options, admission) = (self.app, self.options, self.admission);
-        let server = Arc::new_cyclic(|me| ServerInner {
-            app,
-            options,
-            admission,
-            metrics: Metrics::default(),
-            me: me.clone(),
-        });
+        let server =
+            Arc::new_cyclic(|me| ServerInner { app, options, admission, metrics: Metrics::default(), me: me.clone() });
         let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
         tokio::pin!(shutdown);
         loop {
@@ -214,8 +203,7 @@ impl ServerInner {
         // The query string may carry personal data; the log gets the path only.
         let path = req.uri().path().to_string();
         let (response, component) = self.dispatch(req, client).await;
-        self.metrics
-            .record(component.as_deref().unwrap_or("-"), response.status().as_u16(), started.elapsed());
+        self.metrics.record(component.as_deref().unwrap_or("-"), response.status().as_u16(), started.elapsed());
         tracing::info!(
             target: "access",
             "{method} {path} component={} status={} duration_ms={:.2}",
@@ -255,17 +243,16 @@ impl ServerInner {
                 return (too_large(self.options.max_body_bytes), id)
             }
             Err(e) => {
-                return (error_response(StatusCode::BAD_REQUEST, "bad_request", &format!("reading the request body: {e}")), id)
+                return (
+                    error_response(StatusCode::BAD_REQUEST, "bad_request", &format!("reading the request body: {e}")),
+                    id,
+                )
             }
         };
 
         // Spin's view of the request: absolute URI from the Host header, its own headers added.
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost")
-            .to_string();
+        let host =
+            parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
         let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
         let full_url = format!("http://{host}{path_and_query}");
         parts.uri = match full_url.parse() {
@@ -280,11 +267,8 @@ impl ServerInner {
         let request = Request::from_parts(parts, Full::new(body));
 
         let Some(permit) = self.admission.admit().await else {
-            let mut resp = error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
-                "the server is busy; retry shortly",
-            );
+            let mut resp =
+                error_response(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the server is busy; retry shortly");
             resp.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
             return (resp, id);
         };
@@ -339,7 +323,11 @@ impl ServerInner {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(component = %component.id, "preparing the instance: {e:#}");
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the component could not be started");
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the component could not be started",
+                );
             }
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -352,7 +340,11 @@ impl ServerInner {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(component = %component.id, "preparing the request: {e:#}");
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request could not be passed on");
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request could not be passed on",
+                );
             }
         };
         let pre = component.pre.clone();
@@ -503,12 +495,8 @@ pub async fn call(
         .await
         .map_err(|e| anyhow::anyhow!("{component}: {e:?}"))?;
     let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the answer: {e:?}"))?
-        .to_bytes();
+    let body =
+        response.into_body().collect().await.map_err(|e| anyhow::anyhow!("reading the answer: {e:?}"))?.to_bytes();
     Ok((status, body))
 }
 

@@ -56,10 +56,9 @@ impl AppVariables {
             if !is_valid_name(name) {
                 bail!("invalid variable reference {name:?} in {template:?}");
             }
-            let value = self
-                .values
-                .get(name)
-                .with_context(|| format!("template {template:?} names variable {name:?}, which is not in [variables]"))?;
+            let value = self.values.get(name).with_context(|| {
+                format!("template {template:?} names variable {name:?}, which is not in [variables]")
+            })?;
             out.push_str(value);
             rest = &after[end + 2..];
         }

@@ -37,18 +37,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Cargo workspace root (`tests/..`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// `tests/apps/<name>/spin.toml`.
 pub fn app_manifest(name: &str) -> PathBuf {
-    workspace_root()
-        .join("tests/apps")
-        .join(name)
-        .join("spin.toml")
+    workspace_root().join("tests/apps").join(name).join("spin.toml")
 }
 
 /// The parity fixture app.
@@ -163,35 +157,18 @@ impl Edge {
     }
 
     /// Starts with an existing state dir (e.g. one that `wenming migrate` already touched).
-    pub fn try_start_in(
-        manifest: &Path,
-        state_dir: TempDir,
-        extra_args: &[&str],
-    ) -> Result<Edge, Exited> {
-        Self::launch(manifest)
-            .state_dir(state_dir)
-            .args(extra_args)
-            .try_start()
+    pub fn try_start_in(manifest: &Path, state_dir: TempDir, extra_args: &[&str]) -> Result<Edge, Exited> {
+        Self::launch(manifest).state_dir(state_dir).args(extra_args).try_start()
     }
 
     /// A start with more settings: environment variables for the child, an existing state dir.
     pub fn launch(manifest: &Path) -> Launch {
-        Launch {
-            manifest: manifest.to_path_buf(),
-            state_dir: None,
-            args: Vec::new(),
-            env: Vec::new(),
-        }
+        Launch { manifest: manifest.to_path_buf(), state_dir: None, args: Vec::new(), env: Vec::new() }
     }
 
     fn spawn(launch: Launch) -> Result<Edge, Exited> {
         assert_components_built();
-        let Launch {
-            manifest,
-            state_dir,
-            args,
-            env,
-        } = launch;
+        let Launch { manifest, state_dir, args, env } = launch;
         let state_dir = state_dir.unwrap_or_else(fresh_state_dir);
         let mut command = Command::new(wenming_bin());
         command
@@ -245,9 +222,7 @@ impl Edge {
             let status = loop {
                 match child.try_wait() {
                     Ok(Some(status)) => break Some(status),
-                    Ok(None) if Instant::now() < grace => {
-                        std::thread::sleep(Duration::from_millis(20))
-                    }
+                    Ok(None) if Instant::now() < grace => std::thread::sleep(Duration::from_millis(20)),
                     _ => {
                         let _ = child.kill();
                         let _ = child.wait();
@@ -258,12 +233,7 @@ impl Edge {
             std::thread::sleep(Duration::from_millis(100)); // let the readers drain
             let stdout = stdout.lock().unwrap().clone();
             let stderr = stderr.lock().unwrap().clone();
-            return Err(Exited {
-                status,
-                state_dir,
-                stdout,
-                stderr,
-            });
+            return Err(Exited { status, state_dir, stdout, stderr });
         };
 
         let client = reqwest::Client::builder()
@@ -272,14 +242,7 @@ impl Edge {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client");
-        Ok(Edge {
-            addr,
-            state_dir,
-            child,
-            stdout,
-            stderr,
-            client,
-        })
+        Ok(Edge { addr, state_dir, child, stdout, stderr, client })
     }
 
     /// `http://<addr><path>`.
@@ -299,53 +262,26 @@ impl Edge {
     /// GET and parse the echo/dbprobe JSON answer, asserting the status first.
     pub async fn get_json(&self, path: &str, expected_status: u16) -> Json {
         let reply = self.get(path).await;
-        assert_eq!(
-            reply.status,
-            expected_status,
-            "GET {path}: unexpected status; body: {}",
-            reply.text()
-        );
+        assert_eq!(reply.status, expected_status, "GET {path}: unexpected status; body: {}", reply.text());
         reply.json()
     }
 
-    pub async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: impl Into<Vec<u8>>,
-    ) -> Reply {
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("valid method");
         let mut builder = self.client.request(method, self.url(path));
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let response = builder
-            .body(body.into())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        let response =
+            builder.body(body.into()).send().await.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body = response
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("reading body of {path} failed: {e}"))
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body = response.bytes().await.unwrap_or_else(|e| panic!("reading body of {path} failed: {e}")).to_vec();
+        Reply { status, headers, body }
     }
 
     /// Sends `request` byte-for-byte over a fresh TCP connection (for Host/forged headers and
@@ -366,11 +302,7 @@ impl Edge {
     }
 
     /// Waits up to `timeout` for a stderr line satisfying `pred`; returns it.
-    pub async fn wait_for_stderr_line(
-        &self,
-        timeout: Duration,
-        pred: impl Fn(&str) -> bool,
-    ) -> Option<String> {
+    pub async fn wait_for_stderr_line(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(line) = self.stderr().lines().find(|l| pred(l)) {
@@ -433,16 +365,14 @@ pub struct Launch {
 impl Launch {
     /// Appends command-line arguments after the harness's own.
     pub fn args<S: AsRef<OsStr>>(mut self, args: &[S]) -> Launch {
-        self.args
-            .extend(args.iter().map(|a| a.as_ref().to_os_string()));
+        self.args.extend(args.iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
     /// Sets an environment variable of the child (e.g. `SPIN_VARIABLE_<NAME>`). The test
     /// process's own `SPIN_VARIABLE_*` and `RUNTIME_CONFIG_FILE` are never passed on.
     pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Launch {
-        self.env
-            .push((name.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self.env.push((name.as_ref().to_os_string(), value.as_ref().to_os_string()));
         self
     }
 
@@ -477,18 +407,13 @@ impl Drop for Edge {
 
 fn parse_serving_line(line: &str) -> Option<SocketAddr> {
     let rest = &line[line.find("Serving http://")? + "Serving http://".len()..];
-    let end = rest
-        .find(|c: char| c.is_whitespace() || c == '/')
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(rest.len());
     rest[..end].parse().ok()
 }
 
 /// A new empty state directory.
 pub fn fresh_state_dir() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("wenming-state-")
-        .tempdir()
-        .expect("create temp state dir")
+    tempfile::Builder::new().prefix("wenming-state-").tempdir().expect("create temp state dir")
 }
 
 /// An HTTP response as the tests see it.
@@ -508,11 +433,7 @@ impl Reply {
 
     /// All values of header `name`, in order.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
     pub fn text(&self) -> String {
@@ -520,8 +441,7 @@ impl Reply {
     }
 
     pub fn json(&self) -> Json {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
     }
 }
 
@@ -577,10 +497,7 @@ impl Echo {
     }
 
     pub fn str_field(&self, field: &str) -> String {
-        self.0[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("echo field {field} missing: {}", self.0))
-            .to_owned()
+        self.0[field].as_str().unwrap_or_else(|| panic!("echo field {field} missing: {}", self.0)).to_owned()
     }
 }
 
@@ -626,25 +543,17 @@ pub fn parse_response(bytes: &[u8]) -> Reply {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let rest = &bytes[head_end + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
     let body = if chunked {
         decode_chunked(rest)
-    } else if let Some(len) = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
+    } else if let Some(len) =
+        headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok())
     {
         rest[..len.min(rest.len())].to_vec()
     } else {
         rest.to_vec()
     };
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    Reply { status, headers, body }
 }
 
 fn decode_chunked(mut data: &[u8]) -> Vec<u8> {
@@ -719,11 +628,7 @@ pub fn wenming_migrate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> CommandOutput {
     std::thread::sleep(Duration::from_millis(50)); // let the readers drain
     let stdout = stdout.lock().unwrap().clone();
     let stderr = stderr.lock().unwrap().clone();
-    CommandOutput {
-        status,
-        stdout,
-        stderr,
-    }
+    CommandOutput { status, stdout, stderr }
 }
 
 /// Opens an existing SQLite file (never creates one) to check what the edge wrote. Opened
@@ -742,11 +647,9 @@ pub fn open_db(path: &Path) -> rusqlite::Connection {
 /// Whether `table` exists in the database at `path`.
 pub fn table_exists(path: &Path, table: &str) -> bool {
     let conn = open_db(path);
-    conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [table],
-        |row| row.get::<_, i64>(0),
-    )
+    conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |row| {
+        row.get::<_, i64>(0)
+    })
     .expect("query sqlite_master")
         > 0
 }
@@ -754,10 +657,8 @@ pub fn table_exists(path: &Path, table: &str) -> bool {
 /// `SELECT count(*) FROM <table>`.
 pub fn row_count(path: &Path, table: &str) -> i64 {
     let conn = open_db(path);
-    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| {
-        row.get(0)
-    })
-    .unwrap_or_else(|e| panic!("count rows of {table}: {e}"))
+    conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| row.get(0))
+        .unwrap_or_else(|e| panic!("count rows of {table}: {e}"))
 }
 
 /// Rows of `schema_migrations` as (version, name, checksum, applied_at), ordered by version.
@@ -797,9 +698,7 @@ fn value_to_version(v: rusqlite::types::ValueRef<'_>) -> i64 {
         ValueRef::Integer(i) => i,
         ValueRef::Text(t) => {
             let s = String::from_utf8_lossy(t);
-            s.trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("schema_migrations.version {s:?} is not a number"))
+            s.trim().parse().unwrap_or_else(|_| panic!("schema_migrations.version {s:?} is not a number"))
         }
         other => panic!("schema_migrations.version has unexpected type {other:?}"),
     }
@@ -850,16 +749,9 @@ impl Upstream {
         let connections = Arc::new(AtomicUsize::new(0));
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let (name_, connections_, requests_) = (
-            name.to_owned(),
-            Arc::clone(&connections),
-            Arc::clone(&requests),
-        );
+        let (name_, connections_, requests_) = (name.to_owned(), Arc::clone(&connections), Arc::clone(&requests));
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("upstream runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("upstream runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 let serve = async {
@@ -879,13 +771,7 @@ impl Upstream {
                 }
             });
         });
-        Upstream {
-            name: name.to_owned(),
-            addr,
-            connections,
-            requests,
-            shutdown: Some(shutdown),
-        }
+        Upstream { name: name.to_owned(), addr, connections, requests, shutdown: Some(shutdown) }
     }
 
     pub fn port(&self) -> u16 {
@@ -916,11 +802,7 @@ impl Drop for Upstream {
     }
 }
 
-async fn serve_one(
-    mut stream: tokio::net::TcpStream,
-    name: String,
-    requests: Arc<Mutex<Vec<String>>>,
-) {
+async fn serve_one(mut stream: tokio::net::TcpStream, name: String, requests: Arc<Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -931,10 +813,7 @@ async fn serve_one(
         }
     }
     let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    requests
-        .lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&head[..end]).into_owned());
+    requests.lock().unwrap().push(String::from_utf8_lossy(&head[..end]).into_owned());
     let body = format!("hello from {name}");
     let response = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-upstream: {name}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -1009,11 +888,7 @@ pub fn wenming_call<S: AsRef<OsStr>>(manifest: &Path, state_dir: &Path, args: &[
     std::thread::sleep(Duration::from_millis(50)); // let the readers drain
     let stdout = stdout.lock().unwrap().clone();
     let stderr = stderr.lock().unwrap().clone();
-    CommandOutput {
-        status,
-        stdout,
-        stderr,
-    }
+    CommandOutput { status, stdout, stderr }
 }
 
 /// `wenming call … bootstrap POST /centre-admin` with the harness's centre and centre admin.
@@ -1025,11 +900,7 @@ pub fn bootstrap_centre_admin(state_dir: &Path) -> CommandOutput {
         "password": CENTRE_ADMIN_PASSWORD,
     })
     .to_string();
-    wenming_call(
-        &product_manifest(),
-        state_dir,
-        &["bootstrap", "POST", "/centre-admin", "--body", &body],
-    )
+    wenming_call(&product_manifest(), state_dir, &["bootstrap", "POST", "/centre-admin", "--body", &body])
 }
 
 /// `wenming call … bootstrap POST /demo`: the believable demo county.
@@ -1043,20 +914,10 @@ pub fn product_launch(demo: bool) -> Launch {
     require_components(&PRODUCT_COMPONENTS);
     let state_dir = fresh_state_dir();
     let centre = bootstrap_centre_admin(state_dir.path());
-    assert!(
-        centre.success(),
-        "bootstrap POST /centre-admin failed ({:?}):\n{}",
-        centre.status,
-        centre.output()
-    );
+    assert!(centre.success(), "bootstrap POST /centre-admin failed ({:?}):\n{}", centre.status, centre.output());
     if demo {
         let seeded = bootstrap_demo(state_dir.path());
-        assert!(
-            seeded.success(),
-            "bootstrap POST /demo failed ({:?}):\n{}",
-            seeded.status,
-            seeded.output()
-        );
+        assert!(seeded.success(), "bootstrap POST /demo failed ({:?}):\n{}", seeded.status, seeded.output());
     }
     Edge::launch(&product_manifest()).state_dir(state_dir)
 }
@@ -1073,10 +934,7 @@ pub fn start_product_with_demo() -> Edge {
 
 /// Now, in unix seconds.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs() as i64
 }
 
 impl Edge {
@@ -1146,10 +1004,7 @@ impl Edge {
 
     /// A staff sign-in that must succeed: the bearer token.
     pub async fn sign_in(&self, phone: &str, password: &str) -> String {
-        self.session(phone, password).await["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.session(phone, password).await["token"].as_str().unwrap().to_owned()
     }
 
     /// `POST /api/v1/orgs` that must succeed (201): the new org.
@@ -1192,14 +1047,10 @@ impl Edge {
     /// The newest `sign-in-code` SMS queued for `phone`, read from `GET /api/v1/outbox` by a
     /// holder of read-outbox (`sms_provider = none` shows codes whole).
     pub async fn latest_sign_in_code(&self, outbox_reader: &str, phone: &str) -> String {
-        let reply = self
-            .get_as(outbox_reader, &format!("/api/v1/outbox?recipient={phone}&limit=100"))
-            .await;
+        let reply = self.get_as(outbox_reader, &format!("/api/v1/outbox?recipient={phone}&limit=100")).await;
         assert_eq!(reply.status, 200, "GET /api/v1/outbox: {}", reply.text());
         let outbox = reply.json();
-        let items = outbox["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("outbox has no items array: {outbox}"));
+        let items = outbox["items"].as_array().unwrap_or_else(|| panic!("outbox has no items array: {outbox}"));
         let message = items
             .iter()
             .filter(|m| m["template"] == "sign-in-code" && m["recipient"] == phone)
@@ -1219,30 +1070,18 @@ impl Edge {
     /// Citizen/volunteer sign-in: `POST /api/v1/sms-codes`, the code from the outbox (read by
     /// `outbox_reader`), then `POST /api/v1/sessions {"phone", "code"}`. The whole session answer.
     pub async fn session_by_code(&self, outbox_reader: &str, phone: &str) -> Json {
-        let asked = self
-            .api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone })))
-            .await;
+        let asked = self.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await;
         assert_eq!(asked.status, 202, "POST /api/v1/sms-codes for {phone}: {}", asked.text());
         let code = self.latest_sign_in_code(outbox_reader, phone).await;
-        let reply = self
-            .api(
-                None,
-                "POST",
-                "/api/v1/sessions",
-                &[],
-                Some(&json!({ "phone": phone, "code": code })),
-            )
-            .await;
+        let reply =
+            self.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": phone, "code": code }))).await;
         assert_eq!(reply.status, 201, "code sign-in of {phone} failed: {}", reply.text());
         reply.json()
     }
 
     /// Like `session_by_code`, the bearer token only.
     pub async fn sign_in_by_code(&self, outbox_reader: &str, phone: &str) -> String {
-        self.session_by_code(outbox_reader, phone).await["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        self.session_by_code(outbox_reader, phone).await["token"].as_str().expect("token").to_owned()
     }
 }
 
@@ -1270,11 +1109,7 @@ pub fn resident_id_check_char(first17: &str) -> char {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";
     assert_eq!(first17.len(), 17, "17 digits: {first17}");
-    let sum: u32 = first17
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).expect("a digit") * w)
-        .sum();
+    let sum: u32 = first17.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).expect("a digit") * w).sum();
     CHECK[(sum % 11) as usize] as char
 }
 
@@ -1318,9 +1153,7 @@ pub const CLOCK_HEADER: &str = "x-wenming-now";
 /// requests may carry `X-Wenming-Now: <unix seconds>`.
 pub fn start_product_with_clock() -> Edge {
     require_components(&ACTIVITY_COMPONENTS);
-    product_launch(false)
-        .env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")
-        .start()
+    product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start()
 }
 
 /// A whole hour about a week from now (unix seconds): a start time for test activities that is
@@ -1343,27 +1176,14 @@ pub fn shanghai_rfc3339(unix: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 impl Edge {
     /// Like `api`, with the request clock set to `now` (`X-Wenming-Now`).
-    pub async fn api_at(
-        &self,
-        token: Option<&str>,
-        method: &str,
-        path: &str,
-        now: i64,
-        body: Option<&Json>,
-    ) -> Reply {
+    pub async fn api_at(&self, token: Option<&str>, method: &str, path: &str, now: i64, body: Option<&Json>) -> Reply {
         let now = now.to_string();
-        self.api(token, method, path, &[(CLOCK_HEADER, now.as_str())], body)
-            .await
+        self.api(token, method, path, &[(CLOCK_HEADER, now.as_str())], body).await
     }
 
     /// `GET` as the holder of `token` at request time `now`.
@@ -1449,21 +1269,13 @@ pub async fn town() -> Town {
         .as_i64()
         .expect("org_id");
     let id = |v: Json| v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"));
-    let institute = id(edge
-        .create_org(&admin, centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let a = id(edge
-        .create_org(&admin, institute, "东街社区实践站", "station")
-        .await);
-    let b = id(edge
-        .create_org(&admin, institute, "西街社区实践站", "station")
-        .await);
-    let (admin_a_id, admin_a) = edge
-        .create_staff(&admin, "东街站长", TOWN_ADMIN_A_PHONE, TOWN_STAFF_PASSWORD, "station-admin", a)
-        .await;
-    let (admin_b_id, admin_b) = edge
-        .create_staff(&admin, "西街站长", TOWN_ADMIN_B_PHONE, TOWN_STAFF_PASSWORD, "station-admin", b)
-        .await;
+    let institute = id(edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
+    let a = id(edge.create_org(&admin, institute, "东街社区实践站", "station").await);
+    let b = id(edge.create_org(&admin, institute, "西街社区实践站", "station").await);
+    let (admin_a_id, admin_a) =
+        edge.create_staff(&admin, "东街站长", TOWN_ADMIN_A_PHONE, TOWN_STAFF_PASSWORD, "station-admin", a).await;
+    let (admin_b_id, admin_b) =
+        edge.create_staff(&admin, "西街站长", TOWN_ADMIN_B_PHONE, TOWN_STAFF_PASSWORD, "station-admin", b).await;
     let leader = edge
         .post_as(
             &admin,
@@ -1483,21 +1295,7 @@ pub async fn town() -> Town {
     assert_eq!(team.status, 201, "POST /api/v1/teams: {}", team.text());
     let team = id(team.json());
     let leader = edge.sign_in(TOWN_LEADER_PHONE, TOWN_STAFF_PASSWORD).await;
-    Town {
-        edge,
-        admin,
-        centre,
-        institute,
-        a,
-        b,
-        admin_a,
-        admin_a_id,
-        admin_b,
-        admin_b_id,
-        team,
-        leader,
-        leader_id,
-    }
+    Town { edge, admin, centre, institute, a, b, admin_a, admin_a_id, admin_b, admin_b_id, team, leader, leader_id }
 }
 
 impl Town {
@@ -1574,20 +1372,14 @@ impl Town {
         let applied = self.edge.post_as(&self.leader, "/api/v1/activities", body).await;
         assert_eq!(applied.status, 201, "POST /api/v1/activities {body}: {}", applied.text());
         let id = applied.json()["id"].as_i64().expect("activity id");
-        let approved = self
-            .edge
-            .post_empty_as(&self.admin_a, &format!("/api/v1/activities/{id}/approve"))
-            .await;
+        let approved = self.edge.post_empty_as(&self.admin_a, &format!("/api/v1/activities/{id}/approve")).await;
         assert_eq!(approved.status, 200, "approving activity {id}: {}", approved.text());
         approved.json()
     }
 
     /// `POST /api/v1/activities/{id}/signups` by `v` that must be answered 201; the answer.
     pub async fn sign_up(&self, activity_id: i64, v: &SignedInVolunteer) -> Json {
-        let reply = self
-            .edge
-            .post_empty_as(&v.token, &format!("/api/v1/activities/{activity_id}/signups"))
-            .await;
+        let reply = self.edge.post_empty_as(&v.token, &format!("/api/v1/activities/{activity_id}/signups")).await;
         assert_eq!(reply.status, 201, "sign-up of {} to {activity_id}: {}", v.phone, reply.text());
         reply.json()
     }
@@ -1618,10 +1410,7 @@ mod tests {
 
     #[test]
     fn serving_line_yields_the_socket_address() {
-        assert_eq!(
-            parse_serving_line("Serving http://127.0.0.1:41234"),
-            Some("127.0.0.1:41234".parse().unwrap())
-        );
+        assert_eq!(parse_serving_line("Serving http://127.0.0.1:41234"), Some("127.0.0.1:41234".parse().unwrap()));
         assert_eq!(
             parse_serving_line("Serving http://127.0.0.1:80/ (3 routes)"),
             Some("127.0.0.1:80".parse().unwrap())

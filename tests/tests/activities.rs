@@ -11,8 +11,7 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    activity_base_time, json, open_db, row_count, shanghai_rfc3339, town, Json, SignedInVolunteer,
-    Town,
+    activity_base_time, json, open_db, row_count, shanghai_rfc3339, town, Json, SignedInVolunteer, Town,
 };
 
 const ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -23,19 +22,15 @@ fn id(v: &Json) -> i64 {
 }
 
 fn count(t: &Town, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&t.edge.db_path())
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    open_db(&t.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// `(status, code, decided_by)` of activity `id` in the database.
 fn activity_row(t: &Town, id: i64) -> (String, Option<String>, Option<i64>) {
     open_db(&t.edge.db_path())
-        .query_row(
-            "SELECT status, code, decided_by FROM activities WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT status, code, decided_by FROM activities WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .unwrap_or_else(|e| panic!("activity {id}: {e}"))
 }
 
@@ -45,16 +40,12 @@ fn signup_row(t: &Town, activity: i64, volunteer: i64) -> Option<(String, i64, O
     let mut stmt = conn
         .prepare("SELECT status, position, cancelled_at FROM signups WHERE activity_id = ?1 AND volunteer_id = ?2")
         .unwrap();
-    let mut rows = stmt
-        .query_map([activity, volunteer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap();
+    let mut rows = stmt.query_map([activity, volunteer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
     rows.next().map(|r| r.unwrap())
 }
 
 fn status_of(t: &Town, activity: i64, v: &SignedInVolunteer) -> String {
-    signup_row(t, activity, v.id)
-        .unwrap_or_else(|| panic!("no sign-up of volunteer {} to {activity}", v.id))
-        .0
+    signup_row(t, activity, v.id).unwrap_or_else(|| panic!("no sign-up of volunteer {} to {activity}", v.id)).0
 }
 
 /// Applies with `body` as the team leader; the pending activity (201 asserted).
@@ -199,18 +190,12 @@ async fn approval_issues_a_six_character_code_from_the_contract_alphabet_and_is_
     assert_eq!(pending["status"], "pending");
     assert_eq!(activity_row(&t, activity).1, None, "no code before approval");
 
-    let reply = t
-        .edge
-        .post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve"))
-        .await;
+    let reply = t.edge.post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve")).await;
 
     assert_eq!(reply.status, 200, "{}", reply.text());
     let approved = reply.json();
     assert_eq!(approved["status"], "approved");
-    let code = approved["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no code in {approved}"))
-        .to_owned();
+    let code = approved["code"].as_str().unwrap_or_else(|| panic!("no code in {approved}")).to_owned();
     assert_eq!(code.chars().count(), 6, "six characters: {code}");
     assert!(code.chars().all(|c| ALPHABET.contains(c)), "{code} uses only {ALPHABET}");
     assert_eq!(approved["qr_payload"], format!("wenming://checkin?code={code}"));
@@ -261,16 +246,11 @@ async fn approved_activities_get_distinct_codes_and_invitation_only_ones_an_eigh
 async fn approving_twice_is_a_wrong_state_conflict_and_keeps_the_first_code() {
     let t = town().await;
     let base = activity_base_time();
-    let approved = t
-        .approved_activity(&t.activity_body("义诊", base, base + 2 * HOUR, 10))
-        .await;
+    let approved = t.approved_activity(&t.activity_body("义诊", base, base + 2 * HOUR, 10)).await;
     let activity = id(&approved);
     let first = activity_row(&t, activity).1;
 
-    let again = t
-        .edge
-        .post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve"))
-        .await;
+    let again = t.edge.post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve")).await;
     let reject = t
         .edge
         .post_as(&t.admin_a, &format!("/api/v1/activities/{activity}/reject"), &json!({ "reason": "改期" }))
@@ -295,20 +275,16 @@ async fn a_station_admin_of_another_station_cannot_approve_or_reject_and_the_sta
     let base = activity_base_time();
     let activity = id(&apply(&t, &t.activity_body("东街清扫", base, base + 2 * HOUR, 10)).await);
 
-    let approve = t
-        .edge
-        .post_empty_as(&t.admin_b, &format!("/api/v1/activities/{activity}/approve"))
-        .await;
+    let approve = t.edge.post_empty_as(&t.admin_b, &format!("/api/v1/activities/{activity}/approve")).await;
     let reject = t
         .edge
         .post_as(&t.admin_b, &format!("/api/v1/activities/{activity}/reject"), &json!({ "reason": "不行" }))
         .await;
-    let by_leader = t
-        .edge
-        .post_empty_as(&t.leader, &format!("/api/v1/activities/{activity}/approve"))
-        .await;
+    let by_leader = t.edge.post_empty_as(&t.leader, &format!("/api/v1/activities/{activity}/approve")).await;
 
-    for (who, reply) in [("B's admin approving", &approve), ("B's admin rejecting", &reject), ("the applicant", &by_leader)] {
+    for (who, reply) in
+        [("B's admin approving", &approve), ("B's admin rejecting", &reject), ("the applicant", &by_leader)]
+    {
         assert!(
             reply.status == 404 || reply.status == 403,
             "{who}: expected 404/403, got {}: {}",
@@ -322,10 +298,7 @@ async fn a_station_admin_of_another_station_cannot_approve_or_reject_and_the_sta
         0
     );
     // The station's own admin can, so the refusals were about who asked.
-    let own = t
-        .edge
-        .post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve"))
-        .await;
+    let own = t.edge.post_empty_as(&t.admin_a, &format!("/api/v1/activities/{activity}/approve")).await;
     assert_eq!(own.status, 200, "{}", own.text());
 }
 
@@ -377,7 +350,12 @@ async fn without_a_session_only_approved_public_activities_are_listed_or_shown()
     let ids: Vec<i64> = list.json()["items"].as_array().expect("items").iter().map(id).collect();
     assert_eq!(ids, vec![public], "anonymous list: approved public only");
     assert_eq!(shown_public.status, 200);
-    assert_eq!(shown_public.json()["code"], Json::Null, "the activity code is not shown to anyone: {}", shown_public.text());
+    assert_eq!(
+        shown_public.json()["code"],
+        Json::Null,
+        "the activity code is not shown to anyone: {}",
+        shown_public.text()
+    );
     assert_eq!(shown_pending.status, 404, "{}", shown_pending.text());
     assert_eq!(shown_invitation.status, 404, "{}", shown_invitation.text());
     assert_eq!(managed.status, 200);
@@ -409,9 +387,7 @@ async fn thirty_concurrent_sign_ups_for_three_places_confirm_exactly_three_and_w
     let t = town().await;
     let volunteers = t.volunteers(0, 30, t.a).await;
     let base = activity_base_time();
-    let activity = id(&t
-        .approved_activity(&t.activity_body("热门活动", base, base + 2 * HOUR, 3))
-        .await);
+    let activity = id(&t.approved_activity(&t.activity_body("热门活动", base, base + 2 * HOUR, 3)).await);
 
     let mut tasks = Vec::new();
     for v in &volunteers {
@@ -459,7 +435,11 @@ async fn thirty_concurrent_sign_ups_for_three_places_confirm_exactly_three_and_w
         27
     );
     assert_eq!(
-        count(&t, "SELECT count(DISTINCT position) FROM signups WHERE activity_id = ?1 AND status = 'waitlisted'", [activity]),
+        count(
+            &t,
+            "SELECT count(DISTINCT position) FROM signups WHERE activity_id = ?1 AND status = 'waitlisted'",
+            [activity]
+        ),
         27,
         "waitlisted sign-ups have distinct positions"
     );
@@ -480,14 +460,12 @@ async fn cancelling_a_confirmed_sign_up_promotes_the_lowest_waitlist_position() 
     let t = town().await;
     let v = t.volunteers(0, 3, t.a).await;
     let base = activity_base_time();
-    let activity = id(&t
-        .approved_activity(&t.activity_body("一个名额", base, base + 2 * HOUR, 1))
-        .await);
+    let activity = id(&t.approved_activity(&t.activity_body("一个名额", base, base + 2 * HOUR, 1)).await);
     t.sign_up(activity, &v[0]).await; // confirmed
     t.sign_up(activity, &v[1]).await; // waitlisted first
     t.sign_up(activity, &v[2]).await; // waitlisted second
-    // v1 leaves the waitlist and joins again: same sign-up row (lower id than v2's) but now at
-    // the back of the queue, so "first waitlisted" must mean position, not row order.
+                                      // v1 leaves the waitlist and joins again: same sign-up row (lower id than v2's) but now at
+                                      // the back of the queue, so "first waitlisted" must mean position, not row order.
     let left = t.edge.delete_as(&v[1].token, &format!("/api/v1/activities/{activity}/signups/mine")).await;
     assert_eq!(left.status, 200, "{}", left.text());
     assert_eq!(left.json()["promoted_volunteer_id"], Json::Null, "a waitlisted cancellation promotes no one");
@@ -519,12 +497,8 @@ async fn a_sign_up_overlapping_another_of_the_volunteers_is_refused_and_writes_n
     let v = t.volunteers(0, 1, t.a).await.remove(0);
     let base = activity_base_time();
     let morning = id(&t.approved_activity(&t.activity_body("上午", base, base + 3 * HOUR, 5)).await);
-    let overlapping = id(&t
-        .approved_activity(&t.activity_body("中午", base + 2 * HOUR, base + 4 * HOUR, 5))
-        .await);
-    let adjacent = id(&t
-        .approved_activity(&t.activity_body("下午", base + 3 * HOUR, base + 5 * HOUR, 5))
-        .await);
+    let overlapping = id(&t.approved_activity(&t.activity_body("中午", base + 2 * HOUR, base + 4 * HOUR, 5)).await);
+    let adjacent = id(&t.approved_activity(&t.activity_body("下午", base + 3 * HOUR, base + 5 * HOUR, 5)).await);
     t.sign_up(morning, &v).await;
 
     let clash = t.edge.post_empty_as(&v.token, &format!("/api/v1/activities/{overlapping}/signups")).await;
@@ -581,14 +555,10 @@ async fn cancelling_after_the_deadline_is_refused_and_changes_nothing() {
     t.sign_up(activity, &v[1]).await;
     let before = (signup_row(&t, activity, v[0].id), signup_row(&t, activity, v[1].id));
 
-    let late = t
-        .edge
-        .delete_at(&v[0].token, &format!("/api/v1/activities/{activity}/signups/mine"), deadline + 60)
-        .await;
-    let late_signup = t
-        .edge
-        .post_at(&v[1].token, &format!("/api/v1/activities/{activity}/signups"), deadline + 60, &json!({}))
-        .await;
+    let late =
+        t.edge.delete_at(&v[0].token, &format!("/api/v1/activities/{activity}/signups/mine"), deadline + 60).await;
+    let late_signup =
+        t.edge.post_at(&v[1].token, &format!("/api/v1/activities/{activity}/signups"), deadline + 60, &json!({})).await;
 
     assert_eq!(late.status, 409, "{}", late.text());
     assert_eq!(late.error_code(), "signup_closed", "{}", late.text());
@@ -599,10 +569,8 @@ async fn cancelling_after_the_deadline_is_refused_and_changes_nothing() {
     );
     assert_eq!(late_signup.status, 409, "already signed up or closed: {}", late_signup.text());
     // Before the deadline the same cancellation goes through, so the refusal was the deadline's.
-    let in_time = t
-        .edge
-        .delete_at(&v[0].token, &format!("/api/v1/activities/{activity}/signups/mine"), deadline - 60)
-        .await;
+    let in_time =
+        t.edge.delete_at(&v[0].token, &format!("/api/v1/activities/{activity}/signups/mine"), deadline - 60).await;
     assert_eq!(in_time.status, 200, "{}", in_time.text());
     assert_eq!(status_of(&t, activity, &v[1]), "confirmed");
 }
@@ -614,10 +582,8 @@ async fn signing_up_after_the_deadline_is_refused() {
     let base = activity_base_time();
     let activity = id(&t.approved_activity(&t.activity_body("已截止", base, base + HOUR, 5)).await);
 
-    let late = t
-        .edge
-        .post_at(&v.token, &format!("/api/v1/activities/{activity}/signups"), base - HOUR + 1, &json!({}))
-        .await;
+    let late =
+        t.edge.post_at(&v.token, &format!("/api/v1/activities/{activity}/signups"), base - HOUR + 1, &json!({})).await;
 
     assert_eq!(late.status, 409, "{}", late.text());
     assert_eq!(late.error_code(), "signup_closed", "{}", late.text());

@@ -27,7 +27,8 @@ fn call(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 fn a_private_component_answers_a_call_with_chaining_headers() {
     let state = tempfile::tempdir().unwrap();
 
-    let (ok, stdout, stderr) = call(state.path(), &["hidden", "POST", "/some/path?x=1", "--body", "{\"a\":1}", "-H", "X-Test: yes"]);
+    let (ok, stdout, stderr) =
+        call(state.path(), &["hidden", "POST", "/some/path?x=1", "--body", "{\"a\":1}", "-H", "X-Test: yes"]);
 
     assert!(ok, "{stderr}");
     let echo: serde_json::Value = serde_json::from_str(stdout.trim()).expect("the component's JSON");

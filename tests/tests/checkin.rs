@@ -10,8 +10,8 @@
 //! `allow_clock_override`); the database is read back with rusqlite.
 
 use wenming_tests::{
-    activity_base_time, json, open_db, shanghai_rfc3339, town, unix_now, Json, Reply,
-    SignedInVolunteer, Town, TOWN_STAFF_PASSWORD,
+    activity_base_time, json, open_db, shanghai_rfc3339, town, unix_now, Json, Reply, SignedInVolunteer, Town,
+    TOWN_STAFF_PASSWORD,
 };
 
 const MIN: i64 = 60;
@@ -29,9 +29,7 @@ fn id(v: &Json) -> i64 {
 }
 
 fn count(t: &Town, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&t.edge.db_path())
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    open_db(&t.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// Haversine distance in metres on the mean earth radius.
@@ -74,9 +72,7 @@ async fn check_in(t: &Town, v: &SignedInVolunteer, now: i64, body: Json) -> Repl
 }
 
 async fn check_out(t: &Town, v: &SignedInVolunteer, code: &str, now: i64) -> Reply {
-    t.edge
-        .post_at(&v.token, "/api/v1/checkouts", now, &json!({ "code": code }))
-        .await
+    t.edge.post_at(&v.token, "/api/v1/checkouts", now, &json!({ "code": code })).await
 }
 
 fn attendances(t: &Town, activity: i64) -> i64 {
@@ -116,10 +112,8 @@ fn entry(kind: &str, amount: i64, source: &str, key: &str) -> (String, i64, Stri
 /// password: proves that "not your own hours" is about the person, not the role.
 async fn admin_volunteer(t: &Town, i: usize) -> SignedInVolunteer {
     let phone = "13911110009";
-    let (account_id, _) = t
-        .edge
-        .create_staff(&t.admin, "兼职站长", phone, TOWN_STAFF_PASSWORD, "station-admin", t.a)
-        .await;
+    let (account_id, _) =
+        t.edge.create_staff(&t.admin, "兼职站长", phone, TOWN_STAFF_PASSWORD, "station-admin", t.a).await;
     let v = t.register_volunteer_with_phone(i, phone, t.a).await;
     assert_eq!(v["account_id"], account_id, "the volunteer record is on the staff account: {v}");
     let token = t.edge.sign_in(phone, TOWN_STAFF_PASSWORD).await;
@@ -151,9 +145,7 @@ async fn checking_in_outside_the_radius_is_refused_with_the_distance_and_records
     assert_eq!(reply.status, 422, "{}", reply.text());
     assert_eq!(reply.error_field(), "location", "{}", reply.text());
     let error = &reply.json()["error"];
-    let distance = error["distance_m"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("the refusal carries the distance: {error}"));
+    let distance = error["distance_m"].as_i64().unwrap_or_else(|| panic!("the refusal carries the distance: {error}"));
     assert!((distance - expected).abs() <= 1, "distance {distance} m, expected about {expected} m");
     assert_eq!(no_position.status, 422, "a placed activity needs a position: {}", no_position.text());
     assert_eq!(no_position.error_field(), "location");
@@ -257,11 +249,8 @@ async fn the_rotating_code_works_now_and_in_the_next_window_but_not_61_seconds_l
     assert_eq!(missing.error_field(), "dynamic_code", "{}", missing.text());
     assert_eq!(attendances(&t, activity), 2, "only the two accepted check-ins wrote rows");
     // The code shown at that later moment works, so the refusal was the stale code's.
-    let fresh = t
-        .edge
-        .get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/dynamic-code"), t0 + 61)
-        .await
-        .json()["code"]
+    let fresh = t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/dynamic-code"), t0 + 61).await.json()
+        ["code"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -325,13 +314,12 @@ async fn minutes_sent_by_the_client_are_not_taken() {
     let t = town().await;
     let v = t.volunteers(0, 1, t.a).await.remove(0);
     let s = activity_base_time();
-    let (activity, code) = activity_with(&t, "客户端时长", s, s + 3 * HOUR, false, false, std::slice::from_ref(&v)).await;
+    let (activity, code) =
+        activity_with(&t, "客户端时长", s, s + 3 * HOUR, false, false, std::slice::from_ref(&v)).await;
     check_in(&t, &v, s, json!({ "code": code })).await;
 
-    let reply = t
-        .edge
-        .post_at(&v.token, "/api/v1/checkouts", s + 60 * MIN, &json!({ "code": code, "minutes": 999 }))
-        .await;
+    let reply =
+        t.edge.post_at(&v.token, "/api/v1/checkouts", s + 60 * MIN, &json!({ "code": code, "minutes": 999 })).await;
 
     assert!(reply.status == 422 || reply.status == 200, "{}", reply.text());
     let minutes = attendance_row(&t, activity, &v).2;
@@ -372,7 +360,12 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
     assert!(ledger(&t, v.id).is_empty(), "nothing posted without a reason");
     let corrected = t
         .edge
-        .post_at(&t.admin_a, &confirm, e + GRACE_S + 3 * MIN, &json!({ "minutes": 130, "reason": "志愿者忘记签退，实际全程在岗" }))
+        .post_at(
+            &t.admin_a,
+            &confirm,
+            e + GRACE_S + 3 * MIN,
+            &json!({ "minutes": 130, "reason": "志愿者忘记签退，实际全程在岗" }),
+        )
         .await;
     assert_eq!(corrected.status, 200, "{}", corrected.text());
     let (confirmed, reason, by): (i64, String, i64) = open_db(&t.edge.db_path())
@@ -394,11 +387,7 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
         "the correction is audited with its reason"
     );
     assert_eq!(
-        ledger(&t, v.id)
-            .iter()
-            .filter(|(k, ..)| k == "minutes")
-            .map(|(_, a, ..)| *a)
-            .collect::<Vec<_>>(),
+        ledger(&t, v.id).iter().filter(|(k, ..)| k == "minutes").map(|(_, a, ..)| *a).collect::<Vec<_>>(),
         vec![130],
         "the corrected minutes reach the ledger"
     );
@@ -440,10 +429,7 @@ async fn confirming_hours_posts_minutes_and_points_to_the_ledger_once() {
 
     let first = t.edge.post_at(&t.admin_a, &path, e + MIN, &json!({})).await;
     let second = t.edge.post_at(&t.admin_a, &path, e + 2 * MIN, &json!({})).await;
-    let different = t
-        .edge
-        .post_at(&t.admin_a, &path, e + 3 * MIN, &json!({ "minutes": 60, "reason": "改一下" }))
-        .await;
+    let different = t.edge.post_at(&t.admin_a, &path, e + 3 * MIN, &json!({ "minutes": 60, "reason": "改一下" })).await;
 
     assert_eq!(first.status, 200, "{}", first.text());
     assert_eq!(first.json()["confirmed_minutes"], 120);
@@ -457,7 +443,11 @@ async fn confirming_hours_posts_minutes_and_points_to_the_ledger_once() {
         "one minutes entry and one points entry (1 point per hour by default)"
     );
     assert_eq!(
-        count(&t, "SELECT count(*) FROM audit_log WHERE action = 'attendance.confirm' AND entity_id = ?1", [attendance]),
+        count(
+            &t,
+            "SELECT count(*) FROM audit_log WHERE action = 'attendance.confirm' AND entity_id = ?1",
+            [attendance]
+        ),
         1
     );
 }
@@ -480,10 +470,8 @@ async fn a_volunteer_who_also_manages_the_station_cannot_confirm_their_own_hours
     let (mine, theirs) = (att(&me), att(&other));
 
     let own = t.edge.post_at(&me.token, &format!("/api/v1/attendances/{mine}/confirm"), e + MIN, &json!({})).await;
-    let someone_elses = t
-        .edge
-        .post_at(&me.token, &format!("/api/v1/attendances/{theirs}/confirm"), e + MIN, &json!({}))
-        .await;
+    let someone_elses =
+        t.edge.post_at(&me.token, &format!("/api/v1/attendances/{theirs}/confirm"), e + MIN, &json!({})).await;
 
     assert_eq!(own.status, 403, "{}", own.text());
     assert_eq!(
@@ -547,7 +535,8 @@ async fn volunteer_with_history(t: &Town) -> SignedInVolunteer {
     let att = id(&check_out(t, &v, &code, s + 2 * HOUR).await.json());
     let c = t.edge.post_at(&t.admin_a, &format!("/api/v1/attendances/{att}/confirm"), s + 3 * HOUR, &json!({})).await;
     assert_eq!(c.status, 200, "{}", c.text());
-    let (_, code2) = activity_with(t, "未确认活动", s + 5 * HOUR, s + 7 * HOUR, false, false, std::slice::from_ref(&v)).await;
+    let (_, code2) =
+        activity_with(t, "未确认活动", s + 5 * HOUR, s + 7 * HOUR, false, false, std::slice::from_ref(&v)).await;
     check_in(t, &v, s + 5 * HOUR, json!({ "code": code2 })).await;
     assert_eq!(check_out(t, &v, &code2, s + 7 * HOUR).await.status, 200);
     let started = (unix_now() / HOUR - 30) * HOUR;
@@ -563,10 +552,8 @@ async fn volunteer_with_history(t: &Town) -> SignedInVolunteer {
         )
         .await;
     assert_eq!(report.status, 201, "{}", report.text());
-    let approved = t
-        .edge
-        .post_empty_as(&t.admin_a, &format!("/api/v1/self-reports/{}/approve", id(&report.json())))
-        .await;
+    let approved =
+        t.edge.post_empty_as(&t.admin_a, &format!("/api/v1/self-reports/{}/approve", id(&report.json()))).await;
     assert_eq!(approved.status, 200, "{}", approved.text());
     v
 }
@@ -576,7 +563,11 @@ async fn the_service_record_lists_the_confirmed_entries_with_totals_equal_to_the
     let t = town().await;
     let v = volunteer_with_history(&t).await;
     let sum = |kind: &str| {
-        count(&t, "SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE volunteer_id = ?1 AND kind = ?2", rusqlite::params![v.id, kind])
+        count(
+            &t,
+            "SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE volunteer_id = ?1 AND kind = ?2",
+            rusqlite::params![v.id, kind],
+        )
     };
 
     let reply = t.edge.get_as(&v.token, &format!("/api/v1/volunteers/{}/record", v.id)).await;

@@ -36,10 +36,7 @@ async fn an_isolated_dependency_is_denied_the_database_while_its_importer_is_not
     assert_eq!(body["error"]["code"], "unavailable");
     // The importer read schema_migrations itself before asking the library, so the denial is
     // the dependency's alone.
-    assert!(
-        body["error"]["message"].as_str().unwrap_or("").contains("access denied"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap_or("").contains("access denied"), "{body}");
     // And the edge keeps serving the inheriting composition next to it.
     assert_eq!(edge.get("/inherit").await.status, 200);
 }

@@ -15,8 +15,8 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    json, open_db, product_launch, require_components, resident_id, unix_now, Edge, Json, Reply,
-    CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    json, open_db, product_launch, require_components, resident_id, unix_now, Edge, Json, Reply, CENTRE_ADMIN_PASSWORD,
+    CENTRE_ADMIN_PHONE,
 };
 
 /// The components the demand loop needs built (besides the directory's).
@@ -102,10 +102,7 @@ fn id(v: &Json) -> i64 {
 fn entries(v: &Json) -> Vec<Json> {
     match v {
         Json::Array(items) => items.clone(),
-        _ => v["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("neither an array nor an items list: {v}"))
-            .clone(),
+        _ => v["items"].as_array().unwrap_or_else(|| panic!("neither an array nor an items list: {v}")).clone(),
     }
 }
 
@@ -124,9 +121,7 @@ fn unix_of(rfc3339: &str) -> i64 {
     let s = rfc3339.as_bytes();
     assert!(s.len() >= 20, "not an RFC 3339 time: {rfc3339}");
     let num = |r: std::ops::Range<usize>| -> i64 {
-        rfc3339[r]
-            .parse()
-            .unwrap_or_else(|_| panic!("not an RFC 3339 time: {rfc3339}"))
+        rfc3339[r].parse().unwrap_or_else(|_| panic!("not an RFC 3339 time: {rfc3339}"))
     };
     let (y, m, d) = (num(0..4), num(5..7), num(8..10));
     let (hh, mm, ss) = (num(11..13), num(14..16), num(17..19));
@@ -157,9 +152,7 @@ fn unix_of(rfc3339: &str) -> i64 {
 /// The product with the clock override, bootstrapped, with the whole desk made through the API.
 async fn desk() -> Desk {
     require_components(&DEMAND_COMPONENTS);
-    let edge = product_launch(false)
-        .env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")
-        .start();
+    let edge = product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start();
     let t0 = unix_now();
     let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let admin = session["token"].as_str().expect("token").to_owned();
@@ -171,9 +164,7 @@ async fn desk() -> Desk {
         .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
         .as_i64()
         .expect("org_id");
-    let institute = id(&edge
-        .create_org(&admin, centre, "城关镇新时代文明实践所", "institute")
-        .await);
+    let institute = id(&edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
     let a = id(&edge.create_org(&admin, institute, "东街社区实践站", "station").await);
     let b = id(&edge.create_org(&admin, institute, "西街社区实践站", "station").await);
     let inst_admin = staff(&edge, &admin, "赵文静", "13922220001", "institute-admin", institute).await;
@@ -181,8 +172,7 @@ async fn desk() -> Desk {
 
     let care = menu_item(&edge, &admin, centre, "助老", "上门陪护", "welfare", CARE_DEADLINES).await;
     let meals = menu_item(&edge, &admin, centre, "助老", "代购送餐", "welfare", MEALS_DEADLINES).await;
-    let petition =
-        menu_item(&edge, &admin, centre, "信访", "噪声扰民投诉", "petition", PETITION_DEADLINES).await;
+    let petition = menu_item(&edge, &admin, centre, "信访", "噪声扰民投诉", "petition", PETITION_DEADLINES).await;
 
     let team = make_team(&edge, &admin, a, "东街邻里服务队", &["助老", "环保"], 0).await;
     let mut members = Vec::new();
@@ -191,8 +181,7 @@ async fn desk() -> Desk {
     }
 
     let (dept, handler) = department(&edge, &admin, centre, "县住建局", "王志强", "13966660001").await;
-    let (other_dept, other_handler) =
-        department(&edge, &admin, centre, "县生态环境局", "陈海燕", "13966660002").await;
+    let (other_dept, other_handler) = department(&edge, &admin, centre, "县生态环境局", "陈海燕", "13966660002").await;
     let citizen = citizen(&edge, &admin, "15855550001").await;
     Desk {
         edge,
@@ -219,15 +208,8 @@ async fn desk() -> Desk {
 
 /// A staff member with a password and one role, signed in.
 async fn staff(edge: &Edge, admin: &str, name: &str, phone: &str, role: &str, org: i64) -> Person {
-    let (account_id, token) = edge
-        .create_staff(admin, name, phone, STAFF_PASSWORD, role, org)
-        .await;
-    Person {
-        account_id,
-        name: name.to_owned(),
-        phone: phone.to_owned(),
-        token,
-    }
+    let (account_id, token) = edge.create_staff(admin, name, phone, STAFF_PASSWORD, role, org).await;
+    Person { account_id, name: name.to_owned(), phone: phone.to_owned(), token }
 }
 
 /// `POST /api/v1/service-menu` as the centre admin (201): the item's id.
@@ -279,11 +261,7 @@ async fn make_team(edge: &Edge, admin: &str, org: i64, name: &str, categories: &
     let leader_name = format!("队长{}", ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"][i as usize % 8]);
     let phone = format!("1393333{:04}", i);
     let account = edge
-        .post_as(
-            admin,
-            "/api/v1/accounts",
-            &json!({ "name": leader_name, "phone": phone, "password": STAFF_PASSWORD }),
-        )
+        .post_as(admin, "/api/v1/accounts", &json!({ "name": leader_name, "phone": phone, "password": STAFF_PASSWORD }))
         .await;
     assert_eq!(account.status, 201, "POST /api/v1/accounts (leader {phone}): {}", account.text());
     let account_id = id(&account.json());
@@ -292,15 +270,7 @@ async fn make_team(edge: &Edge, admin: &str, org: i64, name: &str, categories: &
     let team = edge.post_as(admin, "/api/v1/teams", &body).await;
     assert_eq!(team.status, 201, "POST /api/v1/teams {body}: {}", team.text());
     let token = edge.sign_in(&phone, STAFF_PASSWORD).await;
-    Team {
-        id: id(&team.json()),
-        leader: Person {
-            account_id,
-            name: leader_name,
-            phone,
-            token,
-        },
-    }
+    Team { id: id(&team.json()), leader: Person { account_id, name: leader_name, phone, token } }
 }
 
 /// Volunteer `i` registered at `home`, signed in by SMS code, joined `team`, approved by its
@@ -309,16 +279,11 @@ async fn member(edge: &Edge, admin: &str, team: &Team, home: i64, i: u32) -> Mem
     let phone = format!("1374444{:04}", i);
     let v = register_volunteer(edge, admin, i, &format!("队员{i}"), &phone, home).await;
     let token = edge.sign_in_by_code(admin, &phone).await;
-    let joined = edge
-        .post_empty_as(&token, &format!("/api/v1/teams/{}/members", team.id))
-        .await;
+    let joined = edge.post_empty_as(&token, &format!("/api/v1/teams/{}/members", team.id)).await;
     assert_eq!(joined.status, 201, "joining team {}: {}", team.id, joined.text());
     let volunteer_id = id(&v);
     let approved = edge
-        .post_empty_as(
-            &team.leader.token,
-            &format!("/api/v1/teams/{}/members/{volunteer_id}/approve", team.id),
-        )
+        .post_empty_as(&team.leader.token, &format!("/api/v1/teams/{}/members/{volunteer_id}/approve", team.id))
         .await;
     assert_eq!(approved.status, 200, "approving {volunteer_id}: {}", approved.text());
     Member {
@@ -330,38 +295,20 @@ async fn member(edge: &Edge, admin: &str, team: &Team, home: i64, i: u32) -> Mem
 
 /// A department at `org` with one handler (a staff account with a password), signed in.
 async fn department(edge: &Edge, admin: &str, org: i64, name: &str, handler: &str, phone: &str) -> (i64, Person) {
-    let dept = edge
-        .post_as(admin, "/api/v1/departments", &json!({ "org_id": org, "name": name }))
-        .await;
+    let dept = edge.post_as(admin, "/api/v1/departments", &json!({ "org_id": org, "name": name })).await;
     assert_eq!(dept.status, 201, "POST /api/v1/departments: {}", dept.text());
     let dept = id(&dept.json());
     let account = edge
-        .post_as(
-            admin,
-            "/api/v1/accounts",
-            &json!({ "name": handler, "phone": phone, "password": STAFF_PASSWORD }),
-        )
+        .post_as(admin, "/api/v1/accounts", &json!({ "name": handler, "phone": phone, "password": STAFF_PASSWORD }))
         .await;
     assert_eq!(account.status, 201, "POST /api/v1/accounts (handler): {}", account.text());
     let account_id = id(&account.json());
     let added = edge
-        .post_as(
-            admin,
-            &format!("/api/v1/departments/{dept}/handlers"),
-            &json!({ "account_id": account_id }),
-        )
+        .post_as(admin, &format!("/api/v1/departments/{dept}/handlers"), &json!({ "account_id": account_id }))
         .await;
     assert_eq!(added.status, 201, "adding handler to {dept}: {}", added.text());
     let token = edge.sign_in(phone, STAFF_PASSWORD).await;
-    (
-        dept,
-        Person {
-            account_id,
-            name: handler.to_owned(),
-            phone: phone.to_owned(),
-            token,
-        },
-    )
+    (dept, Person { account_id, name: handler.to_owned(), phone: phone.to_owned(), token })
 }
 
 /// A citizen signed in by SMS code (a first-time phone becomes a citizen).
@@ -420,9 +367,7 @@ impl Desk {
     /// A request at request time `now`.
     async fn at(&self, token: &str, method: &str, path: &str, now: i64, body: Option<&Json>) -> Reply {
         let now = now.to_string();
-        self.edge
-            .api(Some(token), method, path, &[(NOW, now.as_str())], body)
-            .await
+        self.edge.api(Some(token), method, path, &[(NOW, now.as_str())], body).await
     }
 
     async fn get(&self, token: &str, path: &str, now: i64) -> Reply {
@@ -457,8 +402,7 @@ impl Desk {
     }
 
     async fn try_order(&self, who: &Person, item: i64, urgency: &str, now: i64) -> Reply {
-        self.post(&who.token, "/api/v1/demands", now, &self.order_body(who, item, urgency))
-            .await
+        self.post(&who.token, "/api/v1/demands", now, &self.order_body(who, item, urgency)).await
     }
 
     /// `who` orders `item` at station A at `now` (201): the order.
@@ -470,8 +414,7 @@ impl Desk {
 
     /// `POST /api/v1/dispatch/demands/{id}/{action}`, whatever the answer.
     async fn dispatch_try(&self, token: &str, order: i64, action: &str, now: i64, body: &Json) -> Reply {
-        self.post(token, &format!("/api/v1/dispatch/demands/{order}/{action}"), now, body)
-            .await
+        self.post(token, &format!("/api/v1/dispatch/demands/{order}/{action}"), now, body).await
     }
 
     /// `POST /api/v1/dispatch/demands/{id}/{action}` that must be answered 200.
@@ -483,14 +426,12 @@ impl Desk {
 
     /// `POST /api/v1/demands/{id}/{action}` (the citizen's side), whatever the answer.
     async fn citizen_try(&self, token: &str, order: i64, action: &str, now: i64, body: &Json) -> Reply {
-        self.post(token, &format!("/api/v1/demands/{order}/{action}"), now, body)
-            .await
+        self.post(token, &format!("/api/v1/demands/{order}/{action}"), now, body).await
     }
 
     /// Station A's admin dispatches `order` to `team` at `now`.
     async fn send_to(&self, order: i64, team: &Team, now: i64) -> Json {
-        self.dispatch(&self.admin_a.token, order, "dispatch", now, &json!({ "team_id": team.id }))
-            .await
+        self.dispatch(&self.admin_a.token, order, "dispatch", now, &json!({ "team_id": team.id })).await
     }
 
     /// The citizen's new care order brought to `completed` by the desk's team: dispatched at
@@ -501,8 +442,7 @@ impl Desk {
         self.send_to(order, &self.team, now + MINUTE).await;
         let leader = &self.team.leader.token;
         self.dispatch(leader, order, "accept", now + 2 * MINUTE, &json!({})).await;
-        self.dispatch(leader, order, "assign", now + 3 * MINUTE, &json!({ "volunteer_ids": self.member_ids() }))
-            .await;
+        self.dispatch(leader, order, "assign", now + 3 * MINUTE, &json!({ "volunteer_ids": self.member_ids() })).await;
         self.dispatch(leader, order, "start", now + 4 * MINUTE, &json!({})).await;
         self.dispatch(leader, order, "complete", now + 5 * MINUTE, &self.report()).await;
         (order, now + 5 * MINUTE)
@@ -571,17 +511,12 @@ impl Desk {
     }
 
     fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
-        open_db(&self.edge.db_path())
-            .query_row(sql, params, |r| r.get(0))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        open_db(&self.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Outbox rows to `recipient` with `template`.
     fn outbox(&self, recipient: &str, template: &str) -> i64 {
-        self.count(
-            "SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND template = ?2",
-            [recipient, template],
-        )
+        self.count("SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND template = ?2", [recipient, template])
     }
 
     /// Outbox rows with `template` whose idempotency key is about `order`.
@@ -655,13 +590,18 @@ async fn an_order_goes_from_the_citizen_through_dispatch_and_service_to_a_rating
     let dispatched = d.send_to(order, &d.team, t + 60).await;
     // 接单
     let accepted = d.dispatch(&leader.token, order, "accept", t + 120, &json!({})).await;
-    d.dispatch(&leader.token, order, "assign", t + 180, &json!({ "volunteer_ids": d.member_ids() }))
-        .await;
+    d.dispatch(&leader.token, order, "assign", t + 180, &json!({ "volunteer_ids": d.member_ids() })).await;
     let started = d.dispatch(&leader.token, order, "start", t + 240, &json!({})).await;
     let completed = d.dispatch(&leader.token, order, "complete", t + 300, &d.report()).await;
     // 评单
     let rated = d
-        .citizen_try(&d.citizen.token, order, "rate", t + 360, &json!({ "rating": "very_satisfied", "comment": "志愿者很耐心" }))
+        .citizen_try(
+            &d.citizen.token,
+            order,
+            "rate",
+            t + 360,
+            &json!({ "rating": "very_satisfied", "comment": "志愿者很耐心" }),
+        )
         .await;
 
     // Assert: every answer showed the state it moved to
@@ -705,10 +645,8 @@ async fn an_order_goes_from_the_citizen_through_dispatch_and_service_to_a_rating
 
     // Assert: the timeline, in the database — every step, in order, by whom
     let events: Vec<Event> = d.events(order).into_iter().filter(|e| e.from.as_deref() != Some(e.to.as_str())).collect();
-    let steps: Vec<(Option<&str>, &str, Option<i64>, i64)> = events
-        .iter()
-        .map(|e| (e.from.as_deref(), e.to.as_str(), e.actor, e.at))
-        .collect();
+    let steps: Vec<(Option<&str>, &str, Option<i64>, i64)> =
+        events.iter().map(|e| (e.from.as_deref(), e.to.as_str(), e.actor, e.at)).collect();
     assert_eq!(
         steps,
         vec![
@@ -906,7 +844,9 @@ async fn a_citizen_may_cancel_before_acceptance_whether_submitted_dispatched_or_
     let open = id(&d.order(&second, d.care, "normal", t).await);
     d.dispatch(&d.admin_a.token, open, "open-for-grab", t + 10, &json!({ "team_ids": [d.team.id] })).await;
 
-    for (who, order, from) in [(&d.citizen, submitted, "submitted"), (&d.citizen, dispatched, "dispatched"), (&second, open, "open")] {
+    for (who, order, from) in
+        [(&d.citizen, submitted, "submitted"), (&d.citizen, dispatched, "dispatched"), (&second, open, "open")]
+    {
         // Act
         let reply = d.citizen_try(&who.token, order, "cancel", t + 60, &json!({ "reason": "家人已经帮忙解决" })).await;
 
@@ -961,12 +901,8 @@ async fn urgency_sets_priority_and_deadline_and_the_queue_is_sorted_by_priority_
     }
 
     // Assert: the queue — priority high first, then the soonest deadline
-    let mut expected: Vec<(i64, i64, i64)> = plan
-        .iter()
-        .zip(&placed)
-        .enumerate()
-        .map(|(i, ((_, _, _, p, dl), o))| (id(o), *p, t + i as i64 + dl))
-        .collect();
+    let mut expected: Vec<(i64, i64, i64)> =
+        plan.iter().zip(&placed).enumerate().map(|(i, ((_, _, _, p, dl), o))| (id(o), *p, t + i as i64 + dl)).collect();
     expected.sort_by_key(|&(_, p, dl)| (-p, dl));
     let expected: Vec<i64> = expected.into_iter().map(|(id, _, _)| id).collect();
     let got: Vec<i64> = ids(&queue).into_iter().filter(|i| expected.contains(i)).collect();
@@ -999,7 +935,8 @@ async fn a_near_duplicate_order_is_409_duplicate_naming_the_open_order_and_creat
     // Another item is not a duplicate; nor is the same item once the first is no longer open.
     let other_item = d.try_order(&d.citizen, d.meals, "normal", t + HOUR).await;
     assert_eq!(other_item.status, 201, "another item: {}", other_item.text());
-    let cancelled = d.citizen_try(&d.citizen.token, first, "cancel", t + HOUR + 1, &json!({ "reason": "邻居帮忙了" })).await;
+    let cancelled =
+        d.citizen_try(&d.citizen.token, first, "cancel", t + HOUR + 1, &json!({ "reason": "邻居帮忙了" })).await;
     assert_eq!(cancelled.status, 200, "cancel: {}", cancelled.text());
     let after_cancel = d.try_order(&d.citizen, d.care, "normal", t + HOUR + 2).await;
     assert_eq!(after_cancel.status, 201, "the same item after cancelling: {}", after_cancel.text());
@@ -1052,7 +989,8 @@ async fn of_five_teams_grabbing_an_open_order_at_once_exactly_one_wins() {
     let d = desk().await;
     let t = d.t0;
     let mut teams = vec![d.team.clone()];
-    for (i, name) in ["东街助老一队", "东街助老二队", "东街助老三队", "东街助老四队"].iter().enumerate() {
+    for (i, name) in ["东街助老一队", "东街助老二队", "东街助老三队", "东街助老四队"].iter().enumerate()
+    {
         teams.push(make_team(&d.edge, &d.admin, d.a, name, &["助老"], 2 + i as u32).await);
     }
     let order = id(&d.order(&d.citizen, d.care, "critical", t).await);
@@ -1179,15 +1117,12 @@ async fn a_declined_order_returns_to_the_queue_without_a_team() {
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     d.send_to(order, &d.team, t + 60).await;
     let leader = &d.team.leader;
-    let listed = d
-        .get_ok(&leader.token, &format!("/api/v1/dispatch/team-orders?team_id={}", d.team.id), t + 90)
-        .await;
+    let listed = d.get_ok(&leader.token, &format!("/api/v1/dispatch/team-orders?team_id={}", d.team.id), t + 90).await;
     assert!(ids(&listed).contains(&order), "the leader sees the dispatched order: {listed}");
 
     // Act
-    let declined = d
-        .dispatch(&leader.token, order, "decline", t + 120, &json!({ "reason": "队员本周都在外地培训" }))
-        .await;
+    let declined =
+        d.dispatch(&leader.token, order, "decline", t + 120, &json!({ "reason": "队员本周都在外地培训" })).await;
 
     // Assert
     assert_eq!(declined["status"], "submitted", "{declined}");
@@ -1200,9 +1135,7 @@ async fn a_declined_order_returns_to_the_queue_without_a_team() {
     assert!(last.note.contains("队员本周都在外地培训"), "the reason is on the timeline: {last:?}");
     let queue = d.get_ok(&d.admin_a.token, "/api/v1/dispatch/queue", t + 130).await;
     assert!(ids(&queue).contains(&order), "back in the queue: {queue}");
-    let listed = d
-        .get_ok(&leader.token, &format!("/api/v1/dispatch/team-orders?team_id={}", d.team.id), t + 130)
-        .await;
+    let listed = d.get_ok(&leader.token, &format!("/api/v1/dispatch/team-orders?team_id={}", d.team.id), t + 130).await;
     assert!(!ids(&listed).contains(&order), "no longer the team's: {listed}");
     // And it can be dispatched again.
     let again = d.send_to(order, &d.team, t + 200).await;
@@ -1275,7 +1208,13 @@ async fn a_department_handler_sees_only_items_forwarded_to_their_department_and_
     let theirs = id(&d.order(&second, d.petition, "normal", t).await);
     let welfare = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let forwarded = d
-        .dispatch(&d.admin_a.token, ours, "forward", t + 60, &json!({ "department_id": d.dept, "note": "请住建局核实" }))
+        .dispatch(
+            &d.admin_a.token,
+            ours,
+            "forward",
+            t + 60,
+            &json!({ "department_id": d.dept, "note": "请住建局核实" }),
+        )
         .await;
     assert_eq!(forwarded["status"], "forwarded", "{forwarded}");
     assert_eq!(forwarded["department_id"], d.dept, "{forwarded}");
@@ -1301,9 +1240,8 @@ async fn a_department_handler_sees_only_items_forwarded_to_their_department_and_
     assert_eq!(ids(&other_list), vec![theirs], "{other_list}");
 
     // Act + Assert: reply, then close
-    let replied = d
-        .dispatch(handler, ours, "reply", t + 200, &json!({ "reply": "已责成施工方夜间停工，请监督" }))
-        .await;
+    let replied =
+        d.dispatch(handler, ours, "reply", t + 200, &json!({ "reply": "已责成施工方夜间停工，请监督" })).await;
     assert_eq!(replied["status"], "replied", "{replied}");
     assert_eq!(replied["reply"], "已责成施工方夜间停工，请监督", "{replied}");
     let row = d.row(ours);
@@ -1342,7 +1280,8 @@ async fn welfare_orders_are_dispatched_and_other_kinds_forwarded_never_the_other
     let (p_before, w_before) = (d.snapshot(petition), d.snapshot(welfare));
 
     // Act
-    let dispatch_petition = d.dispatch_try(&d.admin_a.token, petition, "dispatch", t + 10, &json!({ "team_id": d.team.id })).await;
+    let dispatch_petition =
+        d.dispatch_try(&d.admin_a.token, petition, "dispatch", t + 10, &json!({ "team_id": d.team.id })).await;
     let forward_welfare =
         d.dispatch_try(&d.admin_a.token, welfare, "forward", t + 10, &json!({ "department_id": d.dept })).await;
 
@@ -1361,7 +1300,9 @@ async fn welfare_orders_are_dispatched_and_other_kinds_forwarded_never_the_other
 fn mentions_item(v: &Json, name: &str) -> bool {
     match v {
         Json::Array(items) => items.iter().any(|i| mentions_item(i, name)),
-        Json::Object(map) => map.get("name").and_then(Json::as_str) == Some(name) || map.values().any(|i| mentions_item(i, name)),
+        Json::Object(map) => {
+            map.get("name").and_then(Json::as_str) == Some(name) || map.values().any(|i| mentions_item(i, name))
+        }
         _ => false,
     }
 }
@@ -1425,9 +1366,7 @@ async fn suggestions_prefer_the_team_with_matching_categories_at_the_same_statio
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
 
     // Act
-    let answer = d
-        .get_ok(&d.admin, &format!("/api/v1/dispatch/demands/{order}/suggestions"), t + 10)
-        .await;
+    let answer = d.get_ok(&d.admin, &format!("/api/v1/dispatch/demands/{order}/suggestions"), t + 10).await;
 
     // Assert
     let ranked = suggested(&answer);
@@ -1456,9 +1395,7 @@ async fn of_two_equally_suited_teams_the_one_with_less_open_work_is_suggested_fi
     let order = id(&d.order(&d.citizen, d.care, "normal", t + 30).await);
 
     // Act
-    let answer = d
-        .get_ok(&d.admin, &format!("/api/v1/dispatch/demands/{order}/suggestions"), t + 40)
-        .await;
+    let answer = d.get_ok(&d.admin, &format!("/api/v1/dispatch/demands/{order}/suggestions"), t + 40).await;
 
     // Assert
     let teams: Vec<i64> = suggested(&answer).iter().map(|(t, _)| *t).collect();
@@ -1476,11 +1413,7 @@ async fn a_replayed_transition_queues_no_second_message_and_keys_name_the_event(
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     d.send_to(order, &d.team, t + 60).await;
     d.dispatch(&d.team.leader.token, order, "accept", t + 120, &json!({})).await;
-    let accept_event = d
-        .events(order)
-        .into_iter()
-        .find(|e| e.to == "accepted")
-        .expect("an accept entry");
+    let accept_event = d.events(order).into_iter().find(|e| e.to == "accepted").expect("an accept entry");
 
     // Act: the leader's client retries the accept (and the dispatch is retried too)
     let again = d.dispatch_try(&d.team.leader.token, order, "accept", t + 121, &json!({})).await;
@@ -1621,7 +1554,8 @@ async fn a_completed_order_left_unrated_is_closed_by_a_later_request() {
     assert_eq!((last.from.as_deref(), last.to.as_str()), (Some("completed"), "closed"), "{last:?}");
     assert_eq!(last.actor, None, "the system closes");
     assert!(last.note.contains("auto-close"), "the note mentions auto-close: {last:?}");
-    let rate = d.citizen_try(&d.citizen.token, order, "rate", done + after + 20, &json!({ "rating": "satisfied" })).await;
+    let rate =
+        d.citizen_try(&d.citizen.token, order, "rate", done + after + 20, &json!({ "rating": "satisfied" })).await;
     assert_eq!(rate.status, 409, "rating an auto-closed order: {}", rate.text());
     assert_eq!(rate.error_code(), "wrong_state");
 }
@@ -1658,9 +1592,8 @@ async fn reopening_needs_a_reason_and_sends_the_order_back_with_a_new_deadline()
     // Act
     let bare = d.citizen_try(&d.citizen.token, order, "reopen", done + 60, &json!({})).await;
     let unchanged = d.snapshot(order);
-    let reopened = d
-        .citizen_try(&d.citizen.token, order, "reopen", done + HOUR, &json!({ "reason": "厨房还没打扫" }))
-        .await;
+    let reopened =
+        d.citizen_try(&d.citizen.token, order, "reopen", done + HOUR, &json!({ "reason": "厨房还没打扫" })).await;
 
     // Assert
     assert_eq!(bare.status, 422, "reopen without a reason: {}", bare.text());

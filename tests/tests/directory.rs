@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    json, open_db, resident_id_is_valid, row_count, start_product, start_product_with_demo,
-    unix_now, Edge, Json, CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
-    CENTRE_NAME, DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE,
+    json, open_db, resident_id_is_valid, row_count, start_product, start_product_with_demo, unix_now, Edge, Json,
+    CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME, DEMO_INSTITUTE_ADMIN_PASSWORD,
+    DEMO_INSTITUTE_ADMIN_PHONE,
 };
 
 /// The product, bootstrapped, with the centre admin signed in.
@@ -23,9 +23,7 @@ struct Centre {
 
 async fn centre() -> Centre {
     let edge = start_product();
-    let session = edge
-        .session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
-        .await;
+    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let admin = session["token"].as_str().unwrap().to_owned();
     let admin_id = session["account"]["id"].as_i64().expect("account.id");
     let centre = session["account"]["roles"]
@@ -33,16 +31,10 @@ async fn centre() -> Centre {
         .expect("account.roles")
         .iter()
         .find(|r| r["role"] == "centre-admin")
-        .unwrap_or_else(|| panic!("the bootstrapped admin holds no centre-admin role: {session}"))
-        ["org_id"]
+        .unwrap_or_else(|| panic!("the bootstrapped admin holds no centre-admin role: {session}"))["org_id"]
         .as_i64()
         .expect("org_id");
-    Centre {
-        edge,
-        admin,
-        admin_id,
-        centre,
-    }
+    Centre { edge, admin, admin_id, centre }
 }
 
 /// A centre with one institute and two stations under it, A and B.
@@ -55,43 +47,26 @@ struct TwoStations {
 
 async fn two_stations() -> TwoStations {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let a = c
-        .edge
-        .create_org(&c.admin, institute, "东街社区实践站", "station")
-        .await;
-    let b = c
-        .edge
-        .create_org(&c.admin, institute, "西街社区实践站", "station")
-        .await;
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
+    let a = c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await;
+    let b = c.edge.create_org(&c.admin, institute, "西街社区实践站", "station").await;
     TwoStations { c, institute, a, b }
 }
 
 fn id(v: &Json) -> i64 {
-    v["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {v}"))
+    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
 }
 
 fn items(v: &Json) -> &Vec<Json> {
-    v["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items array in {v}"))
+    v["items"].as_array().unwrap_or_else(|| panic!("no items array in {v}"))
 }
 
 fn org_name_in_db(edge: &Edge, org: i64) -> String {
-    open_db(&edge.db_path())
-        .query_row("SELECT name FROM orgs WHERE id = ?1", [org], |r| r.get(0))
-        .expect("org row")
+    open_db(&edge.db_path()).query_row("SELECT name FROM orgs WHERE id = ?1", [org], |r| r.get(0)).expect("org row")
 }
 
 fn count(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&edge.db_path())
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// Finds the node with `id` anywhere in a tree answer (an object or a list of roots).
@@ -109,20 +84,12 @@ fn find_node(tree: &Json, id: i64) -> Option<&Json> {
 }
 
 fn child_ids(node: &Json) -> Vec<i64> {
-    node["children"]
-        .as_array()
-        .unwrap_or_else(|| panic!("node has no children array: {node}"))
-        .iter()
-        .map(id)
-        .collect()
+    node["children"].as_array().unwrap_or_else(|| panic!("node has no children array: {node}")).iter().map(id).collect()
 }
 
 /// The actor's account id of an audit entry: `actor.id`, `actor_id` or `actor` as a number.
 fn actor_of(entry: &Json) -> Option<i64> {
-    entry["actor"]["id"]
-        .as_i64()
-        .or_else(|| entry["actor_id"].as_i64())
-        .or_else(|| entry["actor"].as_i64())
+    entry["actor"]["id"].as_i64().or_else(|| entry["actor_id"].as_i64()).or_else(|| entry["actor"].as_i64())
 }
 
 /// `before`/`after` of an audit entry as JSON (parsed if the API returned it as text).
@@ -161,38 +128,26 @@ async fn all_pages(edge: &Edge, token: &str, path: &str) -> Vec<Json> {
 async fn a_password_sign_in_gives_a_token_that_works_on_me() {
     let edge = start_product();
 
-    let reply = edge
-        .try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
-        .await;
+    let reply = edge.try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let session = reply.json();
     let token = session["token"].as_str().unwrap_or_default().to_owned();
     let me = edge.get_as(&token, "/api/v1/me").await;
 
     assert_eq!(reply.status, 201, "{session}");
     assert!(token.len() >= 20, "a long random token: {session}");
-    let expires_at = session["expires_at"]
-        .as_str()
-        .expect("expires_at is RFC 3339 text");
-    assert!(
-        expires_at.ends_with("+08:00"),
-        "times are +08:00: {expires_at}"
-    );
+    let expires_at = session["expires_at"].as_str().expect("expires_at is RFC 3339 text");
+    assert!(expires_at.ends_with("+08:00"), "times are +08:00: {expires_at}");
     assert_eq!(session["account"]["name"], CENTRE_ADMIN_NAME);
     let roles = session["account"]["roles"].as_array().expect("roles");
     assert!(
-        roles.iter().any(|r| r["role"] == "centre-admin"
-            && r["org_id"].is_i64()
-            && r["org_path"].is_string()),
+        roles.iter().any(|r| r["role"] == "centre-admin" && r["org_id"].is_i64() && r["org_path"].is_string()),
         "{session}"
     );
     assert_eq!(me.status, 200, "{}", me.text());
     let me = me.json();
     let me_id = me["id"].as_i64().or_else(|| me["account"]["id"].as_i64());
     assert_eq!(me_id, session["account"]["id"].as_i64(), "{me}");
-    assert!(
-        me.to_string().contains("centre-admin"),
-        "/me lists the roles: {me}"
-    );
+    assert!(me.to_string().contains("centre-admin"), "/me lists the roles: {me}");
     // Only the token's hash is stored.
     let db = open_db(&edge.db_path());
     let stored: Vec<String> = db
@@ -211,9 +166,7 @@ async fn a_password_sign_in_gives_a_token_that_works_on_me() {
 async fn a_wrong_password_and_an_unknown_phone_get_the_same_401() {
     let edge = start_product();
 
-    let wrong = edge
-        .try_sign_in(CENTRE_ADMIN_PHONE, "not-the-password")
-        .await;
+    let wrong = edge.try_sign_in(CENTRE_ADMIN_PHONE, "not-the-password").await;
     let unknown = edge.try_sign_in("13911112222", "not-the-password").await;
 
     assert_eq!(wrong.status, 401, "{}", wrong.text());
@@ -223,16 +176,9 @@ async fn a_wrong_password_and_an_unknown_phone_get_the_same_401() {
         unknown.json()["error"]["message"],
         "the same message for both, so phones cannot be probed"
     );
-    assert!(!wrong.json()["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .is_empty());
+    assert!(!wrong.json()["error"]["code"].as_str().unwrap_or_default().is_empty());
     assert_eq!(row_count(&edge.db_path(), "sessions"), 0);
-    let failed = count(
-        &edge,
-        "SELECT failed_sign_ins FROM accounts WHERE phone = ?1",
-        [CENTRE_ADMIN_PHONE],
-    );
+    let failed = count(&edge, "SELECT failed_sign_ins FROM accounts WHERE phone = ?1", [CENTRE_ADMIN_PHONE]);
     assert_eq!(failed, 1, "the failure is counted");
 }
 
@@ -242,54 +188,29 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
 
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(
-            edge.try_sign_in(CENTRE_ADMIN_PHONE, "guessing-wrong")
-                .await
-                .status,
-        );
+        statuses.push(edge.try_sign_in(CENTRE_ADMIN_PHONE, "guessing-wrong").await.status);
     }
-    let right = edge
-        .try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
-        .await;
+    let right = edge.try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let now = unix_now();
 
     assert_eq!(&statuses[..4], &[401, 401, 401, 401], "{statuses:?}");
-    assert!(
-        statuses[4] == 401 || statuses[4] == 429,
-        "the fifth failure: {statuses:?}"
-    );
-    assert_eq!(
-        right.status,
-        429,
-        "locked: even the right password is refused: {}",
-        right.text()
-    );
+    assert!(statuses[4] == 401 || statuses[4] == 429, "the fifth failure: {statuses:?}");
+    assert_eq!(right.status, 429, "locked: even the right password is refused: {}", right.text());
     let retry_after: i64 = right
         .header("retry-after")
         .unwrap_or_else(|| panic!("429 without Retry-After: {:?}", right.headers))
         .parse()
         .expect("Retry-After in seconds");
-    assert!(
-        (1..=15 * 60).contains(&retry_after),
-        "Retry-After {retry_after}"
-    );
+    assert!((1..=15 * 60).contains(&retry_after), "Retry-After {retry_after}");
     let locked_until: Option<i64> = open_db(&edge.db_path())
-        .query_row(
-            "SELECT locked_until FROM accounts WHERE phone = ?1",
-            [CENTRE_ADMIN_PHONE],
-            |r| r.get(0),
-        )
+        .query_row("SELECT locked_until FROM accounts WHERE phone = ?1", [CENTRE_ADMIN_PHONE], |r| r.get(0))
         .unwrap();
     let locked_until = locked_until.expect("accounts.locked_until is set");
     assert!(
         locked_until > now + 14 * 60 && locked_until <= now + 15 * 60 + 5,
         "locked for 15 minutes: locked_until {locked_until}, now {now}"
     );
-    assert_eq!(
-        row_count(&edge.db_path(), "sessions"),
-        0,
-        "no session was started"
-    );
+    assert_eq!(row_count(&edge.db_path(), "sessions"), 0, "no session was started");
 }
 
 #[tokio::test]
@@ -304,15 +225,8 @@ async fn signing_out_ends_that_session_only() {
 
     assert_eq!(out.status, 204, "{}", out.text());
     assert_eq!(after_first.status, 401, "{}", after_first.text());
-    assert_eq!(
-        after_second.status, 200,
-        "another session of the same account still works"
-    );
-    let revoked = count(
-        &edge,
-        "SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL",
-        [],
-    );
+    assert_eq!(after_second.status, 200, "another session of the same account still works");
+    let revoked = count(&edge, "SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL", []);
     assert_eq!(revoked, 1);
 }
 
@@ -322,9 +236,7 @@ async fn an_expired_session_is_refused() {
     let token = edge.sign_in_centre_admin().await;
     assert_eq!(edge.get_as(&token, "/api/v1/me").await.status, 200);
 
-    open_db(&edge.db_path())
-        .execute("UPDATE sessions SET expires_at = ?1", [unix_now() - 60])
-        .unwrap();
+    open_db(&edge.db_path()).execute("UPDATE sessions SET expires_at = ?1", [unix_now() - 60]).unwrap();
     let reply = edge.get_as(&token, "/api/v1/me").await;
 
     assert_eq!(reply.status, 401, "{}", reply.text());
@@ -337,24 +249,10 @@ async fn a_garbage_token_or_no_token_is_401_everywhere() {
 
     let garbage = edge.get_as("not-a-real-token", "/api/v1/me").await;
     let none = edge.api(None, "GET", "/api/v1/me", &[], None).await;
-    let basic = edge
-        .api(
-            None,
-            "GET",
-            "/api/v1/me",
-            &[("authorization", "Basic YWRtaW46YWRtaW4=")],
-            None,
-        )
-        .await;
+    let basic = edge.api(None, "GET", "/api/v1/me", &[("authorization", "Basic YWRtaW46YWRtaW4=")], None).await;
     let orgs = edge.api(None, "GET", "/api/v1/orgs", &[], None).await;
     let create = edge
-        .api(
-            None,
-            "POST",
-            "/api/v1/orgs",
-            &[],
-            Some(&json!({"parent_id": 1, "name": "x", "level": "institute"})),
-        )
+        .api(None, "POST", "/api/v1/orgs", &[], Some(&json!({"parent_id": 1, "name": "x", "level": "institute"})))
         .await;
     let volunteers = edge.api(None, "GET", "/api/v1/volunteers", &[], None).await;
     let audit = edge.get_as("not-a-real-token", "/api/v1/audit").await;
@@ -369,11 +267,7 @@ async fn a_garbage_token_or_no_token_is_401_everywhere() {
         ("audit", &audit),
     ] {
         assert_eq!(reply.status, 401, "{what}: {}", reply.text());
-        assert!(
-            reply.json()["error"]["message"].is_string(),
-            "{what}: the error shape: {}",
-            reply.text()
-        );
+        assert!(reply.json()["error"]["message"].is_string(), "{what}: the error shape: {}", reply.text());
     }
     assert_eq!(row_count(&edge.db_path(), "orgs"), 1, "nothing was created");
 }
@@ -383,71 +277,27 @@ async fn an_sms_code_signs_a_citizen_in_once() {
     let c = centre().await;
     let phone = "13700000001";
 
-    let asked = c
-        .edge
-        .api(
-            None,
-            "POST",
-            "/api/v1/sms-codes",
-            &[],
-            Some(&json!({ "phone": phone })),
-        )
-        .await;
+    let asked = c.edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await;
     let code = c.edge.latest_sign_in_code(&c.admin, phone).await;
-    let signed_in = c
-        .edge
-        .api(
-            None,
-            "POST",
-            "/api/v1/sessions",
-            &[],
-            Some(&json!({ "phone": phone, "code": code })),
-        )
-        .await;
-    let again = c
-        .edge
-        .api(
-            None,
-            "POST",
-            "/api/v1/sessions",
-            &[],
-            Some(&json!({ "phone": phone, "code": code })),
-        )
-        .await;
+    let signed_in =
+        c.edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": phone, "code": code }))).await;
+    let again = c.edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": phone, "code": code }))).await;
 
     assert_eq!(asked.status, 202, "{}", asked.text());
     assert_eq!(asked.json()["sent"], true);
     assert_eq!(signed_in.status, 201, "{}", signed_in.text());
     let session = signed_in.json();
-    let roles: Vec<&str> = session["account"]["roles"]
-        .as_array()
-        .expect("roles")
-        .iter()
-        .filter_map(|r| r["role"].as_str())
-        .collect();
-    assert_eq!(
-        roles,
-        vec!["citizen"],
-        "a new phone becomes a citizen: {session}"
-    );
+    let roles: Vec<&str> =
+        session["account"]["roles"].as_array().expect("roles").iter().filter_map(|r| r["role"].as_str()).collect();
+    assert_eq!(roles, vec!["citizen"], "a new phone becomes a citizen: {session}");
     let token = session["token"].as_str().unwrap();
     assert_eq!(c.edge.get_as(token, "/api/v1/me").await.status, 200);
     assert_eq!(again.status, 401, "a code works once: {}", again.text());
     let db = open_db(&c.edge.db_path());
-    let accounts: i64 = db
-        .query_row(
-            "SELECT count(*) FROM accounts WHERE phone = ?1",
-            [phone],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let accounts: i64 = db.query_row("SELECT count(*) FROM accounts WHERE phone = ?1", [phone], |r| r.get(0)).unwrap();
     assert_eq!(accounts, 1);
     let (hash, used): (String, Option<i64>) = db
-        .query_row(
-            "SELECT code_hash, used_at FROM sms_codes WHERE phone = ?1",
-            [phone],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT code_hash, used_at FROM sms_codes WHERE phone = ?1", [phone], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_ne!(hash, code, "codes are stored hashed");
     assert!(used.is_some(), "the code is marked used");
@@ -457,34 +307,18 @@ async fn an_sms_code_signs_a_citizen_in_once() {
 async fn a_second_code_within_a_minute_is_throttled() {
     let c = centre().await;
     let phone = "13700000002";
-    let ask = || async {
-        c.edge
-            .api(
-                None,
-                "POST",
-                "/api/v1/sms-codes",
-                &[],
-                Some(&json!({ "phone": phone })),
-            )
-            .await
-    };
+    let ask = || async { c.edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await };
 
     let first = ask().await;
     let second = ask().await;
 
     assert_eq!(first.status, 202, "{}", first.text());
     assert_eq!(second.status, 429, "{}", second.text());
-    let retry_after: i64 = second
-        .header("retry-after")
-        .expect("Retry-After on a throttled code")
-        .parse()
-        .expect("seconds");
+    let retry_after: i64 =
+        second.header("retry-after").expect("Retry-After on a throttled code").parse().expect("seconds");
     assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
-    let queued = count(
-        &c.edge,
-        "SELECT count(*) FROM outbox WHERE recipient = ?1 AND template = 'sign-in-code'",
-        [phone],
-    );
+    let queued =
+        count(&c.edge, "SELECT count(*) FROM outbox WHERE recipient = ?1 AND template = 'sign-in-code'", [phone]);
     assert_eq!(queued, 1, "one code queued, not two");
 }
 
@@ -494,16 +328,7 @@ async fn an_invalid_phone_gets_no_code() {
 
     let mut replies = Vec::new();
     for phone in ["12345678901", "1380013800", "138001380001", "abcdefghijk"] {
-        replies.push(
-            edge.api(
-                None,
-                "POST",
-                "/api/v1/sms-codes",
-                &[],
-                Some(&json!({ "phone": phone })),
-            )
-            .await,
-        );
+        replies.push(edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await);
     }
 
     for reply in &replies {
@@ -520,34 +345,17 @@ async fn an_invalid_phone_gets_no_code() {
 async fn the_centre_admin_builds_an_institute_a_station_and_a_point_and_the_tree_nests_them() {
     let c = centre().await;
 
-    let institute = c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await;
-    let station = c
-        .edge
-        .create_org(&c.admin, id(&institute), "东街社区实践站", "station")
-        .await;
-    let point = c
-        .edge
-        .create_org(&c.admin, id(&station), "东街小学实践点", "point")
-        .await;
-    let tree = c
-        .edge
-        .get_as(&c.admin, &format!("/api/v1/orgs/tree?under={}", c.centre))
-        .await;
+    let institute = c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await;
+    let station = c.edge.create_org(&c.admin, id(&institute), "东街社区实践站", "station").await;
+    let point = c.edge.create_org(&c.admin, id(&station), "东街小学实践点", "point").await;
+    let tree = c.edge.get_as(&c.admin, &format!("/api/v1/orgs/tree?under={}", c.centre)).await;
 
     assert_eq!(institute["level"], "institute");
     assert_eq!(institute["parent_id"], c.centre);
     assert_eq!(station["parent_id"], id(&institute));
     assert_eq!(point["level"], "point");
     assert_eq!(point["active"], true);
-    assert!(
-        point["created_at"]
-            .as_str()
-            .is_some_and(|t| t.ends_with("+08:00")),
-        "{point}"
-    );
+    assert!(point["created_at"].as_str().is_some_and(|t| t.ends_with("+08:00")), "{point}");
     assert_eq!(
         point["path"].as_str().unwrap(),
         format!("{}{}/", station["path"].as_str().unwrap(), id(&point)),
@@ -572,18 +380,9 @@ async fn the_centre_admin_builds_an_institute_a_station_and_a_point_and_the_tree
 #[tokio::test]
 async fn an_org_at_the_wrong_level_is_refused_with_field_level() {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let station = id(&c
-        .edge
-        .create_org(&c.admin, institute, "东街社区实践站", "station")
-        .await);
-    let point = id(&c
-        .edge
-        .create_org(&c.admin, station, "东街小学实践点", "point")
-        .await);
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
+    let station = id(&c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await);
+    let point = id(&c.edge.create_org(&c.admin, station, "东街小学实践点", "point").await);
 
     let mut replies = Vec::new();
     for (parent, level) in [
@@ -602,30 +401,15 @@ async fn an_org_at_the_wrong_level_is_refused_with_field_level() {
         assert_eq!(reply.status, 422, "{level}: {}", reply.text());
         assert_eq!(reply.error_field(), "level", "{level}: {}", reply.text());
     }
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM orgs WHERE name = '错层级'",
-            []
-        ),
-        0
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM orgs WHERE name = '错层级'", []), 0);
 }
 
 #[tokio::test]
 async fn a_sibling_name_is_taken_once_but_cousins_may_share_it() {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let other = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "河口镇新时代文明实践所", "institute")
-        .await);
-    c.edge
-        .create_org(&c.admin, institute, "中心社区实践站", "station")
-        .await;
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
+    let other = id(&c.edge.create_org(&c.admin, c.centre, "河口镇新时代文明实践所", "institute").await);
+    c.edge.create_org(&c.admin, institute, "中心社区实践站", "station").await;
 
     let duplicate = c
         .edge
@@ -637,55 +421,25 @@ async fn a_sibling_name_is_taken_once_but_cousins_may_share_it() {
         .await;
     let cousin = c
         .edge
-        .post_as(
-            &c.admin,
-            "/api/v1/orgs",
-            &json!({ "parent_id": other, "name": "中心社区实践站", "level": "station" }),
-        )
+        .post_as(&c.admin, "/api/v1/orgs", &json!({ "parent_id": other, "name": "中心社区实践站", "level": "station" }))
         .await;
 
     assert_eq!(duplicate.status, 409, "{}", duplicate.text());
     assert_eq!(duplicate.error_code(), "name_taken", "{}", duplicate.text());
     assert_eq!(cousin.status, 201, "{}", cousin.text());
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM orgs WHERE name = '中心社区实践站'",
-            []
-        ),
-        2
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM orgs WHERE name = '中心社区实践站'", []), 2);
 }
 
 #[tokio::test]
 async fn renaming_an_org_changes_its_name_and_nothing_else() {
     let c = centre().await;
-    let institute = c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇实践所", "institute")
-        .await;
+    let institute = c.edge.create_org(&c.admin, c.centre, "城关镇实践所", "institute").await;
     let iid = id(&institute);
 
-    let renamed = c
-        .edge
-        .patch_as(
-            &c.admin,
-            &format!("/api/v1/orgs/{iid}"),
-            &json!({ "name": "城关镇新时代文明实践所" }),
-        )
-        .await;
-    let read = c
-        .edge
-        .get_as(&c.admin, &format!("/api/v1/orgs/{iid}"))
-        .await;
-    let empty = c
-        .edge
-        .patch_as(
-            &c.admin,
-            &format!("/api/v1/orgs/{iid}"),
-            &json!({ "name": "   " }),
-        )
-        .await;
+    let renamed =
+        c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{iid}"), &json!({ "name": "城关镇新时代文明实践所" })).await;
+    let read = c.edge.get_as(&c.admin, &format!("/api/v1/orgs/{iid}")).await;
+    let empty = c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{iid}"), &json!({ "name": "   " })).await;
 
     assert_eq!(renamed.status, 200, "{}", renamed.text());
     assert_eq!(read.status, 200, "{}", read.text());
@@ -702,102 +456,47 @@ async fn renaming_an_org_changes_its_name_and_nothing_else() {
 #[tokio::test]
 async fn an_org_with_active_children_cannot_be_deactivated() {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let station = id(&c
-        .edge
-        .create_org(&c.admin, institute, "东街社区实践站", "station")
-        .await);
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
+    let station = id(&c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await);
 
-    let refused = c
-        .edge
-        .post_empty_as(&c.admin, &format!("/api/v1/orgs/{institute}/deactivate"))
-        .await;
-    let still_active = count(
-        &c.edge,
-        "SELECT active FROM orgs WHERE id = ?1",
-        [institute],
-    );
-    let leaf = c
-        .edge
-        .post_empty_as(&c.admin, &format!("/api/v1/orgs/{station}/deactivate"))
-        .await;
-    let then_parent = c
-        .edge
-        .post_empty_as(&c.admin, &format!("/api/v1/orgs/{institute}/deactivate"))
-        .await;
+    let refused = c.edge.post_empty_as(&c.admin, &format!("/api/v1/orgs/{institute}/deactivate")).await;
+    let still_active = count(&c.edge, "SELECT active FROM orgs WHERE id = ?1", [institute]);
+    let leaf = c.edge.post_empty_as(&c.admin, &format!("/api/v1/orgs/{station}/deactivate")).await;
+    let then_parent = c.edge.post_empty_as(&c.admin, &format!("/api/v1/orgs/{institute}/deactivate")).await;
 
     assert_eq!(refused.status, 409, "{}", refused.text());
     assert_eq!(refused.error_code(), "wrong_state", "{}", refused.text());
     assert_eq!(still_active, 1, "a refused deactivation changes nothing");
     assert_eq!(leaf.status, 200, "{}", leaf.text());
     assert_eq!(leaf.json()["active"], false);
-    assert_eq!(
-        then_parent.status,
-        200,
-        "no active children left: {}",
-        then_parent.text()
-    );
-    assert_eq!(
-        count(&c.edge, "SELECT active FROM orgs WHERE id = ?1", [station]),
-        0
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT active FROM orgs WHERE id = ?1",
-            [institute]
-        ),
-        0
-    );
+    assert_eq!(then_parent.status, 200, "no active children left: {}", then_parent.text());
+    assert_eq!(count(&c.edge, "SELECT active FROM orgs WHERE id = ?1", [station]), 0);
+    assert_eq!(count(&c.edge, "SELECT active FROM orgs WHERE id = ?1", [institute]), 0);
 }
 
 #[tokio::test]
 async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute")
-        .await);
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
     let mut created = vec![c.centre, institute];
     for n in 1..=3 {
-        created.push(id(&c
-            .edge
-            .create_org(&c.admin, institute, &format!("第{n}实践站"), "station")
-            .await));
+        created.push(id(&c.edge.create_org(&c.admin, institute, &format!("第{n}实践站"), "station").await));
     }
 
     let first = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=2").await.json();
-    let cursor = first["next_cursor"]
-        .as_i64()
-        .expect("a full page has a next_cursor");
-    let second = c
-        .edge
-        .get_as(&c.admin, &format!("/api/v1/orgs?limit=2&cursor={cursor}"))
-        .await
-        .json();
+    let cursor = first["next_cursor"].as_i64().expect("a full page has a next_cursor");
+    let second = c.edge.get_as(&c.admin, &format!("/api/v1/orgs?limit=2&cursor={cursor}")).await.json();
     let all = all_pages(&c.edge, &c.admin, "/api/v1/orgs").await;
     let zero = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=0").await;
     let huge = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=101").await;
-    let stations = c
-        .edge
-        .get_as(
-            &c.admin,
-            &format!("/api/v1/orgs?under={institute}&level=station"),
-        )
-        .await
-        .json();
+    let stations = c.edge.get_as(&c.admin, &format!("/api/v1/orgs?under={institute}&level=station")).await.json();
 
     assert_eq!(items(&first).len(), 2);
     assert_eq!(items(&second).len(), 2);
     let first_ids: Vec<i64> = items(&first).iter().map(id).collect();
     let second_ids: Vec<i64> = items(&second).iter().map(id).collect();
     assert!(
-        first_ids[0] < first_ids[1]
-            && first_ids[1] < second_ids[0]
-            && second_ids[0] < second_ids[1],
+        first_ids[0] < first_ids[1] && first_ids[1] < second_ids[0] && second_ids[0] < second_ids[1],
         "ordered by id: {first_ids:?} {second_ids:?}"
     );
     let mut all_ids: Vec<i64> = all.iter().map(id).collect();
@@ -815,44 +514,25 @@ async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
 async fn malformed_json_is_400_and_a_wrong_method_is_405() {
     let c = centre().await;
 
-    let malformed = c
-        .edge
-        .api(
-            Some(&c.admin),
-            "POST",
-            "/api/v1/orgs",
-            &[("content-type", "application/json")],
-            None,
-        )
-        .await;
+    let malformed =
+        c.edge.api(Some(&c.admin), "POST", "/api/v1/orgs", &[("content-type", "application/json")], None).await;
     let broken = c
         .edge
         .request(
             "POST",
             "/api/v1/orgs",
-            &[
-                ("authorization", &format!("Bearer {}", c.admin)),
-                ("content-type", "application/json"),
-            ],
+            &[("authorization", &format!("Bearer {}", c.admin)), ("content-type", "application/json")],
             b"{\"parent_id\": 1, \"name\": ".to_vec(),
         )
         .await;
-    let wrong_method = c
-        .edge
-        .api(Some(&c.admin), "PUT", "/api/v1/orgs", &[], None)
-        .await;
+    let wrong_method = c.edge.api(Some(&c.admin), "PUT", "/api/v1/orgs", &[], None).await;
 
     assert_eq!(malformed.status, 400, "an empty body: {}", malformed.text());
     assert_eq!(broken.status, 400, "{}", broken.text());
     assert!(broken.json()["error"]["code"].is_string());
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.text());
-    let allow = wrong_method
-        .header("allow")
-        .expect("405 names the allowed methods");
-    assert!(
-        allow.contains("GET") && allow.contains("POST"),
-        "Allow: {allow}"
-    );
+    let allow = wrong_method.header("allow").expect("405 names the allowed methods");
+    assert!(allow.contains("GET") && allow.contains("POST"), "Allow: {allow}");
     assert_eq!(row_count(&c.edge.db_path(), "orgs"), 1);
 }
 
@@ -863,170 +543,63 @@ async fn a_station_admin_cannot_see_or_change_another_station() {
     let w = two_stations().await;
     let (a, b) = (id(&w.a), id(&w.b));
     let (_, station_admin) =
-        w.c.edge
-            .create_staff(
-                &w.c.admin,
-                "东街站长",
-                "13600000001",
-                "station-a-pw",
-                "station-admin",
-                a,
-            )
-            .await;
+        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
 
-    let read_b =
-        w.c.edge
-            .get_as(&station_admin, &format!("/api/v1/orgs/{b}"))
-            .await;
-    let read_a =
-        w.c.edge
-            .get_as(&station_admin, &format!("/api/v1/orgs/{a}"))
-            .await;
+    let read_b = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/{b}")).await;
+    let read_a = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/{a}")).await;
     let rename_b =
-        w.c.edge
-            .patch_as(
-                &station_admin,
-                &format!("/api/v1/orgs/{b}"),
-                &json!({ "name": "被改名的站" }),
-            )
-            .await;
+        w.c.edge.patch_as(&station_admin, &format!("/api/v1/orgs/{b}"), &json!({ "name": "被改名的站" })).await;
     let under_b =
         w.c.edge
-            .post_as(
-                &station_admin,
-                "/api/v1/orgs",
-                &json!({ "parent_id": b, "name": "越权实践点", "level": "point" }),
-            )
+            .post_as(&station_admin, "/api/v1/orgs", &json!({ "parent_id": b, "name": "越权实践点", "level": "point" }))
             .await;
-    let deactivate_b =
-        w.c.edge
-            .post_empty_as(&station_admin, &format!("/api/v1/orgs/{b}/deactivate"))
-            .await;
-    let tree_b =
-        w.c.edge
-            .get_as(&station_admin, &format!("/api/v1/orgs/tree?under={b}"))
-            .await;
-    let under_a =
-        w.c.edge
-            .post_as(
-                &station_admin,
-                "/api/v1/orgs",
-                &json!({ "parent_id": a, "name": "东街小学实践点", "level": "point" }),
-            )
-            .await;
+    let deactivate_b = w.c.edge.post_empty_as(&station_admin, &format!("/api/v1/orgs/{b}/deactivate")).await;
+    let tree_b = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={b}")).await;
+    let under_a = w
+        .c
+        .edge
+        .post_as(&station_admin, "/api/v1/orgs", &json!({ "parent_id": a, "name": "东街小学实践点", "level": "point" }))
+        .await;
 
-    assert_eq!(
-        read_b.status,
-        404,
-        "another station is not visible: {}",
-        read_b.text()
-    );
+    assert_eq!(read_b.status, 404, "another station is not visible: {}", read_b.text());
     assert_eq!(read_a.status, 200, "{}", read_a.text());
     assert!([403, 404].contains(&rename_b.status), "{}", rename_b.text());
     assert!([403, 404].contains(&under_b.status), "{}", under_b.text());
-    assert!(
-        [403, 404].contains(&deactivate_b.status),
-        "{}",
-        deactivate_b.text()
-    );
+    assert!([403, 404].contains(&deactivate_b.status), "{}", deactivate_b.text());
     assert_eq!(tree_b.status, 404, "{}", tree_b.text());
-    assert_eq!(
-        under_a.status,
-        201,
-        "their own station is theirs to manage: {}",
-        under_a.text()
-    );
-    assert_eq!(
-        org_name_in_db(&w.c.edge, b),
-        "西街社区实践站",
-        "B is unchanged"
-    );
-    assert_eq!(
-        count(&w.c.edge, "SELECT active FROM orgs WHERE id = ?1", [b]),
-        1
-    );
-    assert_eq!(
-        count(
-            &w.c.edge,
-            "SELECT count(*) FROM orgs WHERE parent_id = ?1",
-            [b]
-        ),
-        0
-    );
+    assert_eq!(under_a.status, 201, "their own station is theirs to manage: {}", under_a.text());
+    assert_eq!(org_name_in_db(&w.c.edge, b), "西街社区实践站", "B is unchanged");
+    assert_eq!(count(&w.c.edge, "SELECT active FROM orgs WHERE id = ?1", [b]), 1);
+    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM orgs WHERE parent_id = ?1", [b]), 0);
     // The institute above A is not theirs either.
     let rename_up =
         w.c.edge
-            .patch_as(
-                &station_admin,
-                &format!("/api/v1/orgs/{}", w.institute),
-                &json!({ "name": "被改名的所" }),
-            )
+            .patch_as(&station_admin, &format!("/api/v1/orgs/{}", w.institute), &json!({ "name": "被改名的所" }))
             .await;
-    assert!(
-        [403, 404].contains(&rename_up.status),
-        "{}",
-        rename_up.text()
-    );
-    assert_eq!(
-        org_name_in_db(&w.c.edge, w.institute),
-        "城关镇新时代文明实践所"
-    );
+    assert!([403, 404].contains(&rename_up.status), "{}", rename_up.text());
+    assert_eq!(org_name_in_db(&w.c.edge, w.institute), "城关镇新时代文明实践所");
 }
 
 #[tokio::test]
 async fn a_station_admin_lists_only_their_own_subtree() {
     let w = two_stations().await;
     let (a, b) = (id(&w.a), id(&w.b));
-    let point_a = id(&w
-        .c
-        .edge
-        .create_org(&w.c.admin, a, "东街小学实践点", "point")
-        .await);
-    let point_b = id(&w
-        .c
-        .edge
-        .create_org(&w.c.admin, b, "西街小学实践点", "point")
-        .await);
+    let point_a = id(&w.c.edge.create_org(&w.c.admin, a, "东街小学实践点", "point").await);
+    let point_b = id(&w.c.edge.create_org(&w.c.admin, b, "西街小学实践点", "point").await);
     let (_, station_admin) =
-        w.c.edge
-            .create_staff(
-                &w.c.admin,
-                "东街站长",
-                "13600000001",
-                "station-a-pw",
-                "station-admin",
-                a,
-            )
-            .await;
+        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
 
     let listed = all_pages(&w.c.edge, &station_admin, "/api/v1/orgs").await;
-    let tree =
-        w.c.edge
-            .get_as(&station_admin, &format!("/api/v1/orgs/tree?under={a}"))
-            .await;
-    let search = all_pages(
-        &w.c.edge,
-        &station_admin,
-        "/api/v1/orgs?q=%E8%A5%BF%E8%A1%97",
-    )
-    .await; // q=西街
+    let tree = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={a}")).await;
+    let search = all_pages(&w.c.edge, &station_admin, "/api/v1/orgs?q=%E8%A5%BF%E8%A1%97").await; // q=西街
 
     let ids: HashSet<i64> = listed.iter().map(id).collect();
-    assert_eq!(
-        ids,
-        HashSet::from([a, point_a]),
-        "only A's subtree: {listed:?}"
-    );
+    assert_eq!(ids, HashSet::from([a, point_a]), "only A's subtree: {listed:?}");
     let a_path = w.a["path"].as_str().unwrap();
-    assert!(listed
-        .iter()
-        .all(|o| o["path"].as_str().unwrap().starts_with(a_path)));
+    assert!(listed.iter().all(|o| o["path"].as_str().unwrap().starts_with(a_path)));
     assert!(!ids.contains(&point_b) && !ids.contains(&b) && !ids.contains(&w.institute));
     assert_eq!(tree.status, 200, "{}", tree.text());
-    assert_eq!(
-        child_ids(find_node(&tree.json(), a).expect("A in its tree")),
-        vec![point_a]
-    );
+    assert_eq!(child_ids(find_node(&tree.json(), a).expect("A in its tree")), vec![point_a]);
     assert!(search.is_empty(), "a search does not reach B: {search:?}");
 }
 
@@ -1035,16 +608,7 @@ async fn a_station_admin_cannot_grant_roles_at_another_station() {
     let w = two_stations().await;
     let (a, b) = (id(&w.a), id(&w.b));
     let (_, station_admin) =
-        w.c.edge
-            .create_staff(
-                &w.c.admin,
-                "东街站长",
-                "13600000001",
-                "station-a-pw",
-                "station-admin",
-                a,
-            )
-            .await;
+        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
     let helper =
         w.c.edge
             .post_as(
@@ -1053,12 +617,7 @@ async fn a_station_admin_cannot_grant_roles_at_another_station() {
                 &json!({ "name": "东街干事", "phone": "13600000002", "password": "helper-pw-123" }),
             )
             .await;
-    assert_eq!(
-        helper.status,
-        201,
-        "manage-accounts at A lets them create accounts: {}",
-        helper.text()
-    );
+    assert_eq!(helper.status, 201, "manage-accounts at A lets them create accounts: {}", helper.text());
     let helper = id(&helper.json());
 
     let at_b =
@@ -1088,34 +647,11 @@ async fn a_station_admin_cannot_grant_roles_at_another_station() {
     let outbox = w.c.edge.get_as(&station_admin, "/api/v1/outbox").await;
 
     assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
-    assert!(
-        [403, 404].contains(&at_institute.status),
-        "{}",
-        at_institute.text()
-    );
+    assert!([403, 404].contains(&at_institute.status), "{}", at_institute.text());
     assert_eq!(at_a.status, 201, "{}", at_a.text());
-    assert_eq!(
-        count(
-            &w.c.edge,
-            "SELECT count(*) FROM role_grants WHERE org_id = ?1",
-            [b]
-        ),
-        0
-    );
-    assert_eq!(
-        count(
-            &w.c.edge,
-            "SELECT count(*) FROM role_grants WHERE account_id = ?1",
-            [helper]
-        ),
-        1
-    );
-    assert_eq!(
-        outbox.status,
-        403,
-        "read-outbox is the centre admin's: {}",
-        outbox.text()
-    );
+    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM role_grants WHERE org_id = ?1", [b]), 0);
+    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1", [helper]), 1);
+    assert_eq!(outbox.status, 403, "read-outbox is the centre admin's: {}", outbox.text());
 }
 
 // ---- Accounts and roles ---------------------------------------------------------------------
@@ -1133,12 +669,7 @@ async fn admin_roles_are_granted_only_at_their_own_level() {
         .await;
     let account = id(&account.json());
     let grant = |role: &'static str, org: i64| async move {
-        edge.post_as(
-            admin,
-            &format!("/api/v1/accounts/{account}/roles"),
-            &json!({ "role": role, "org_id": org }),
-        )
-        .await
+        edge.post_as(admin, &format!("/api/v1/accounts/{account}/roles"), &json!({ "role": role, "org_id": org })).await
     };
 
     let centre_at_station = grant("centre-admin", a).await;
@@ -1158,12 +689,7 @@ async fn admin_roles_are_granted_only_at_their_own_level() {
         assert_eq!(reply.status, 422, "{what}: {}", reply.text());
         assert_eq!(reply.error_field(), "role", "{what}: {}", reply.text());
     }
-    assert_eq!(
-        station_at_station.status,
-        201,
-        "{}",
-        station_at_station.text()
-    );
+    assert_eq!(station_at_station.status, 201, "{}", station_at_station.text());
     let roles: Vec<(String, i64)> = open_db(&edge.db_path())
         .prepare("SELECT role, org_id FROM role_grants WHERE account_id = ?1")
         .unwrap()
@@ -1186,22 +712,10 @@ async fn a_phone_has_one_account_and_account_lists_mask_it() {
             &json!({ "name": "李干事", "phone": "13600000004", "password": "li-pw-12345" }),
         )
         .await;
-    let again = c
-        .edge
-        .post_as(
-            &c.admin,
-            "/api/v1/accounts",
-            &json!({ "name": "另一个李干事", "phone": "13600000004" }),
-        )
-        .await;
-    let bad_phone = c
-        .edge
-        .post_as(
-            &c.admin,
-            "/api/v1/accounts",
-            &json!({ "name": "无效号码", "phone": "02012345678" }),
-        )
-        .await;
+    let again =
+        c.edge.post_as(&c.admin, "/api/v1/accounts", &json!({ "name": "另一个李干事", "phone": "13600000004" })).await;
+    let bad_phone =
+        c.edge.post_as(&c.admin, "/api/v1/accounts", &json!({ "name": "无效号码", "phone": "02012345678" })).await;
     let account = id(&first.json());
     c.edge
         .post_as(
@@ -1210,10 +724,7 @@ async fn a_phone_has_one_account_and_account_lists_mask_it() {
             &json!({ "role": "auditor", "org_id": c.centre }),
         )
         .await;
-    let listed = c
-        .edge
-        .get_as(&c.admin, &format!("/api/v1/accounts?org={}", c.centre))
-        .await;
+    let listed = c.edge.get_as(&c.admin, &format!("/api/v1/accounts?org={}", c.centre)).await;
 
     assert_eq!(first.status, 201, "{}", first.text());
     assert_eq!(first.json()["phone"], "136****0004", "masked in the answer");
@@ -1221,21 +732,11 @@ async fn a_phone_has_one_account_and_account_lists_mask_it() {
     assert_eq!(again.error_code(), "phone_taken");
     assert_eq!(bad_phone.status, 422, "{}", bad_phone.text());
     assert_eq!(bad_phone.error_field(), "phone");
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM accounts WHERE phone = '13600000004'",
-            []
-        ),
-        1
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM accounts WHERE phone = '13600000004'", []), 1);
     assert_eq!(listed.status, 200, "{}", listed.text());
     let text = listed.text();
     assert!(text.contains("136****0004"), "{text}");
-    assert!(
-        !text.contains("13600000004") && !text.contains(CENTRE_ADMIN_PHONE),
-        "phones masked: {text}"
-    );
+    assert!(!text.contains("13600000004") && !text.contains(CENTRE_ADMIN_PHONE), "phones masked: {text}");
 }
 
 // ---- Audit ----------------------------------------------------------------------------------
@@ -1243,34 +744,12 @@ async fn a_phone_has_one_account_and_account_lists_mask_it() {
 #[tokio::test]
 async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() {
     let c = centre().await;
-    let institute = id(&c
-        .edge
-        .create_org(&c.admin, c.centre, "城关镇实践所", "institute")
-        .await);
-    c.edge
-        .patch_as(
-            &c.admin,
-            &format!("/api/v1/orgs/{institute}"),
-            &json!({ "name": "城关镇新时代文明实践所" }),
-        )
-        .await;
-    let (staff, _) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "审计员",
-            "13600000005",
-            "auditor-pw-1",
-            "auditor",
-            c.centre,
-        )
-        .await;
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇实践所", "institute").await);
+    c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{institute}"), &json!({ "name": "城关镇新时代文明实践所" })).await;
+    let (staff, _) = c.edge.create_staff(&c.admin, "审计员", "13600000005", "auditor-pw-1", "auditor", c.centre).await;
 
     let entries = all_pages(&c.edge, &c.admin, "/api/v1/audit").await;
-    let renames = c
-        .edge
-        .get_as(&c.admin, "/api/v1/audit?action=org.rename")
-        .await;
+    let renames = c.edge.get_as(&c.admin, "/api/v1/audit?action=org.rename").await;
 
     let find = |action: &str, entity: i64| {
         entries
@@ -1281,33 +760,16 @@ async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() 
     let create = find("org.create", institute);
     assert_eq!(actor_of(create), Some(c.admin_id), "{create}");
     assert!(audit_json(create, "before").is_null(), "{create}");
-    assert_eq!(
-        audit_json(create, "after")["name"],
-        "城关镇实践所",
-        "{create}"
-    );
+    assert_eq!(audit_json(create, "after")["name"], "城关镇实践所", "{create}");
     let rename = find("org.rename", institute);
     assert_eq!(actor_of(rename), Some(c.admin_id), "{rename}");
-    assert_eq!(
-        audit_json(rename, "before")["name"],
-        "城关镇实践所",
-        "{rename}"
-    );
-    assert_eq!(
-        audit_json(rename, "after")["name"],
-        "城关镇新时代文明实践所",
-        "{rename}"
-    );
+    assert_eq!(audit_json(rename, "before")["name"], "城关镇实践所", "{rename}");
+    assert_eq!(audit_json(rename, "after")["name"], "城关镇新时代文明实践所", "{rename}");
     let account = find("account.create", staff);
     assert_eq!(actor_of(account), Some(c.admin_id));
-    assert!(
-        entries.iter().any(|e| e["action"] == "role.grant"),
-        "{entries:?}"
-    );
+    assert!(entries.iter().any(|e| e["action"] == "role.grant"), "{entries:?}");
     assert_eq!(renames.status, 200);
-    assert!(items(&renames.json())
-        .iter()
-        .all(|e| e["action"] == "org.rename"));
+    assert!(items(&renames.json()).iter().all(|e| e["action"] == "org.rename"));
     assert_eq!(items(&renames.json()).len(), 1);
     // Personal data is masked in the log itself.
     let raw: Vec<String> = open_db(&c.edge.db_path())
@@ -1317,10 +779,7 @@ async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() 
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(
-        raw.iter().all(|t| !t.contains("13600000005")),
-        "the phone is masked in the audit log: {raw:?}"
-    );
+    assert!(raw.iter().all(|t| !t.contains("13600000005")), "the phone is masked in the audit log: {raw:?}");
     assert!(raw.iter().all(|t| !t.contains("auditor-pw-1")));
 }
 
@@ -1328,27 +787,9 @@ async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() 
 async fn an_auditor_reads_the_audit_log_and_a_station_admin_cannot() {
     let w = two_stations().await;
     let (_, auditor) =
-        w.c.edge
-            .create_staff(
-                &w.c.admin,
-                "审计员",
-                "13600000006",
-                "auditor-pw-1",
-                "auditor",
-                w.c.centre,
-            )
-            .await;
+        w.c.edge.create_staff(&w.c.admin, "审计员", "13600000006", "auditor-pw-1", "auditor", w.c.centre).await;
     let (_, station_admin) =
-        w.c.edge
-            .create_staff(
-                &w.c.admin,
-                "东街站长",
-                "13600000007",
-                "station-a-pw",
-                "station-admin",
-                id(&w.a),
-            )
-            .await;
+        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000007", "station-a-pw", "station-admin", id(&w.a)).await;
 
     let by_auditor = w.c.edge.get_as(&auditor, "/api/v1/audit").await;
     let by_station_admin = w.c.edge.get_as(&station_admin, "/api/v1/audit").await;
@@ -1363,25 +804,10 @@ async fn an_auditor_reads_the_audit_log_and_a_station_admin_cannot() {
 
     assert_eq!(by_auditor.status, 200, "{}", by_auditor.text());
     let seen = by_auditor.json();
-    assert!(
-        items(&seen).iter().any(|e| e["action"] == "org.create"),
-        "{seen}"
-    );
+    assert!(items(&seen).iter().any(|e| e["action"] == "org.create"), "{seen}");
     assert_eq!(by_station_admin.status, 403, "{}", by_station_admin.text());
-    assert_eq!(
-        auditor_writes.status,
-        403,
-        "an auditor only reads: {}",
-        auditor_writes.text()
-    );
-    assert_eq!(
-        count(
-            &w.c.edge,
-            "SELECT count(*) FROM orgs WHERE name = '审计员建的站'",
-            []
-        ),
-        0
-    );
+    assert_eq!(auditor_writes.status, 403, "an auditor only reads: {}", auditor_writes.text());
+    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM orgs WHERE name = '审计员建的站'", []), 0);
 }
 
 // ---- Idempotency ----------------------------------------------------------------------------
@@ -1389,20 +815,10 @@ async fn an_auditor_reads_the_audit_log_and_a_station_admin_cannot() {
 #[tokio::test]
 async fn the_same_idempotency_key_creates_one_org_and_replays_the_answer() {
     let c = centre().await;
-    let body =
-        json!({ "parent_id": c.centre, "name": "城关镇新时代文明实践所", "level": "institute" });
+    let body = json!({ "parent_id": c.centre, "name": "城关镇新时代文明实践所", "level": "institute" });
     let post = |key: &'static str| {
         let (edge, admin, body) = (&c.edge, &c.admin, &body);
-        async move {
-            edge.api(
-                Some(admin),
-                "POST",
-                "/api/v1/orgs",
-                &[("Idempotency-Key", key)],
-                Some(body),
-            )
-            .await
-        }
+        async move { edge.api(Some(admin), "POST", "/api/v1/orgs", &[("Idempotency-Key", key)], Some(body)).await }
     };
 
     let first = post("create-chengguan-1").await;
@@ -1412,31 +828,10 @@ async fn the_same_idempotency_key_creates_one_org_and_replays_the_answer() {
     assert_eq!(first.status, 201, "{}", first.text());
     assert_eq!(retry.status, 201, "the saved answer: {}", retry.text());
     assert_eq!(first.json(), retry.json(), "the same response");
-    assert_eq!(
-        other_key.status,
-        409,
-        "a new key is a new request: {}",
-        other_key.text()
-    );
+    assert_eq!(other_key.status, 409, "a new key is a new request: {}", other_key.text());
     assert_eq!(other_key.error_code(), "name_taken");
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM orgs WHERE name = '城关镇新时代文明实践所'",
-            []
-        ),
-        1,
-        "one org"
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM audit_log WHERE action = 'org.create'",
-            []
-        ),
-        1,
-        "audited once"
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM orgs WHERE name = '城关镇新时代文明实践所'", []), 1, "one org");
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM audit_log WHERE action = 'org.create'", []), 1, "audited once");
 }
 
 // ---- Demo data ------------------------------------------------------------------------------
@@ -1445,70 +840,34 @@ async fn the_same_idempotency_key_creates_one_org_and_replays_the_answer() {
 async fn the_demo_county_signs_in_and_is_big_enough_and_believable() {
     let edge = start_product_with_demo();
 
-    let institute_admin = edge
-        .try_sign_in(DEMO_INSTITUTE_ADMIN_PHONE, DEMO_INSTITUTE_ADMIN_PASSWORD)
-        .await;
-    let centre_admin = edge
-        .try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
-        .await;
+    let institute_admin = edge.try_sign_in(DEMO_INSTITUTE_ADMIN_PHONE, DEMO_INSTITUTE_ADMIN_PASSWORD).await;
+    let centre_admin = edge.try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let again = wenming_tests::bootstrap_demo(edge.state_dir.path());
 
-    assert_eq!(
-        institute_admin.status,
-        201,
-        "README's demo credentials: {}",
-        institute_admin.text()
-    );
+    assert_eq!(institute_admin.status, 201, "README's demo credentials: {}", institute_admin.text());
     let session = institute_admin.json();
     assert!(
-        session["account"]["roles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["role"] == "institute-admin"),
+        session["account"]["roles"].as_array().unwrap().iter().any(|r| r["role"] == "institute-admin"),
         "{session}"
     );
-    assert_eq!(
-        centre_admin.status, 201,
-        "the bootstrapped centre admin still signs in"
-    );
-    assert!(
-        !again.success(),
-        "seeding twice is refused: {}",
-        again.output()
-    );
+    assert_eq!(centre_admin.status, 201, "the bootstrapped centre admin still signs in");
+    assert!(!again.success(), "seeding twice is refused: {}", again.output());
     assert!(again.output().contains("409"), "{}", again.output());
 
     let db = open_db(&edge.db_path());
-    let stations: i64 = db
-        .query_row(
-            "SELECT count(*) FROM orgs WHERE level = 'station' AND active = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stations: i64 =
+        db.query_row("SELECT count(*) FROM orgs WHERE level = 'station' AND active = 1", [], |r| r.get(0)).unwrap();
     assert!(stations >= 12, "{stations} stations");
-    let mut stmt = db
-        .prepare("SELECT id_number, birth_date, gender, phone, volunteer_no FROM volunteers")
-        .unwrap();
+    let mut stmt = db.prepare("SELECT id_number, birth_date, gender, phone, volunteer_no FROM volunteers").unwrap();
     let volunteers: Vec<(String, String, String, String, String)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(volunteers.len() >= 300, "{} volunteers", volunteers.len());
     for (id_number, birth_date, gender, phone, volunteer_no) in &volunteers {
-        assert!(
-            resident_id_is_valid(id_number),
-            "check digit of {id_number}"
-        );
-        assert_eq!(
-            &id_number[6..14],
-            birth_date.replace('-', ""),
-            "{id_number} vs {birth_date}"
-        );
+        assert!(resident_id_is_valid(id_number), "check digit of {id_number}");
+        assert_eq!(&id_number[6..14], birth_date.replace('-', ""), "{id_number} vs {birth_date}");
         let male = (id_number.as_bytes()[16] - b'0') % 2 == 1;
         assert_eq!(gender == "male", male, "{id_number} vs {gender}");
         assert!(wenming_tests::is_mobile(phone), "{phone}");

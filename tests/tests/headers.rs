@@ -17,11 +17,7 @@ async fn spin_headers_match_spin_for_a_named_wildcard_route() {
     let edge = Edge::start(&parity_manifest(), &[]);
 
     // Act
-    let (echo, client) = raw_get(
-        &edge,
-        "/users/1/cart/items/3/edit?theme=pink",
-        "Host: example.com:8080\r\n",
-    );
+    let (echo, client) = raw_get(&edge, "/users/1/cart/items/3/edit?theme=pink", "Host: example.com:8080\r\n");
 
     // Assert
     assert_eq!(echo.who(), "user-cart");
@@ -111,13 +107,8 @@ async fn path_info_and_component_route_follow_spin_for_each_route_kind() {
     // Assert
     let mut mismatches = Vec::new();
     for ((path, who, info, component_route, matched), got) in cases.iter().zip(&seen) {
-        let want = (
-            who.to_string(),
-            info.to_string(),
-            component_route.to_string(),
-            matched.to_string(),
-            matched.to_string(),
-        );
+        let want =
+            (who.to_string(), info.to_string(), component_route.to_string(), matched.to_string(), matched.to_string());
         if &want != got {
             mismatches.push(format!(
                 "{path}: want (who, path-info, component-route, matched-route, raw-route) = {want:?}, got {got:?}"
@@ -161,10 +152,7 @@ async fn forged_spin_headers_from_the_client_are_dropped() {
 #[tokio::test]
 async fn component_environment_and_cli_env_vars_are_visible() {
     // Arrange
-    let edge = Edge::start(
-        &parity_manifest(),
-        &["-e", "EXTRA=from-cli", "--env", "WITH_EQUALS=a=b"],
-    );
+    let edge = Edge::start(&parity_manifest(), &["-e", "EXTRA=from-cli", "--env", "WITH_EQUALS=a=b"]);
 
     // Act
     let cart = Echo::from_reply(&edge.get("/cart").await);
@@ -183,10 +171,8 @@ async fn component_environment_and_cli_env_vars_are_visible() {
 async fn files_mount_is_readable_only_by_its_component() {
     // Arrange
     let edge = Edge::start(&parity_manifest(), &[]);
-    let expected = std::fs::read_to_string(
-        wenming_tests::workspace_root().join("tests/apps/parity/files/hello.txt"),
-    )
-    .unwrap();
+    let expected =
+        std::fs::read_to_string(wenming_tests::workspace_root().join("tests/apps/parity/files/hello.txt")).unwrap();
 
     // Act
     let catch_all = Echo::from_reply(&edge.get("/").await);
@@ -203,9 +189,7 @@ async fn method_and_body_reach_the_guest() {
     let edge = Edge::start(&parity_manifest(), &[]);
 
     // Act
-    let reply = edge
-        .request("PATCH", "/cart", &[("content-type", "text/plain")], "twelve bytes")
-        .await;
+    let reply = edge.request("PATCH", "/cart", &[("content-type", "text/plain")], "twelve bytes").await;
 
     // Assert
     let echo = Echo::from_reply(&reply);

@@ -21,10 +21,7 @@ struct RuntimeConfig {
 
 impl RuntimeConfig {
     fn new() -> RuntimeConfig {
-        let dir = tempfile::Builder::new()
-            .prefix("wenming-rc-")
-            .tempdir()
-            .expect("temp dir for the runtime config");
+        let dir = tempfile::Builder::new().prefix("wenming-rc-").tempdir().expect("temp dir for the runtime config");
         std::fs::write(
             dir.path().join("runtime-config.toml"),
             "[key_value_store.other]\ntype = \"spin\"\npath = \"kv/other.db\"\n",
@@ -43,10 +40,7 @@ impl RuntimeConfig {
     }
 
     fn args(&self) -> Vec<String> {
-        vec![
-            "--runtime-config-file".to_owned(),
-            self.file().to_str().unwrap().to_owned(),
-        ]
+        vec!["--runtime-config-file".to_owned(), self.file().to_str().unwrap().to_owned()]
     }
 }
 
@@ -60,19 +54,14 @@ async fn kv(edge: &Edge, op: &str, query: &str) -> Json {
 
 async fn set(edge: &Edge, store: &str, key: &str, value: &str) {
     let path = format!("/kv/set?store={store}&key={key}");
-    let reply = edge
-        .request("POST", &path, &[], value.as_bytes().to_vec())
-        .await;
+    let reply = edge.request("POST", &path, &[], value.as_bytes().to_vec()).await;
     assert_eq!(reply.status, 200, "{path}: {}", reply.text());
     assert_eq!(reply.json(), json!({ "ok": true }), "{path}");
 }
 
 async fn get(edge: &Edge, store: &str, key: &str) -> Json {
     let reply = kv(edge, "get", &format!("store={store}&key={key}")).await;
-    assert!(
-        reply.get("ok").is_some(),
-        "get {store}/{key} failed: {reply}"
-    );
+    assert!(reply.get("ok").is_some(), "get {store}/{key} failed: {reply}");
     reply["ok"].clone()
 }
 
@@ -95,12 +84,7 @@ async fn keys(edge: &Edge, store: &str) -> Vec<String> {
 /// Rows of Spin's key-value table, `spin_key_value(store, key, value)`, for one key.
 fn stored_value(db: &Path, key: &str) -> Option<Vec<u8>> {
     let conn = open_db(db);
-    conn.query_row(
-        "SELECT value FROM spin_key_value WHERE key = ?1",
-        [key],
-        |row| row.get::<_, Vec<u8>>(0),
-    )
-    .ok()
+    conn.query_row("SELECT value FROM spin_key_value WHERE key = ?1", [key], |row| row.get::<_, Vec<u8>>(0)).ok()
 }
 
 #[tokio::test]
@@ -136,11 +120,7 @@ async fn set_get_exists_keys_and_delete_work_across_requests_on_the_default_stor
     assert_eq!(pear_after, Json::Null, "a deleted key reads as none");
     assert_eq!(pear_exists_after, json!({ "ok": false }));
     assert_eq!(listed_after, ["apple", "empty", "plum"]);
-    assert_eq!(
-        missing_delete,
-        json!({ "ok": true }),
-        "deleting an absent key is not an error"
-    );
+    assert_eq!(missing_delete, json!({ "ok": true }), "deleting an absent key is not an error");
     let db = edge.state_dir.path().join("sqlite_key_value.db");
     assert!(db.is_file(), "default store must be {}", db.display());
     assert_eq!(stored_value(&db, "apple").as_deref(), Some(&b"crimson"[..]));
@@ -162,19 +142,11 @@ async fn a_runtime_config_store_lives_beside_the_config_file() {
     assert_eq!(opened, json!({ "ok": true }));
     assert_eq!(ledger, "42");
     let other = rc.other_db();
-    assert!(
-        other.is_file(),
-        "`kv/other.db` must be created beside the runtime config at {}",
-        other.display()
-    );
+    assert!(other.is_file(), "`kv/other.db` must be created beside the runtime config at {}", other.display());
     assert_eq!(stored_value(&other, "ledger").as_deref(), Some(&b"42"[..]));
     let default = edge.state_dir.path().join("sqlite_key_value.db");
     if default.is_file() {
-        assert_eq!(
-            stored_value(&default, "ledger"),
-            None,
-            "`other` data must not land in the default store"
-        );
+        assert_eq!(stored_value(&default, "ledger"), None, "`other` data must not land in the default store");
     }
 }
 
@@ -198,20 +170,13 @@ async fn keys_belong_to_one_store() {
     let in_default_after_other_delete = get(&edge, "default", "shared").await;
 
     // Assert
-    assert_eq!(
-        in_other_before,
-        Json::Null,
-        "a key set in default must not be seen in other"
-    );
+    assert_eq!(in_other_before, Json::Null, "a key set in default must not be seen in other");
     assert_eq!(exists_in_other, json!({ "ok": false }));
     assert_eq!(in_default, "from-default");
     assert_eq!(in_other, "from-other");
     assert_eq!(default_keys, ["only-default", "shared"]);
     assert_eq!(other_keys, ["shared"]);
-    assert_eq!(
-        in_default_after_other_delete, "from-default",
-        "deleting in other leaves default alone"
-    );
+    assert_eq!(in_default_after_other_delete, "from-default", "deleting in other leaves default alone");
 }
 
 #[tokio::test]
@@ -224,21 +189,14 @@ async fn opening_a_store_the_component_does_not_list_is_access_denied() {
     // Act
     // `default-only` lists just `default`; `none` lists nothing; `nowhere` is neither listed
     // nor configured (the permission check comes first).
-    let default_only_default = edge
-        .get_json("/default-only/kv/open?store=default", 200)
-        .await;
-    let default_only_other = edge
-        .get_json("/default-only/kv/get?store=other&key=k", 200)
-        .await;
+    let default_only_default = edge.get_json("/default-only/kv/open?store=default", 200).await;
+    let default_only_other = edge.get_json("/default-only/kv/get?store=other&key=k", 200).await;
     let none_default = edge.get_json("/none/kv/open?store=default", 200).await;
     let both_nowhere = kv(&edge, "open", "store=nowhere").await;
 
     // Assert
     assert_eq!(default_only_default, json!({ "ok": true }));
-    assert_eq!(
-        default_only_other["error"], "access-denied",
-        "{default_only_other}"
-    );
+    assert_eq!(default_only_other["error"], "access-denied", "{default_only_other}");
     assert_eq!(default_only_other["during"], "open");
     assert_eq!(none_default["error"], "access-denied", "{none_default}");
     assert_eq!(both_nowhere["error"], "access-denied", "{both_nowhere}");
@@ -254,22 +212,11 @@ async fn a_listed_store_missing_from_the_runtime_config_stops_start_up() {
 
     // Assert
     let exited = match result {
-        Ok(edge) => panic!(
-            "wenming up started without `other` defined; stdout:\n{}",
-            edge.stdout()
-        ),
+        Ok(edge) => panic!("wenming up started without `other` defined; stdout:\n{}", edge.stdout()),
         Err(exited) => exited,
     };
-    assert!(
-        exited.status.is_some_and(|s| !s.success()),
-        "wenming up must exit non-zero, got {:?}",
-        exited.status
-    );
-    assert!(
-        exited.stderr.contains("other"),
-        "stderr should name the undefined store:\n{}",
-        exited.stderr
-    );
+    assert!(exited.status.is_some_and(|s| !s.success()), "wenming up must exit non-zero, got {:?}", exited.status);
+    assert!(exited.stderr.contains("other"), "stderr should name the undefined store:\n{}", exited.stderr);
 }
 
 #[tokio::test]
@@ -284,10 +231,7 @@ async fn values_survive_a_restart_on_the_same_state_dir() {
     let state_dir = first.stop();
 
     // Act
-    let second = Edge::launch(&manifest())
-        .args(&rc.args())
-        .state_dir(state_dir)
-        .start();
+    let second = Edge::launch(&manifest()).args(&rc.args()).state_dir(state_dir).start();
     let visits = get(&second, "default", "visits").await;
     let gone = get(&second, "default", "gone").await;
     let ledger = get(&second, "other", "ledger").await;

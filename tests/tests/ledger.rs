@@ -71,9 +71,9 @@ async fn concurrent_debits_never_overdraw() {
     let mut tasks = Vec::new();
     for i in 0..12 {
         let url = edge.url(&format!("/post?amount=-1&key=debit-{i}"));
-        tasks.push(tokio::spawn(async move {
-            reqwest::Client::new().post(url).send().await.unwrap().status().as_u16()
-        }));
+        tasks.push(tokio::spawn(
+            async move { reqwest::Client::new().post(url).send().await.unwrap().status().as_u16() },
+        ));
     }
     let mut ok = 0;
     for t in tasks {

@@ -83,10 +83,7 @@ fn describe(replies: &[Reply]) -> String {
 #[tokio::test]
 async fn full_queue_sheds_load_with_503_and_retry_after() {
     // Arrange: one instance, one waiting slot.
-    let edge = Edge::start(
-        &parity_manifest(),
-        &["--max-instances", "1", "--max-queue", "1", "--queue-timeout", "5s"],
-    );
+    let edge = Edge::start(&parity_manifest(), &["--max-instances", "1", "--max-queue", "1", "--queue-timeout", "5s"]);
 
     // Act: three concurrent slow requests -> one runs, one waits, one is shed.
     let path = "/cart?sleep_ms=1500";
@@ -98,21 +95,15 @@ async fn full_queue_sheds_load_with_503_and_retry_after() {
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let shed: Vec<&Reply> = replies.iter().filter(|r| r.status == 503).collect();
     assert_eq!((ok, shed.len()), (2, 1), "replies:\n{}", describe(&replies));
-    assert!(
-        shed[0].header("retry-after").is_some(),
-        "503 must carry Retry-After: {:?}",
-        shed[0].headers
-    );
+    assert!(shed[0].header("retry-after").is_some(), "503 must carry Retry-After: {:?}", shed[0].headers);
     assert_eq!(Echo::from_reply(&after).who(), "cart", "the edge serves again once idle");
 }
 
 #[tokio::test]
 async fn request_waiting_longer_than_queue_timeout_gets_503_with_retry_after() {
     // Arrange: one instance, room to queue, but a short wait limit.
-    let edge = Edge::start(
-        &parity_manifest(),
-        &["--max-instances", "1", "--max-queue", "4", "--queue-timeout", "500ms"],
-    );
+    let edge =
+        Edge::start(&parity_manifest(), &["--max-instances", "1", "--max-queue", "4", "--queue-timeout", "500ms"]);
 
     // Act: the second request has to wait ~2s for the instance, longer than 500ms.
     let timed = |path: &'static str| {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 use wenming_tests::{
-    app_manifest, copy_dir, fresh_state_dir, row_count, schema_migrations, table_exists,
-    wenming_migrate, workspace_root, CommandOutput, Echo, Edge, MigrationRow,
+    app_manifest, copy_dir, fresh_state_dir, row_count, schema_migrations, table_exists, wenming_migrate,
+    workspace_root, CommandOutput, Echo, Edge, MigrationRow,
 };
 
 fn manifest() -> PathBuf {
@@ -21,21 +21,14 @@ fn fixture_migrations() -> PathBuf {
 
 /// A private, editable copy of the fixture migrations folder.
 fn copied_migrations() -> TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("wenming-migrations-")
-        .tempdir()
-        .unwrap();
+    let dir = tempfile::Builder::new().prefix("wenming-migrations-").tempdir().unwrap();
     copy_dir(&fixture_migrations(), dir.path());
     dir
 }
 
 fn migrate(state_dir: &Path, migrations: Option<&Path>) -> CommandOutput {
-    let mut args: Vec<OsString> = vec![
-        "-f".into(),
-        manifest().into_os_string(),
-        "--state-dir".into(),
-        state_dir.as_os_str().to_owned(),
-    ];
+    let mut args: Vec<OsString> =
+        vec!["-f".into(), manifest().into_os_string(), "--state-dir".into(), state_dir.as_os_str().to_owned()];
     if let Some(dir) = migrations {
         args.push("--migrations".into());
         args.push(dir.as_os_str().to_owned());
@@ -122,11 +115,7 @@ fn changed_migration_is_refused_by_migrate_and_by_up() {
     // Act
     let refused = migrate(state.path(), Some(migrations.path()));
     let after_refusal = schema_migrations(&db(state.path()));
-    let up = Edge::try_start_in(
-        &manifest(),
-        state,
-        &["--migrations", migrations.path().to_str().unwrap()],
-    );
+    let up = Edge::try_start_in(&manifest(), state, &["--migrations", migrations.path().to_str().unwrap()]);
 
     // Assert
     assert!(!refused.success(), "migrate accepted a changed migration:\n{}", refused.output());
@@ -190,11 +179,7 @@ fn failing_migration_leaves_no_partial_table_and_no_record() {
 fn up_refuses_to_serve_when_a_migration_fails() {
     // Arrange
     let migrations = copied_migrations();
-    std::fs::write(
-        migrations.path().join("0003_broken.sql"),
-        "INSERT INTO no_such_table (x) VALUES (1);\n",
-    )
-    .unwrap();
+    std::fs::write(migrations.path().join("0003_broken.sql"), "INSERT INTO no_such_table (x) VALUES (1);\n").unwrap();
 
     // Act
     let up = Edge::try_start(&manifest(), &["--migrations", migrations.path().to_str().unwrap()]);
@@ -216,10 +201,7 @@ fn up_refuses_to_serve_when_a_migration_fails() {
 #[test]
 fn migrations_run_in_numeric_order_whatever_the_directory_order() {
     // Arrange: each step appends to a log; 0001 creates it, so any other order fails.
-    let migrations = tempfile::Builder::new()
-        .prefix("wenming-order-")
-        .tempdir()
-        .unwrap();
+    let migrations = tempfile::Builder::new().prefix("wenming-order-").tempdir().unwrap();
     let files = [
         ("0010_third.sql", "INSERT INTO steps (name) VALUES ('third');\n"),
         ("0002_second.sql", "INSERT INTO steps (name) VALUES ('second');\n"),

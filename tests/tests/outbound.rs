@@ -17,8 +17,7 @@ fn manifest() -> std::path::PathBuf {
 
 /// The outbound app with `upstream_port` set to `upstream`'s port, plus `env`.
 fn start(upstream: &Upstream, env: &[(&str, String)]) -> Edge {
-    let mut launch =
-        Edge::launch(&manifest()).env("SPIN_VARIABLE_UPSTREAM_PORT", upstream.port().to_string());
+    let mut launch = Edge::launch(&manifest()).env("SPIN_VARIABLE_UPSTREAM_PORT", upstream.port().to_string());
     for (name, value) in env {
         launch = launch.env(name, value);
     }
@@ -29,9 +28,7 @@ fn start(upstream: &Upstream, env: &[(&str, String)]) -> Edge {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -39,8 +36,7 @@ fn encode(s: &str) -> String {
 
 /// Has component `id` GET `url`; returns the guest's report.
 async fn call_out(edge: &Edge, id: &str, url: &str) -> Json {
-    edge.get_json(&format!("/{id}/out?url={}", encode(url)), 200)
-        .await
+    edge.get_json(&format!("/{id}/out?url={}", encode(url)), 200).await
 }
 
 fn assert_denied(reply: &Json, what: &str) {
@@ -48,16 +44,8 @@ fn assert_denied(reply: &Json, what: &str) {
 }
 
 fn assert_reached(reply: &Json, upstream: &Upstream) {
-    assert_eq!(
-        reply["status"], 200,
-        "expected {}'s answer: {reply}",
-        upstream.name
-    );
-    assert_eq!(
-        reply["body"],
-        format!("hello from {}", upstream.name),
-        "{reply}"
-    );
+    assert_eq!(reply["status"], 200, "expected {}'s answer: {reply}", upstream.name);
+    assert_eq!(reply["body"], format!("hello from {}", upstream.name), "{reply}");
 }
 
 #[tokio::test]
@@ -73,17 +61,11 @@ async fn an_allowed_host_reaches_the_upstream_and_the_guest_gets_its_answer() {
     assert_reached(&reply, &upstream);
     let headers = reply["headers"].as_array().expect("headers");
     assert!(
-        headers
-            .iter()
-            .any(|h| h[0] == "x-upstream" && h[1] == "alpha"),
+        headers.iter().any(|h| h[0] == "x-upstream" && h[1] == "alpha"),
         "the upstream's headers reach the guest: {reply}"
     );
     let requests = upstream.requests();
-    assert_eq!(
-        requests.len(),
-        1,
-        "exactly one request must arrive: {requests:?}"
-    );
+    assert_eq!(requests.len(), 1, "exactly one request must arrive: {requests:?}");
     assert!(
         requests[0].starts_with("GET /hello/there?x=1&y=two HTTP/1.1"),
         "path and query must arrive unchanged: {:?}",
@@ -104,11 +86,7 @@ async fn a_port_outside_the_allow_list_is_denied_and_never_connected() {
 
     // Assert
     assert_denied(&to_other, "a port that is not in the list");
-    assert_eq!(
-        other.connections(),
-        0,
-        "the refused server must see no connection at all"
-    );
+    assert_eq!(other.connections(), 0, "the refused server must see no connection at all");
     assert_reached(&to_allowed, &allowed);
     assert_eq!(allowed.connections(), 1);
 }
@@ -142,14 +120,8 @@ async fn a_component_without_allowed_outbound_hosts_is_refused_everything() {
     let to_internal = call_out(&edge, "closed", "http://internal.spin.internal/").await;
 
     // Assert
-    assert_denied(
-        &to_upstream,
-        "the upstream, for a component with no allow-list",
-    );
-    assert_denied(
-        &to_internal,
-        "service chaining, for a component with no allow-list",
-    );
+    assert_denied(&to_upstream, "the upstream, for a component with no allow-list");
+    assert_denied(&to_internal, "service chaining, for a component with no allow-list");
     assert_eq!(upstream.connections(), 0);
 }
 
@@ -175,17 +147,10 @@ async fn a_port_range_includes_its_start_and_excludes_its_end() {
     // Arrange: `http://127.0.0.1:{{ range_lo }}..{{ range_hi }}` with lo/hi = the two ports.
     let a = Upstream::start("alpha");
     let b = Upstream::start("beta");
-    let (low, high) = if a.port() < b.port() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
+    let (low, high) = if a.port() < b.port() { (&a, &b) } else { (&b, &a) };
     let edge = start(
         &a,
-        &[
-            ("SPIN_VARIABLE_RANGE_LO", low.port().to_string()),
-            ("SPIN_VARIABLE_RANGE_HI", high.port().to_string()),
-        ],
+        &[("SPIN_VARIABLE_RANGE_LO", low.port().to_string()), ("SPIN_VARIABLE_RANGE_HI", high.port().to_string())],
     );
 
     // Act
@@ -206,12 +171,7 @@ async fn service_chaining_reaches_the_private_component_with_spins_headers() {
     let edge = start(&upstream, &[]);
 
     // Act
-    let reply = call_out(
-        &edge,
-        "chain",
-        "http://internal.spin.internal/some/path?x=1",
-    )
-    .await;
+    let reply = call_out(&edge, "chain", "http://internal.spin.internal/some/path?x=1").await;
 
     // Assert
     assert_eq!(reply["status"], 200, "{reply}");
@@ -222,16 +182,9 @@ async fn service_chaining_reaches_the_private_component_with_spins_headers() {
     assert_eq!(echo.str_field("path_with_query"), "/some/path?x=1");
     assert_eq!(echo.header("spin-path-info"), "/some/path");
     assert_eq!(echo.header("spin-matched-route"), "/...");
-    assert_eq!(
-        echo.header("spin-full-url"),
-        "http://localhost/some/path?x=1"
-    );
+    assert_eq!(echo.header("spin-full-url"), "http://localhost/some/path?x=1");
     assert_eq!(echo.header("spin-client-addr"), "0.0.0.0:0");
-    assert_eq!(
-        upstream.connections(),
-        0,
-        "chaining never leaves the process"
-    );
+    assert_eq!(upstream.connections(), 0, "chaining never leaves the process");
 }
 
 #[tokio::test]
@@ -241,17 +194,11 @@ async fn a_wildcard_spin_internal_entry_also_allows_chaining() {
     let edge = start(&upstream, &[]);
 
     // Act
-    let reply = call_out(
-        &edge,
-        "chain-any",
-        "http://internal.spin.internal/via/wildcard",
-    )
-    .await;
+    let reply = call_out(&edge, "chain-any", "http://internal.spin.internal/via/wildcard").await;
 
     // Assert
     assert_eq!(reply["status"], 200, "{reply}");
-    let echo =
-        Echo(serde_json::from_str(reply["body"].as_str().expect("body")).expect("echo JSON"));
+    let echo = Echo(serde_json::from_str(reply["body"].as_str().expect("body")).expect("echo JSON"));
     assert_eq!(echo.who(), "internal");
     assert_eq!(echo.header("spin-path-info"), "/via/wildcard");
 }
@@ -268,14 +215,8 @@ async fn chaining_needs_an_entry_for_that_component() {
     let chain_to_allowed = call_out(&edge, "chain", "http://allowed.spin.internal/").await;
 
     // Assert
-    assert_denied(
-        &from_allowed,
-        "chaining from a component without a spin.internal entry",
-    );
-    assert_denied(
-        &chain_to_allowed,
-        "chaining to a component the entry does not name",
-    );
+    assert_denied(&from_allowed, "chaining from a component without a spin.internal entry");
+    assert_denied(&chain_to_allowed, "chaining to a component the entry does not name");
 }
 
 #[tokio::test]
@@ -290,17 +231,9 @@ async fn chaining_to_a_component_that_does_not_exist_fails_quickly() {
     let elapsed = started.elapsed();
 
     // Assert
-    let error = reply["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error: {reply}"));
-    assert_ne!(
-        error, DENIED,
-        "`*.spin.internal` allows it; the failure is the missing component"
-    );
-    assert!(
-        elapsed < Duration::from_secs(5),
-        "the error took {elapsed:?}"
-    );
+    let error = reply["error"].as_str().unwrap_or_else(|| panic!("expected an error: {reply}"));
+    assert_ne!(error, DENIED, "`*.spin.internal` allows it; the failure is the missing component");
+    assert!(elapsed < Duration::from_secs(5), "the error took {elapsed:?}");
     assert_eq!(upstream.connections(), 0);
 }
 
@@ -315,22 +248,11 @@ async fn an_allowed_host_template_naming_an_undeclared_variable_stops_start_up()
 
     // Assert
     let exited = match result {
-        Ok(edge) => panic!(
-            "wenming up started with an undeclared variable; stdout:\n{}",
-            edge.stdout()
-        ),
+        Ok(edge) => panic!("wenming up started with an undeclared variable; stdout:\n{}", edge.stdout()),
         Err(exited) => exited,
     };
-    assert!(
-        exited.status.is_some_and(|s| !s.success()),
-        "status {:?}",
-        exited.status
-    );
-    assert!(
-        exited.stderr.contains("upstream_host"),
-        "stderr should name the undeclared variable:\n{}",
-        exited.stderr
-    );
+    assert!(exited.status.is_some_and(|s| !s.success()), "status {:?}", exited.status);
+    assert!(exited.stderr.contains("upstream_host"), "stderr should name the undeclared variable:\n{}", exited.stderr);
 }
 
 #[tokio::test]
@@ -343,20 +265,9 @@ async fn a_missing_required_upstream_port_stops_start_up() {
 
     // Assert
     let exited = match result {
-        Ok(edge) => panic!(
-            "wenming up started without upstream_port; stdout:\n{}",
-            edge.stdout()
-        ),
+        Ok(edge) => panic!("wenming up started without upstream_port; stdout:\n{}", edge.stdout()),
         Err(exited) => exited,
     };
-    assert!(
-        exited.status.is_some_and(|s| !s.success()),
-        "status {:?}",
-        exited.status
-    );
-    assert!(
-        exited.stderr.contains("upstream_port"),
-        "stderr:\n{}",
-        exited.stderr
-    );
+    assert!(exited.status.is_some_and(|s| !s.success()), "status {:?}", exited.status);
+    assert!(exited.stderr.contains("upstream_port"), "stderr:\n{}", exited.stderr);
 }

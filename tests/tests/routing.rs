@@ -120,10 +120,7 @@ async fn private_component_never_answers_even_with_a_catch_all() {
     let edge = Edge::start(&parity_manifest(), &[]);
 
     // Act
-    let answers = [
-        who_answers(&edge, "/hidden").await,
-        who_answers(&edge, "/hidden/x").await,
-    ];
+    let answers = [who_answers(&edge, "/hidden").await, who_answers(&edge, "/hidden/x").await];
 
     // Assert
     assert_eq!(answers, ["catch-all", "catch-all"]);

@@ -14,9 +14,7 @@ async fn edge_with_items_table(extra_args: &[&str]) -> Edge {
 
 async fn count(edge: &Edge) -> i64 {
     let reply = edge.get_json("/db/v3/count", 200).await;
-    reply["count"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no count in {reply}"))
+    reply["count"].as_i64().unwrap_or_else(|| panic!("no count in {reply}"))
 }
 
 async fn insert(edge: &Edge, name: &str) -> Json {
@@ -146,11 +144,7 @@ async fn rollback_on_one_connection_undoes_the_insert() {
     assert_eq!(txn["before"], 1, "{txn}");
     assert_eq!(txn["during"], 2, "the uncommitted insert is visible on its own connection: {txn}");
     assert_eq!(txn["after"], 1, "ROLLBACK must undo it: {txn}");
-    assert_eq!(
-        txn["other_connection_during"],
-        json!({ "count": 1 }),
-        "a second connection sees only committed rows"
-    );
+    assert_eq!(txn["other_connection_during"], json!({ "count": 1 }), "a second connection sees only committed rows");
     assert_eq!(afterwards, 1);
 }
 

@@ -24,16 +24,12 @@ fn start(env: &[(&str, &str)]) -> Edge {
 
 /// `variables::get(name)` as seen by the component mounted at `prefix`.
 async fn get_var(edge: &Edge, prefix: &str, name: &str) -> Json {
-    edge.get_json(&format!("{prefix}/vars/get?name={name}"), 200)
-        .await
+    edge.get_json(&format!("{prefix}/vars/get?name={name}"), 200).await
 }
 
 fn expect_start_failure(result: Result<Edge, Exited>) -> Exited {
     match result {
-        Ok(edge) => panic!(
-            "wenming up started although it should have refused; stdout:\n{}",
-            edge.stdout()
-        ),
+        Ok(edge) => panic!("wenming up started although it should have refused; stdout:\n{}", edge.stdout()),
         Err(exited) => exited,
     }
 }
@@ -56,19 +52,13 @@ async fn component_variables_render_templates_from_the_defaults() {
         "both `{{{{region}}}}` and `{{{{ region }}}}` render: {endpoint}"
     );
     assert_eq!(plain["ok"], "no template here");
-    assert_eq!(
-        signing_key["ok"], SIGNING_KEY_DEFAULT,
-        "a secret's default is served to the guest"
-    );
+    assert_eq!(signing_key["ok"], SIGNING_KEY_DEFAULT, "a secret's default is served to the guest");
 }
 
 #[tokio::test]
 async fn the_environment_overrides_a_default_and_fills_a_required_variable() {
     // Arrange
-    let edge = start(&[
-        ("SPIN_VARIABLE_GREETING_TARGET", "edge"),
-        ("SPIN_VARIABLE_REGION", "ap-east-2"),
-    ]);
+    let edge = start(&[("SPIN_VARIABLE_GREETING_TARGET", "edge"), ("SPIN_VARIABLE_REGION", "ap-east-2")]);
 
     // Act
     let greeting = get_var(&edge, "", "greeting").await;
@@ -77,10 +67,7 @@ async fn the_environment_overrides_a_default_and_fills_a_required_variable() {
 
     // Assert
     assert_eq!(greeting["ok"], "hello, edge!", "{greeting}");
-    assert_eq!(
-        endpoint["ok"], "https://ap-east-2.db.example/ap-east-2",
-        "{endpoint}"
-    );
+    assert_eq!(endpoint["ok"], "https://ap-east-2.db.example/ap-east-2", "{endpoint}");
     assert_eq!(token["ok"], API_TOKEN, "{token}");
 }
 
@@ -115,10 +102,7 @@ async fn a_name_that_is_not_lower_snake_case_is_an_invalid_name() {
 
     // Assert
     assert_eq!(dashed["error"], "invalid-name", "{dashed}");
-    assert_eq!(
-        upper["error"], "invalid-name",
-        "even a declared name in upper case: {upper}"
-    );
+    assert_eq!(upper["error"], "invalid-name", "even a declared name in upper case: {upper}");
     assert_eq!(leading_digit["error"], "invalid-name", "{leading_digit}");
 }
 
@@ -147,16 +131,8 @@ async fn a_required_variable_without_a_value_stops_start_up_and_is_named() {
     let exited = expect_start_failure(launch.try_start());
 
     // Assert
-    assert!(
-        exited.status.is_some_and(|s| !s.success()),
-        "wenming up must exit non-zero, got {:?}",
-        exited.status
-    );
-    assert!(
-        exited.stderr.contains("api_token"),
-        "stderr should name the variable:\n{}",
-        exited.stderr
-    );
+    assert!(exited.status.is_some_and(|s| !s.success()), "wenming up must exit non-zero, got {:?}", exited.status);
+    assert!(exited.stderr.contains("api_token"), "stderr should name the variable:\n{}", exited.stderr);
 }
 
 #[tokio::test]
@@ -169,16 +145,8 @@ async fn a_template_naming_an_undeclared_variable_stops_start_up() {
     let exited = expect_start_failure(launch.try_start());
 
     // Assert
-    assert!(
-        exited.status.is_some_and(|s| !s.success()),
-        "wenming up must exit non-zero, got {:?}",
-        exited.status
-    );
-    assert!(
-        exited.stderr.contains("missing_region"),
-        "stderr should name the undeclared variable:\n{}",
-        exited.stderr
-    );
+    assert!(exited.status.is_some_and(|s| !s.success()), "wenming up must exit non-zero, got {:?}", exited.status);
+    assert!(exited.stderr.contains("missing_region"), "stderr should name the undeclared variable:\n{}", exited.stderr);
 }
 
 #[tokio::test]
@@ -192,26 +160,14 @@ async fn secret_values_never_appear_in_the_edge_output() {
     let invalid = get_var(&edge, "", "Bad-Name").await;
     let undefined = get_var(&edge, "/bare", "token").await;
     // The access log is written after the response; wait until the last request is in it.
-    edge.wait_for_stderr_line(std::time::Duration::from_secs(5), |l| {
-        l.contains("/bare/vars/get")
-    })
-    .await;
+    edge.wait_for_stderr_line(std::time::Duration::from_secs(5), |l| l.contains("/bare/vars/get")).await;
     let output = format!("{}\n{}", edge.stdout(), edge.stderr());
 
     // Assert
-    assert_eq!(
-        token["ok"], API_TOKEN,
-        "the guest reads the secret: {token}"
-    );
+    assert_eq!(token["ok"], API_TOKEN, "the guest reads the secret: {token}");
     assert_eq!(signing_key["ok"], SIGNING_KEY_DEFAULT);
     assert_eq!(invalid["error"], "invalid-name");
     assert_eq!(undefined["error"], "undefined");
-    assert!(
-        !output.contains(API_TOKEN),
-        "the env-supplied secret leaked into the edge's output:\n{output}"
-    );
-    assert!(
-        !output.contains(SIGNING_KEY_DEFAULT),
-        "the default secret leaked into the edge's output:\n{output}"
-    );
+    assert!(!output.contains(API_TOKEN), "the env-supplied secret leaked into the edge's output:\n{output}");
+    assert!(!output.contains(SIGNING_KEY_DEFAULT), "the default secret leaked into the edge's output:\n{output}");
 }

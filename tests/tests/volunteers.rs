@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    json, open_db, resident_id, resident_id_check_char, row_count, start_product, unix_now, Edge,
-    Json, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    json, open_db, resident_id, resident_id_check_char, row_count, start_product, unix_now, Edge, Json,
+    CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
 };
 
 /// The product with the centre admin signed in, one institute and two stations, A and B.
@@ -22,9 +22,7 @@ struct County {
 
 async fn county() -> County {
     let edge = start_product();
-    let session = edge
-        .session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD)
-        .await;
+    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
     let admin = session["token"].as_str().unwrap().to_owned();
     let admin_id = session["account"]["id"].as_i64().expect("account.id");
     let centre = session["account"]["roles"]
@@ -35,35 +33,18 @@ async fn county() -> County {
         .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
         .as_i64()
         .unwrap();
-    let institute = id(&edge
-        .create_org(&admin, centre, "城关镇新时代文明实践所", "institute")
-        .await);
-    let a = id(&edge
-        .create_org(&admin, institute, "东街社区实践站", "station")
-        .await);
-    let b = id(&edge
-        .create_org(&admin, institute, "西街社区实践站", "station")
-        .await);
-    County {
-        edge,
-        admin,
-        admin_id,
-        centre,
-        a,
-        b,
-    }
+    let institute = id(&edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
+    let a = id(&edge.create_org(&admin, institute, "东街社区实践站", "station").await);
+    let b = id(&edge.create_org(&admin, institute, "西街社区实践站", "station").await);
+    County { edge, admin, admin_id, centre, a, b }
 }
 
 fn id(v: &Json) -> i64 {
-    v["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {v}"))
+    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
 }
 
 fn items(v: &Json) -> &Vec<Json> {
-    v["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items array in {v}"))
+    v["items"].as_array().unwrap_or_else(|| panic!("no items array in {v}"))
 }
 
 /// A registration body whose ID number is valid and agrees with `birth` and `male`.
@@ -90,25 +71,16 @@ fn masked_id(id_number: &str) -> String {
 
 async fn register(edge: &Edge, token: &str, body: &Json) -> Json {
     let reply = edge.post_as(token, "/api/v1/volunteers", body).await;
-    assert_eq!(
-        reply.status,
-        201,
-        "POST /api/v1/volunteers {body}: {}",
-        reply.text()
-    );
+    assert_eq!(reply.status, 201, "POST /api/v1/volunteers {body}: {}", reply.text());
     reply.json()
 }
 
 fn count(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&edge.db_path())
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn text(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> String {
-    open_db(&edge.db_path())
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// Every item of a paginated list, following `next_cursor`.
@@ -158,50 +130,34 @@ async fn a_volunteer_registered_by_the_centre_admin_gets_a_wm_number_not_derived
 
     assert_eq!(reply.status, 201, "{}", reply.text());
     let v = reply.json();
-    let number = v["volunteer_no"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no volunteer_no: {v}"));
+    let number = v["volunteer_no"].as_str().unwrap_or_else(|| panic!("no volunteer_no: {v}"));
     assert!(
-        number.len() == 12
-            && number.starts_with("WM")
-            && number[2..].bytes().all(|b| b.is_ascii_digit()),
+        number.len() == 12 && number.starts_with("WM") && number[2..].bytes().all(|b| b.is_ascii_digit()),
         "^WM\\d{{10}}$: {number}"
     );
-    assert_eq!(
-        &number[2..6],
-        shanghai_year().to_string(),
-        "WM + the year: {number}"
-    );
-    assert!(
-        !number.contains(&id_number[6..14]),
-        "no birth date in {number}"
-    );
+    assert_eq!(&number[2..6], shanghai_year().to_string(), "WM + the year: {number}");
+    assert!(!number.contains(&id_number[6..14]), "no birth date in {number}");
     assert!(!number.contains(&id_number[12..]), "no ID tail in {number}");
-    assert!(
-        !number.contains(&id_number[..6]),
-        "no region code in {number}"
-    );
+    assert!(!number.contains(&id_number[..6]), "no region code in {number}");
     let vid = id(&v);
     let (account, home, stored_no): (i64, i64, String) = open_db(&c.edge.db_path())
-        .query_row(
-            "SELECT account_id, home_org_id, volunteer_no FROM volunteers WHERE id = ?1",
-            [vid],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT account_id, home_org_id, volunteer_no FROM volunteers WHERE id = ?1", [vid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .expect("the volunteer row");
     assert_eq!(home, c.a);
     assert_eq!(stored_no, number);
     assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM accounts WHERE id = ?1 AND phone = '13812345678'",
-            [account]
-        ),
+        count(&c.edge, "SELECT count(*) FROM accounts WHERE id = ?1 AND phone = '13812345678'", [account]),
         1,
         "an account was created for the new phone"
     );
     assert_eq!(
-        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2", [account, c.a]),
+        count(
+            &c.edge,
+            "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2",
+            [account, c.a]
+        ),
         1,
         "the volunteer role at the home org"
     );
@@ -220,23 +176,8 @@ async fn an_id_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written
     assert_eq!(reply.status, 422, "{}", reply.text());
     assert_eq!(reply.error_field(), "id_number", "{}", reply.text());
     assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM accounts WHERE phone = '13812345678'",
-            []
-        ),
-        0,
-        "no account either"
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM audit_log WHERE action LIKE 'volunteer.%'",
-            []
-        ),
-        0
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM accounts WHERE phone = '13812345678'", []), 0, "no account either");
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM audit_log WHERE action LIKE 'volunteer.%'", []), 0);
 }
 
 #[tokio::test]
@@ -250,32 +191,20 @@ async fn malformed_id_numbers_are_refused_with_field_id_number() {
     let good = base["id_number"].as_str().unwrap().to_owned();
 
     let mut replies = Vec::new();
-    for bad in [
-        impossible_date.clone(),
-        good[..17].to_owned(),
-        format!("{good}0"),
-        format!("A{}", &good[1..]),
-        String::new(),
-    ] {
+    for bad in
+        [impossible_date.clone(), good[..17].to_owned(), format!("{good}0"), format!("A{}", &good[1..]), String::new()]
+    {
         let mut body = base.clone();
         body["id_number"] = json!(bad);
         if bad == impossible_date {
             body["birth_date"] = json!("1990-02-28");
         }
-        replies.push((
-            bad,
-            c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await,
-        ));
+        replies.push((bad, c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await));
     }
 
     for (bad, reply) in &replies {
         assert_eq!(reply.status, 422, "{bad:?}: {}", reply.text());
-        assert_eq!(
-            reply.error_field(),
-            "id_number",
-            "{bad:?}: {}",
-            reply.text()
-        );
+        assert_eq!(reply.error_field(), "id_number", "{bad:?}: {}", reply.text());
     }
     assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
 }
@@ -290,31 +219,14 @@ async fn a_birth_date_or_gender_that_disagrees_with_the_id_number_is_refused() {
     let mut not_a_date = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     not_a_date["birth_date"] = json!("1990/03/07");
 
-    let birth = c
-        .edge
-        .post_as(&c.admin, "/api/v1/volunteers", &wrong_birth)
-        .await;
-    let gender = c
-        .edge
-        .post_as(&c.admin, "/api/v1/volunteers", &wrong_gender)
-        .await;
-    let format = c
-        .edge
-        .post_as(&c.admin, "/api/v1/volunteers", &not_a_date)
-        .await;
+    let birth = c.edge.post_as(&c.admin, "/api/v1/volunteers", &wrong_birth).await;
+    let gender = c.edge.post_as(&c.admin, "/api/v1/volunteers", &wrong_gender).await;
+    let format = c.edge.post_as(&c.admin, "/api/v1/volunteers", &not_a_date).await;
 
     assert_eq!(birth.status, 422, "{}", birth.text());
-    assert!(
-        ["birth_date", "id_number"].contains(&birth.error_field().as_str()),
-        "{}",
-        birth.text()
-    );
+    assert!(["birth_date", "id_number"].contains(&birth.error_field().as_str()), "{}", birth.text());
     assert_eq!(gender.status, 422, "{}", gender.text());
-    assert!(
-        ["gender", "id_number"].contains(&gender.error_field().as_str()),
-        "{}",
-        gender.text()
-    );
+    assert!(["gender", "id_number"].contains(&gender.error_field().as_str()), "{}", gender.text());
     assert_eq!(format.status, 422, "{}", format.text());
     assert_eq!(format.error_field(), "birth_date", "{}", format.text());
     assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
@@ -329,31 +241,16 @@ async fn a_phone_or_id_number_already_registered_is_a_conflict() {
     let mut same_id = person("王芳", "13812345679", "1990-03-07", true, 12, c.b);
     same_id["real_name"] = json!("王芳");
 
-    let phone = c
-        .edge
-        .post_as(&c.admin, "/api/v1/volunteers", &same_phone)
-        .await;
-    let id_number = c
-        .edge
-        .post_as(&c.admin, "/api/v1/volunteers", &same_id)
-        .await;
+    let phone = c.edge.post_as(&c.admin, "/api/v1/volunteers", &same_phone).await;
+    let id_number = c.edge.post_as(&c.admin, "/api/v1/volunteers", &same_id).await;
 
     assert_eq!(phone.status, 409, "{}", phone.text());
     assert_eq!(phone.error_code(), "phone_taken", "{}", phone.text());
     assert_eq!(id_number.status, 409, "{}", id_number.text());
-    assert_eq!(
-        id_number.error_code(),
-        "id_number_taken",
-        "{}",
-        id_number.text()
-    );
+    assert_eq!(id_number.error_code(), "id_number_taken", "{}", id_number.text());
     assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 1);
     assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM accounts WHERE phone = '13812345679'",
-            []
-        ),
+        count(&c.edge, "SELECT count(*) FROM accounts WHERE phone = '13812345679'", []),
         0,
         "nothing half-written"
     );
@@ -364,13 +261,7 @@ async fn a_retried_registration_with_the_same_idempotency_key_registers_once() {
     let c = county().await;
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let post = || {
-        c.edge.api(
-            Some(&c.admin),
-            "POST",
-            "/api/v1/volunteers",
-            &[("Idempotency-Key", "reg-zhangwei")],
-            Some(&body),
-        )
+        c.edge.api(Some(&c.admin), "POST", "/api/v1/volunteers", &[("Idempotency-Key", "reg-zhangwei")], Some(&body))
     };
 
     let first = post().await;
@@ -391,53 +282,24 @@ async fn a_citizen_registers_themself_but_nobody_else() {
 
     let someone_else = c
         .edge
-        .post_as(
-            &citizen,
-            "/api/v1/volunteers",
-            &person("冒名者", "13700000012", "1985-06-15", true, 21, c.a),
-        )
+        .post_as(&citizen, "/api/v1/volunteers", &person("冒名者", "13700000012", "1985-06-15", true, 21, c.a))
         .await;
     let themself = c
         .edge
-        .post_as(
-            &citizen,
-            "/api/v1/volunteers",
-            &person("赵敏", "13700000011", "1995-08-01", false, 43, c.a),
-        )
+        .post_as(&citizen, "/api/v1/volunteers", &person("赵敏", "13700000011", "1995-08-01", false, 43, c.a))
         .await;
 
-    assert!(
-        [403, 422].contains(&someone_else.status),
-        "{}",
-        someone_else.text()
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM volunteers WHERE phone = '13700000012'",
-            []
-        ),
-        0
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM accounts WHERE phone = '13700000012'",
-            []
-        ),
-        0
-    );
+    assert!([403, 422].contains(&someone_else.status), "{}", someone_else.text());
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers WHERE phone = '13700000012'", []), 0);
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM accounts WHERE phone = '13700000012'", []), 0);
     assert_eq!(themself.status, 201, "{}", themself.text());
+    assert_eq!(count(&c.edge, "SELECT account_id FROM volunteers WHERE phone = '13700000011'", []), citizen_id);
     assert_eq!(
         count(
             &c.edge,
-            "SELECT account_id FROM volunteers WHERE phone = '13700000011'",
-            []
+            "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2",
+            [citizen_id, c.a]
         ),
-        citizen_id
-    );
-    assert_eq!(
-        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2", [citizen_id, c.a]),
         1
     );
 }
@@ -445,98 +307,42 @@ async fn a_citizen_registers_themself_but_nobody_else() {
 #[tokio::test]
 async fn a_station_admin_registers_volunteers_at_their_station_only() {
     let c = county().await;
-    let (_, station_admin) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "东街站长",
-            "13600000001",
-            "station-a-pw",
-            "station-admin",
-            c.a,
-        )
-        .await;
+    let (_, station_admin) =
+        c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
 
     let at_b = c
         .edge
-        .post_as(
-            &station_admin,
-            "/api/v1/volunteers",
-            &person("李娜", "13812340001", "1992-11-20", false, 34, c.b),
-        )
+        .post_as(&station_admin, "/api/v1/volunteers", &person("李娜", "13812340001", "1992-11-20", false, 34, c.b))
         .await;
     let at_a = c
         .edge
-        .post_as(
-            &station_admin,
-            "/api/v1/volunteers",
-            &person("张伟", "13812340002", "1990-03-07", true, 12, c.a),
-        )
+        .post_as(&station_admin, "/api/v1/volunteers", &person("张伟", "13812340002", "1990-03-07", true, 12, c.a))
         .await;
 
     assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
     assert_eq!(at_a.status, 201, "{}", at_a.text());
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM volunteers WHERE home_org_id = ?1",
-            [c.b]
-        ),
-        0
-    );
-    assert_eq!(
-        count(
-            &c.edge,
-            "SELECT count(*) FROM volunteers WHERE home_org_id = ?1",
-            [c.a]
-        ),
-        1
-    );
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers WHERE home_org_id = ?1", [c.b]), 0);
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers WHERE home_org_id = ?1", [c.a]), 1);
 }
 
 #[tokio::test]
 async fn a_station_admin_cannot_tell_another_stations_org_from_a_missing_one() {
     let c = county().await;
-    let (admin_a_id, admin_a) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "东街站长",
-            "13600000001",
-            "station-a-pw",
-            "station-admin",
-            c.a,
-        )
-        .await;
+    let (admin_a_id, admin_a) =
+        c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
     let missing = 999_999;
     let volunteer_at = |org: i64| person("李娜", "13812340001", "1992-11-20", false, 34, org);
-    let team_at = |org: i64| json!({ "org_id": org, "name": "越权服务队", "leader_account_id": admin_a_id, "categories": [] });
+    let team_at =
+        |org: i64| json!({ "org_id": org, "name": "越权服务队", "leader_account_id": admin_a_id, "categories": [] });
 
-    let volunteer_b = c
-        .edge
-        .post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(c.b))
-        .await;
-    let volunteer_missing = c
-        .edge
-        .post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(missing))
-        .await;
-    let team_b = c
-        .edge
-        .post_as(&admin_a, "/api/v1/teams", &team_at(c.b))
-        .await;
-    let team_missing = c
-        .edge
-        .post_as(&admin_a, "/api/v1/teams", &team_at(missing))
-        .await;
+    let volunteer_b = c.edge.post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(c.b)).await;
+    let volunteer_missing = c.edge.post_as(&admin_a, "/api/v1/volunteers", &volunteer_at(missing)).await;
+    let team_b = c.edge.post_as(&admin_a, "/api/v1/teams", &team_at(c.b)).await;
+    let team_missing = c.edge.post_as(&admin_a, "/api/v1/teams", &team_at(missing)).await;
 
     // "A resource outside the caller's scope is 404, not 403 (do not reveal it exists)".
     let shape = |r: &wenming_tests::Reply| (r.status, r.error_code(), r.error_field());
-    assert_ne!(
-        volunteer_b.status,
-        403,
-        "B's existence is revealed: {}",
-        volunteer_b.text()
-    );
+    assert_ne!(volunteer_b.status, 403, "B's existence is revealed: {}", volunteer_b.text());
     assert_eq!(
         shape(&volunteer_b),
         shape(&volunteer_missing),
@@ -544,19 +350,8 @@ async fn a_station_admin_cannot_tell_another_stations_org_from_a_missing_one() {
         volunteer_b.text(),
         volunteer_missing.text()
     );
-    assert_ne!(
-        team_b.status,
-        403,
-        "B's existence is revealed: {}",
-        team_b.text()
-    );
-    assert_eq!(
-        shape(&team_b),
-        shape(&team_missing),
-        "{} vs {}",
-        team_b.text(),
-        team_missing.text()
-    );
+    assert_ne!(team_b.status, 403, "B's existence is revealed: {}", team_b.text());
+    assert_eq!(shape(&team_b), shape(&team_missing), "{} vs {}", team_b.text(), team_missing.text());
     assert_eq!(row_count(&c.edge.db_path(), "volunteers"), 0);
     assert_eq!(row_count(&c.edge.db_path(), "teams"), 0);
 }
@@ -572,10 +367,7 @@ async fn lists_and_the_csv_export_mask_phone_and_id_number_even_for_the_centre_a
     register(&c.edge, &c.admin, &li).await;
 
     let list = c.edge.get_as(&c.admin, "/api/v1/volunteers").await;
-    let csv = c
-        .edge
-        .get_as(&c.admin, "/api/v1/volunteers/export.csv")
-        .await;
+    let csv = c.edge.get_as(&c.admin, "/api/v1/volunteers/export.csv").await;
 
     assert_eq!(list.status, 200, "{}", list.text());
     let listed = list.json();
@@ -589,36 +381,21 @@ async fn lists_and_the_csv_export_mask_phone_and_id_number_even_for_the_centre_a
     assert_eq!(items(&listed)[0]["phone"], "138****5678");
     let list_text = list.text();
     for body in [&zhang, &li] {
-        assert!(
-            !list_text.contains(body["phone"].as_str().unwrap()),
-            "{list_text}"
-        );
-        assert!(
-            !list_text.contains(body["id_number"].as_str().unwrap()),
-            "{list_text}"
-        );
+        assert!(!list_text.contains(body["phone"].as_str().unwrap()), "{list_text}");
+        assert!(!list_text.contains(body["id_number"].as_str().unwrap()), "{list_text}");
     }
     assert_eq!(csv.status, 200, "{}", csv.text());
     let content_type = csv.header("content-type").unwrap_or_default();
-    assert!(
-        content_type.starts_with("text/csv"),
-        "content-type: {content_type}"
-    );
+    assert!(content_type.starts_with("text/csv"), "content-type: {content_type}");
     let csv_text = csv.text();
     for body in [&zhang, &li] {
         let phone = body["phone"].as_str().unwrap();
         let id_number = body["id_number"].as_str().unwrap();
         assert!(csv_text.contains(&masked_id(id_number)), "{csv_text}");
         assert!(csv_text.contains(&masked_phone(phone)), "{csv_text}");
-        assert!(
-            !csv_text.contains(phone) && !csv_text.contains(id_number),
-            "the export is masked: {csv_text}"
-        );
+        assert!(!csv_text.contains(phone) && !csv_text.contains(id_number), "the export is masked: {csv_text}");
     }
-    assert!(
-        csv_text.lines().count() >= 3,
-        "a header and two rows: {csv_text}"
-    );
+    assert!(csv_text.lines().count() >= 3, "a header and two rows: {csv_text}");
 }
 
 #[tokio::test]
@@ -627,17 +404,8 @@ async fn one_volunteer_is_whole_for_the_centre_admin_and_themself_and_masked_for
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let id_number = body["id_number"].as_str().unwrap().to_owned();
     let vid = id(&register(&c.edge, &c.admin, &body).await);
-    let (_, auditor) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "审计员",
-            "13600000005",
-            "auditor-pw-1",
-            "auditor",
-            c.centre,
-        )
-        .await;
+    let (_, auditor) =
+        c.edge.create_staff(&c.admin, "审计员", "13600000005", "auditor-pw-1", "auditor", c.centre).await;
     let themself = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
     let path = format!("/api/v1/volunteers/{vid}");
 
@@ -669,25 +437,13 @@ async fn another_volunteer_cannot_read_a_volunteer_whole() {
     register(&c.edge, &c.admin, &li).await;
     let li_token = c.edge.sign_in_by_code(&c.admin, "13987654321").await;
 
-    let reply = c
-        .edge
-        .get_as(&li_token, &format!("/api/v1/volunteers/{zhang_id}"))
-        .await;
+    let reply = c.edge.get_as(&li_token, &format!("/api/v1/volunteers/{zhang_id}")).await;
     let list = c.edge.get_as(&li_token, "/api/v1/volunteers").await;
 
-    assert!(
-        !reply.text().contains(zhang["id_number"].as_str().unwrap()),
-        "{}",
-        reply.text()
-    );
+    assert!(!reply.text().contains(zhang["id_number"].as_str().unwrap()), "{}", reply.text());
     assert!(!reply.text().contains("13812345678"), "{}", reply.text());
     assert!([200, 403, 404].contains(&reply.status), "{}", reply.text());
-    assert_eq!(
-        list.status,
-        403,
-        "volunteers do not hold read-volunteers: {}",
-        list.text()
-    );
+    assert_eq!(list.status, 403, "volunteers do not hold read-volunteers: {}", list.text());
 }
 
 // ---- Subtree isolation ----------------------------------------------------------------------
@@ -699,81 +455,34 @@ async fn a_station_admin_cannot_see_a_volunteer_homed_at_another_station() {
     let at_b = person("李娜", "13987654321", "1992-11-20", false, 34, c.b);
     let va = id(&register(&c.edge, &c.admin, &at_a).await);
     let vb = id(&register(&c.edge, &c.admin, &at_b).await);
-    let (_, station_admin) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "东街站长",
-            "13600000001",
-            "station-a-pw",
-            "station-admin",
-            c.a,
-        )
-        .await;
+    let (_, station_admin) =
+        c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
 
-    let read_b = c
-        .edge
-        .get_as(&station_admin, &format!("/api/v1/volunteers/{vb}"))
-        .await;
-    let read_a = c
-        .edge
-        .get_as(&station_admin, &format!("/api/v1/volunteers/{va}"))
-        .await;
+    let read_b = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers/{vb}")).await;
+    let read_a = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers/{va}")).await;
     let listed = all_pages(&c.edge, &station_admin, "/api/v1/volunteers").await;
-    let filtered_b = c
-        .edge
-        .get_as(&station_admin, &format!("/api/v1/volunteers?org={}", c.b))
-        .await;
-    let csv = c
-        .edge
-        .get_as(&station_admin, "/api/v1/volunteers/export.csv")
-        .await;
+    let filtered_b = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers?org={}", c.b)).await;
+    let csv = c.edge.get_as(&station_admin, "/api/v1/volunteers/export.csv").await;
     let patch_b = c
         .edge
-        .patch_as(
-            &station_admin,
-            &format!("/api/v1/volunteers/{vb}"),
-            &json!({ "service_area": "被改了" }),
-        )
+        .patch_as(&station_admin, &format!("/api/v1/volunteers/{vb}"), &json!({ "service_area": "被改了" }))
         .await;
 
     assert_eq!(read_b.status, 404, "{}", read_b.text());
     assert_eq!(read_a.status, 200, "{}", read_a.text());
-    assert_eq!(
-        read_a.json()["id_number"],
-        at_a["id_number"],
-        "whole for their own station's admin"
-    );
+    assert_eq!(read_a.json()["id_number"], at_a["id_number"], "whole for their own station's admin");
     let ids: HashSet<i64> = listed.iter().map(id).collect();
     assert_eq!(ids, HashSet::from([va]), "{listed:?}");
     assert!(
-        [403, 404].contains(&filtered_b.status)
-            || (filtered_b.status == 200 && items(&filtered_b.json()).is_empty()),
+        [403, 404].contains(&filtered_b.status) || (filtered_b.status == 200 && items(&filtered_b.json()).is_empty()),
         "{}",
         filtered_b.text()
     );
     assert_eq!(csv.status, 200, "{}", csv.text());
-    assert!(
-        csv.text()
-            .contains(&masked_id(at_a["id_number"].as_str().unwrap())),
-        "{}",
-        csv.text()
-    );
-    assert!(
-        !csv.text()
-            .contains(&masked_id(at_b["id_number"].as_str().unwrap())),
-        "{}",
-        csv.text()
-    );
+    assert!(csv.text().contains(&masked_id(at_a["id_number"].as_str().unwrap())), "{}", csv.text());
+    assert!(!csv.text().contains(&masked_id(at_b["id_number"].as_str().unwrap())), "{}", csv.text());
     assert!([403, 404].contains(&patch_b.status), "{}", patch_b.text());
-    assert_eq!(
-        text(
-            &c.edge,
-            "SELECT service_area FROM volunteers WHERE id = ?1",
-            [vb]
-        ),
-        "城关镇东街"
-    );
+    assert_eq!(text(&c.edge, "SELECT service_area FROM volunteers WHERE id = ?1", [vb]), "城关镇东街");
 }
 
 // ---- Audit ----------------------------------------------------------------------------------
@@ -785,10 +494,7 @@ async fn registration_is_audited_with_phone_and_id_number_masked() {
     let id_number = body["id_number"].as_str().unwrap().to_owned();
     let vid = id(&register(&c.edge, &c.admin, &body).await);
 
-    let audit = c
-        .edge
-        .get_as(&c.admin, "/api/v1/audit?action=volunteer.register")
-        .await;
+    let audit = c.edge.get_as(&c.admin, "/api/v1/audit?action=volunteer.register").await;
 
     assert_eq!(audit.status, 200, "{}", audit.text());
     let audit = audit.json();
@@ -796,10 +502,8 @@ async fn registration_is_audited_with_phone_and_id_number_masked() {
         .iter()
         .find(|e| e["entity_id"].as_i64() == Some(vid))
         .unwrap_or_else(|| panic!("no volunteer.register entry for {vid}: {audit}"));
-    let actor = entry["actor"]["id"]
-        .as_i64()
-        .or_else(|| entry["actor_id"].as_i64())
-        .or_else(|| entry["actor"].as_i64());
+    let actor =
+        entry["actor"]["id"].as_i64().or_else(|| entry["actor_id"].as_i64()).or_else(|| entry["actor"].as_i64());
     assert_eq!(actor, Some(c.admin_id), "{entry}");
     let raw: Vec<String> = open_db(&c.edge.db_path())
         .prepare("SELECT coalesce(before, '') || coalesce(after, '') FROM audit_log")
@@ -808,16 +512,9 @@ async fn registration_is_audited_with_phone_and_id_number_masked() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(
-        raw.iter()
-            .any(|t| t.contains(&masked_id(&id_number)) || t.contains("138****5678")),
-        "{raw:?}"
-    );
+    assert!(raw.iter().any(|t| t.contains(&masked_id(&id_number)) || t.contains("138****5678")), "{raw:?}");
     for t in &raw {
-        assert!(
-            !t.contains(&id_number),
-            "an ID number in the audit log: {t}"
-        );
+        assert!(!t.contains(&id_number), "an ID number in the audit log: {t}");
         assert!(!t.contains("13812345678"), "a phone in the audit log: {t}");
     }
 }
@@ -825,8 +522,7 @@ async fn registration_is_audited_with_phone_and_id_number_masked() {
 // ---- Teams ----------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_stations_admin_cannot()
-{
+async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_stations_admin_cannot() {
     let c = county().await;
     let leader = c
         .edge
@@ -838,23 +534,9 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
         .await;
     assert_eq!(leader.status, 201, "{}", leader.text());
     let leader_id = id(&leader.json());
-    let (_, admin_b) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "西街站长",
-            "13600000022",
-            "station-b-pw",
-            "station-admin",
-            c.b,
-        )
-        .await;
-    let member = id(&register(
-        &c.edge,
-        &c.admin,
-        &person("张伟", "13812345678", "1990-03-07", true, 12, c.a),
-    )
-    .await);
+    let (_, admin_b) =
+        c.edge.create_staff(&c.admin, "西街站长", "13600000022", "station-b-pw", "station-admin", c.b).await;
+    let member = id(&register(&c.edge, &c.admin, &person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await);
     let team = c
         .edge
         .post_as(
@@ -867,67 +549,40 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
     let team = id(&team.json());
     let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
     let status = |edge: &Edge| {
-        text(
-            edge,
-            "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
-            [team, member],
-        )
+        text(edge, "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2", [team, member])
     };
 
-    let asked = c
-        .edge
-        .post_empty_as(&volunteer, &format!("/api/v1/teams/{team}/members"))
-        .await;
+    let asked = c.edge.post_empty_as(&volunteer, &format!("/api/v1/teams/{team}/members")).await;
     let after_asking = status(&c.edge);
-    let by_b = c
-        .edge
-        .post_empty_as(
-            &admin_b,
-            &format!("/api/v1/teams/{team}/members/{member}/approve"),
-        )
-        .await;
+    let by_b = c.edge.post_empty_as(&admin_b, &format!("/api/v1/teams/{team}/members/{member}/approve")).await;
     let after_b = status(&c.edge);
     let leader_token = c.edge.sign_in("13600000021", "leader-pw-123").await;
-    let by_leader = c
-        .edge
-        .post_empty_as(
-            &leader_token,
-            &format!("/api/v1/teams/{team}/members/{member}/approve"),
-        )
-        .await;
-    let members = c
-        .edge
-        .get_as(&leader_token, &format!("/api/v1/teams/{team}/members"))
-        .await;
+    let by_leader =
+        c.edge.post_empty_as(&leader_token, &format!("/api/v1/teams/{team}/members/{member}/approve")).await;
+    let members = c.edge.get_as(&leader_token, &format!("/api/v1/teams/{team}/members")).await;
 
     assert!((200..300).contains(&asked.status), "{}", asked.text());
     assert_eq!(after_asking, "pending");
     assert!([403, 404].contains(&by_b.status), "{}", by_b.text());
-    assert_eq!(
-        after_b, "pending",
-        "another station's admin decided nothing"
-    );
+    assert_eq!(after_b, "pending", "another station's admin decided nothing");
     assert_eq!(by_leader.status, 200, "{}", by_leader.text());
     assert_eq!(status(&c.edge), "approved");
     assert_eq!(
-        count(
-            &c.edge,
-            "SELECT decided_by FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
-            [team, member]
-        ),
+        count(&c.edge, "SELECT decided_by FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2", [team, member]),
         leader_id
     );
     assert_eq!(
-        count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'team-leader' AND org_id = ?2", [leader_id, c.a]),
+        count(
+            &c.edge,
+            "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'team-leader' AND org_id = ?2",
+            [leader_id, c.a]
+        ),
         1,
         "creating the team granted team-leader at its org"
     );
     assert_eq!(members.status, 200, "{}", members.text());
     let members = members.json();
-    let listed = members["items"]
-        .as_array()
-        .or_else(|| members.as_array())
-        .expect("a list of members");
+    let listed = members["items"].as_array().or_else(|| members.as_array()).expect("a list of members");
     assert!(
         listed.iter().any(|m| m["status"] == "approved"
             && (m["volunteer_id"].as_i64() == Some(member)
@@ -940,29 +595,32 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
 #[tokio::test]
 async fn a_team_is_created_only_with_manage_teams_at_its_org() {
     let c = county().await;
-    let (leader_id, admin_a) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "东街站长",
-            "13600000031",
-            "station-a-pw",
-            "station-admin",
-            c.a,
-        )
-        .await;
+    let (leader_id, admin_a) =
+        c.edge.create_staff(&c.admin, "东街站长", "13600000031", "station-a-pw", "station-admin", c.a).await;
 
     let at_b = c
         .edge
-        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.b, "name": "越权服务队", "leader_account_id": leader_id, "categories": [] }))
+        .post_as(
+            &admin_a,
+            "/api/v1/teams",
+            &json!({ "org_id": c.b, "name": "越权服务队", "leader_account_id": leader_id, "categories": [] }),
+        )
         .await;
     let at_a = c
         .edge
-        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }))
+        .post_as(
+            &admin_a,
+            "/api/v1/teams",
+            &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }),
+        )
         .await;
     let duplicate = c
         .edge
-        .post_as(&admin_a, "/api/v1/teams", &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }))
+        .post_as(
+            &admin_a,
+            "/api/v1/teams",
+            &json!({ "org_id": c.a, "name": "东街助老服务队", "leader_account_id": leader_id, "categories": ["助老"] }),
+        )
         .await;
 
     assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
@@ -977,25 +635,10 @@ async fn a_team_is_created_only_with_manage_teams_at_its_org() {
 #[tokio::test]
 async fn an_organisation_applies_and_only_a_reviewer_over_its_org_approves() {
     let c = county().await;
-    let (_, admin_b) = c
-        .edge
-        .create_staff(
-            &c.admin,
-            "西街站长",
-            "13600000041",
-            "station-b-pw",
-            "station-admin",
-            c.b,
-        )
-        .await;
+    let (_, admin_b) =
+        c.edge.create_staff(&c.admin, "西街站长", "13600000041", "station-b-pw", "station-admin", c.b).await;
     let applicant = c.edge.sign_in_by_code(&c.admin, "13700000041").await;
-    let status = |edge: &Edge, org: i64| {
-        text(
-            edge,
-            "SELECT status FROM organisations WHERE id = ?1",
-            [org],
-        )
-    };
+    let status = |edge: &Edge, org: i64| text(edge, "SELECT status FROM organisations WHERE id = ?1", [org]);
 
     let applied = c
         .edge
@@ -1009,47 +652,32 @@ async fn an_organisation_applies_and_only_a_reviewer_over_its_org_approves() {
     let application = applied.json();
     let org = id(&application);
     let after_applying = status(&c.edge, org);
-    let by_b = c
-        .edge
-        .post_empty_as(&admin_b, &format!("/api/v1/organisations/{org}/approve"))
-        .await;
+    let by_b = c.edge.post_empty_as(&admin_b, &format!("/api/v1/organisations/{org}/approve")).await;
     let after_b = status(&c.edge, org);
-    let by_applicant = c
-        .edge
-        .post_empty_as(&applicant, &format!("/api/v1/organisations/{org}/approve"))
-        .await;
-    let by_centre = c
-        .edge
-        .post_empty_as(&c.admin, &format!("/api/v1/organisations/{org}/approve"))
-        .await;
+    let by_applicant = c.edge.post_empty_as(&applicant, &format!("/api/v1/organisations/{org}/approve")).await;
+    let by_centre = c.edge.post_empty_as(&c.admin, &format!("/api/v1/organisations/{org}/approve")).await;
 
     assert_eq!(application["status"], "pending", "{application}");
     assert_eq!(after_applying, "pending");
     assert!([403, 404].contains(&by_b.status), "{}", by_b.text());
     assert_eq!(after_b, "pending");
-    assert_eq!(
-        by_applicant.status,
-        403,
-        "a citizen reviews nothing: {}",
-        by_applicant.text()
-    );
+    assert_eq!(by_applicant.status, 403, "a citizen reviews nothing: {}", by_applicant.text());
     assert_eq!(by_centre.status, 200, "{}", by_centre.text());
     assert_eq!(by_centre.json()["status"], "approved");
     assert_eq!(status(&c.edge, org), "approved");
     let (decided_by, decided_at): (Option<i64>, Option<i64>) = open_db(&c.edge.db_path())
-        .query_row(
-            "SELECT decided_by, decided_at FROM organisations WHERE id = ?1",
-            [org],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT decided_by, decided_at FROM organisations WHERE id = ?1", [org], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(decided_by, Some(c.admin_id));
-    assert!(
-        decided_at.is_some_and(|t| (t - unix_now()).abs() < 300),
-        "{decided_at:?}"
-    );
+    assert!(decided_at.is_some_and(|t| (t - unix_now()).abs() < 300), "{decided_at:?}");
     assert_eq!(
-        count(&c.edge, "SELECT count(*) FROM audit_log WHERE action = 'organisation.approve' AND entity_id = ?1", [org]),
+        count(
+            &c.edge,
+            "SELECT count(*) FROM audit_log WHERE action = 'organisation.approve' AND entity_id = ?1",
+            [org]
+        ),
         1
     );
 }

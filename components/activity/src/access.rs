@@ -42,7 +42,9 @@ pub fn identity_error(e: identity::Error) -> ApiError {
             retry_after: secs,
             message: "too many failed sign-ins; the account is locked for a while".into(),
         },
-        identity::Error::Throttled(secs) => ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() },
+        identity::Error::Throttled(secs) => {
+            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
+        }
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),

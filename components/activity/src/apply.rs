@@ -89,7 +89,10 @@ fn validate(req: &Request, now: i64) -> Result<Application, ApiError> {
     if sent.iter().any(|s| *s) {
         if let Some(i) = sent.iter().position(|s| !*s) {
             let missing = ["latitude", "longitude", "radius_m"][i];
-            return Err(ApiError::invalid(missing, "latitude, longitude and radius_m come together: give all three or none"));
+            return Err(ApiError::invalid(
+                missing,
+                "latitude, longitude and radius_m come together: give all three or none",
+            ));
         }
     }
     let latitude = f.opt_number("latitude", -90.0..=90.0)?;
@@ -178,7 +181,9 @@ fn authorise(db: &Db, p: &Principal, app: &Application, org_path: &str) -> Resul
         if g.str("status")? != "approved" {
             return Err(ApiError::invalid("organisation_id", "the organisation is not approved"));
         }
-        if !is_organisation_applicant(db, p, organisation_id, &g.str("contact_phone")?)? && !access::allowed(p, access::MANAGE, org_path)? {
+        if !is_organisation_applicant(db, p, organisation_id, &g.str("contact_phone")?)?
+            && !access::allowed(p, access::MANAGE, org_path)?
+        {
             return Err(ApiError::Forbidden("only the organisation's applicant may apply for it".into()));
         }
         if !within(&g.str("path")?, org_path) {
@@ -197,7 +202,12 @@ fn authorise(db: &Db, p: &Principal, app: &Application, org_path: &str) -> Resul
 /// Whether `p` applied for the organisation. The `organisations` table keeps no applicant
 /// account, so this is the account behind its `organisation.apply` audit row, or (for rows
 /// seeded without one) the account whose phone is its contact phone.
-fn is_organisation_applicant(db: &Db, p: &Principal, organisation_id: i64, contact_phone: &str) -> Result<bool, ApiError> {
+fn is_organisation_applicant(
+    db: &Db,
+    p: &Principal,
+    organisation_id: i64,
+    contact_phone: &str,
+) -> Result<bool, ApiError> {
     let by_audit = db.query_one(
         "SELECT 1 AS x FROM audit_log WHERE action = 'organisation.apply' AND entity = 'organisation' AND entity_id = ? AND actor_id = ?",
         &[Value::Integer(organisation_id), Value::Integer(p.account_id)],
@@ -258,7 +268,8 @@ pub fn apply(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 Value::Integer(now),
             ],
         )?;
-        let shown = activities::load(db, id)?.ok_or_else(|| ApiError::Internal("the new activity vanished".into()))?.json(true);
+        let shown =
+            activities::load(db, id)?.ok_or_else(|| ApiError::Internal("the new activity vanished".into()))?.json(true);
         kit::audit(db, p.account_id, "activity.apply", "activity", Some(id), &org_path, None, Some(&shown))?;
         Ok((201, shown))
     })?;

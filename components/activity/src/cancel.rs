@@ -26,7 +26,10 @@ fn promote(db: &Db, id: i64, capacity: i64) -> Result<Vec<i64>, ApiError> {
     let mut promoted = Vec::new();
     loop {
         let confirmed = db
-            .query_one("SELECT COUNT(*) AS n FROM signups WHERE activity_id = ? AND status = 'confirmed'", &[Value::Integer(id)])?
+            .query_one(
+                "SELECT COUNT(*) AS n FROM signups WHERE activity_id = ? AND status = 'confirmed'",
+                &[Value::Integer(id)],
+            )?
             .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?
             .i64("n")?;
         if confirmed >= capacity {
@@ -65,17 +68,24 @@ pub fn cancel(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             .ok_or_else(no_signup)?;
         let (signup_id, was) = (row.i64("id")?, row.str("status")?);
         if was == "cancelled" {
-            return Ok((200, json!({ "id": signup_id, "activity_id": id, "status": "cancelled", "promoted_volunteer_id": null })));
+            return Ok((
+                200,
+                json!({ "id": signup_id, "activity_id": id, "status": "cancelled", "promoted_volunteer_id": null }),
+            ));
         }
         let a = activities::load(db, id)?.ok_or_else(access::not_found)?;
         if now >= a.signup_deadline {
-            return Err(ApiError::conflict("signup_closed", "the sign-up deadline has passed; ask the organiser to take you off the list"));
+            return Err(ApiError::conflict(
+                "signup_closed",
+                "the sign-up deadline has passed; ask the organiser to take you off the list",
+            ));
         }
         db.exec(
             "UPDATE signups SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
             &[Value::Integer(now), Value::Integer(signup_id)],
         )?;
-        let promoted = if was == "confirmed" && a.status == "approved" { promote(db, id, a.capacity)? } else { Vec::new() };
+        let promoted =
+            if was == "confirmed" && a.status == "approved" { promote(db, id, a.capacity)? } else { Vec::new() };
         Ok((
             200,
             json!({

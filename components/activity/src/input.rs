@@ -36,11 +36,9 @@ impl Fields {
     pub fn opt_number(&mut self, name: &str, range: std::ops::RangeInclusive<f64>) -> Result<Option<f64>, ApiError> {
         match self.take(name) {
             None => Ok(None),
-            Some(v) => v
-                .as_f64()
-                .filter(|n| n.is_finite() && range.contains(n))
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, format!("must be a number from {} to {}", range.start(), range.end()))),
+            Some(v) => v.as_f64().filter(|n| n.is_finite() && range.contains(n)).map(Some).ok_or_else(|| {
+                ApiError::invalid(name, format!("must be a number from {} to {}", range.start(), range.end()))
+            }),
         }
     }
 
@@ -99,11 +97,7 @@ impl Fields {
 
 /// A positive id from a path segment; anything else names no resource (404).
 pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
+    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
 }
 
 /// A query parameter, absent when missing or empty (`?category=` means no filter).
@@ -114,7 +108,12 @@ fn query(req: &Request, name: &str) -> Option<String> {
 /// An optional positive-id query parameter; anything else is a 422 naming it.
 pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
     query(req, name)
-        .map(|v| v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")))
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id"))
+        })
         .transpose()
 }
 
@@ -139,9 +138,9 @@ pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
         Some(tail) if v.is_char_boundary(19) && tail.contains(' ') => format!("{}{}", &v[..19], tail.replace(' ', "+")),
         _ => v,
     };
-    time::parse(&fixed)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time with an offset, e.g. 2026-05-01T00:00:00+08:00"))
+    time::parse(&fixed).map(Some).ok_or_else(|| {
+        ApiError::invalid(name, "must be an RFC 3339 time with an offset, e.g. 2026-05-01T00:00:00+08:00")
+    })
 }
 
 /// `%`, `_` and `\` escaped for `LIKE ... ESCAPE '\'`.
@@ -169,8 +168,12 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let body = serde_json::json!({"title": " ", "capacity": 0, "lat": 91.0, "at": "tomorrow", "v": "secret", "x": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["title", "capacity", "lat", "at", "v"]).err().unwrap()), "x");
+        let body =
+            serde_json::json!({"title": " ", "capacity": 0, "lat": 91.0, "at": "tomorrow", "v": "secret", "x": 1});
+        assert_eq!(
+            field(Fields::from_value(body.clone(), &["title", "capacity", "lat", "at", "v"]).err().unwrap()),
+            "x"
+        );
         let mut f = Fields::from_value(body, &["title", "capacity", "lat", "at", "v", "x"]).unwrap();
         assert_eq!(field(f.line("title", 10).unwrap_err()), "title");
         assert_eq!(field(f.opt_int("capacity", 1..=10).unwrap_err()), "capacity");

@@ -71,7 +71,9 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
         params.push(Value::Text(s));
     }
     if let Some(q) = q {
-        sql.push_str(" AND (a.title LIKE ? ESCAPE '\\' OR a.description LIKE ? ESCAPE '\\' OR a.address LIKE ? ESCAPE '\\')");
+        sql.push_str(
+            " AND (a.title LIKE ? ESCAPE '\\' OR a.description LIKE ? ESCAPE '\\' OR a.address LIKE ? ESCAPE '\\')",
+        );
         let pattern = format!("%{}%", input::like_escape(&q));
         params.extend([Value::Text(pattern.clone()), Value::Text(pattern.clone()), Value::Text(pattern)]);
     }

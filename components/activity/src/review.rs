@@ -61,7 +61,10 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
         // Read again under the write lock: two admins deciding at once must not both succeed.
         let before = activities::load(db, id)?.ok_or_else(access::not_found)?;
         if before.status != "pending" {
-            return Err(ApiError::conflict("wrong_state", format!("only a pending application can be decided; this one is {}", before.status)));
+            return Err(ApiError::conflict(
+                "wrong_state",
+                format!("only a pending application can be decided; this one is {}", before.status),
+            ));
         }
         if approve {
             let invitation = if before.visibility == "invitation" {
@@ -101,7 +104,16 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
             // An approval's note is kept in the audit trail only; the activity has no column for it.
             after_json["approval_note"] = serde_json::Value::String(r.clone());
         }
-        kit::audit(db, p.account_id, action, "activity", Some(id), &after.org_path, Some(&before_json), Some(&after_json))?;
+        kit::audit(
+            db,
+            p.account_id,
+            action,
+            "activity",
+            Some(id),
+            &after.org_path,
+            Some(&before_json),
+            Some(&after_json),
+        )?;
         Ok((200, after.json(true)))
     })?;
     Ok(kit::json(status, &body))

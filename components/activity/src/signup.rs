@@ -33,7 +33,9 @@ pub struct Volunteer {
 /// The volunteer record of `p`'s account, if any.
 pub fn volunteer_of(db: &Db, p: &Principal) -> Result<Option<Volunteer>, ApiError> {
     db.query_one("SELECT id, birth_date, status FROM volunteers WHERE account_id = ?", &[Value::Integer(p.account_id)])?
-        .map(|r| Ok(Volunteer { id: r.i64("id")?, birth_date: r.str("birth_date")?, active: r.str("status")? == "active" }))
+        .map(|r| {
+            Ok(Volunteer { id: r.i64("id")?, birth_date: r.str("birth_date")?, active: r.str("status")? == "active" })
+        })
         .transpose()
 }
 
@@ -56,7 +58,11 @@ pub fn signup_json(db: &Db, id: i64) -> Result<Json, ApiError> {
         )?
         .ok_or_else(|| ApiError::Internal("the sign-up vanished".into()))?;
     let (activity_id, status) = (r.i64("activity_id")?, r.str("status")?);
-    let position = if status == "waitlisted" { Json::from(waitlist_place(db, activity_id, r.i64("position")?)?) } else { Json::Null };
+    let position = if status == "waitlisted" {
+        Json::from(waitlist_place(db, activity_id, r.i64("position")?)?)
+    } else {
+        Json::Null
+    };
     Ok(json!({
         "id": id,
         "activity_id": activity_id,
@@ -72,20 +78,25 @@ pub fn signup_json(db: &Db, id: i64) -> Result<Json, ApiError> {
 /// most refusals never queue for the write lock.
 fn precheck(a: &Activity, v: &Volunteer, invitation: Option<&str>, now: i64) -> Result<(), ApiError> {
     if a.status != "approved" {
-        return Err(ApiError::conflict("wrong_state", format!("only an approved activity takes sign-ups; this one is {}", a.status)));
+        return Err(ApiError::conflict(
+            "wrong_state",
+            format!("only an approved activity takes sign-ups; this one is {}", a.status),
+        ));
     }
     if now >= a.signup_deadline {
         return Err(ApiError::conflict("signup_closed", "sign-up for this activity has closed"));
     }
     if a.visibility == "invitation" {
-        let ok = matches!((invitation, a.invitation_code.as_deref()), (Some(given), Some(code)) if codes::same(given, code));
+        let ok =
+            matches!((invitation, a.invitation_code.as_deref()), (Some(given), Some(code)) if codes::same(given, code));
         if !ok {
             return Err(ApiError::Forbidden("this activity is by invitation: give its invitation code".into()));
         }
     }
     if let Some(min) = a.min_age {
         // Age on the day the activity starts: someone turning 18 that morning may serve.
-        let birth = time::parse_date(&v.birth_date).ok_or_else(|| ApiError::Internal(format!("volunteer {}: bad birth date", v.id)))?;
+        let birth = time::parse_date(&v.birth_date)
+            .ok_or_else(|| ApiError::Internal(format!("volunteer {}: bad birth date", v.id)))?;
         if time::age_on(birth, a.starts_at) < min {
             return Err(ApiError::invalid("min_age", format!("this activity needs volunteers aged {min} or over")));
         }
@@ -107,7 +118,9 @@ pub fn sign_up(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     if !invited && !viewer.sees(&db, &a, None)? {
         return Err(access::not_found());
     }
-    let v = volunteer_of(&db, p)?.ok_or_else(|| ApiError::Forbidden("only registered volunteers can sign up: register as a volunteer first".into()))?;
+    let v = volunteer_of(&db, p)?.ok_or_else(|| {
+        ApiError::Forbidden("only registered volunteers can sign up: register as a volunteer first".into())
+    })?;
     if !v.active {
         return Err(ApiError::Forbidden("your volunteer record is suspended".into()));
     }
@@ -140,7 +153,11 @@ pub fn sign_up(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
         if let Some(c) = clash {
             return Err(ApiError::conflict(
                 "overlap",
-                format!("you are already signed up for activity {} 「{}」 at the same time", c.i64("id")?, c.str("title")?),
+                format!(
+                    "you are already signed up for activity {} 「{}」 at the same time",
+                    c.i64("id")?,
+                    c.str("title")?
+                ),
             ));
         }
         let counts = db

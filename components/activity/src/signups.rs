@@ -75,7 +75,10 @@ pub fn mine(p: &Principal, id: i64) -> Result<Response, ApiError> {
     let none = || ApiError::NotFound("you have not signed up for this activity".into());
     let v = volunteer_of(&db, p)?.ok_or_else(none)?;
     let row = db
-        .query_one("SELECT id FROM signups WHERE activity_id = ? AND volunteer_id = ?", &[Value::Integer(id), Value::Integer(v.id)])?
+        .query_one(
+            "SELECT id FROM signups WHERE activity_id = ? AND volunteer_id = ?",
+            &[Value::Integer(id), Value::Integer(v.id)],
+        )?
         .ok_or_else(none)?;
     Ok(kit::json(200, &signup_json(&db, row.i64("id")?)?))
 }

@@ -5,11 +5,11 @@
 //! The calendar arithmetic and the RFC 3339 rendering are `kit::time`'s; parsing stays here
 //! because activities accept only years 2000–2999 (anything else is a typo in this domain).
 
-pub use kit::time::{civil_from_days, days_from_civil, days_in_month, CST_OFFSET};
-/// Unix seconds → RFC 3339 in `+08:00`, e.g. `2026-05-01T09:00:00+08:00`.
-pub use kit::time::rfc3339 as format;
 /// An optional time as RFC 3339, or null.
 pub use kit::time::opt_rfc3339 as format_opt;
+/// Unix seconds → RFC 3339 in `+08:00`, e.g. `2026-05-01T09:00:00+08:00`.
+pub use kit::time::rfc3339 as format;
+pub use kit::time::{civil_from_days, days_from_civil, days_in_month, CST_OFFSET};
 
 const DAY: i64 = 86_400;
 
@@ -26,12 +26,25 @@ fn digits(s: &[u8]) -> Option<u32> {
 /// Years 2000–2999 only: anything else is a typo in this domain.
 pub fn parse(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (y, m, d) = (i64::from(digits(&b[0..4])?), digits(&b[5..7])?, digits(&b[8..10])?);
     let (hh, mm, ss) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
-    if !(2000..=2999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || hh > 23 || mm > 59 || ss > 59 {
+    if !(2000..=2999).contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > days_in_month(y, m)
+        || hh > 23
+        || mm > 59
+        || ss > 59
+    {
         return None;
     }
     let mut rest = &b[19..];
@@ -50,7 +63,11 @@ pub fn parse(s: &str) -> Option<i64> {
                 return None;
             }
             let o = oh * 3600 + om * 60;
-            if *sign == b'-' { -o } else { o }
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
         }
         _ => return None,
     };

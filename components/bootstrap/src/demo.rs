@@ -63,27 +63,11 @@ const STAFF: [Staff; 5] = [
         role: "station-admin",
         at: Some("东关社区"),
     },
+    Staff { name: "张明", phone: "13800000003", password: "wenming-demo-3", role: "auditor", at: None },
     Staff {
-        name: "张明",
-        phone: "13800000003",
-        password: "wenming-demo-3",
-        role: "auditor",
-        at: None,
+        name: "刘志强", phone: "13800000004", password: "wenming-demo-4", role: "team-leader", at: Some("城关镇")
     },
-    Staff {
-        name: "刘志强",
-        phone: "13800000004",
-        password: "wenming-demo-4",
-        role: "team-leader",
-        at: Some("城关镇"),
-    },
-    Staff {
-        name: "陈芳",
-        phone: "13800000005",
-        password: "wenming-demo-5",
-        role: "department-handler",
-        at: None,
-    },
+    Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: "department-handler", at: None },
 ];
 pub(crate) const INSTITUTE_ADMIN: usize = 0;
 pub(crate) const STATION_ADMIN: usize = 1;
@@ -97,11 +81,7 @@ const TEAM_LEADER_HOME: &str = "东关社区";
 /// led by the demo team leader; the others by one of their own volunteers.
 const TEAMS: [(Option<&str>, &str, &[&str]); 6] = [
     (Some("城关镇"), "城关镇理论宣讲志愿服务队", &["理论宣讲"]),
-    (
-        Some("东关社区"),
-        "东关社区四点半课堂志愿服务队",
-        &["教育服务"],
-    ),
+    (Some("东关社区"), "东关社区四点半课堂志愿服务队", &["教育服务"]),
     (Some("青山镇"), "青山镇文艺轻骑兵志愿服务队", &["文化服务"]),
     (Some("河西乡"), "河西乡科技科普志愿服务队", &["科技科普"]),
     (Some("桃源镇"), "桃源镇全民健身志愿服务队", &["健身体育"]),
@@ -149,18 +129,16 @@ const ORGANISATIONS: [Organisation; 3] = [
 
 const VOLUNTEERS: usize = 300;
 const SURNAMES: [&str; 30] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
 ];
 const MALE_NAMES: [&str; 30] = [
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫",
-    "波", "斌", "宇", "浩", "建华", "志刚", "国强", "海涛", "文杰", "俊峰", "志明", "永福", "德胜",
-    "家豪",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇",
+    "浩", "建华", "志刚", "国强", "海涛", "文杰", "俊峰", "志明", "永福", "德胜", "家豪",
 ];
 const FEMALE_NAMES: [&str; 30] = [
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂英", "玉兰", "红梅", "晓燕", "丹",
-    "萍", "婷", "雪", "琳", "慧", "颖", "春梅", "秀兰", "美玲", "丽娟", "佳怡", "欣怡", "雨涵",
-    "梓涵", "淑珍", "凤英",
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀英", "桂英", "玉兰", "红梅", "晓燕", "丹", "萍", "婷", "雪",
+    "琳", "慧", "颖", "春梅", "秀兰", "美玲", "丽娟", "佳怡", "欣怡", "雨涵", "梓涵", "淑珍", "凤英",
 ];
 const SKILLS: [&str; 16] = [
     "理论宣讲",
@@ -222,19 +200,9 @@ struct Person {
     id_number: String,
 }
 
-fn person(
-    rng: &mut Rng,
-    used_ids: &mut HashSet<String>,
-    i: usize,
-    fixed_name: Option<&str>,
-    male: bool,
-) -> Person {
+fn person(rng: &mut Rng, used_ids: &mut HashSet<String>, i: usize, fixed_name: Option<&str>, male: bool) -> Person {
     let surname = SURNAMES[(rng.next() % 30) as usize];
-    let given = if male {
-        MALE_NAMES[i * 7 % 30]
-    } else {
-        FEMALE_NAMES[i * 11 % 30]
-    };
+    let given = if male { MALE_NAMES[i * 7 % 30] } else { FEMALE_NAMES[i * 11 % 30] };
     let name = fixed_name.map_or_else(|| format!("{surname}{given}"), str::to_string);
     loop {
         let year = rng.range(1958, 2006);
@@ -244,8 +212,7 @@ fn person(
         let gender_digit = rng.range(0, 4) * 2 + u32::from(male);
         let sequence = rng.range(0, 99) * 10 + gender_digit;
         let region = REGIONS[(rng.next() % REGIONS.len() as u64) as usize];
-        let id_number = resident_id::build(region, year, month, day, sequence)
-            .expect("17 digits by construction");
+        let id_number = resident_id::build(region, year, month, day, sequence).expect("17 digits by construction");
         if used_ids.insert(id_number.clone()) {
             return Person {
                 name,
@@ -265,9 +232,7 @@ struct Org {
 }
 
 fn find<'a>(orgs: &'a [Org], short: &str) -> Result<&'a Org, ApiError> {
-    orgs.iter()
-        .find(|o| o.short == short)
-        .ok_or_else(|| ApiError::Internal(format!("demo org {short} missing")))
+    orgs.iter().find(|o| o.short == short).ok_or_else(|| ApiError::Internal(format!("demo org {short} missing")))
 }
 
 pub(crate) struct Volunteer {
@@ -285,23 +250,14 @@ pub(crate) struct Team {
 }
 
 fn checks(db: &Db) -> Result<(i64, String, i64), ApiError> {
-    if db
-        .query_one(
-            "SELECT 1 AS one FROM orgs WHERE level = 'institute' LIMIT 1",
-            &[],
-        )?
-        .is_some()
-    {
+    if db.query_one("SELECT 1 AS one FROM orgs WHERE level = 'institute' LIMIT 1", &[])?.is_some() {
         return Err(ApiError::conflict(
             "already_seeded",
             "the county already has institutes; the demo seeds an empty one",
         ));
     }
     let centre = db
-        .query_one(
-            "SELECT id, path FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1",
-            &[],
-        )?
+        .query_one("SELECT id, path FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?
         .ok_or_else(no_centre)?;
     let centre_id = centre.i64("id")?;
     let admin = db
@@ -314,10 +270,7 @@ fn checks(db: &Db) -> Result<(i64, String, i64), ApiError> {
 }
 
 fn no_centre() -> ApiError {
-    ApiError::conflict(
-        "no_centre",
-        "there is no centre with an admin yet: POST /centre-admin first",
-    )
+    ApiError::conflict("no_centre", "there is no centre with an admin yet: POST /centre-admin first")
 }
 
 pub fn seed() -> Result<(u16, serde_json::Value), ApiError> {
@@ -369,36 +322,18 @@ fn seed_in(
     let mut villages = Vec::new();
     let mut points = 0;
     for (town, its_villages) in TOWNS {
-        let (id, path) = insert_org(
-            db,
-            Some((centre_id, centre_path)),
-            "institute",
-            &format!("{town}新时代文明实践所"),
-            now,
-        )?;
+        let (id, path) =
+            insert_org(db, Some((centre_id, centre_path)), "institute", &format!("{town}新时代文明实践所"), now)?;
         for village in its_villages {
-            let (vid, vpath) = insert_org(
-                db,
-                Some((id, &path)),
-                "station",
-                &format!("{village}新时代文明实践站"),
-                now,
-            )?;
+            let (vid, vpath) =
+                insert_org(db, Some((id, &path)), "station", &format!("{village}新时代文明实践站"), now)?;
             for (_, point) in POINTS.iter().filter(|(v, _)| *v == village) {
                 insert_org(db, Some((vid, &vpath)), "point", point, now)?;
                 points += 1;
             }
-            villages.push(Org {
-                id: vid,
-                path: vpath,
-                short: village,
-            });
+            villages.push(Org { id: vid, path: vpath, short: village });
         }
-        towns.push(Org {
-            id,
-            path,
-            short: town,
-        });
+        towns.push(Org { id, path, short: town });
     }
     let place = |at: Option<&str>| -> Result<(i64, String), ApiError> {
         match at {
@@ -420,18 +355,11 @@ fn seed_in(
 
     let department = db.insert(
         "INSERT INTO departments (org_id, name, created_at) VALUES (?, ?, ?)",
-        &[
-            Value::Integer(centre_id),
-            text(DEPARTMENT),
-            Value::Integer(now),
-        ],
+        &[Value::Integer(centre_id), text(DEPARTMENT), Value::Integer(now)],
     )?;
     db.exec(
         "INSERT INTO department_handlers (department_id, account_id) VALUES (?, ?)",
-        &[
-            Value::Integer(department),
-            Value::Integer(staff_ids[DEPARTMENT_HANDLER]),
-        ],
+        &[Value::Integer(department), Value::Integer(staff_ids[DEPARTMENT_HANDLER])],
     )?;
 
     // Volunteers: the demo team leader first (he is one of them), then 300 residents spread over
@@ -443,29 +371,15 @@ fn seed_in(
     for i in 0..total {
         let leader = i == 0;
         let male = leader || i % 2 == 1;
-        let p = person(
-            &mut rng,
-            &mut used_ids,
-            i,
-            leader.then_some(STAFF[TEAM_LEADER].name),
-            male,
-        );
-        let home = if leader {
-            find(&villages, TEAM_LEADER_HOME)?
-        } else {
-            &villages[i % villages.len()]
-        };
+        let p = person(&mut rng, &mut used_ids, i, leader.then_some(STAFF[TEAM_LEADER].name), male);
+        let home = if leader { find(&villages, TEAM_LEADER_HOME)? } else { &villages[i % villages.len()] };
         let phone = if leader {
             STAFF[TEAM_LEADER].phone.to_string()
         } else {
             // Spread over the 139 range instead of counting up, so lists look like real numbers.
             format!("139{:08}", (12_345_678 + i as u64 * 104_729) % 100_000_000)
         };
-        let account_id = if leader {
-            staff_ids[TEAM_LEADER]
-        } else {
-            insert_account(db, &p.name, &phone, None, now)?
-        };
+        let account_id = if leader { staff_ids[TEAM_LEADER] } else { insert_account(db, &p.name, &phone, None, now)? };
         let mut skills: Vec<&str> = Vec::new();
         for _ in 0..rng.range(1, 3) {
             let s = SKILLS[(rng.next() % SKILLS.len() as u64) as usize];
@@ -494,12 +408,7 @@ fn seed_in(
             ],
         )?;
         insert_grant(db, account_id, "volunteer", home.id, Some(admin_id), joined)?;
-        volunteers.push(Volunteer {
-            id,
-            account_id,
-            home_path: home.path.clone(),
-            joined,
-        });
+        volunteers.push(Volunteer { id, account_id, home_path: home.path.clone(), joined });
     }
 
     let mut teams = Vec::new();
@@ -507,10 +416,7 @@ fn seed_in(
     let mut pending = 0;
     for (k, (at, name, categories)) in TEAMS.iter().enumerate() {
         let (org_id, org_path) = place(*at)?;
-        let in_scope: Vec<&Volunteer> = volunteers
-            .iter()
-            .filter(|v| v.home_path.starts_with(&org_path))
-            .collect();
+        let in_scope: Vec<&Volunteer> = volunteers.iter().filter(|v| v.home_path.starts_with(&org_path)).collect();
         // The county-wide team draws from everywhere, so it takes every 12th volunteer.
         let members: Vec<&Volunteer> = if at.is_none() {
             in_scope.iter().copied().skip(5).step_by(12).collect()
@@ -525,14 +431,7 @@ fn seed_in(
                 .iter()
                 .find(|v| v.account_id != staff_ids[TEAM_LEADER])
                 .ok_or_else(|| ApiError::Internal(format!("team {name} has no volunteers")))?;
-            insert_grant(
-                db,
-                leader.account_id,
-                "team-leader",
-                org_id,
-                Some(admin_id),
-                now,
-            )?;
+            insert_grant(db, leader.account_id, "team-leader", org_id, Some(admin_id), now)?;
             leader.account_id
         };
         let team = db.insert(
@@ -546,10 +445,7 @@ fn seed_in(
                 Value::Integer(now),
             ],
         )?;
-        teams.push(Team {
-            id: team,
-            leader_account_id: leader_account,
-        });
+        teams.push(Team { id: team, leader_account_id: leader_account });
         for (n, v) in members.iter().enumerate() {
             // The last two asking to join the demo leader's team wait for his decision, so the
             // team leader has something to approve.
@@ -576,15 +472,7 @@ fn seed_in(
 
     let mut organisations_pending = 0;
     let mut approved_organisation = None;
-    for Organisation {
-        at,
-        name,
-        contact,
-        phone,
-        description,
-        approved,
-    } in ORGANISATIONS
-    {
+    for Organisation { at, name, contact, phone, description, approved } in ORGANISATIONS {
         let (org_id, _) = place(at)?;
         let id = db.insert(
             "INSERT INTO organisations (org_id, name, contact_name, contact_phone, description, status, decided_by, decided_at, created_at)
@@ -606,18 +494,11 @@ fn seed_in(
             approved_organisation = Some(id);
         }
     }
-    let approved_organisation = approved_organisation
-        .ok_or_else(|| ApiError::Internal("the demo has no approved organisation".into()))?;
+    let approved_organisation =
+        approved_organisation.ok_or_else(|| ApiError::Internal("the demo has no approved organisation".into()))?;
 
-    let orgs: Vec<Place> = towns
-        .iter()
-        .chain(&villages)
-        .map(|o| Place {
-            short: o.short,
-            id: o.id,
-            path: o.path.clone(),
-        })
-        .collect();
+    let orgs: Vec<Place> =
+        towns.iter().chain(&villages).map(|o| Place { short: o.short, id: o.id, path: o.path.clone() }).collect();
     let activities = demo_activities::seed(
         db,
         &demo_activities::County {
@@ -646,13 +527,7 @@ fn seed_in(
     )?;
     let surveys = crate::demo_surveys::seed(
         db,
-        &crate::demo_surveys::County {
-            now,
-            centre_id,
-            centre_path,
-            centre_admin: admin_id,
-            volunteers: &volunteers,
-        },
+        &crate::demo_surveys::County { now, centre_id, centre_path, centre_admin: admin_id, volunteers: &volunteers },
     )?;
 
     let summary = serde_json::json!({
@@ -671,16 +546,7 @@ fn seed_in(
         "demands": demands,
         "surveys": surveys,
     });
-    kit::audit(
-        db,
-        admin_id,
-        "demo.seed",
-        "org",
-        Some(centre_id),
-        centre_path,
-        None,
-        Some(&summary),
-    )?;
+    kit::audit(db, admin_id, "demo.seed", "org", Some(centre_id), centre_path, None, Some(&summary))?;
     Ok((summary, activities.codes))
 }
 
@@ -704,10 +570,7 @@ mod tests {
             let p = person(&mut rng, &mut used, i, None, male);
             let id = p.id_number.as_bytes();
             assert_eq!(id.len(), 18);
-            assert_eq!(
-                resident_id::check_char(&p.id_number[..17]),
-                Some(id[17] as char)
-            );
+            assert_eq!(resident_id::check_char(&p.id_number[..17]), Some(id[17] as char));
             assert_eq!(&p.id_number[6..14], p.birth_date.replace('-', ""));
             assert_eq!((id[16] - b'0') % 2 == 1, p.gender == "male");
         }
@@ -716,9 +579,8 @@ mod tests {
 
     #[test]
     fn phones_are_unique_and_valid() {
-        let phones: HashSet<String> = (1..=VOLUNTEERS)
-            .map(|i| format!("139{:08}", (12_345_678 + i as u64 * 104_729) % 100_000_000))
-            .collect();
+        let phones: HashSet<String> =
+            (1..=VOLUNTEERS).map(|i| format!("139{:08}", (12_345_678 + i as u64 * 104_729) % 100_000_000)).collect();
         assert_eq!(phones.len(), VOLUNTEERS);
         assert!(phones.iter().all(|p| crate::valid_phone(p)));
     }

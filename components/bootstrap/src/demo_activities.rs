@@ -75,18 +75,12 @@ fn random_bytes(n: usize) -> Result<Vec<u8>, ApiError> {
 
 /// `len` random letters of [`CODE_ALPHABET`] (32 letters: five bits of a byte, no bias).
 fn random_code(len: usize) -> Result<String, ApiError> {
-    Ok(random_bytes(len)?
-        .iter()
-        .map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)]))
-        .collect())
+    Ok(random_bytes(len)?.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)])).collect())
 }
 
 /// A 256-bit key for the rotating check-in code, hex-encoded.
 fn random_secret() -> Result<String, ApiError> {
-    Ok(random_bytes(32)?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(random_bytes(32)?.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The `+08:00` wall clock around the seeding moment.
@@ -97,9 +91,7 @@ struct Clock {
 
 impl Clock {
     fn new(now: i64) -> Clock {
-        Clock {
-            midnight: (now + CST).div_euclid(DAY) * DAY - CST,
-        }
+        Clock { midnight: (now + CST).div_euclid(DAY) * DAY - CST }
     }
 
     /// `day` days from today at `hour:minute`.
@@ -115,19 +107,13 @@ struct Rounding(Vec<(i64, i64)>);
 
 impl Rounding {
     fn load(db: &Db) -> Result<Rounding, ApiError> {
-        let Some(row) = db.query_one(
-            "SELECT value FROM deployment_settings WHERE key = 'hours.rounding'",
-            &[],
-        )?
-        else {
+        let Some(row) = db.query_one("SELECT value FROM deployment_settings WHERE key = 'hours.rounding'", &[])? else {
             return Ok(Rounding(vec![(15, 0), (45, 30), (60, 60)]));
         };
         let steps: Vec<(i64, i64)> = serde_json::from_str(&row.str("value")?)
             .map_err(|e| ApiError::Internal(format!("deployment settings: hours.rounding: {e}")))?;
         if steps.is_empty() {
-            return Err(ApiError::Internal(
-                "deployment settings: hours.rounding is empty".into(),
-            ));
+            return Err(ApiError::Internal("deployment settings: hours.rounding is empty".into()));
         }
         Ok(Rounding(steps))
     }
@@ -135,27 +121,15 @@ impl Rounding {
     fn apply(&self, minutes: i64) -> i64 {
         let minutes = minutes.max(0);
         let (hours, rest) = (minutes / 60, minutes % 60);
-        hours * 60
-            + self
-                .0
-                .iter()
-                .find(|(upper, _)| rest <= *upper)
-                .map_or(rest, |(_, r)| *r)
+        hours * 60 + self.0.iter().find(|(upper, _)| rest <= *upper).map_or(rest, |(_, r)| *r)
     }
 }
 
 /// Minutes for an attendance: the attended span clipped to the schedule, capped at its
 /// duration, rounded, capped again (the rule of `checkin`'s `minutes::attended`).
-fn attended(
-    checked_in_at: i64,
-    checked_out_at: i64,
-    starts_at: i64,
-    ends_at: i64,
-    rounding: &Rounding,
-) -> i64 {
+fn attended(checked_in_at: i64, checked_out_at: i64, starts_at: i64, ends_at: i64, rounding: &Rounding) -> i64 {
     let scheduled = ((ends_at - starts_at) / 60).max(0);
-    let raw =
-        ((checked_out_at.min(ends_at) - checked_in_at.max(starts_at)).max(0) / 60).min(scheduled);
+    let raw = ((checked_out_at.min(ends_at) - checked_in_at.max(starts_at)).max(0) / 60).min(scheduled);
     rounding.apply(raw).min(scheduled)
 }
 
@@ -263,54 +237,29 @@ fn audit_at(
 fn unique_code(db: &Db, issued: &mut HashSet<String>) -> Result<String, ApiError> {
     for _ in 0..16 {
         let code = random_code(CODE_LEN)?;
-        let taken = db
-            .query_one(
-                "SELECT 1 AS one FROM activities WHERE code = ?",
-                &[text(&code)],
-            )?
-            .is_some();
+        let taken = db.query_one("SELECT 1 AS one FROM activities WHERE code = ?", &[text(&code)])?.is_some();
         if !taken && issued.insert(code.clone()) {
             return Ok(code);
         }
     }
-    Err(ApiError::Internal(
-        "no unique activity code after 16 draws".into(),
-    ))
+    Err(ApiError::Internal("no unique activity code after 16 draws".into()))
 }
 
-fn insert_activity(
-    db: &Db,
-    a: New<'_>,
-    issued: &mut HashSet<String>,
-) -> Result<Activity, ApiError> {
+fn insert_activity(db: &Db, a: New<'_>, issued: &mut HashSet<String>) -> Result<Activity, ApiError> {
     let (status, decided_by, decided_at, updated_at, reject_reason) = match a.decision {
         Decision::Pending => ("pending", None, None, a.created_at, None),
         Decision::Approved { by, at } => ("approved", Some(by), Some(at), at, None),
         Decision::Rejected { by, at, reason } => ("rejected", Some(by), Some(at), at, Some(reason)),
-        Decision::Cancelled {
-            by,
-            approved_at,
-            cancelled_at,
-        } => ("cancelled", Some(by), Some(approved_at), cancelled_at, None),
+        Decision::Cancelled { by, approved_at, cancelled_at } => {
+            ("cancelled", Some(by), Some(approved_at), cancelled_at, None)
+        }
     };
     // Approval issues the code, the invitation code and the rotating-code key; a cancelled
     // activity was approved first and keeps its code (codes are never reused).
     let was_approved = matches!(status, "approved" | "cancelled");
-    let code = if was_approved {
-        Some(unique_code(db, issued)?)
-    } else {
-        None
-    };
-    let invitation_code = if was_approved && a.invitation {
-        Some(random_code(INVITATION_LEN)?)
-    } else {
-        None
-    };
-    let secret = if was_approved {
-        Some(random_secret()?)
-    } else {
-        None
-    };
+    let code = if was_approved { Some(unique_code(db, issued)?) } else { None };
+    let invitation_code = if was_approved && a.invitation { Some(random_code(INVITATION_LEN)?) } else { None };
+    let secret = if was_approved { Some(random_secret()?) } else { None };
     let micro = |deg: f64| (deg * 1e6).round() as i64;
     let id = db.insert(
         "INSERT INTO activities (org_id, applicant_id, team_id, organisation_id, title, category, description, address,
@@ -350,25 +299,10 @@ fn insert_activity(
         ],
     )?;
     let shown = |status: &str| json!({ "id": id, "title": a.title, "category": a.category, "org_id": a.at.id, "status": status });
-    audit_at(
-        db,
-        a.created_at,
-        a.applicant,
-        "activity.apply",
-        "activity",
-        id,
-        &a.at.path,
-        None,
-        &shown("pending"),
-    )?;
+    audit_at(db, a.created_at, a.applicant, "activity.apply", "activity", id, &a.at.path, None, &shown("pending"))?;
     match a.decision {
         Decision::Pending => {}
-        Decision::Approved { by, at }
-        | Decision::Cancelled {
-            by,
-            approved_at: at,
-            ..
-        } => {
+        Decision::Approved { by, at } | Decision::Cancelled { by, approved_at: at, .. } => {
             audit_at(
                 db,
                 at,
@@ -384,17 +318,7 @@ fn insert_activity(
         Decision::Rejected { by, at, reason } => {
             let mut after = shown("rejected");
             after["reject_reason"] = json!(reason);
-            audit_at(
-                db,
-                at,
-                by,
-                "activity.reject",
-                "activity",
-                id,
-                &a.at.path,
-                Some(&shown("pending")),
-                &after,
-            )?;
+            audit_at(db, at, by, "activity.reject", "activity", id, &a.at.path, Some(&shown("pending")), &after)?;
         }
     }
     Ok(Activity {
@@ -453,9 +377,7 @@ fn attend(
     att: &Attendance,
     rounding: &Rounding,
 ) -> Result<(i64, Option<i64>), ApiError> {
-    let minutes = att
-        .out
-        .map(|(out, _)| attended(att.checked_in_at, out, a.starts_at, a.ends_at, rounding));
+    let minutes = att.out.map(|(out, _)| attended(att.checked_in_at, out, a.starts_at, a.ends_at, rounding));
     let id = db.insert(
         "INSERT INTO attendances (activity_id, volunteer_id, checked_in_at, check_in_distance_m, checked_out_at,
              check_out_distance_m, auto_closed, minutes)
@@ -507,36 +429,21 @@ fn confirm(
             &key,
         )
         .map_err(|e| match e {
-            ledger::Error::Invalid((field, message)) => {
-                ApiError::Internal(format!("ledger: {field}: {message}"))
-            }
+            ledger::Error::Invalid((field, message)) => ApiError::Internal(format!("ledger: {field}: {message}")),
             ledger::Error::Insufficient(balance) => {
                 ApiError::Internal(format!("ledger: insufficient balance {balance}"))
             }
             ledger::Error::Storage(m) => ApiError::Internal(format!("ledger: {m}")),
         })?;
     }
-    let before = json!({ "activity_id": a.id, "volunteer_id": volunteer.id, "minutes": computed, "confirmed_minutes": null });
+    let before =
+        json!({ "activity_id": a.id, "volunteer_id": volunteer.id, "minutes": computed, "confirmed_minutes": null });
     let after = json!({
         "activity_id": a.id, "volunteer_id": volunteer.id, "minutes": computed,
         "confirmed_minutes": minutes, "correction_reason": reason, "ledger_key": key,
     });
-    let action = if minutes == computed {
-        "attendance.confirm"
-    } else {
-        "attendance.correct"
-    };
-    audit_at(
-        db,
-        at,
-        by,
-        action,
-        "attendance",
-        attendance_id,
-        &a.org_path,
-        Some(&before),
-        &after,
-    )
+    let action = if minutes == computed { "attendance.confirm" } else { "attendance.correct" };
+    audit_at(db, at, by, action, "attendance", attendance_id, &a.org_path, Some(&before), &after)
 }
 
 // ---- the county's activities ------------------------------------------------------------------
@@ -569,11 +476,7 @@ fn pick<'v>(
 }
 
 fn org<'p>(county: &County<'p>, short: &str) -> Result<&'p Place, ApiError> {
-    county
-        .orgs
-        .iter()
-        .find(|o| o.short == short)
-        .ok_or_else(|| ApiError::Internal(format!("demo org {short} missing")))
+    county.orgs.iter().find(|o| o.short == short).ok_or_else(|| ApiError::Internal(format!("demo org {short} missing")))
 }
 
 /// Seeds the activities, their sign-ups and attendances and the confirmed hours.
@@ -585,17 +488,13 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
     let mut issued = HashSet::new();
     let mut taken = HashSet::new();
     let mut activities: Vec<Activity> = Vec::new();
-    let (mut signups, mut waitlisted, mut attendances, mut confirmed, mut credited) =
-        (0, 0, 0, 0, 0);
+    let (mut signups, mut waitlisted, mut attendances, mut confirmed, mut credited) = (0, 0, 0, 0, 0);
 
     let institute_admin = county.staff[INSTITUTE_ADMIN];
     let station_admin = county.staff[STATION_ADMIN];
     let admin = county.centre_admin;
     let team = |k: usize| -> Result<&Team, ApiError> {
-        county
-            .teams
-            .get(k)
-            .ok_or_else(|| ApiError::Internal(format!("demo team {k} missing")))
+        county.teams.get(k).ok_or_else(|| ApiError::Internal(format!("demo team {k} missing")))
     };
     let chengguan = org(county, "城关镇")?;
     let qingshan = org(county, "青山镇")?;
@@ -630,15 +529,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
         )?;
         let people = pick(county, &chengguan.path, 9, clock.at(-12, 0, 0), &mut taken)?;
         for (i, v) in people.iter().enumerate() {
-            sign_up(
-                db,
-                &a,
-                v,
-                "confirmed",
-                i as i64 + 1,
-                clock.at(-12, 8, 0) + i as i64 * 47 * MINUTE,
-                None,
-            )?;
+            sign_up(db, &a, v, "confirmed", i as i64 + 1, clock.at(-12, 8, 0) + i as i64 * 47 * MINUTE, None)?;
             signups += 1;
         }
         let near = |rng: &mut Rng| Some(i64::from(rng.range(8, 180)));
@@ -654,14 +545,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             (-12, Some(6), Then::Confirm),
             (-5, Some(0), Then::Confirm),
             (3, Some(2), Then::Confirm),
-            (
-                40,
-                Some(1),
-                Then::Correct(
-                    150,
-                    "现场网络故障，签到延迟；经负责人核实按时到岗，按全程计",
-                ),
-            ),
+            (40, Some(1), Then::Correct(150, "现场网络故障，签到延迟；经负责人核实按时到岗，按全程计")),
             (-8, None, Then::AutoClosed),
             (-2, Some(-70), Then::Awaiting),
             (0, Some(-4), Then::Confirm),
@@ -687,17 +571,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             attendances += 1;
             let computed = minutes.unwrap_or_default();
             match then {
-                Then::Confirm => confirm(
-                    db,
-                    &a,
-                    id,
-                    v,
-                    computed,
-                    computed,
-                    None,
-                    institute_admin,
-                    confirm_at,
-                )?,
+                Then::Confirm => confirm(db, &a, id, v, computed, computed, None, institute_admin, confirm_at)?,
                 Then::Correct(to, reason) => confirm(
                     db,
                     &a,
@@ -713,10 +587,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             }
             confirmed += 1;
             credited += db
-                .query_one(
-                    "SELECT confirmed_minutes FROM attendances WHERE id = ?",
-                    &[Value::Integer(id)],
-                )?
+                .query_one("SELECT confirmed_minutes FROM attendances WHERE id = ?", &[Value::Integer(id)])?
                 .map(|r| r.i64("confirmed_minutes"))
                 .transpose()?
                 .unwrap_or_default();
@@ -754,15 +625,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
         )?;
         let people = pick(county, &qingshan.path, 5, clock.at(-18, 0, 0), &mut taken)?;
         for (i, v) in people.iter().enumerate() {
-            sign_up(
-                db,
-                &a,
-                v,
-                "confirmed",
-                i as i64 + 1,
-                clock.at(-18, 19, 0) + i as i64 * 95 * MINUTE,
-                None,
-            )?;
+            sign_up(db, &a, v, "confirmed", i as i64 + 1, clock.at(-18, 19, 0) + i as i64 * 95 * MINUTE, None)?;
             signups += 1;
             let att = Attendance {
                 checked_in_at: starts_at - (20 - 4 * i as i64) * MINUTE,
@@ -772,17 +635,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             };
             let (id, minutes) = attend(db, &a, v, &att, &rounding)?;
             let minutes = minutes.unwrap_or_default();
-            confirm(
-                db,
-                &a,
-                id,
-                v,
-                minutes,
-                minutes,
-                None,
-                admin,
-                clock.at(-11, 9, 15),
-            )?;
+            confirm(db, &a, id, v, minutes, minutes, None, admin, clock.at(-11, 9, 15))?;
             attendances += 1;
             confirmed += 1;
             credited += minutes;
@@ -800,7 +653,8 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             New {
                 title: "青山镇文明实践文艺汇演",
                 category: "文化服务",
-                description: "广场文艺汇演，节目由各村文艺队出演。志愿者负责舞台保障、秩序维护和观众引导，现场凭动态签到码签到。",
+                description:
+                    "广场文艺汇演，节目由各村文艺队出演。志愿者负责舞台保障、秩序维护和观众引导，现场凭动态签到码签到。",
                 at: org(county, "石桥村")?,
                 applicant: team(2)?.leader_account_id,
                 team: Some(team(2)?.id),
@@ -822,15 +676,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
         )?;
         let people = pick(county, &qingshan.path, 10, starts_at - 6 * DAY, &mut taken)?;
         for (i, v) in people.iter().enumerate() {
-            sign_up(
-                db,
-                &a,
-                v,
-                "confirmed",
-                i as i64 + 1,
-                starts_at - 5 * DAY + i as i64 * 3 * HOUR,
-                None,
-            )?;
+            sign_up(db, &a, v, "confirmed", i as i64 + 1, starts_at - 5 * DAY + i as i64 * 3 * HOUR, None)?;
             signups += 1;
             if i < 7 {
                 let att = Attendance {
@@ -854,7 +700,8 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             New {
                 title: "四点半课堂 · 作业辅导与亲子阅读",
                 category: "教育服务",
-                description: "放学后为双职工家庭和留守儿童辅导作业、陪读绘本。每位志愿者负责 2–3 名小学生，请提前十分钟到达。",
+                description:
+                    "放学后为双职工家庭和留守儿童辅导作业、陪读绘本。每位志愿者负责 2–3 名小学生，请提前十分钟到达。",
                 at: org(county, "东关社区")?,
                 applicant: team(1)?.leader_account_id,
                 team: Some(team(1)?.id),
@@ -904,7 +751,8 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             New {
                 title: "应急救护技能培训（邀请制）",
                 category: "应急救援",
-                description: "心肺复苏、AED 使用和常见外伤包扎实操培训，由县义工联合会持证讲师授课。名额有限，凭邀请码报名。",
+                description:
+                    "心肺复苏、AED 使用和常见外伤包扎实操培训，由县义工联合会持证讲师授课。名额有限，凭邀请码报名。",
                 at: org(county, "北门村")?,
                 applicant: institute_admin,
                 team: None,
@@ -924,23 +772,9 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
             },
             &mut issued,
         )?;
-        let people = pick(
-            county,
-            county.centre_path,
-            4,
-            clock.at(-3, 0, 0),
-            &mut taken,
-        )?;
+        let people = pick(county, county.centre_path, 4, clock.at(-3, 0, 0), &mut taken)?;
         for (i, v) in people.iter().enumerate() {
-            sign_up(
-                db,
-                &a,
-                v,
-                "confirmed",
-                i as i64 + 1,
-                now - 30 * HOUR + i as i64 * 5 * HOUR,
-                None,
-            )?;
+            sign_up(db, &a, v, "confirmed", i as i64 + 1, now - 30 * HOUR + i as i64 * 5 * HOUR, None)?;
             signups += 1;
         }
         activities.push(a);
@@ -1076,18 +910,14 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Seeded, ApiError> {
     let codes = activities
         .iter()
         .map(|a| {
-            let mut shown =
-                json!({ "id": a.id, "title": a.title, "status": a.status, "code": a.code });
+            let mut shown = json!({ "id": a.id, "title": a.title, "status": a.status, "code": a.code });
             if let Some(invitation) = &a.invitation_code {
                 shown["invitation_code"] = json!(invitation);
             }
             shown
         })
         .collect();
-    Ok(Seeded {
-        summary,
-        codes: Json::Array(codes),
-    })
+    Ok(Seeded { summary, codes: Json::Array(codes) })
 }
 
 #[cfg(test)]

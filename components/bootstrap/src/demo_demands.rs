@@ -15,54 +15,14 @@ const DAY: i64 = 86_400;
 
 /// (category, kind, items, deadlines normal/urgent/critical in seconds).
 const MENU: [(&str, &str, &[&str], [i64; 3]); 8] = [
-    (
-        "理论宣讲",
-        "welfare",
-        &["政策宣讲进村组", "党史学习教育讲座", "惠民政策解读"],
-        [3 * DAY, DAY, 4 * HOUR],
-    ),
-    (
-        "教育服务",
-        "welfare",
-        &["四点半课堂课业辅导", "留守儿童陪伴", "家庭教育指导"],
-        [3 * DAY, DAY, 4 * HOUR],
-    ),
-    (
-        "文化服务",
-        "welfare",
-        &["文艺演出进村", "送书上门", "广场舞教学"],
-        [3 * DAY, DAY, 4 * HOUR],
-    ),
-    (
-        "科技科普",
-        "welfare",
-        &["农技指导", "防诈骗知识讲座", "智能手机使用教学"],
-        [3 * DAY, DAY, 4 * HOUR],
-    ),
-    (
-        "健身体育",
-        "welfare",
-        &["健身器材使用指导", "老年人健身操教学"],
-        [3 * DAY, DAY, 4 * HOUR],
-    ),
-    (
-        "便民服务",
-        "welfare",
-        &["家电维修", "理发义剪", "代购代办", "助老助残上门服务"],
-        [2 * DAY, 12 * HOUR, 2 * HOUR],
-    ),
-    (
-        "信访投诉",
-        "petition",
-        &["群众来信来访", "环境卫生投诉", "公共设施报修投诉"],
-        [5 * DAY, 2 * DAY, DAY],
-    ),
-    (
-        "矛盾纠纷调解",
-        "dispute",
-        &["邻里纠纷调解"],
-        [3 * DAY, DAY, 6 * HOUR],
-    ),
+    ("理论宣讲", "welfare", &["政策宣讲进村组", "党史学习教育讲座", "惠民政策解读"], [3 * DAY, DAY, 4 * HOUR]),
+    ("教育服务", "welfare", &["四点半课堂课业辅导", "留守儿童陪伴", "家庭教育指导"], [3 * DAY, DAY, 4 * HOUR]),
+    ("文化服务", "welfare", &["文艺演出进村", "送书上门", "广场舞教学"], [3 * DAY, DAY, 4 * HOUR]),
+    ("科技科普", "welfare", &["农技指导", "防诈骗知识讲座", "智能手机使用教学"], [3 * DAY, DAY, 4 * HOUR]),
+    ("健身体育", "welfare", &["健身器材使用指导", "老年人健身操教学"], [3 * DAY, DAY, 4 * HOUR]),
+    ("便民服务", "welfare", &["家电维修", "理发义剪", "代购代办", "助老助残上门服务"], [2 * DAY, 12 * HOUR, 2 * HOUR]),
+    ("信访投诉", "petition", &["群众来信来访", "环境卫生投诉", "公共设施报修投诉"], [5 * DAY, 2 * DAY, DAY]),
+    ("矛盾纠纷调解", "dispute", &["邻里纠纷调解"], [3 * DAY, DAY, 6 * HOUR]),
 ];
 
 /// What the rest of the demo made, for the orders to use.
@@ -166,12 +126,7 @@ const STORIES: [Story; 16] = [
         description: "社区老年人想学一套适合老年人的健身操。",
         urgency: "normal",
         age: 2 * DAY,
-        steps: &[
-            Step::Dispatch(4, ""),
-            Step::Accept,
-            Step::Assign(3),
-            Step::Start,
-        ],
+        steps: &[Step::Dispatch(4, ""), Step::Accept, Step::Assign(3), Step::Start],
     },
     Story {
         item: ("便民服务", "家电维修"),
@@ -261,10 +216,7 @@ const STORIES: [Story; 16] = [
         description: "小区路灯坏了一个多月，晚上出行不安全。",
         urgency: "normal",
         age: 4 * DAY,
-        steps: &[
-            Step::Forward("转县信访局"),
-            Step::Reply("已联系镇政府和供电所，路灯将于本周内修复，请您留意。"),
-        ],
+        steps: &[Step::Forward("转县信访局"), Step::Reply("已联系镇政府和供电所，路灯将于本周内修复，请您留意。")],
     },
     Story {
         item: ("矛盾纠纷调解", "邻里纠纷调解"),
@@ -272,9 +224,7 @@ const STORIES: [Story; 16] = [
         description: "想让志愿者帮忙给孩子找份工作。",
         urgency: "normal",
         age: 2 * DAY,
-        steps: &[Step::Reject(
-            "求职不属于矛盾纠纷调解的范围，请到县人社局就业服务窗口咨询。",
-        )],
+        steps: &[Step::Reject("求职不属于矛盾纠纷调解的范围，请到县人社局就业服务窗口咨询。")],
     },
     Story {
         item: ("教育服务", "家庭教育指导"),
@@ -290,11 +240,7 @@ const STORIES: [Story; 16] = [
         description: "反映村里农田灌溉水渠堵塞，影响春耕。",
         urgency: "normal",
         age: 6 * DAY,
-        steps: &[
-            Step::Forward("转县信访局"),
-            Step::Reply("已协调水利站清淤，水渠已疏通。"),
-            Step::CloseReplied,
-        ],
+        steps: &[Step::Forward("转县信访局"), Step::Reply("已协调水利站清淤，水渠已疏通。"), Step::CloseReplied],
     },
 ];
 
@@ -336,9 +282,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
         .take(STORIES.len())
         .collect();
     if citizens.len() < STORIES.len() {
-        return Err(ApiError::Internal(
-            "not enough demo volunteers to order services".into(),
-        ));
+        return Err(ApiError::Internal("not enough demo volunteers to order services".into()));
     }
 
     let mut by_status: std::collections::BTreeMap<&'static str, i64> = Default::default();
@@ -346,9 +290,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
         let &(_, _, kind, deadlines, item_id) = items
             .iter()
             .find(|(c, n, ..)| (*c, *n) == story.item)
-            .ok_or_else(|| {
-                ApiError::Internal(format!("demo menu item {:?} missing", story.item))
-            })?;
+            .ok_or_else(|| ApiError::Internal(format!("demo menu item {:?} missing", story.item)))?;
         let citizen = citizens[story.citizen];
         let person = db
             .query_one(
@@ -364,13 +306,9 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
             "urgent" => deadlines[1],
             _ => deadlines[0],
         };
-        let priority = demand_flow::priority(story.urgency)
-            .ok_or_else(|| ApiError::Internal("urgency".into()))?;
-        let address = format!(
-            "{}{}号",
-            person.str("org_name")?.trim_end_matches("新时代文明实践站"),
-            10 + story.citizen * 3
-        );
+        let priority = demand_flow::priority(story.urgency).ok_or_else(|| ApiError::Internal("urgency".into()))?;
+        let address =
+            format!("{}{}号", person.str("org_name")?.trim_end_matches("新时代文明实践站"), 10 + story.citizen * 3);
         let id = db.insert(
             "INSERT INTO demands (citizen_id, created_by, menu_item_id, kind, org_id, description, address, urgency, priority,
                  preferred_time, contact_name, contact_phone, status, deadline_at, created_at, updated_at)
@@ -393,15 +331,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                 Value::Integer(created),
             ],
         )?;
-        demand_flow::record(
-            db,
-            id,
-            None,
-            Status::Submitted,
-            Some(citizen.account_id),
-            "ordered",
-            created,
-        )?;
+        demand_flow::record(db, id, None, Status::Submitted, Some(citizen.account_id), "ordered", created)?;
 
         // The steps spread over the order's age, the last a little before now.
         let gap = story.age / (story.steps.len() as i64 + 1);
@@ -434,12 +364,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                 Step::Dispatch(k, note) => {
                     let t = team_at(county, k)?;
                     team = Some(t);
-                    go(
-                        Transition::Dispatch,
-                        staff,
-                        note,
-                        &[("team_id = ?", Value::Integer(t.id))],
-                    )?
+                    go(Transition::Dispatch, staff, note, &[("team_id = ?", Value::Integer(t.id))])?
                 }
                 Step::OpenForGrab(ks) => {
                     for k in ks {
@@ -451,23 +376,16 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                     go(Transition::OpenForGrab, staff, "", &[])?
                 }
                 Step::Accept => {
-                    let t =
-                        team.ok_or_else(|| ApiError::Internal("accept without a team".into()))?;
+                    let t = team.ok_or_else(|| ApiError::Internal("accept without a team".into()))?;
                     go(Transition::Accept, t.leader_account_id, "", &[])?
                 }
                 Step::Grab(k) => {
                     let t = team_at(county, k)?;
                     team = Some(t);
-                    go(
-                        Transition::Grab,
-                        t.leader_account_id,
-                        "",
-                        &[("team_id = ?", Value::Integer(t.id))],
-                    )?
+                    go(Transition::Grab, t.leader_account_id, "", &[("team_id = ?", Value::Integer(t.id))])?
                 }
                 Step::Assign(count) => {
-                    let t =
-                        team.ok_or_else(|| ApiError::Internal("assign without a team".into()))?;
+                    let t = team.ok_or_else(|| ApiError::Internal("assign without a team".into()))?;
                     assignees = db
                         .query(
                             "SELECT v.id, v.volunteer_no FROM team_members m JOIN volunteers v ON v.id = m.volunteer_id
@@ -496,13 +414,11 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                     status
                 }
                 Step::Start => {
-                    let t =
-                        team.ok_or_else(|| ApiError::Internal("start without a team".into()))?;
+                    let t = team.ok_or_else(|| ApiError::Internal("start without a team".into()))?;
                     go(Transition::Start, t.leader_account_id, "", &[])?
                 }
                 Step::Complete(summary, minutes) => {
-                    let t =
-                        team.ok_or_else(|| ApiError::Internal("complete without a team".into()))?;
+                    let t = team.ok_or_else(|| ApiError::Internal("complete without a team".into()))?;
                     let report = json!({
                         "summary": summary,
                         "volunteer_ids": assignees.iter().map(|(id, _)| id).collect::<Vec<_>>(),
@@ -513,10 +429,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                         Transition::Complete,
                         t.leader_account_id,
                         "",
-                        &[
-                            ("report = ?", Value::Text(report.to_string())),
-                            ("completed_at = ?", Value::Integer(at)),
-                        ],
+                        &[("report = ?", Value::Text(report.to_string())), ("completed_at = ?", Value::Integer(at))],
                     )?
                 }
                 Step::Rate(rating, comment) => go(
@@ -525,44 +438,28 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
                     "",
                     &[
                         ("rating = ?", Value::Text(rating.into())),
-                        (
-                            "rating_comment = ?",
-                            comment.map_or(Value::Null, |c| Value::Text(c.into())),
-                        ),
+                        ("rating_comment = ?", comment.map_or(Value::Null, |c| Value::Text(c.into()))),
                     ],
                 )?,
                 Step::Forward(note) => go(
                     Transition::Forward,
                     staff,
                     note,
-                    &[
-                        ("department_id = ?", Value::Integer(county.department)),
-                        ("team_id = ?", Value::Null),
-                    ],
+                    &[("department_id = ?", Value::Integer(county.department)), ("team_id = ?", Value::Null)],
                 )?,
-                Step::Reply(reply) => go(
-                    Transition::Reply,
-                    county.department_handler,
-                    "",
-                    &[("reply = ?", Value::Text(reply.into()))],
-                )?,
-                Step::CloseReplied => {
-                    go(Transition::CloseReplied, county.department_handler, "", &[])?
+                Step::Reply(reply) => {
+                    go(Transition::Reply, county.department_handler, "", &[("reply = ?", Value::Text(reply.into()))])?
                 }
+                Step::CloseReplied => go(Transition::CloseReplied, county.department_handler, "", &[])?,
                 Step::Reject(reason) => go(Transition::Reject, staff, reason, &[])?,
                 Step::Cancel(reason) => go(Transition::Cancel, citizen.account_id, reason, &[])?,
             };
         }
         *by_status.entry(status.as_str()).or_default() += 1;
     }
-    Ok(
-        json!({ "service_menu_items": items.len(), "demands": STORIES.len(), "demands_by_status": by_status }),
-    )
+    Ok(json!({ "service_menu_items": items.len(), "demands": STORIES.len(), "demands_by_status": by_status }))
 }
 
 fn team_at<'t>(county: &County<'t>, k: usize) -> Result<&'t Team, ApiError> {
-    county
-        .teams
-        .get(k)
-        .ok_or_else(|| ApiError::Internal(format!("demo team {k} missing")))
+    county.teams.get(k).ok_or_else(|| ApiError::Internal(format!("demo team {k} missing")))
 }

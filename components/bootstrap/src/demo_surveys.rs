@@ -77,23 +77,14 @@ fn needs_answers(rng: &mut Rng, i: usize) -> Json {
         a.insert("other_need".into(), json!("希望有法律咨询服务"));
     }
     a.insert("services".into(), json!(chosen));
-    a.insert(
-        "time".into(),
-        json!(["weekday", "evening", "weekend", "weekend"][rng.range(0, 3) as usize]),
-    );
+    a.insert("time".into(), json!(["weekday", "evening", "weekend", "weekend"][rng.range(0, 3) as usize]));
     a.insert("satisfaction".into(), json!(rng.range(3, 5)));
     if i % 2 == 0 {
         let col = |r: &mut Rng| ["good", "good", "fair", "poor"][r.range(0, 3) as usize];
-        a.insert(
-            "venues".into(),
-            json!({"library": col(rng), "square": col(rng)}),
-        );
+        a.insert("venues".into(), json!({"library": col(rng), "square": col(rng)}));
     }
     if i % 5 == 0 {
-        a.insert(
-            "suggestion".into(),
-            json!(SUGGESTIONS[i / 5 % SUGGESTIONS.len()]),
-        );
+        a.insert("suggestion".into(), json!(SUGGESTIONS[i / 5 % SUGGESTIONS.len()]));
     }
     Json::Object(a)
 }
@@ -121,8 +112,7 @@ fn insert_survey(
     by: i64,
     now: i64,
 ) -> Result<(i64, Questionnaire), ApiError> {
-    let q = Questionnaire::parse(sections)
-        .map_err(|e| ApiError::Internal(format!("demo survey {title}: {e:?}")))?;
+    let q = Questionnaire::parse(sections).map_err(|e| ApiError::Internal(format!("demo survey {title}: {e:?}")))?;
     let published = (status != "draft").then_some(opens_at);
     let closed = (status == "closed").then_some(closes_at);
     let id = db.insert(
@@ -158,15 +148,9 @@ fn answer(
     answers: &Json,
     at: i64,
 ) -> Result<(), ApiError> {
-    let checked = survey
-        .1
-        .check(answers)
-        .map_err(|e| ApiError::Internal(format!("demo answers: {e:?}")))?;
+    let checked = survey.1.check(answers).map_err(|e| ApiError::Internal(format!("demo answers: {e:?}")))?;
     let home = db
-        .query_one(
-            "SELECT id FROM orgs WHERE path = ?",
-            &[Value::Text(home_path.into())],
-        )?
+        .query_one("SELECT id FROM orgs WHERE path = ?", &[Value::Text(home_path.into())])?
         .ok_or_else(|| ApiError::Internal(format!("demo org {home_path} missing")))?
         .i64("id")?;
     db.exec(
@@ -203,10 +187,7 @@ fn answer(
 
 fn org(db: &Db, name: &str) -> Result<(i64, String), ApiError> {
     let row = db
-        .query_one(
-            "SELECT id, path FROM orgs WHERE name = ?",
-            &[Value::Text(name.into())],
-        )?
+        .query_one("SELECT id, path FROM orgs WHERE name = ?", &[Value::Text(name.into())])?
         .ok_or_else(|| ApiError::Internal(format!("demo org {name} missing")))?;
     Ok((row.i64("id")?, row.str("path")?))
 }
@@ -230,14 +211,7 @@ pub fn seed(db: &Db, county: &County) -> Result<Json, ApiError> {
     let answered = county.volunteers.len().min(60);
     for (i, v) in county.volunteers.iter().take(answered).enumerate() {
         let at = now - 19 * DAY + (i as i64) * 7 * 3_600;
-        answer(
-            db,
-            (needs, &q),
-            (v.account_id, false),
-            &v.home_path,
-            &needs_answers(&mut rng, i),
-            at,
-        )?;
+        answer(db, (needs, &q), (v.account_id, false), &v.home_path, &needs_answers(&mut rng, i), at)?;
     }
     // What the county did about the most asked-for service: a menu item for it.
     if let Some(item) = db.query_one(
@@ -247,7 +221,12 @@ pub fn seed(db: &Db, county: &County) -> Result<Json, ApiError> {
         db.exec(
             "INSERT INTO survey_links (survey_id, question, option, target, target_id, note, created_by, created_at) \
              VALUES (?, 'services', 'phone', 'service_menu_item', ?, '根据调查结果加入服务菜单', ?, ?)",
-            &[Value::Integer(needs), Value::Integer(item.i64("id")?), Value::Integer(county.centre_admin), Value::Integer(now - 2 * DAY)],
+            &[
+                Value::Integer(needs),
+                Value::Integer(item.i64("id")?),
+                Value::Integer(county.centre_admin),
+                Value::Integer(now - 2 * DAY),
+            ],
         )?;
     }
 
@@ -265,13 +244,7 @@ pub fn seed(db: &Db, county: &County) -> Result<Json, ApiError> {
         now,
     )?;
     let mut closed_answers = 0;
-    for (i, v) in county
-        .volunteers
-        .iter()
-        .filter(|v| v.home_path.starts_with(&town.1))
-        .take(25)
-        .enumerate()
-    {
+    for (i, v) in county.volunteers.iter().filter(|v| v.home_path.starts_with(&town.1)).take(25).enumerate() {
         answer(
             db,
             (closed, &vq),

@@ -51,9 +51,7 @@ fn route(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         "/centre-admin" if post => centre_admin(req),
         "/demo" if post => demo::seed(),
         "/centre-admin" | "/demo" => Err(ApiError::MethodNotAllowed("POST")),
-        _ => Err(ApiError::NotFound(
-            "bootstrap serves POST /centre-admin and POST /demo".into(),
-        )),
+        _ => Err(ApiError::NotFound("bootstrap serves POST /centre-admin and POST /demo".into())),
     }
 }
 
@@ -63,10 +61,9 @@ pub(crate) fn identity_error(e: identity::Error) -> ApiError {
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
-        identity::Error::Locked(s) | identity::Error::Throttled(s) => ApiError::Throttled {
-            retry_after: s,
-            message: "try again later".into(),
-        },
+        identity::Error::Locked(s) | identity::Error::Throttled(s) => {
+            ApiError::Throttled { retry_after: s, message: "try again later".into() }
+        }
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
     }
 }
@@ -74,10 +71,7 @@ pub(crate) fn identity_error(e: identity::Error) -> ApiError {
 /// Mainland mobile numbers: 11 digits, `1`, then 3–9 (the rule identity applies to sign-in).
 pub(crate) fn valid_phone(phone: &str) -> bool {
     let b = phone.as_bytes();
-    b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 /// A trimmed, non-empty name of at most 64 characters.
@@ -109,10 +103,7 @@ pub(crate) fn insert_org(
         ],
     )?;
     let path = format!("{}{id}/", parent.map_or("/", |(_, p)| p));
-    db.exec(
-        "UPDATE orgs SET path = ? WHERE id = ?",
-        &[Value::Text(path.clone()), Value::Integer(id)],
-    )?;
+    db.exec("UPDATE orgs SET path = ? WHERE id = ?", &[Value::Text(path.clone()), Value::Integer(id)])?;
     Ok((id, path))
 }
 
@@ -136,9 +127,10 @@ pub(crate) fn insert_account(
     )
     // libSQL quotes the column in backticks, which `kit::unique_violation` leaves on the name.
     .map_err(|e| match kit::unique_violation(&e).map(|c| c.trim_end_matches('`')) {
-        Some("accounts.phone") => {
-            ApiError::conflict("phone_taken", format!("an account with phone {} already exists", kit::mask_phone(phone)))
-        }
+        Some("accounts.phone") => ApiError::conflict(
+            "phone_taken",
+            format!("an account with phone {} already exists", kit::mask_phone(phone)),
+        ),
         _ => e,
     })
 }
@@ -164,12 +156,7 @@ pub(crate) fn insert_grant(
 }
 
 fn centre_admin_exists(db: &Db) -> Result<bool, ApiError> {
-    Ok(db
-        .query_one(
-            "SELECT 1 AS one FROM role_grants WHERE role = 'centre-admin' LIMIT 1",
-            &[],
-        )?
-        .is_some())
+    Ok(db.query_one("SELECT 1 AS one FROM role_grants WHERE role = 'centre-admin' LIMIT 1", &[])?.is_some())
 }
 
 #[derive(Deserialize)]
@@ -191,10 +178,7 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     let centre_name = name_field("centre_name", &body.centre_name)?;
     let admin_name = name_field("admin_name", &body.admin_name)?;
     if !valid_phone(&body.phone) {
-        return Err(ApiError::invalid(
-            "phone",
-            "must be an 11-digit mainland mobile number, e.g. 13812345678",
-        ));
+        return Err(ApiError::invalid("phone", "must be an 11-digit mainland mobile number, e.g. 13812345678"));
     }
     // Hashed before the transaction: argon2 is slow on purpose and must not hold the write lock.
     let hash = identity::hash_password(&body.password).map_err(identity_error)?;
@@ -212,7 +196,16 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
             "account": { "id": account_id, "name": admin_name, "phone": kit::mask_phone(&body.phone) },
             "grant": { "id": grant_id, "role": "centre-admin", "org_id": centre_id },
         });
-        kit::audit(db, account_id, "bootstrap.centre-admin", "account", Some(account_id), &centre_path, None, Some(&after))?;
+        kit::audit(
+            db,
+            account_id,
+            "bootstrap.centre-admin",
+            "account",
+            Some(account_id),
+            &centre_path,
+            None,
+            Some(&after),
+        )?;
         Ok((centre_id, centre_path, account_id, grant_id))
     })?;
     Ok((
@@ -226,8 +219,5 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
 }
 
 fn already_bootstrapped() -> ApiError {
-    ApiError::conflict(
-        "already_bootstrapped",
-        "a centre admin already exists; add more admins through the API",
-    )
+    ApiError::conflict("already_bootstrapped", "a centre admin already exists; add more admins through the API")
 }

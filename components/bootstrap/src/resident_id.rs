@@ -11,11 +11,7 @@ pub fn check_char(first17: &str) -> Option<char> {
     if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
+    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
     Some(CHECK[(sum % 11) as usize])
 }
 
@@ -48,10 +44,7 @@ mod tests {
     fn the_standard_example_checks() {
         // The example printed in GB 11643-1999.
         assert_eq!(check_char("11010519491231002"), Some('X'));
-        assert_eq!(
-            build("110105", 1949, 12, 31, 2),
-            Some("11010519491231002X".into())
-        );
+        assert_eq!(build("110105", 1949, 12, 31, 2), Some("11010519491231002X".into()));
         assert_eq!(check_char("1101051949123100"), None);
     }
 

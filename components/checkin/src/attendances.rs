@@ -8,11 +8,11 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
+use crate::auto_close;
 use crate::input::{opt_rfc3339, rfc3339};
 use crate::model::{self, Activity, Volunteer};
 use crate::settings::Rules;
 use crate::wenming::platform::identity::Principal;
-use crate::auto_close;
 
 /// One attendance (签到记录).
 #[derive(Debug, Clone)]
@@ -166,7 +166,8 @@ pub fn list(req: &Request, p: &Principal, activity_id: i64) -> Result<Response, 
 pub fn get(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let att = Attendance::by_id(&db, id)?.ok_or_else(|| ApiError::NotFound("no such attendance".into()))?;
-    let act = Activity::by_id(&db, att.activity_id)?.ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
+    let act = Activity::by_id(&db, att.activity_id)?
+        .ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
     let own = Volunteer::of_account(&db, p.account_id)?.is_some_and(|v| v.id == att.volunteer_id);
     if !own {
         model::require_manager(p, &act, true).map_err(|e| match e {

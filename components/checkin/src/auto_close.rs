@@ -42,7 +42,8 @@ pub fn close_due(db: &Db, act: &Activity, now: i64, rules: &Rules) -> Result<u64
         )?;
         let mut closed = 0;
         for r in rows {
-            let minutes = minutes::attended(r.i64("checked_in_at")?, act.ends_at, act.starts_at, act.ends_at, &rules.rounding);
+            let minutes =
+                minutes::attended(r.i64("checked_in_at")?, act.ends_at, act.starts_at, act.ends_at, &rules.rounding);
             closed += db.exec(
                 "UPDATE attendances SET checked_out_at = ?, auto_closed = 1, minutes = ?
                  WHERE id = ? AND checked_out_at IS NULL",
@@ -67,7 +68,10 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
     if now <= due {
         return Err(ApiError::conflict(
             "wrong_state",
-            format!("volunteers may still check out until {}; forgotten check-outs are closed after that", rfc3339(due)),
+            format!(
+                "volunteers may still check out until {}; forgotten check-outs are closed after that",
+                rfc3339(due)
+            ),
         ));
     }
     let closed = close_due(&db, &act, now, &rules)?;

@@ -140,8 +140,9 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         }
     };
     if act.dynamic_code {
-        let given = given_dynamic
-            .ok_or_else(|| ApiError::invalid("dynamic_code", "this activity needs the rotating code shown by the organiser"))?;
+        let given = given_dynamic.ok_or_else(|| {
+            ApiError::invalid("dynamic_code", "this activity needs the rotating code shown by the organiser")
+        })?;
         let ok = act.dynamic_secret.as_deref().is_some_and(|s| dynamic_code::accepts(s.as_bytes(), now, &given));
         if !ok {
             return Err(ApiError::invalid("dynamic_code", "the code is wrong or has expired; use the code shown now"));
@@ -152,9 +153,15 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         let inserted = db.exec(
             "INSERT INTO attendances (activity_id, volunteer_id, checked_in_at, check_in_distance_m)
              VALUES (?, ?, ?, ?) ON CONFLICT (activity_id, volunteer_id) DO NOTHING",
-            &[Value::Integer(act.id), Value::Integer(volunteer.id), Value::Integer(now), distance_m.map_or(Value::Null, Value::Integer)],
+            &[
+                Value::Integer(act.id),
+                Value::Integer(volunteer.id),
+                Value::Integer(now),
+                distance_m.map_or(Value::Null, Value::Integer),
+            ],
         )?;
-        let attendance = Attendance::of(db, act.id, volunteer.id)?.ok_or_else(|| ApiError::Internal("attendance vanished".into()))?;
+        let attendance = Attendance::of(db, act.id, volunteer.id)?
+            .ok_or_else(|| ApiError::Internal("attendance vanished".into()))?;
         // A concurrent first check-in won the race: this one is the repeat.
         Ok((if inserted == 1 { 201 } else { 200 }, attendance))
     })?;

@@ -47,7 +47,12 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         db.exec(
             "UPDATE attendances SET checked_out_at = ?, check_out_distance_m = ?, minutes = ?
              WHERE id = ? AND checked_out_at IS NULL",
-            &[Value::Integer(out_at), distance_m.map_or(Value::Null, Value::Integer), Value::Integer(minutes), Value::Integer(attendance.id)],
+            &[
+                Value::Integer(out_at),
+                distance_m.map_or(Value::Null, Value::Integer),
+                Value::Integer(minutes),
+                Value::Integer(attendance.id),
+            ],
         )?;
         Attendance::by_id(db, attendance.id)?.ok_or_else(|| ApiError::Internal("attendance vanished".into()))
     })?;

@@ -40,9 +40,10 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let now = kit::request_now(req);
     let db = Db::open()?;
     let att = Attendance::by_id(&db, id)?.ok_or_else(|| ApiError::NotFound("no such attendance".into()))?;
-    let act = Activity::by_id(&db, att.activity_id)?.ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
-    let volunteer =
-        Volunteer::by_id(&db, att.volunteer_id)?.ok_or_else(|| ApiError::Internal("attendance without volunteer".into()))?;
+    let act = Activity::by_id(&db, att.activity_id)?
+        .ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
+    let volunteer = Volunteer::by_id(&db, att.volunteer_id)?
+        .ok_or_else(|| ApiError::Internal("attendance without volunteer".into()))?;
     if volunteer.account_id == p.account_id {
         return Err(ApiError::Forbidden("no one may confirm their own service hours".into()));
     }

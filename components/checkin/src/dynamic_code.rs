@@ -163,7 +163,9 @@ mod tests {
         assert_eq!(normalise(&json!("012345")), Some("012345".into()));
         assert_eq!(normalise(&json!(12345)), Some("012345".into()));
         assert_eq!(normalise(&json!(" 654321 ")), Some("654321".into()));
-        for bad in [json!("12345"), json!("1234567"), json!("12a456"), json!(1_000_000), json!(-1), json!(1.5), json!(true)] {
+        for bad in
+            [json!("12345"), json!("1234567"), json!("12a456"), json!(1_000_000), json!(-1), json!(1.5), json!(true)]
+        {
             assert_eq!(normalise(&bad), None, "{bad}");
         }
     }

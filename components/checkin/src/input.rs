@@ -22,14 +22,19 @@ impl Fields {
     pub fn opt_f64(&mut self, name: &str) -> Result<Option<f64>, ApiError> {
         match self.take(name) {
             None => Ok(None),
-            Some(v) => v.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a number")),
+            Some(v) => v
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(name, "must be a number")),
         }
     }
 
     /// A required time, RFC 3339 (`2026-05-01T09:00:00+08:00`), as unix seconds.
     pub fn time(&mut self, name: &str) -> Result<i64, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        parse_rfc3339(s.trim()).ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time such as 2026-05-01T09:00:00+08:00"))
+        parse_rfc3339(s.trim())
+            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time such as 2026-05-01T09:00:00+08:00"))
     }
 }
 
@@ -135,8 +140,21 @@ mod tests {
 
     #[test]
     fn bad_times_are_refused() {
-        for bad in ["", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z",
-            "2024-01-01T00:00:00", "2024-01-01 00:00", "2024-01-01T00:00:00+8:00", "2024-01-01T00:00:00.Z", "１２３４-01-01T00:00:00Z", "2024-01-01T00:00:00+0é00", "2024-01-01T00:00é00Z", "1800-01-01T00:00:00Z"] {
+        for bad in [
+            "",
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00",
+            "2024-01-01T00:00:00+8:00",
+            "2024-01-01T00:00:00.Z",
+            "１２３４-01-01T00:00:00Z",
+            "2024-01-01T00:00:00+0é00",
+            "2024-01-01T00:00é00Z",
+            "1800-01-01T00:00:00Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

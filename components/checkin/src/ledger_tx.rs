@@ -22,7 +22,8 @@ pub fn credit(
     if minutes == 0 {
         return Ok(());
     }
-    ledger::credit_service(db.connection(), volunteer_id, minutes, category, source, source_id, actor_id, key).map_err(ledger_error)?;
+    ledger::credit_service(db.connection(), volunteer_id, minutes, category, source, source_id, actor_id, key)
+        .map_err(ledger_error)?;
     Ok(())
 }
 

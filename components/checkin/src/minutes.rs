@@ -98,7 +98,9 @@ mod tests {
     #[test]
     fn the_default_rule_rounds_the_part_past_the_hour() {
         let r = Rounding::default();
-        for (input, expected) in [(0, 0), (15, 0), (16, 30), (45, 30), (46, 60), (59, 60), (60, 60), (75, 60), (76, 90), (106, 120)] {
+        for (input, expected) in
+            [(0, 0), (15, 0), (16, 30), (45, 30), (46, 60), (59, 60), (60, 60), (75, 60), (76, 90), (106, 120)]
+        {
             assert_eq!(r.apply(input), expected, "{input}");
         }
     }
@@ -113,7 +115,18 @@ mod tests {
         let exact: Vec<String> = (0..60).map(|m| format!("[{m},{m}]")).collect();
         let exact = Rounding::parse(&format!("[{}]", exact.join(","))).unwrap();
         assert_eq!(exact.apply(97), 97);
-        for bad in ["", "{}", "[]", "[[15,0]]", "[[45,30],[15,0],[60,60]]", "[[15,0],[15,30],[60,60]]", "[[15,0],[60,61]]", "[[15],[60,60]]", "[[1.5,0],[60,60]]", "[[-1,0],[60,60]]"] {
+        for bad in [
+            "",
+            "{}",
+            "[]",
+            "[[15,0]]",
+            "[[45,30],[15,0],[60,60]]",
+            "[[15,0],[15,30],[60,60]]",
+            "[[15,0],[60,61]]",
+            "[[15],[60,60]]",
+            "[[1.5,0],[60,60]]",
+            "[[-1,0],[60,60]]",
+        ] {
             assert!(Rounding::parse(bad).is_err(), "{bad}");
         }
     }

@@ -148,7 +148,9 @@ impl Volunteer {
         match Volunteer::of_account(db, p.account_id)? {
             Some(v) if v.active => Ok(v),
             Some(_) => Err(ApiError::Forbidden("this volunteer is suspended".into())),
-            None => Err(ApiError::Forbidden("only registered volunteers may do this; register as a volunteer first".into())),
+            None => {
+                Err(ApiError::Forbidden("only registered volunteers may do this; register as a volunteer first".into()))
+            }
         }
     }
 }

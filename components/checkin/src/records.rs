@@ -193,7 +193,12 @@ pub fn html_record(req: &Request, p: &Principal, id: i64) -> Result<Response, Ap
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} 分钟（{} 小时）</td><td>{}</td><td>{}</td></tr>\n",
             e(&entry.title),
-            e(&format!("{} {}–{}", input::date(entry.started_at), input::clock(entry.started_at), input::clock(entry.ended_at))),
+            e(&format!(
+                "{} {}–{}",
+                input::date(entry.started_at),
+                input::clock(entry.started_at),
+                input::clock(entry.ended_at)
+            )),
             e(if entry.address.is_empty() { "—" } else { &entry.address }),
             e(&entry.service()),
             entry.minutes,
@@ -296,7 +301,9 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         params.push(Value::Integer(v));
     }
     if let Some(t) = team {
-        sql.push_str(" AND e.volunteer_id IN (SELECT volunteer_id FROM team_members WHERE team_id = ? AND status = 'approved')");
+        sql.push_str(
+            " AND e.volunteer_id IN (SELECT volunteer_id FROM team_members WHERE team_id = ? AND status = 'approved')",
+        );
         params.push(Value::Integer(t));
     }
     if let Some(a) = activity {
@@ -311,12 +318,27 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         sql.push_str(" AND e.started_at <= ?");
         params.push(Value::Integer(to));
     }
-    sql.push_str(&format!(" AND (e.started_at, e.kind, e.entry_id) > (?, ?, ?) ORDER BY e.started_at, e.kind, e.entry_id LIMIT {BATCH}"));
+    sql.push_str(&format!(
+        " AND (e.started_at, e.kind, e.entry_id) > (?, ?, ?) ORDER BY e.started_at, e.kind, e.entry_id LIMIT {BATCH}"
+    ));
 
     let mut out = String::new();
     out.push_str(&kit::csv::row(&[
-        "volunteer_no", "real_name", "phone", "id_number", "kind", "title", "date", "started_at", "ended_at", "address",
-        "service", "minutes", "hours", "organiser", "recorder",
+        "volunteer_no",
+        "real_name",
+        "phone",
+        "id_number",
+        "kind",
+        "title",
+        "date",
+        "started_at",
+        "ended_at",
+        "address",
+        "service",
+        "minutes",
+        "hours",
+        "organiser",
+        "recorder",
     ]));
     let mut after: (i64, String, i64) = (i64::MIN, String::new(), 0);
     loop {

@@ -82,7 +82,9 @@ impl Report {
     }
 
     fn by_id(db: &Db, id: i64) -> Result<Option<Report>, ApiError> {
-        db.query_one(&format!("{SELECT} WHERE sr.id = ?"), &[Value::Integer(id)])?.map(|r| Report::from_row(&r)).transpose()
+        db.query_one(&format!("{SELECT} WHERE sr.id = ?"), &[Value::Integer(id)])?
+            .map(|r| Report::from_row(&r))
+            .transpose()
     }
 
     fn json(&self) -> serde_json::Value {
@@ -131,7 +133,10 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         return Err(ApiError::invalid("ended_at", "must not be in the future: report service once it is done"));
     }
     if ended_at - started_at > MAX_SPAN_S {
-        return Err(ApiError::invalid("ended_at", "one report covers at most 24 hours; report longer service day by day"));
+        return Err(ApiError::invalid(
+            "ended_at",
+            "one report covers at most 24 hours; report longer service day by day",
+        ));
     }
 
     let db = Db::open()?;
@@ -139,7 +144,10 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let rules = Rules::load(&db)?;
     let minutes = rules.rounding.apply((ended_at - started_at) / 60);
     if minutes <= 0 {
-        return Err(ApiError::invalid("ended_at", "the span is too short to count as service under this deployment's rounding rule"));
+        return Err(ApiError::invalid(
+            "ended_at",
+            "the span is too short to count as service under this deployment's rounding rule",
+        ));
     }
     let org = db.query_one("SELECT id FROM orgs WHERE id = ? AND active = 1", &[Value::Integer(org_id)])?;
     if org.is_none() {
@@ -157,12 +165,19 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 AND MIN(COALESCE(att.checked_out_at, a.ends_at), a.ends_at) > ?
              LIMIT 1",
             &[
-                Value::Integer(volunteer.id), Value::Integer(ended_at), Value::Integer(started_at),
-                Value::Integer(volunteer.id), Value::Integer(ended_at), Value::Integer(started_at),
+                Value::Integer(volunteer.id),
+                Value::Integer(ended_at),
+                Value::Integer(started_at),
+                Value::Integer(volunteer.id),
+                Value::Integer(ended_at),
+                Value::Integer(started_at),
             ],
         )?;
         if overlap.is_some() {
-            return Err(ApiError::conflict("overlap", "this span overlaps service you have already reported or attended"));
+            return Err(ApiError::conflict(
+                "overlap",
+                "this span overlaps service you have already reported or attended",
+            ));
         }
         let id = db.insert(
             "INSERT INTO self_reports (volunteer_id, org_id, title, category, description, started_at, ended_at, minutes, created_at)
@@ -245,7 +260,11 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
         None
     } else {
         let mut f = Fields::from_optional_request(req, &["reason"])?;
-        Some(f.opt_text("reason", 500)?.filter(|r| !r.is_empty()).ok_or_else(|| ApiError::invalid("reason", "is required"))?)
+        Some(
+            f.opt_text("reason", 500)?
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| ApiError::invalid("reason", "is required"))?,
+        )
     };
     let target = if approve { "approved" } else { "rejected" };
     let settled = |r: &Report| -> Result<Response, ApiError> {
@@ -276,9 +295,27 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
                 return Ok(false);
             }
             let key = format!("self-report:{}", report.id);
-            ledger_tx::credit(db, report.volunteer_id, report.minutes, &report.category, Source::SelfReport, report.id, p.account_id, &key)?;
+            ledger_tx::credit(
+                db,
+                report.volunteer_id,
+                report.minutes,
+                &report.category,
+                Source::SelfReport,
+                report.id,
+                p.account_id,
+                &key,
+            )?;
             after["ledger_key"] = json!(key);
-            kit::audit(db, p.account_id, "self_report.approve", "self_report", Some(report.id), &report.org_path, Some(&report.audit_json()), Some(&after))?;
+            kit::audit(
+                db,
+                p.account_id,
+                "self_report.approve",
+                "self_report",
+                Some(report.id),
+                &report.org_path,
+                Some(&report.audit_json()),
+                Some(&after),
+            )?;
             Ok(true)
         })?
     } else {
@@ -286,7 +323,16 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
             if db.exec(update, &params)? == 0 {
                 return Ok(false);
             }
-            kit::audit(db, p.account_id, "self_report.reject", "self_report", Some(report.id), &report.org_path, Some(&report.audit_json()), Some(&after))?;
+            kit::audit(
+                db,
+                p.account_id,
+                "self_report.reject",
+                "self_report",
+                Some(report.id),
+                &report.org_path,
+                Some(&report.audit_json()),
+                Some(&after),
+            )?;
             Ok(true)
         })?
     };

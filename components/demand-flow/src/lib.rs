@@ -190,7 +190,15 @@ pub fn transition(
 }
 
 /// Appends a timeline entry (also used for the first one, when an order is placed).
-pub fn record(db: &Db, id: i64, from: Option<Status>, to: Status, actor: Option<i64>, note: &str, now: i64) -> Result<(), ApiError> {
+pub fn record(
+    db: &Db,
+    id: i64,
+    from: Option<Status>,
+    to: Status,
+    actor: Option<i64>,
+    note: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     db.exec(
         "INSERT INTO demand_events (demand_id, at, actor_id, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)",
         &[

@@ -134,7 +134,9 @@ impl Order {
 
     /// The order with `id`, if any.
     pub fn load(db: &Db, id: i64) -> Result<Option<Order>, ApiError> {
-        db.query_one(&format!("{SELECT} WHERE d.id = ?"), &[Value::Integer(id)])?.map(|r| Order::from_row(&r)).transpose()
+        db.query_one(&format!("{SELECT} WHERE d.id = ?"), &[Value::Integer(id)])?
+            .map(|r| Order::from_row(&r))
+            .transpose()
     }
 
     /// The order JSON of the contract, with the contact phone shown as `phone` says. Components
@@ -188,7 +190,6 @@ impl Order {
         }
         out
     }
-
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ pub fn identity_error(e: identity::Error) -> ApiError {
             retry_after: secs,
             message: "too many failed sign-ins; the account is locked for a while".into(),
         },
-        identity::Error::Throttled(secs) => ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() },
+        identity::Error::Throttled(secs) => {
+            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
+        }
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
@@ -56,7 +58,6 @@ pub fn deny(p: &Principal, action: Action, what: &str) -> ApiError {
         ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
     }
 }
-
 
 /// `Ok` when `p` may `action` at `org_path`, else [`deny`].
 pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result<(), ApiError> {

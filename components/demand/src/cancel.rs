@@ -37,7 +37,16 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             let after = Order::reload(db, id)?;
             let mut audited = after.audit_json();
             audited["reason"] = serde_json::json!(reason);
-            kit::audit(db, p.account_id, "demand.cancel", "demand", Some(id), &order.org_path, Some(&order.audit_json()), Some(&audited))?;
+            kit::audit(
+                db,
+                p.account_id,
+                "demand.cancel",
+                "demand",
+                Some(id),
+                &order.org_path,
+                Some(&order.audit_json()),
+                Some(&audited),
+            )?;
             // Staff cancelling their own order as a citizen need not be told.
             if order.citizen_id != p.account_id {
                 let event = notices::last_event_id(db, id)?;
@@ -57,18 +66,26 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
         if matches!(order.status, Status::Accepted | Status::InService) {
             return Err(ApiError::conflict(
                 "wrong_state",
-                format!("the order is {}: a team has accepted it, so ask the centre to cancel it", order.status.as_str()),
+                format!(
+                    "the order is {}: a team has accepted it, so ask the centre to cancel it",
+                    order.status.as_str()
+                ),
             ));
         }
         if !CITIZEN_MAY_CANCEL.contains(&order.status) {
-            return Err(ApiError::conflict("wrong_state", format!("cannot cancel an order that is {}", order.status.as_str())));
+            return Err(ApiError::conflict(
+                "wrong_state",
+                format!("cannot cancel an order that is {}", order.status.as_str()),
+            ));
         }
         db.transaction(|db| {
             demand_flow::transition(db, id, order.status, Transition::Cancel, Some(p.account_id), &reason, now, &[])?;
             Ok(Order::reload(db, id)?.json(view.unmasked()))
         })?
     } else {
-        return Err(ApiError::Forbidden("only the citizen who ordered, or staff who dispatch it, may cancel an order".into()));
+        return Err(ApiError::Forbidden(
+            "only the citizen who ordered, or staff who dispatch it, may cancel an order".into(),
+        ));
     };
     Ok(kit::json(200, &body))
 }

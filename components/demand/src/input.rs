@@ -52,7 +52,10 @@ impl Fields {
         if valid_mobile(&s) || valid_landline(&s) {
             Ok(s)
         } else {
-            Err(ApiError::invalid(name, "must be a mobile number such as 13812345678 or a landline such as 0571-87654321"))
+            Err(ApiError::invalid(
+                name,
+                "must be a mobile number such as 13812345678 or a landline such as 0571-87654321",
+            ))
         }
     }
 }

@@ -75,7 +75,9 @@ impl Item {
 
     /// The item with `id`, if any.
     pub fn by_id(db: &Db, id: i64) -> Result<Option<Item>, ApiError> {
-        db.query_one(&format!("{SELECT} WHERE m.id = ?"), &[Value::Integer(id)])?.map(|r| Item::from_row(&r)).transpose()
+        db.query_one(&format!("{SELECT} WHERE m.id = ?"), &[Value::Integer(id)])?
+            .map(|r| Item::from_row(&r))
+            .transpose()
     }
 
     /// The item's JSON.
@@ -111,7 +113,10 @@ pub fn check_deadlines(normal: i64, urgent: i64, critical: i64) -> Result<(), Ap
         return Err(ApiError::invalid("deadline_urgent_s", "an urgent order must not get longer than a normal one"));
     }
     if critical > urgent {
-        return Err(ApiError::invalid("deadline_critical_s", "a critical order must not get longer than an urgent one"));
+        return Err(ApiError::invalid(
+            "deadline_critical_s",
+            "a critical order must not get longer than an urgent one",
+        ));
     }
     Ok(())
 }
@@ -123,7 +128,9 @@ fn centre(db: &Db, id: Option<i64>) -> Result<Option<(i64, String)>, ApiError> {
             "SELECT id, path FROM orgs WHERE id = ? AND level = 'centre' AND active = 1",
             &[Value::Integer(id)],
         )?,
-        None => db.query_one("SELECT id, path FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?,
+        None => {
+            db.query_one("SELECT id, path FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?
+        }
     };
     row.map(|r| Ok((r.i64("id")?, r.str("path")?))).transpose()
 }
@@ -143,7 +150,8 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let wanted = input::query_id(req, "centre")?;
     let include_inactive = input::query_bool(req, "include_inactive")?;
     let db = Db::open()?;
-    let (centre_id, centre_path) = centre(&db, wanted)?.ok_or_else(|| ApiError::NotFound("no such active centre".into()))?;
+    let (centre_id, centre_path) =
+        centre(&db, wanted)?.ok_or_else(|| ApiError::NotFound("no such active centre".into()))?;
     if include_inactive {
         access::gate(p, Action::ManageServiceMenu, &centre_path, "centre")?;
     }
@@ -221,7 +229,16 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             .map_err(name_conflict)?;
         let item = Item::by_id(db, id)?.ok_or_else(|| ApiError::Internal("the new item vanished".into()))?;
         let shown = item.json();
-        kit::audit(db, p.account_id, "service_menu.create", "service_menu_item", Some(id), &centre_path, None, Some(&shown))?;
+        kit::audit(
+            db,
+            p.account_id,
+            "service_menu.create",
+            "service_menu_item",
+            Some(id),
+            &centre_path,
+            None,
+            Some(&shown),
+        )?;
         Ok((201, shown))
     })?;
     Ok(kit::json(status, &body))
@@ -229,9 +246,15 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 
 /// `PATCH /api/v1/service-menu/{id}`.
 pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {
-    let mut f = Fields::from_request(req, &["name", "deadline_normal_s", "deadline_urgent_s", "deadline_critical_s", "active"])?;
+    let mut f = Fields::from_request(
+        req,
+        &["name", "deadline_normal_s", "deadline_urgent_s", "deadline_critical_s", "active"],
+    )?;
     if f.is_empty() {
-        return Err(ApiError::invalid("body", "send at least one of name, deadline_normal_s, deadline_urgent_s, deadline_critical_s, active"));
+        return Err(ApiError::invalid(
+            "body",
+            "send at least one of name, deadline_normal_s, deadline_urgent_s, deadline_critical_s, active",
+        ));
     }
     let name = f.opt_line("name", NAME_CHARS)?;
     let normal = f.opt_int("deadline_normal_s", 1..=MAX_DEADLINE_S)?;

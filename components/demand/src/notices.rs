@@ -15,7 +15,15 @@ use crate::wenming::platform::notify::{self, Channel, Message};
 /// not an error; neither is a recipient the outbox refuses (an old account's odd phone): the
 /// citizen's order must not fail because a text cannot be sent, so that is logged instead. Only
 /// a database failure rolls the caller back.
-pub fn sms(db: &Db, phone: &str, template: &str, order_id: i64, event_id: i64, params: &[(&str, String)], now: i64) -> Result<(), ApiError> {
+pub fn sms(
+    db: &Db,
+    phone: &str,
+    template: &str,
+    order_id: i64,
+    event_id: i64,
+    params: &[(&str, String)],
+    now: i64,
+) -> Result<(), ApiError> {
     let message = Message {
         channel: Channel::Sms,
         recipient: phone.to_string(),

@@ -104,7 +104,10 @@ impl View {
         let me = Value::Integer(p.account_id);
         let team_leader = match order.team_id {
             Some(team) => db
-                .query_one("SELECT 1 AS x FROM teams WHERE id = ? AND leader_account_id = ?", &[Value::Integer(team), me.clone()])?
+                .query_one(
+                    "SELECT 1 AS x FROM teams WHERE id = ? AND leader_account_id = ?",
+                    &[Value::Integer(team), me.clone()],
+                )?
                 .is_some(),
             None => false,
         } || (order.status == Status::Open

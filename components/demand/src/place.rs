@@ -158,7 +158,9 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             }
         }
         let citizen_id = match (&body.citizen_phone, created) {
-            (Some(phone), true) => citizens::create(db, p.account_id, phone, (item.centre_org_id, &item.centre_path), now)?,
+            (Some(phone), true) => {
+                citizens::create(db, p.account_id, phone, (item.centre_org_id, &item.centre_path), now)?
+            }
             _ => citizen_id,
         };
         let id = insert(db, p, &item, &body, citizen_id, now)?;
@@ -167,7 +169,16 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         demand_flow::record(db, id, None, Status::Submitted, Some(p.account_id), note, now)?;
         let order = Order::reload(db, id)?;
         if on_behalf {
-            kit::audit(db, p.account_id, "demand.create", "demand", Some(id), &order.org_path, None, Some(&order.audit_json()))?;
+            kit::audit(
+                db,
+                p.account_id,
+                "demand.create",
+                "demand",
+                Some(id),
+                &order.org_path,
+                None,
+                Some(&order.audit_json()),
+            )?;
             let event = notices::last_event_id(db, id)?;
             notices::sms(
                 db,
@@ -175,7 +186,11 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 "order-received",
                 id,
                 event,
-                &[("order_id", id.to_string()), ("service", item.name.clone()), ("deadline", input::rfc3339(order.deadline_at))],
+                &[
+                    ("order_id", id.to_string()),
+                    ("service", item.name.clone()),
+                    ("deadline", input::rfc3339(order.deadline_at)),
+                ],
                 now,
             )?;
         }
@@ -205,7 +220,8 @@ fn open_duplicate(db: &Db, citizen_id: i64, item_id: i64, since: i64) -> Result<
 }
 
 fn insert(db: &Db, p: &Principal, item: &Item, b: &Body, citizen_id: i64, now: i64) -> Result<i64, ApiError> {
-    let priority = demand_flow::priority(b.urgency).ok_or_else(|| ApiError::Internal(format!("no priority for {}", b.urgency)))?;
+    let priority =
+        demand_flow::priority(b.urgency).ok_or_else(|| ApiError::Internal(format!("no priority for {}", b.urgency)))?;
     let deadline_at = now + item.deadline_s(b.urgency);
     let (lat, lon) = match b.coordinates {
         Some((lat, lon)) => (Value::Integer(lat), Value::Integer(lon)),

@@ -71,13 +71,16 @@ mod tests {
     #[test]
     fn missing_keys_take_the_defaults_and_set_keys_are_used() {
         assert_eq!(Rules::from_pairs(&[]).unwrap(), Rules::default());
-        let r = Rules::from_pairs(&pairs(&[("demand.duplicate_window_s", " 600 "), ("demand.auto_close_s", "0")])).unwrap();
+        let r =
+            Rules::from_pairs(&pairs(&[("demand.duplicate_window_s", " 600 "), ("demand.auto_close_s", "0")])).unwrap();
         assert_eq!(r, Rules { duplicate_window_s: 600, auto_close_s: 0 });
     }
 
     #[test]
     fn bad_values_are_errors_not_defaults() {
-        for (k, v) in [("demand.duplicate_window_s", "-1"), ("demand.auto_close_s", "7d"), ("demand.auto_close_s", "99999999999")] {
+        for (k, v) in
+            [("demand.duplicate_window_s", "-1"), ("demand.auto_close_s", "7d"), ("demand.auto_close_s", "99999999999")]
+        {
             assert!(Rules::from_pairs(&pairs(&[(k, v)])).is_err(), "{k}={v}");
         }
     }

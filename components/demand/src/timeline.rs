@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn every_role_has_a_label_and_unknowns_are_staff() {
-        for role in ["centre-admin", "institute-admin", "station-admin", "team-leader", "department-handler", "citizen"] {
+        for role in ["centre-admin", "institute-admin", "station-admin", "team-leader", "department-handler", "citizen"]
+        {
             assert_ne!(label(role), "工作人员", "{role}");
         }
         assert_eq!(label("staff"), "工作人员");

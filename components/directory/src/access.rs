@@ -211,7 +211,6 @@ fn range(root: &str, column: &str) -> Result<String, ApiError> {
     Ok(format!("({column} >= '{lo}' AND {column} < '{hi}')"))
 }
 
-
 pub const ROLES: [Role; 8] = [
     Role::CentreAdmin,
     Role::InstituteAdmin,

@@ -16,8 +16,8 @@ use crate::wenming::platform::identity::{self, Action, Principal};
 
 /// The signed-in principal behind the request's bearer token.
 pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
-    let token =
-        kit::bearer(req).ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
+    let token = kit::bearer(req)
+        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
     identity::authenticate(&token).map_err(identity_error)
 }
 
@@ -56,7 +56,6 @@ pub fn allowed_anywhere(p: &Principal, action: Action) -> bool {
 pub fn never(action: Action) -> ApiError {
     ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
 }
-
 
 /// `p`'s scopes for `action` as disjoint half-open path ranges (nested scopes collapse into the
 /// outer one, so an order is never listed twice); empty when the roles allow `action` nowhere.
@@ -137,13 +136,16 @@ impl Relation {
         let grab_teams = if led.is_empty() {
             Vec::new()
         } else {
-            db.query("SELECT team_id FROM demand_grab_teams WHERE demand_id = ? ORDER BY team_id", &[Value::Integer(order.id)])?
-                .iter()
-                .map(|r| r.i64("team_id"))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .filter(|t| led.contains(t))
-                .collect()
+            db.query(
+                "SELECT team_id FROM demand_grab_teams WHERE demand_id = ? ORDER BY team_id",
+                &[Value::Integer(order.id)],
+            )?
+            .iter()
+            .map(|r| r.i64("team_id"))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|t| led.contains(t))
+            .collect()
         };
         let handler = match order.department_id {
             None => false,

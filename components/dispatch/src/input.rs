@@ -99,7 +99,8 @@ mod tests {
 
     #[test]
     fn id_lists_drop_duplicates_and_refuse_empty_or_long_ones() {
-        let mut f = Fields::from_value(serde_json::json!({"a": [3, 1, 3], "b": [], "c": [1, 2, 3]}), &["a", "b", "c"]).unwrap();
+        let mut f =
+            Fields::from_value(serde_json::json!({"a": [3, 1, 3], "b": [], "c": [1, 2, 3]}), &["a", "b", "c"]).unwrap();
         assert_eq!(f.ids("a", 5).unwrap(), vec![3, 1]);
         assert_eq!(field(f.ids("b", 5).unwrap_err()), "b");
         assert_eq!(field(f.ids("c", 2).unwrap_err()), "c");

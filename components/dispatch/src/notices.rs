@@ -76,7 +76,13 @@ pub fn account_phone(db: &Db, account_id: i64) -> Result<Option<String>, ApiErro
 }
 
 /// Tells the citizen who placed `order` about the event just recorded.
-pub fn to_citizen(db: &Db, order: &Order, template: &str, mut extra: Vec<(String, String)>, now: i64) -> Result<(), ApiError> {
+pub fn to_citizen(
+    db: &Db,
+    order: &Order,
+    template: &str,
+    mut extra: Vec<(String, String)>,
+    now: i64,
+) -> Result<(), ApiError> {
     let event = last_event_id(db);
     let Some(phone) = account_phone(db, order.citizen_id)? else { return Ok(()) };
     let mut params = order_params(order);

@@ -40,10 +40,14 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     if let Some(under) = under {
         // An org outside the caller's scope is answered like a missing one.
-        let path =
-            db.query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(under)])?.map(|r| r.str("path")).transpose()?;
+        let path = db
+            .query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(under)])?
+            .map(|r| r.str("path"))
+            .transpose()?;
         match path {
-            Some(path) if access::allowed(p, Action::DispatchOrders, &path)? => ranges = vec![kit::subtree_bounds(&path)],
+            Some(path) if access::allowed(p, Action::DispatchOrders, &path)? => {
+                ranges = vec![kit::subtree_bounds(&path)]
+            }
             _ => return Err(ApiError::NotFound("no such org for under".into())),
         }
     }
@@ -64,7 +68,9 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             .query_one("SELECT priority, deadline_at FROM demands WHERE id = ?", &[Value::Integer(page.after)])?
             .ok_or_else(|| ApiError::invalid("cursor", "cursor must be a value returned as next_cursor"))?;
         let (prio, deadline) = (last.i64("priority")?, last.i64("deadline_at")?);
-        sql.push_str(" AND (d.priority < ? OR (d.priority = ? AND (d.deadline_at > ? OR (d.deadline_at = ? AND d.id > ?))))");
+        sql.push_str(
+            " AND (d.priority < ? OR (d.priority = ? AND (d.deadline_at > ? OR (d.deadline_at = ? AND d.id > ?))))",
+        );
         params.extend([prio, prio, deadline, deadline, page.after].map(Value::Integer));
     }
     sql.push_str(" ORDER BY d.priority DESC, d.deadline_at, d.id LIMIT ?");

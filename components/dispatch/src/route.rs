@@ -44,7 +44,8 @@ fn welfare_only(order: &Order) -> Result<(), ApiError> {
 /// `Ok` when `team_id` is an active team (at an active org) in `order`'s centre; else 422 on
 /// `field`. Shared with the team side, which checks the same for a grab.
 pub fn eligible_team(db: &Db, order: &Order, team_id: i64, field: &str) -> Result<(), ApiError> {
-    let centre = order::centre_path(db, order)?.ok_or_else(|| ApiError::invalid(field, "the order belongs to no centre"))?;
+    let centre =
+        order::centre_path(db, order)?.ok_or_else(|| ApiError::invalid(field, "the order belongs to no centre"))?;
     let row = db.query_one(
         "SELECT t.active AS team_active, o.active AS org_active, o.path FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.id = ?",
         &[Value::Integer(team_id)],
@@ -125,8 +126,8 @@ pub fn forward(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
         if order.kind == "welfare" {
             return Err(ApiError::invalid("kind", "welfare orders go to teams: dispatch or open it for grabbing"));
         }
-        let centre =
-            order::centre_path(db, order)?.ok_or_else(|| ApiError::invalid("department_id", "the order belongs to no centre"))?;
+        let centre = order::centre_path(db, order)?
+            .ok_or_else(|| ApiError::invalid("department_id", "the order belongs to no centre"))?;
         let row = db.query_one(
             "SELECT d.active, o.path FROM departments d JOIN orgs o ON o.id = d.org_id WHERE d.id = ?",
             &[Value::Integer(department_id)],
@@ -136,7 +137,9 @@ pub fn forward(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
             Some(r) if !order::within(&r.str("path")?, &centre) => {
                 return Err(ApiError::invalid("department_id", "the department is not in the order's centre"))
             }
-            Some(r) if r.i64("active")? != 1 => return Err(ApiError::invalid("department_id", "the department is not active")),
+            Some(r) if r.i64("active")? != 1 => {
+                return Err(ApiError::invalid("department_id", "the department is not active"))
+            }
             Some(_) => {}
         }
         demand_flow::transition(

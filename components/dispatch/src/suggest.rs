@@ -110,8 +110,11 @@ pub fn score(facts: &Facts) -> Parts {
 
 /// The sentence a dispatcher reads next to the team; `place` is the team's org.
 pub fn reason(facts: &Facts, category: &str, place: &str) -> String {
-    let serves =
-        if facts.category_match { format!("serves {category} (category match)") } else { format!("does not list {category}") };
+    let serves = if facts.category_match {
+        format!("serves {category} (category match)")
+    } else {
+        format!("does not list {category}")
+    };
     let near = match facts.distance {
         Distance::Centre => format!("elsewhere in the centre (team at {place})"),
         d => format!("same {} (team at {place})", d.name()),
@@ -138,7 +141,9 @@ pub fn rank<T>(mut teams: Vec<(i64, Facts, T)>) -> Vec<(i64, Facts, Parts, T)> {
             (id, f, parts, t)
         })
         .collect();
-    scored.sort_by(|a, b| b.2.total().total_cmp(&a.2.total()).then(a.1.open_load.cmp(&b.1.open_load)).then(a.0.cmp(&b.0)));
+    scored.sort_by(|a, b| {
+        b.2.total().total_cmp(&a.2.total()).then(a.1.open_load.cmp(&b.1.open_load)).then(a.0.cmp(&b.0))
+    });
     scored
 }
 
@@ -157,7 +162,10 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let db = Db::open()?;
     let (seen, _) = access::order_for(&db, p, id, Work::Dispatch)?;
     if seen.kind != "welfare" {
-        return Err(ApiError::invalid("kind", format!("suggestions are for welfare orders; this one is a {}", seen.kind)));
+        return Err(ApiError::invalid(
+            "kind",
+            format!("suggestions are for welfare orders; this one is a {}", seen.kind),
+        ));
     }
     escalate::if_due(&db, &seen, now)?;
     let order = Order::reload(&db, id)?;
@@ -272,8 +280,14 @@ mod tests {
     #[test]
     fn reasons_say_each_fact() {
         let r = reason(&facts(true, Distance::Station, 1, 5, 4), "助老", "城关站");
-        assert_eq!(r, "serves 助老 (category match); same station (team at 城关站); 1 open order; 4 of 5 rated orders satisfied");
+        assert_eq!(
+            r,
+            "serves 助老 (category match); same station (team at 城关站); 1 open order; 4 of 5 rated orders satisfied"
+        );
         let r = reason(&facts(false, Distance::Centre, 0, 0, 0), "助老", "河口所");
-        assert_eq!(r, "does not list 助老; elsewhere in the centre (team at 河口所); no open orders; no rated orders yet");
+        assert_eq!(
+            r,
+            "does not list 助老; elsewhere in the centre (team at 河口所); no open orders; no rated orders yet"
+        );
     }
 }

@@ -121,7 +121,10 @@ fn still_ours(db: &Db, p: &Principal, order: &Order) -> Result<i64, ApiError> {
     };
     match order.team_id {
         Some(t) if ours => Ok(t),
-        _ => Err(ApiError::conflict("wrong_state", format!("the order is {} and not with your team", order.status.as_str()))),
+        _ => Err(ApiError::conflict(
+            "wrong_state",
+            format!("the order is {} and not with your team", order.status.as_str()),
+        )),
     }
 }
 

@@ -18,9 +18,7 @@ mod sessions;
 
 /// The interface's types under a short name.
 mod bindings {
-    pub use crate::exports::wenming::platform::identity::{
-        Action, Error, Grant, Guest, Principal, Role, Session,
-    };
+    pub use crate::exports::wenming::platform::identity::{Action, Error, Grant, Guest, Principal, Role, Session};
 }
 
 use bindings::{Action, Error, Guest, Principal, Session};
@@ -49,10 +47,7 @@ impl Guest for Identity {
         if permissions::permits(&who, action, &org_path) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "your roles do not allow {} here",
-                kit::wit_name(&action)
-            )))
+            Err(Error::Forbidden(format!("your roles do not allow {} here", kit::wit_name(&action))))
         }
     }
 

@@ -2,10 +2,7 @@
 
 use crate::bindings::{Action, Grant, Principal, Role};
 
-use Role::{
-    Auditor, CentreAdmin, Citizen, DepartmentHandler, InstituteAdmin, StationAdmin, TeamLeader,
-    Volunteer,
-};
+use Role::{Auditor, CentreAdmin, Citizen, DepartmentHandler, InstituteAdmin, StationAdmin, TeamLeader, Volunteer};
 
 /// Which roles may do which action — the table in `docs/directory-api.md`, kept here and nowhere
 /// else so every step answers "may this person do that?" the same way. A role allows an action
@@ -16,81 +13,30 @@ use Role::{
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (
         Action::ReadDirectory,
-        &[
-            CentreAdmin,
-            InstituteAdmin,
-            StationAdmin,
-            TeamLeader,
-            Volunteer,
-            Citizen,
-            DepartmentHandler,
-            Auditor,
-        ],
+        &[CentreAdmin, InstituteAdmin, StationAdmin, TeamLeader, Volunteer, Citizen, DepartmentHandler, Auditor],
     ),
-    (
-        Action::ManageOrgs,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ManageAccounts,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ReadVolunteers,
-        &[
-            CentreAdmin,
-            InstituteAdmin,
-            StationAdmin,
-            TeamLeader,
-            Auditor,
-        ],
-    ),
-    (
-        Action::ReadVolunteersUnmasked,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ManageVolunteers,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ManageTeams,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ReviewOrganisations,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
+    (Action::ManageOrgs, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ManageAccounts, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ReadVolunteers, &[CentreAdmin, InstituteAdmin, StationAdmin, TeamLeader, Auditor]),
+    (Action::ReadVolunteersUnmasked, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ManageVolunteers, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ManageTeams, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ReviewOrganisations, &[CentreAdmin, InstituteAdmin, StationAdmin]),
     (Action::ManageDepartments, &[CentreAdmin]),
     (Action::ReadAudit, &[CentreAdmin, Auditor]),
     (Action::ReadOutbox, &[CentreAdmin]),
     (Action::ManageServiceMenu, &[CentreAdmin]),
-    (
-        Action::OrderForCitizens,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::DispatchOrders,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
+    (Action::OrderForCitizens, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::DispatchOrders, &[CentreAdmin, InstituteAdmin, StationAdmin]),
     (Action::HandleDepartmentItems, &[DepartmentHandler]),
-    (
-        Action::ManageSurveys,
-        &[CentreAdmin, InstituteAdmin, StationAdmin],
-    ),
-    (
-        Action::ReadSurveyResults,
-        &[CentreAdmin, InstituteAdmin, StationAdmin, Auditor],
-    ),
+    (Action::ManageSurveys, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ReadSurveyResults, &[CentreAdmin, InstituteAdmin, StationAdmin, Auditor]),
 ];
 
 /// Whether `role` may do `action` somewhere. An action missing from the table is allowed to
 /// nobody, so forgetting a row fails closed.
 pub fn allows(role: Role, action: Action) -> bool {
-    PERMISSIONS
-        .iter()
-        .find(|(a, _)| *a == action)
-        .is_some_and(|(_, roles)| roles.contains(&role))
+    PERMISSIONS.iter().find(|(a, _)| *a == action).is_some_and(|(_, roles)| roles.contains(&role))
 }
 
 /// Materialised paths always end in `/`; one is added when a caller left it off, so `/1/4` can
@@ -110,21 +56,15 @@ pub fn within(root: &str, path: &str) -> bool {
 
 /// Whether some grant of `who` allows `action` at the org at `org_path`.
 pub fn permits(who: &Principal, action: Action, org_path: &str) -> bool {
-    who.grants
-        .iter()
-        .any(|g: &Grant| allows(g.role, action) && within(&g.org_path, org_path))
+    who.grants.iter().any(|g: &Grant| allows(g.role, action) && within(&g.org_path, org_path))
 }
 
 /// The roots of the subtrees where `who` may do `action`: a path already covered by another
 /// (an institute under a centre the same person administers) is dropped, so lists built from
 /// these scopes never count a row twice.
 pub fn scopes(who: &Principal, action: Action) -> Vec<String> {
-    let mut paths: Vec<String> = who
-        .grants
-        .iter()
-        .filter(|g| allows(g.role, action))
-        .map(|g| normalised(&g.org_path))
-        .collect();
+    let mut paths: Vec<String> =
+        who.grants.iter().filter(|g| allows(g.role, action)).map(|g| normalised(&g.org_path)).collect();
     paths.sort();
     paths.dedup();
     // Sorted, an ancestor comes before all of its descendants, so one pass keeps only roots.
@@ -168,11 +108,7 @@ mod tests {
             grants: grants
                 .iter()
                 .enumerate()
-                .map(|(i, (role, path))| Grant {
-                    role: *role,
-                    org_id: i as i64,
-                    org_path: path.to_string(),
-                })
+                .map(|(i, (role, path))| Grant { role: *role, org_id: i as i64, org_path: path.to_string() })
                 .collect(),
         }
     }
@@ -180,11 +116,7 @@ mod tests {
     #[test]
     fn every_action_has_exactly_one_row() {
         for a in ALL_ACTIONS {
-            assert_eq!(
-                PERMISSIONS.iter().filter(|(x, _)| *x == a).count(),
-                1,
-                "{a:?}"
-            );
+            assert_eq!(PERMISSIONS.iter().filter(|(x, _)| *x == a).count(), 1, "{a:?}");
         }
         assert_eq!(PERMISSIONS.len(), ALL_ACTIONS.len());
     }
@@ -238,10 +170,7 @@ mod tests {
             (Volunteer, "/2/"),
         ]);
         assert_eq!(scopes(&who, Action::ManageOrgs), vec!["/1/4/", "/1/40/"]);
-        assert_eq!(
-            scopes(&who, Action::ReadDirectory),
-            vec!["/1/4/", "/1/40/", "/2/"]
-        );
+        assert_eq!(scopes(&who, Action::ReadDirectory), vec!["/1/4/", "/1/40/", "/2/"]);
         assert_eq!(scopes(&who, Action::ManageDepartments), vec!["/1/40/"]);
         assert!(scopes(&principal(&[(Citizen, "/1/")]), Action::ReadAudit).is_empty());
     }

@@ -42,11 +42,7 @@ pub fn new_code() -> Result<String, Error> {
 
 /// Equality that takes the same time wherever the first difference is, for comparing hashes.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// An argon2id PHC string for a new password.
@@ -64,8 +60,7 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
             format!("the password must be at most {MAX_PASSWORD_CHARS} characters"),
         )));
     }
-    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-        .map_err(|e| Error::Storage(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(|e| Error::Storage(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -76,9 +71,7 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
 /// nothing (and is logged): it must not lock its owner out silently forever, nor let anyone in.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(e) => {
             eprintln!("identity: unreadable password hash: {e}");
             false
@@ -92,10 +85,7 @@ mod tests {
 
     #[test]
     fn sha256_is_lowercase_hex() {
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -35,7 +35,8 @@ const NO_SESSION: &str = "sign in first: the session is missing, expired or revo
 /// A well-formed argon2id hash (default parameters) that no known password matches: verified
 /// against when the phone has no account or no password, so those answers take as long as a
 /// wrong password does and timing does not tell which phones have accounts.
-const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$eEhzUVl6MUl3b2RwRWZZTg$PBhtLuwhF5r3u3KkwO6s+CBVKM+FpZ4jRGMpOnj7H7I";
+const DUMMY_PHC: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$eEhzUVl6MUl3b2RwRWZZTg$PBhtLuwhF5r3u3KkwO6s+CBVKM+FpZ4jRGMpOnj7H7I";
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
@@ -44,20 +45,14 @@ fn text(s: &str) -> Value {
 /// Mainland mobile numbers: 11 digits, `1`, then 3–9.
 pub fn valid_phone(phone: &str) -> bool {
     let b = phone.as_bytes();
-    b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 fn check_phone(phone: &str) -> Result<(), Error> {
     if valid_phone(phone) {
         Ok(())
     } else {
-        Err(Error::Invalid((
-            "phone".into(),
-            "must be an 11-digit mainland mobile number, e.g. 13812345678".into(),
-        )))
+        Err(Error::Invalid(("phone".into(), "must be an 11-digit mainland mobile number, e.g. 13812345678".into())))
     }
 }
 
@@ -101,18 +96,13 @@ fn load_principal(db: &Db, account_id: i64, name: String) -> Result<Principal, A
         .map(|r| {
             let role = r.str("role")?;
             Ok(Grant {
-                role: parse_role(&role)
-                    .ok_or_else(|| ApiError::Internal(format!("unknown role {role:?}")))?,
+                role: parse_role(&role).ok_or_else(|| ApiError::Internal(format!("unknown role {role:?}")))?,
                 org_id: r.i64("org_id")?,
                 org_path: r.str("path")?,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Principal {
-        account_id,
-        name,
-        grants,
-    })
+    Ok(Principal { account_id, name, grants })
 }
 
 pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
@@ -122,10 +112,7 @@ pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
     let row = db.query_one(
         "SELECT a.id, a.name FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.active = 1",
-        &[
-            text(&secrets::sha256_hex(bearer)),
-            Value::Integer(kit::now()),
-        ],
+        &[text(&secrets::sha256_hex(bearer)), Value::Integer(kit::now())],
     )?;
     let Some(row) = row else {
         return Err(Error::Unauthenticated(NO_SESSION.into()));
@@ -134,12 +121,7 @@ pub fn authenticate(db: &Db, bearer: &str) -> Result<Principal, Error> {
 }
 
 /// Stores a session for `token` (only its hash) and returns it with the principal.
-fn start_session(
-    db: &Db,
-    account_id: i64,
-    name: String,
-    token: String,
-) -> Result<Session, ApiError> {
+fn start_session(db: &Db, account_id: i64, name: String, token: String) -> Result<Session, ApiError> {
     let now = kit::now();
     let expires_at = now + SESSION_SECONDS;
     db.exec(
@@ -152,11 +134,7 @@ fn start_session(
         ],
     )?;
     let principal = load_principal(db, account_id, name)?;
-    Ok(Session {
-        token,
-        expires_at,
-        principal,
-    })
+    Ok(Session { token, expires_at, principal })
 }
 
 fn seconds_left(until: i64, now: i64) -> u64 {
@@ -194,11 +172,7 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session,
     if account.i64("active")? != 1 {
         return Err(wrong());
     }
-    let token = if matches {
-        Some(secrets::new_token()?)
-    } else {
-        None
-    };
+    let token = if matches { Some(secrets::new_token()?) } else { None };
     db.transaction(|db| {
         let now = kit::now();
         let Some(token) = token else {
@@ -217,10 +191,7 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session,
         if let Some(until) = locked_until(&fresh, now)? {
             return Ok(Err(Error::Locked(seconds_left(until, now))));
         }
-        db.exec(
-            "UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?",
-            &[Value::Integer(id)],
-        )?;
+        db.exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
         Ok(Ok(start_session(db, id, fresh.str("name")?, token)?))
     })?
 }
@@ -239,18 +210,12 @@ pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<(), Error> {
             .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?;
         if let Some(last) = recent.opt_i64("last")? {
             if now - last < CODE_INTERVAL_SECONDS {
-                return Ok(Err(Error::Throttled(seconds_left(
-                    last + CODE_INTERVAL_SECONDS,
-                    now,
-                ))));
+                return Ok(Err(Error::Throttled(seconds_left(last + CODE_INTERVAL_SECONDS, now))));
             }
         }
         if recent.i64("n")? >= CODES_PER_DAY {
             let first = recent.i64("first")?;
-            return Ok(Err(Error::Throttled(seconds_left(
-                first + DAY_SECONDS,
-                now,
-            ))));
+            return Ok(Err(Error::Throttled(seconds_left(first + DAY_SECONDS, now))));
         }
         let id = db.insert(
             "INSERT INTO sms_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -295,25 +260,14 @@ pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> 
         }
         let given = secrets::sha256_hex(&format!("{phone}:{code}"));
         if !secrets::same(&given, &newest.str("code_hash")?) {
-            db.exec(
-                "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?",
-                &[Value::Integer(code_id)],
-            )?;
+            db.exec("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?", &[Value::Integer(code_id)])?;
             return Ok(Err(wrong()));
         }
-        db.exec(
-            "UPDATE sms_codes SET used_at = ? WHERE id = ?",
-            &[Value::Integer(now), Value::Integer(code_id)],
-        )?;
-        let existing = db.query_one(
-            "SELECT id, name, active FROM accounts WHERE phone = ?",
-            &[text(phone)],
-        )?;
+        db.exec("UPDATE sms_codes SET used_at = ? WHERE id = ?", &[Value::Integer(now), Value::Integer(code_id)])?;
+        let existing = db.query_one("SELECT id, name, active FROM accounts WHERE phone = ?", &[text(phone)])?;
         let (account_id, name) = match existing {
             Some(a) if a.i64("active")? != 1 => {
-                return Ok(Err(Error::Unauthenticated(
-                    "this account has been deactivated".into(),
-                )));
+                return Ok(Err(Error::Unauthenticated("this account has been deactivated".into())));
             }
             Some(a) => (a.i64("id")?, a.str("name")?),
             None => create_citizen(db, phone, now)?,
@@ -328,17 +282,9 @@ fn create_citizen(db: &Db, phone: &str, now: i64) -> Result<(i64, String), ApiEr
     let name = format!("群众{}", &phone[phone.len() - 4..]);
     let id = db.insert(
         "INSERT INTO accounts (name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
-        &[
-            text(&name),
-            text(phone),
-            Value::Integer(now),
-            Value::Integer(now),
-        ],
+        &[text(&name), text(phone), Value::Integer(now), Value::Integer(now)],
     )?;
-    let centre = db.query_one(
-        "SELECT id FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1",
-        &[],
-    )?;
+    let centre = db.query_one("SELECT id FROM orgs WHERE level = 'centre' AND active = 1 ORDER BY id LIMIT 1", &[])?;
     // Before bootstrap there is no centre: the account exists, with no role until one is granted.
     if let Some(centre) = centre {
         db.exec(
@@ -377,12 +323,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for name in [
-            "centre-admin",
-            "station-admin",
-            "department-handler",
-            "auditor",
-        ] {
+        for name in ["centre-admin", "station-admin", "department-handler", "auditor"] {
             assert_eq!(role_name(parse_role(name).unwrap()), name);
         }
         assert!(parse_role("admin").is_none());

@@ -9,10 +9,7 @@ use spin_sdk::http::Request;
 pub fn request_now(req: &Request) -> i64 {
     let allowed = spin_sdk::variables::get("allow_clock_override").is_ok_and(|v| v == "true");
     if allowed {
-        if let Some(t) = req
-            .header("x-wenming-now")
-            .and_then(|h| h.as_str())
-            .and_then(|s| s.trim().parse::<i64>().ok())
+        if let Some(t) = req.header("x-wenming-now").and_then(|h| h.as_str()).and_then(|s| s.trim().parse::<i64>().ok())
         {
             return t;
         }

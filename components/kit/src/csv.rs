@@ -5,11 +5,7 @@
 /// also prefixed with `'` so the cell shows as text.
 pub fn field(s: &str) -> String {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let s = if formula {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = if formula { format!("'{s}") } else { s.to_string() };
     if formula || s.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -19,11 +15,7 @@ pub fn field(s: &str) -> String {
 
 /// One CSV record, CRLF-terminated.
 pub fn row<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| field(f.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = fields.iter().map(|f| field(f.as_ref())).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
 }

@@ -21,8 +21,7 @@ impl Row {
 
     /// An integer column; missing or NULL is an internal error (the query is ours).
     pub fn i64(&self, name: &str) -> Result<i64, ApiError> {
-        self.opt_i64(name)?
-            .ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
+        self.opt_i64(name)?.ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
     }
 
     /// A nullable integer column.
@@ -30,16 +29,13 @@ impl Row {
         match self.value(name) {
             Some(Value::Integer(i)) => Ok(Some(*i)),
             Some(Value::Null) => Ok(None),
-            other => Err(ApiError::Internal(format!(
-                "column {name}: expected integer, got {other:?}"
-            ))),
+            other => Err(ApiError::Internal(format!("column {name}: expected integer, got {other:?}"))),
         }
     }
 
     /// A text column; missing or NULL is an internal error.
     pub fn str(&self, name: &str) -> Result<String, ApiError> {
-        self.opt_str(name)?
-            .ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
+        self.opt_str(name)?.ok_or_else(|| ApiError::Internal(format!("column {name} is NULL")))
     }
 
     /// A nullable text column.
@@ -47,9 +43,7 @@ impl Row {
         match self.value(name) {
             Some(Value::Text(s)) => Ok(Some(s.clone())),
             Some(Value::Null) => Ok(None),
-            other => Err(ApiError::Internal(format!(
-                "column {name}: expected text, got {other:?}"
-            ))),
+            other => Err(ApiError::Internal(format!("column {name}: expected text, got {other:?}"))),
         }
     }
 
@@ -58,9 +52,7 @@ impl Row {
         match self.value(name) {
             Some(Value::Real(f)) => Ok(*f),
             Some(Value::Integer(i)) => Ok(*i as f64),
-            other => Err(ApiError::Internal(format!(
-                "column {name}: expected real, got {other:?}"
-            ))),
+            other => Err(ApiError::Internal(format!("column {name}: expected real, got {other:?}"))),
         }
     }
 }
@@ -73,9 +65,7 @@ pub struct Db {
 impl Db {
     /// Opens the `default` database.
     pub fn open() -> Result<Db, ApiError> {
-        Ok(Db {
-            conn: Connection::open_default()?,
-        })
+        Ok(Db { conn: Connection::open_default()? })
     }
 
     /// The underlying connection, to hand to a library component (e.g. the ledger) so its
@@ -88,14 +78,7 @@ impl Db {
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, ApiError> {
         let result = self.conn.execute(sql, params)?;
         let columns = Rc::new(result.columns.clone());
-        Ok(result
-            .rows
-            .into_iter()
-            .map(|r| Row {
-                columns: Rc::clone(&columns),
-                values: r.values,
-            })
-            .collect())
+        Ok(result.rows.into_iter().map(|r| Row { columns: Rc::clone(&columns), values: r.values }).collect())
     }
 
     /// The first row of a query, if any.
@@ -117,10 +100,7 @@ impl Db {
 
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`, so concurrent writers queue on the
     /// lock instead of failing at commit). Any error rolls everything back.
-    pub fn transaction<T>(
-        &self,
-        f: impl FnOnce(&Db) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+    pub fn transaction<T>(&self, f: impl FnOnce(&Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
         self.conn.execute("BEGIN IMMEDIATE", &[])?;
         match f(self) {
             Ok(v) => {
@@ -147,9 +127,7 @@ pub fn unique_violation(e: &ApiError) -> Option<&str> {
         // backticks; the error's Debug form may add escaped quotes after it.
         ApiError::Internal(msg) => msg.split("UNIQUE constraint failed: ").nth(1).map(|rest| {
             let rest = rest.trim_start_matches('`');
-            rest.split(['`', '"', ')', ' ', ',', '\\'])
-                .next()
-                .unwrap_or(rest)
+            rest.split(['`', '"', ')', ' ', ',', '\\']).next().unwrap_or(rest)
         }),
         _ => None,
     }
@@ -176,10 +154,7 @@ pub fn idempotent(
         return db.transaction(f);
     };
     if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::invalid(
-            "Idempotency-Key",
-            "must be 1 to 200 characters",
-        ));
+        return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 200 characters"));
     }
     db.transaction(|db| {
         let saved = db.query_one(
@@ -221,8 +196,7 @@ pub fn audit(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Result<(), ApiError> {
-    let text =
-        |v: Option<&serde_json::Value>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
+    let text = |v: Option<&serde_json::Value>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
     db.exec(
         "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, org_path, before, after)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -251,10 +225,7 @@ mod tests {
             assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
         }
         for outside in ["/1/", "/1/40/", "/1/5/", "/1/3/99/"] {
-            assert!(
-                !(outside >= lo.as_str() && outside < hi.as_str()),
-                "{outside}"
-            );
+            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
         }
     }
 
@@ -264,11 +235,7 @@ mod tests {
             "database: Io(\"UNIQUE constraint failed: accounts.phone\")",
             "database: Io(\"UNIQUE constraint failed: `accounts.phone`\")",
         ] {
-            assert_eq!(
-                unique_violation(&ApiError::Internal(msg.into())),
-                Some("accounts.phone"),
-                "{msg}"
-            );
+            assert_eq!(unique_violation(&ApiError::Internal(msg.into())), Some("accounts.phone"), "{msg}");
         }
     }
 }

@@ -48,10 +48,7 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 for one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        ApiError::Invalid { field: field.to_string(), message: message.into() }
     }
 
     /// A 422 for every `(field, message)` in `list`, even a single one, so a form reads one
@@ -65,10 +62,7 @@ impl ApiError {
 
     /// A 409 with a machine code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::Conflict {
-            code,
-            message: message.into(),
-        }
+        ApiError::Conflict { code, message: message.into() }
     }
 
     /// The HTTP status.
@@ -118,24 +112,17 @@ impl ApiError {
         }
         if let ApiError::InvalidFields(list) = &self {
             error["field"] = serde_json::Value::String(list[0].0.clone());
-            error["fields"] = list
-                .iter()
-                .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
-                .collect();
+            error["fields"] = list.iter().map(|(f, m)| serde_json::json!({ "field": f, "message": m })).collect();
         }
         let mut builder = Response::builder();
-        builder
-            .status(self.status())
-            .header("content-type", "application/json");
+        builder.status(self.status()).header("content-type", "application/json");
         if let ApiError::Throttled { retry_after, .. } = &self {
             builder.header("retry-after", retry_after.to_string());
         }
         if let ApiError::MethodNotAllowed(allowed) = &self {
             builder.header("allow", *allowed);
         }
-        builder
-            .body(serde_json::json!({ "error": error }).to_string())
-            .build()
+        builder.body(serde_json::json!({ "error": error }).to_string()).build()
     }
 }
 

@@ -111,16 +111,10 @@ impl Fields {
         };
         let s = s.trim().replace("\r\n", "\n");
         if s.chars().count() > max {
-            return Err(ApiError::invalid(
-                name,
-                format!("must be at most {max} characters"),
-            ));
+            return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
         }
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(ApiError::invalid(
-                name,
-                "must not contain control characters",
-            ));
+            return Err(ApiError::invalid(name, "must not contain control characters"));
         }
         Ok(Some(s))
     }
@@ -129,9 +123,7 @@ impl Fields {
     pub fn opt_id(&mut self, name: &str) -> Result<Option<i64>, ApiError> {
         match self.take(name) {
             None => Ok(None),
-            Some(v) => positive(&v)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
+            Some(v) => positive(&v).map(Some).ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
         }
     }
 
@@ -141,36 +133,17 @@ impl Fields {
     }
 
     /// An optional whole number in `range` (a JSON integer; `5.0` and `"5"` are refused).
-    pub fn opt_int(
-        &mut self,
-        name: &str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<Option<i64>, ApiError> {
+    pub fn opt_int(&mut self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
         match self.take(name) {
             None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .filter(|n| range.contains(n))
-                .map(Some)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        name,
-                        format!(
-                            "must be a whole number from {} to {}",
-                            range.start(),
-                            range.end()
-                        ),
-                    )
-                }),
+            Some(v) => v.as_i64().filter(|n| range.contains(n)).map(Some).ok_or_else(|| {
+                ApiError::invalid(name, format!("must be a whole number from {} to {}", range.start(), range.end()))
+            }),
         }
     }
 
     /// A required whole number in `range`.
-    pub fn int(
-        &mut self,
-        name: &str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<i64, ApiError> {
+    pub fn int(&mut self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
         self.opt_int(name, range)?.ok_or_else(|| required(name))
     }
 
@@ -201,16 +174,10 @@ pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
         return Err(ApiError::invalid(name, "must not be blank"));
     }
     if s.chars().count() > max {
-        return Err(ApiError::invalid(
-            name,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
     }
     if s.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            name,
-            "must be one line without control characters",
-        ));
+        return Err(ApiError::invalid(name, "must be one line without control characters"));
     }
     Ok(s.to_string())
 }
@@ -229,18 +196,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_non_objects_are_refused() {
-        assert_eq!(
-            field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()),
-            "extra"
-        );
-        assert_eq!(
-            field(Fields::from_value(json!([1]), &["a"]).unwrap_err()),
-            "body"
-        );
-        assert_eq!(
-            field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()),
-            "a"
-        );
+        assert_eq!(field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()), "extra");
+        assert_eq!(field(Fields::from_value(json!([1]), &["a"]).unwrap_err()), "body");
+        assert_eq!(field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()), "a");
         let f = Fields::from_value(json!({"a": null}), &["a"]).unwrap();
         assert!(f.has("a") && !f.present("a") && !f.is_empty());
     }
@@ -260,8 +218,7 @@ mod tests {
 
     #[test]
     fn values_are_trimmed_and_checked() {
-        let body =
-            json!({"line": " hi ", "text": " a\r\nb ", "blank": " ", "id": 7, "n": 3, "b": true});
+        let body = json!({"line": " hi ", "text": " a\r\nb ", "blank": " ", "id": 7, "n": 3, "b": true});
         let mut f = Fields::from_value(body, &["line", "text", "blank", "id", "n", "b"]).unwrap();
         assert_eq!(f.line("line", 10).unwrap(), "hi");
         assert_eq!(f.opt_text("text", 10).unwrap().as_deref(), Some("a\nb"));
@@ -297,10 +254,7 @@ macro_rules! component_fields {
         #[allow(dead_code)]
         impl Fields {
             /// See [`kit::Fields::from_request`].
-            pub fn from_request(
-                req: &spin_sdk::http::Request,
-                allowed: &[&str],
-            ) -> Result<Fields, kit::ApiError> {
+            pub fn from_request(req: &spin_sdk::http::Request, allowed: &[&str]) -> Result<Fields, kit::ApiError> {
                 kit::Fields::from_request(req, allowed).map(Fields)
             }
 
@@ -313,10 +267,7 @@ macro_rules! component_fields {
             }
 
             /// See [`kit::Fields::from_value`].
-            pub fn from_value(
-                body: serde_json::Value,
-                allowed: &[&str],
-            ) -> Result<Fields, kit::ApiError> {
+            pub fn from_value(body: serde_json::Value, allowed: &[&str]) -> Result<Fields, kit::ApiError> {
                 kit::Fields::from_value(body, allowed).map(Fields)
             }
         }

@@ -7,11 +7,7 @@ use crate::ApiError;
 
 /// A JSON response with a status.
 pub fn json(status: u16, body: &serde_json::Value) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .build()
+    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
 }
 
 /// Parses the JSON body: malformed JSON is 400; well-formed JSON of the wrong shape is 422 with
@@ -30,10 +26,7 @@ pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
                 .filter(|_| text.starts_with("missing field") || text.starts_with("unknown field"))
                 .unwrap_or("body")
                 .to_string();
-            ApiError::Invalid {
-                field,
-                message: text,
-            }
+            ApiError::Invalid { field, message: text }
         }
         _ => ApiError::Malformed(format!("the body is not valid JSON: {e}")),
     })
@@ -73,8 +66,7 @@ fn decode(s: &str) -> String {
 pub fn bearer(req: &Request) -> Option<String> {
     let value = req.header("authorization")?.as_str()?;
     let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
-        .then(|| token.trim().to_string())
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
 }
 
 /// Keyset pagination: `?limit=N` (1–100, default 20) and `?cursor=<last id seen>`.
@@ -98,40 +90,30 @@ impl Page {
                 .parse::<i64>()
                 .ok()
                 .filter(|n| (1..=Self::MAX).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid("limit", format!("limit must be 1 to {}", Self::MAX))
-                })?,
+                .ok_or_else(|| ApiError::invalid("limit", format!("limit must be 1 to {}", Self::MAX)))?,
         };
         let after = match query_param(req, "cursor") {
             None => 0,
-            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::invalid("cursor", "cursor must be a value returned as next_cursor")
-            })?,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::invalid("cursor", "cursor must be a value returned as next_cursor"))?,
         };
         Ok(Page { limit, after })
     }
 
     /// The `{"items": [...], "next_cursor": ...}` envelope: `next_cursor` is the last id when the
     /// page is full, else null.
-    pub fn envelope(
-        &self,
-        items: Vec<serde_json::Value>,
-        last_id: Option<i64>,
-    ) -> serde_json::Value {
-        let next = if items.len() as i64 == self.limit {
-            last_id
-        } else {
-            None
-        };
+    pub fn envelope(&self, items: Vec<serde_json::Value>, last_id: Option<i64>) -> serde_json::Value {
+        let next = if items.len() as i64 == self.limit { last_id } else { None };
         serde_json::json!({ "items": items, "next_cursor": next })
     }
 }
 
 /// The `Idempotency-Key` header, if sent.
 pub fn idempotency_key(req: &Request) -> Option<String> {
-    req.header("idempotency-key")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
+    req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)
 }
 
 /// What a retry must repeat exactly: method, path and a fingerprint of the body, so a key
@@ -147,9 +129,7 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 
 /// FNV-1a, 64 bits: a fingerprint, not a secret.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 #[cfg(test)]

@@ -51,10 +51,7 @@ pub fn wit_name(value: &impl std::fmt::Debug) -> String {
 
 /// Now, in unix seconds (UTC).
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -67,10 +64,7 @@ mod tests {
 
     #[test]
     fn wit_names_are_kebab_case() {
-        assert_eq!(
-            super::wit_name(&Action::ReadVolunteersUnmasked),
-            "read-volunteers-unmasked"
-        );
+        assert_eq!(super::wit_name(&Action::ReadVolunteersUnmasked), "read-volunteers-unmasked");
         assert_eq!(super::wit_name(&Action::Dispatch), "dispatch");
         struct Qualified;
         impl std::fmt::Debug for Qualified {

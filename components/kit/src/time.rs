@@ -42,9 +42,7 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 fn digits(s: &str) -> Option<u32> {
-    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
 /// `YYYY-MM-DD` → days since the epoch, if it is a real date (years 1900–9999).
@@ -77,11 +75,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     if cb[2] != b':' || cb[5] != b':' {
         return None;
     }
-    let (h, mi, sec) = (
-        digits(&clock[0..2])?,
-        digits(&clock[3..5])?,
-        digits(&clock[6..8])?,
-    );
+    let (h, mi, sec) = (digits(&clock[0..2])?, digits(&clock[3..5])?, digits(&clock[6..8])?);
     if h > 23 || mi > 59 || sec > 60 {
         return None;
     }
@@ -94,10 +88,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset = match zone {
         "Z" | "z" => 0,
-        z if z.len() == 6
-            && (z.starts_with('+') || z.starts_with('-'))
-            && z.as_bytes()[3] == b':' =>
-        {
+        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && z.as_bytes()[3] == b':' => {
             let (oh, om) = (digits(&z[1..3])?, digits(&z[4..6])?);
             if oh > 23 || om > 59 {
                 return None;
@@ -120,12 +111,7 @@ pub fn rfc3339(secs: i64) -> String {
     let local = secs + CST_OFFSET;
     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
     let t = local.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", t / 3600, t % 3600 / 60, t % 60)
 }
 
 /// An optional time column as RFC 3339, or null.
@@ -142,10 +128,7 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T08:00:00+08:00");
         assert_eq!(rfc3339(1_709_222_400), "2024-03-01T00:00:00+08:00");
         assert_eq!(opt_rfc3339(None), Value::Null);
-        assert_eq!(
-            opt_rfc3339(Some(0)),
-            Value::String("1970-01-01T08:00:00+08:00".into())
-        );
+        assert_eq!(opt_rfc3339(Some(0)), Value::String("1970-01-01T08:00:00+08:00".into()));
     }
 
     #[test]
@@ -154,10 +137,7 @@ mod tests {
             assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
         }
         assert_eq!(parse_rfc3339("2024-03-01T00:00:00Z"), Some(1_709_251_200));
-        assert_eq!(
-            parse_rfc3339("2024-02-29T16:00:00.123-08:00"),
-            Some(1_709_251_200)
-        );
+        assert_eq!(parse_rfc3339("2024-02-29T16:00:00.123-08:00"), Some(1_709_251_200));
         assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
     }
 

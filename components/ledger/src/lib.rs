@@ -60,8 +60,7 @@ fn storage(e: spin_sdk::sqlite3::Error) -> Error {
     Error::Storage(format!("{e:?}"))
 }
 
-const ENTRY_COLUMNS: &str =
-    "id, volunteer_id, kind, amount, balance_after, source, source_id, actor_id, at, note";
+const ENTRY_COLUMNS: &str = "id, volunteer_id, kind, amount, balance_after, source, source_id, actor_id, at, note";
 
 fn entry_from(values: &[Value]) -> Result<Entry, Error> {
     let int = |i: usize| match values.get(i) {
@@ -87,10 +86,7 @@ fn entry_from(values: &[Value]) -> Result<Entry, Error> {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
 fn balance_of(db: &Connection, volunteer_id: i64, kind: Kind) -> Result<i64, Error> {

@@ -56,9 +56,8 @@ fn first_integer(db: &Connection, sql: &str, params: &[Value]) -> Result<Option<
 
 /// The deployment's cap, read on the caller's connection (inside its transaction).
 fn daily_cap(db: &Connection) -> Result<i64, Error> {
-    let result = db
-        .execute("SELECT value FROM deployment_settings WHERE key = 'notify.daily_cap'", &[])
-        .map_err(storage)?;
+    let result =
+        db.execute("SELECT value FROM deployment_settings WHERE key = 'notify.daily_cap'", &[]).map_err(storage)?;
     let setting = match result.rows.first().and_then(|r| r.values.first()) {
         Some(Value::Text(v)) => Some(v.clone()),
         Some(Value::Integer(n)) => Some(n.to_string()),
@@ -132,8 +131,9 @@ impl Guest for Notify {
             Channel::Sms => message::Channel::Sms,
             Channel::Wechat => message::Channel::Wechat,
         };
-        let checked = message::check(channel, &message.recipient, &message.template, &message.params, &message.idempotency_key)
-            .map_err(Error::Invalid)?;
+        let checked =
+            message::check(channel, &message.recipient, &message.template, &message.params, &message.idempotency_key)
+                .map_err(Error::Invalid)?;
         queue(db, &checked, now)
     }
 }

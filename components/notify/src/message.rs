@@ -66,10 +66,16 @@ pub fn check(
     let recipient = recipient.trim();
     match channel {
         Channel::Sms if !valid_phone(recipient) => {
-            return Err(invalid("recipient", "an SMS recipient must be a mobile number such as 13812345678 (or +<country><number>)"));
+            return Err(invalid(
+                "recipient",
+                "an SMS recipient must be a mobile number such as 13812345678 (or +<country><number>)",
+            ));
         }
         Channel::Wechat if recipient.is_empty() || recipient.chars().count() > MAX_OPENID_CHARS => {
-            return Err(invalid("recipient", format!("a WeChat recipient must be an openid of 1 to {MAX_OPENID_CHARS} characters")));
+            return Err(invalid(
+                "recipient",
+                format!("a WeChat recipient must be an openid of 1 to {MAX_OPENID_CHARS} characters"),
+            ));
         }
         Channel::Wechat if recipient.chars().any(|c| c.is_whitespace() || c.is_control()) => {
             return Err(invalid("recipient", "a WeChat openid has no spaces or control characters"));
@@ -78,7 +84,9 @@ pub fn check(
     }
     if template.is_empty()
         || template.len() > MAX_TEMPLATE_CHARS
-        || !template.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
+        || !template
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
     {
         return Err(invalid(
             "template",
@@ -116,13 +124,19 @@ pub fn encode_params(params: &[(String, String)]) -> Result<String, Invalid> {
     let mut out = String::from("{");
     for (i, (name, value)) in params.iter().enumerate() {
         if name.is_empty() || name.chars().count() > MAX_PARAM_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(invalid("params", format!("parameter names are 1 to {MAX_PARAM_NAME_CHARS} characters without control characters")));
+            return Err(invalid(
+                "params",
+                format!("parameter names are 1 to {MAX_PARAM_NAME_CHARS} characters without control characters"),
+            ));
         }
         if params[..i].iter().any(|(earlier, _)| earlier == name) {
             return Err(invalid("params", format!("parameter {name:?} is given twice")));
         }
         if value.chars().count() > MAX_PARAM_VALUE_CHARS {
-            return Err(invalid("params", format!("parameter {name:?} is longer than {MAX_PARAM_VALUE_CHARS} characters")));
+            return Err(invalid(
+                "params",
+                format!("parameter {name:?} is longer than {MAX_PARAM_VALUE_CHARS} characters"),
+            ));
         }
         if i > 0 {
             out.push(',');

@@ -20,9 +20,8 @@ struct Settings;
 impl Guest for Settings {
     fn get(key: String) -> Result<Option<String>, Error> {
         let db = Connection::open_default().map_err(to_error)?;
-        let result = db
-            .execute("SELECT value FROM deployment_settings WHERE key = ?", &[Value::Text(key)])
-            .map_err(to_error)?;
+        let result =
+            db.execute("SELECT value FROM deployment_settings WHERE key = ?", &[Value::Text(key)]).map_err(to_error)?;
         let value = result.rows().next().and_then(|row| row.get::<&str>("value").map(str::to_string));
         Ok(value)
     }

@@ -33,10 +33,7 @@ fn handle(req: Request) -> Response {
 
 fn status() -> anyhow::Result<serde_json::Value> {
     let db = Connection::open_default()?;
-    let result = db.execute(
-        "SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1",
-        &[],
-    )?;
+    let result = db.execute("SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1", &[])?;
     let latest = result.rows().next().map(|row| {
         serde_json::json!({
             "version": row.get::<i64>("version"),
@@ -55,11 +52,7 @@ fn status() -> anyhow::Result<serde_json::Value> {
 }
 
 fn json(status: u16, body: serde_json::Value) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .build()
+    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
 }
 
 fn error(status: u16, code: &str, message: &str) -> Response {

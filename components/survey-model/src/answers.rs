@@ -29,28 +29,13 @@ pub struct Cell {
 
 impl Cell {
     fn option(q: &Question, key: &str) -> Cell {
-        Cell {
-            question: q.key.clone(),
-            option: Some(key.to_string()),
-            text: None,
-            number: None,
-        }
+        Cell { question: q.key.clone(), option: Some(key.to_string()), text: None, number: None }
     }
     fn text(q: &Question, text: String) -> Cell {
-        Cell {
-            question: q.key.clone(),
-            option: None,
-            text: Some(text),
-            number: None,
-        }
+        Cell { question: q.key.clone(), option: None, text: Some(text), number: None }
     }
     fn number(q: &Question, n: f64) -> Cell {
-        Cell {
-            question: q.key.clone(),
-            option: None,
-            text: None,
-            number: Some(n),
-        }
+        Cell { question: q.key.clone(), option: None, text: None, number: Some(n) }
     }
 }
 
@@ -66,10 +51,9 @@ impl Questionnaire {
                     shown.get(c.question.as_str()).copied().unwrap_or(false)
                         && match answers.get(&c.question) {
                             Some(Value::String(o)) => c.any_of.contains(o),
-                            Some(Value::Array(list)) => list
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .any(|o| c.any_of.iter().any(|a| a == o)),
+                            Some(Value::Array(list)) => {
+                                list.iter().filter_map(Value::as_str).any(|o| c.any_of.iter().any(|a| a == o))
+                            }
                             _ => false,
                         }
                 }
@@ -84,17 +68,11 @@ impl Questionnaire {
     /// each under `answers.<key>`.
     pub fn check(&self, answers: &Value) -> Result<Checked, Vec<FieldError>> {
         let Some(map) = answers.as_object() else {
-            return Err(vec![FieldError::new(
-                "answers",
-                "must be an object of question key → answer",
-            )]);
+            return Err(vec![FieldError::new("answers", "must be an object of question key → answer")]);
         };
         let mut errors = Vec::new();
         for key in map.keys().filter(|k| self.question(k).is_none()) {
-            errors.push(FieldError::new(
-                format!("answers.{key}"),
-                "no such question in this survey",
-            ));
+            errors.push(FieldError::new(format!("answers.{key}"), "no such question in this survey"));
         }
         let shown = self.shown(map);
         let mut stored = Map::new();
@@ -106,10 +84,9 @@ impl Questionnaire {
             match answer {
                 None if visible && q.required => errors.push(FieldError::new(field, "is required")),
                 None => {}
-                Some(_) if !visible => errors.push(FieldError::new(
-                    field,
-                    "this question is not shown for your earlier answers",
-                )),
+                Some(_) if !visible => {
+                    errors.push(FieldError::new(field, "this question is not shown for your earlier answers"))
+                }
                 Some(v) => match check_one(q, v, &field) {
                     Ok((value, mut c)) => {
                         stored.insert(q.key.clone(), value);
@@ -120,10 +97,7 @@ impl Questionnaire {
             }
         }
         if errors.is_empty() {
-            Ok(Checked {
-                answers: stored,
-                cells,
-            })
+            Ok(Checked { answers: stored, cells })
         } else {
             Err(errors)
         }
@@ -152,18 +126,11 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
                 return Err(one(field, "must be one option key"));
             };
             if !options.iter().any(|o| o.key == key) {
-                return Err(one(
-                    field,
-                    format!("`{key}` is not an option of this question"),
-                ));
+                return Err(one(field, format!("`{key}` is not an option of this question")));
             }
             Ok((v.clone(), vec![Cell::option(q, key)]))
         }
-        Kind::MultipleChoice {
-            options,
-            min_selections,
-            max_selections,
-        } => {
+        Kind::MultipleChoice { options, min_selections, max_selections } => {
             let Some(list) = v.as_array() else {
                 return Err(one(field, "must be an array of option keys"));
             };
@@ -173,10 +140,7 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
                     return Err(one(field, "must be an array of option keys"));
                 };
                 if !options.iter().any(|o| o.key == key) {
-                    return Err(one(
-                        field,
-                        format!("`{key}` is not an option of this question"),
-                    ));
+                    return Err(one(field, format!("`{key}` is not an option of this question")));
                 }
                 if keys.contains(&key) {
                     return Err(one(field, format!("`{key}` is chosen twice")));
@@ -184,10 +148,7 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
                 keys.push(key);
             }
             if keys.len() < *min_selections || keys.len() > *max_selections {
-                return Err(one(
-                    field,
-                    format!("choose {min_selections} to {max_selections} options"),
-                ));
+                return Err(one(field, format!("choose {min_selections} to {max_selections} options")));
             }
             Ok((v.clone(), keys.iter().map(|k| Cell::option(q, k)).collect()))
         }
@@ -198,20 +159,12 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
             let s = s.trim().replace("\r\n", "\n");
             let one_line = matches!(q.kind, Kind::ShortText { .. });
             if s.is_empty() {
-                return Err(one(
-                    field,
-                    "must not be blank (leave the question out instead)",
-                ));
+                return Err(one(field, "must not be blank (leave the question out instead)"));
             }
             if s.chars().count() > *max_length {
-                return Err(one(
-                    field,
-                    format!("must be at most {max_length} characters"),
-                ));
+                return Err(one(field, format!("must be at most {max_length} characters")));
             }
-            if s.chars()
-                .any(|c| c.is_control() && (one_line || (c != '\n' && c != '\t')))
-            {
+            if s.chars().any(|c| c.is_control() && (one_line || (c != '\n' && c != '\t'))) {
                 let what = if one_line {
                     "must be one line without control characters"
                 } else {
@@ -239,26 +192,18 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
             }
             Ok((v.clone(), vec![Cell::number(q, n)]))
         }
-        Kind::Rating { scale } => match v
-            .as_i64()
-            .filter(|n| (1..=*scale).contains(n))
-            .filter(|_| v.is_i64() || v.is_u64())
-        {
-            Some(n) => Ok((v.clone(), vec![Cell::number(q, n as f64)])),
-            None => Err(one(
-                field,
-                format!("must be a whole number from 1 to {scale}"),
-            )),
-        },
+        Kind::Rating { scale } => {
+            match v.as_i64().filter(|n| (1..=*scale).contains(n)).filter(|_| v.is_i64() || v.is_u64()) {
+                Some(n) => Ok((v.clone(), vec![Cell::number(q, n as f64)])),
+                None => Err(one(field, format!("must be a whole number from 1 to {scale}"))),
+            }
+        }
         Kind::Matrix { rows, columns } => {
             let Some(map) = v.as_object() else {
                 return Err(one(field, "must be an object of row key → column key"));
             };
             if map.is_empty() {
-                return Err(one(
-                    field,
-                    "answer at least one row (or leave the question out)",
-                ));
+                return Err(one(field, "answer at least one row (or leave the question out)"));
             }
             let mut errors = Vec::new();
             for key in map.keys().filter(|k| !rows.iter().any(|r| &r.key == *k)) {
@@ -268,9 +213,7 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
             for row in rows {
                 let rfield = format!("{field}.{}", row.key);
                 match map.get(&row.key).filter(|c| !c.is_null()) {
-                    None if q.required => {
-                        errors.push(FieldError::new(rfield, "is required: answer every row"))
-                    }
+                    None if q.required => errors.push(FieldError::new(rfield, "is required: answer every row")),
                     None => {}
                     Some(c) => match c.as_str() {
                         Some(col) if columns.iter().any(|x| x.key == col) => cells.push(Cell {
@@ -293,9 +236,7 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
             let Some(s) = v.as_str().filter(|s| is_date(s)) else {
                 return Err(one(field, "must be a date written YYYY-MM-DD"));
             };
-            if min_date.as_deref().is_some_and(|lo| s < lo)
-                || max_date.as_deref().is_some_and(|hi| s > hi)
-            {
+            if min_date.as_deref().is_some_and(|lo| s < lo) || max_date.as_deref().is_some_and(|hi| s > hi) {
                 let range = match (min_date, max_date) {
                     (Some(lo), Some(hi)) => format!("from {lo} to {hi}"),
                     (Some(lo), None) => format!("on or after {lo}"),

@@ -48,36 +48,14 @@ pub struct Choice {
 /// A question's type and its type's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    SingleChoice {
-        options: Vec<Choice>,
-    },
-    MultipleChoice {
-        options: Vec<Choice>,
-        min_selections: usize,
-        max_selections: usize,
-    },
-    ShortText {
-        max_length: usize,
-    },
-    LongText {
-        max_length: usize,
-    },
-    Number {
-        min: Option<f64>,
-        max: Option<f64>,
-        integer: bool,
-    },
-    Rating {
-        scale: i64,
-    },
-    Matrix {
-        rows: Vec<Choice>,
-        columns: Vec<Choice>,
-    },
-    Date {
-        min_date: Option<String>,
-        max_date: Option<String>,
-    },
+    SingleChoice { options: Vec<Choice> },
+    MultipleChoice { options: Vec<Choice>, min_selections: usize, max_selections: usize },
+    ShortText { max_length: usize },
+    LongText { max_length: usize },
+    Number { min: Option<f64>, max: Option<f64>, integer: bool },
+    Rating { scale: i64 },
+    Matrix { rows: Vec<Choice>, columns: Vec<Choice> },
+    Date { min_date: Option<String>, max_date: Option<String> },
 }
 
 /// A display condition: shown only when the earlier choice question `question` is shown and
@@ -121,10 +99,7 @@ impl Questionnaire {
     /// Parses the `sections` array of a definition. Every problem is reported, each with its
     /// path under `sections`.
     pub fn parse(sections: &Value) -> Result<Questionnaire, Vec<FieldError>> {
-        let mut p = Parser {
-            errors: Vec::new(),
-            seen: Vec::new(),
-        };
+        let mut p = Parser { errors: Vec::new(), seen: Vec::new() };
         let parsed = p.sections(sections);
         if p.errors.is_empty() {
             Ok(Questionnaire { sections: parsed })
@@ -161,12 +136,7 @@ impl Questionnaire {
 }
 
 fn choices_json(choices: &[Choice]) -> Value {
-    Value::Array(
-        choices
-            .iter()
-            .map(|c| json!({ "key": c.key, "label": c.label }))
-            .collect(),
-    )
+    Value::Array(choices.iter().map(|c| json!({ "key": c.key, "label": c.label })).collect())
 }
 
 impl Question {
@@ -180,11 +150,7 @@ impl Question {
         });
         let extra = match &self.kind {
             Kind::SingleChoice { options } => json!({ "options": choices_json(options) }),
-            Kind::MultipleChoice {
-                options,
-                min_selections,
-                max_selections,
-            } => json!({
+            Kind::MultipleChoice { options, min_selections, max_selections } => json!({
                 "options": choices_json(options),
                 "min_selections": min_selections,
                 "max_selections": max_selections,
@@ -235,10 +201,7 @@ impl Parser {
             return Vec::new();
         };
         if list.is_empty() || list.len() > MAX_SECTIONS {
-            self.err(
-                "sections",
-                format!("must have 1 to {MAX_SECTIONS} sections"),
-            );
+            self.err("sections", format!("must have 1 to {MAX_SECTIONS} sections"));
         }
         let mut out = Vec::new();
         for (i, s) in list.iter().enumerate() {
@@ -249,29 +212,18 @@ impl Parser {
         }
         let total: usize = out.iter().map(|s| s.questions.len()).sum();
         if total > MAX_QUESTIONS {
-            self.err(
-                "sections",
-                format!("must have at most {MAX_QUESTIONS} questions in all"),
-            );
+            self.err("sections", format!("must have at most {MAX_QUESTIONS} questions in all"));
         }
         out
     }
 
-    fn object<'a>(
-        &mut self,
-        path: &str,
-        v: &'a Value,
-        allowed: &[&str],
-    ) -> Option<&'a Map<String, Value>> {
+    fn object<'a>(&mut self, path: &str, v: &'a Value, allowed: &[&str]) -> Option<&'a Map<String, Value>> {
         let Some(map) = v.as_object() else {
             self.err(path, "must be an object");
             return None;
         };
         for k in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            self.err(
-                format!("{path}.{k}"),
-                format!("unknown field; expected one of: {}", allowed.join(", ")),
-            );
+            self.err(format!("{path}.{k}"), format!("unknown field; expected one of: {}", allowed.join(", ")));
         }
         Some(map)
     }
@@ -284,15 +236,9 @@ impl Parser {
                 if s.is_empty() {
                     self.err(format!("{path}.{name}"), "must not be blank");
                 } else if s.chars().count() > max {
-                    self.err(
-                        format!("{path}.{name}"),
-                        format!("must be at most {max} characters"),
-                    );
+                    self.err(format!("{path}.{name}"), format!("must be at most {max} characters"));
                 } else if s.chars().any(char::is_control) {
-                    self.err(
-                        format!("{path}.{name}"),
-                        "must be one line without control characters",
-                    );
+                    self.err(format!("{path}.{name}"), "must be one line without control characters");
                 }
                 s.to_string()
             }
@@ -314,15 +260,9 @@ impl Parser {
             Some(Value::String(s)) => {
                 let s = s.trim().replace("\r\n", "\n");
                 if s.chars().count() > 2000 {
-                    self.err(
-                        format!("{path}.description"),
-                        "must be at most 2000 characters",
-                    );
+                    self.err(format!("{path}.description"), "must be at most 2000 characters");
                 } else if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    self.err(
-                        format!("{path}.description"),
-                        "must not contain control characters",
-                    );
+                    self.err(format!("{path}.description"), "must not contain control characters");
                 }
                 s
             }
@@ -346,16 +286,9 @@ impl Parser {
                     }
                 }
             }
-            _ => self.err(
-                format!("{path}.questions"),
-                "must be a non-empty array of questions",
-            ),
+            _ => self.err(format!("{path}.questions"), "must be a non-empty array of questions"),
         }
-        Some(Section {
-            title,
-            description,
-            questions,
-        })
+        Some(Section { title, description, questions })
     }
 
     fn question(&mut self, path: &str, v: &Value) -> Option<Question> {
@@ -385,18 +318,12 @@ impl Parser {
         let key = match map.get("key").and_then(Value::as_str) {
             Some(k) if is_key(k) => k.to_string(),
             _ => {
-                self.err(
-                    format!("{path}.key"),
-                    "must be 1 to 40 characters of letters, digits, _ and -",
-                );
+                self.err(format!("{path}.key"), "must be 1 to 40 characters of letters, digits, _ and -");
                 String::new()
             }
         };
         if !key.is_empty() && self.seen.iter().any(|(k, _)| *k == key) {
-            self.err(
-                format!("{path}.key"),
-                format!("`{key}` is used by an earlier question"),
-            );
+            self.err(format!("{path}.key"), format!("`{key}` is used by an earlier question"));
         }
         let title = self.line(path, map, "title", 500);
         let description = self.description(path, map);
@@ -413,100 +340,49 @@ impl Parser {
             Some(c) => self.condition(&format!("{path}.show_if"), c),
         };
         let kind = self.kind(path, kind_name, map);
-        let options = kind
-            .as_ref()
-            .and_then(Kind::options)
-            .map(|o| o.iter().map(|c| c.key.clone()).collect());
+        let options = kind.as_ref().and_then(Kind::options).map(|o| o.iter().map(|c| c.key.clone()).collect());
         if !key.is_empty() {
             self.seen.push((key.clone(), options));
         }
-        Some(Question {
-            key,
-            title,
-            description,
-            required,
-            kind: kind?,
-            show_if,
-        })
+        Some(Question { key, title, description, required, kind: kind?, show_if })
     }
 
     fn condition(&mut self, path: &str, v: &Value) -> Option<Condition> {
         let map = self.object(path, v, &["question", "any_of"])?;
         let Some(target) = map.get("question").and_then(Value::as_str) else {
-            self.err(
-                format!("{path}.question"),
-                "must name an earlier choice question",
-            );
+            self.err(format!("{path}.question"), "must name an earlier choice question");
             return None;
         };
-        let Some(options) = self
-            .seen
-            .iter()
-            .find(|(k, _)| k == target)
-            .map(|(_, o)| o.clone())
-        else {
-            self.err(
-                format!("{path}.question"),
-                format!("`{target}` is not an earlier question"),
-            );
+        let Some(options) = self.seen.iter().find(|(k, _)| k == target).map(|(_, o)| o.clone()) else {
+            self.err(format!("{path}.question"), format!("`{target}` is not an earlier question"));
             return None;
         };
         let Some(options) = options else {
-            self.err(
-                format!("{path}.question"),
-                format!("`{target}` is not a choice question"),
-            );
+            self.err(format!("{path}.question"), format!("`{target}` is not a choice question"));
             return None;
         };
         let any_of: Vec<String> = match map.get("any_of").and_then(Value::as_array) {
-            Some(list) if !list.is_empty() => list
-                .iter()
-                .map(|o| o.as_str().unwrap_or_default().to_string())
-                .collect(),
+            Some(list) if !list.is_empty() => list.iter().map(|o| o.as_str().unwrap_or_default().to_string()).collect(),
             _ => {
-                self.err(
-                    format!("{path}.any_of"),
-                    "must be a non-empty array of option keys",
-                );
+                self.err(format!("{path}.any_of"), "must be a non-empty array of option keys");
                 return None;
             }
         };
         if let Some(bad) = any_of.iter().find(|o| !options.contains(o)) {
-            self.err(
-                format!("{path}.any_of"),
-                format!("`{bad}` is not an option of `{target}`"),
-            );
+            self.err(format!("{path}.any_of"), format!("`{bad}` is not an option of `{target}`"));
             return None;
         }
-        Some(Condition {
-            question: target.to_string(),
-            any_of,
-        })
+        Some(Condition { question: target.to_string(), any_of })
     }
 
-    fn choices(
-        &mut self,
-        path: &str,
-        map: &Map<String, Value>,
-        name: &str,
-        range: (usize, usize),
-    ) -> Vec<Choice> {
+    fn choices(&mut self, path: &str, map: &Map<String, Value>, name: &str, range: (usize, usize)) -> Vec<Choice> {
         let field = format!("{path}.{name}");
         let Some(list) = map.get(name).and_then(Value::as_array) else {
-            self.err(
-                field,
-                format!(
-                    "must be an array of {} to {} {{\"key\", \"label\"}} objects",
-                    range.0, range.1
-                ),
-            );
+            self.err(field, format!("must be an array of {} to {} {{\"key\", \"label\"}} objects", range.0, range.1));
             return Vec::new();
         };
         if list.len() < range.0 || list.len() > range.1 {
-            self.err(
-                field.clone(),
-                format!("must have {} to {} entries", range.0, range.1),
-            );
+            self.err(field.clone(), format!("must have {} to {} entries", range.0, range.1));
         }
         let mut out: Vec<Choice> = Vec::new();
         for (i, c) in list.iter().enumerate() {
@@ -517,10 +393,7 @@ impl Parser {
             let key = match cmap.get("key").and_then(Value::as_str) {
                 Some(k) if is_key(k) => k.to_string(),
                 _ => {
-                    self.err(
-                        format!("{cpath}.key"),
-                        "must be 1 to 40 characters of letters, digits, _ and -",
-                    );
+                    self.err(format!("{cpath}.key"), "must be 1 to 40 characters of letters, digits, _ and -");
                     continue;
                 }
             };
@@ -535,13 +408,7 @@ impl Parser {
     }
 
     /// An optional whole number in `range`.
-    fn count(
-        &mut self,
-        path: &str,
-        map: &Map<String, Value>,
-        name: &str,
-        range: (i64, i64),
-    ) -> Option<i64> {
+    fn count(&mut self, path: &str, map: &Map<String, Value>, name: &str, range: (i64, i64)) -> Option<i64> {
         match map.get(name) {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_i64().filter(|n| (range.0..=range.1).contains(n)) {
@@ -563,10 +430,7 @@ impl Parser {
             Some(v) => match v.as_f64().filter(|f| f.is_finite() && f.abs() <= 1e12) {
                 Some(f) => Some(f),
                 None => {
-                    self.err(
-                        format!("{path}.{name}"),
-                        "must be a number (at most 10^12 in size)",
-                    );
+                    self.err(format!("{path}.{name}"), "must be a number (at most 10^12 in size)");
                     None
                 }
             },
@@ -578,10 +442,7 @@ impl Parser {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if is_date(s) => Some(s.clone()),
             Some(_) => {
-                self.err(
-                    format!("{path}.{name}"),
-                    "must be a date written YYYY-MM-DD",
-                );
+                self.err(format!("{path}.{name}"), "must be a date written YYYY-MM-DD");
                 None
             }
         }
@@ -590,34 +451,23 @@ impl Parser {
     fn kind(&mut self, path: &str, name: &str, map: &Map<String, Value>) -> Option<Kind> {
         let before = self.errors.len();
         let kind = match name {
-            "single_choice" => Kind::SingleChoice {
-                options: self.choices(path, map, "options", (2, 50)),
-            },
+            "single_choice" => Kind::SingleChoice { options: self.choices(path, map, "options", (2, 50)) },
             "multiple_choice" => {
                 let options = self.choices(path, map, "options", (2, 50));
                 let n = options.len().max(1) as i64;
                 let min = self.count(path, map, "min_selections", (1, n)).unwrap_or(1);
                 let max = self.count(path, map, "max_selections", (1, n)).unwrap_or(n);
                 if max < min {
-                    self.err(
-                        format!("{path}.max_selections"),
-                        "must not be below min_selections",
-                    );
+                    self.err(format!("{path}.max_selections"), "must not be below min_selections");
                 }
-                Kind::MultipleChoice {
-                    options,
-                    min_selections: min as usize,
-                    max_selections: max as usize,
-                }
+                Kind::MultipleChoice { options, min_selections: min as usize, max_selections: max as usize }
             }
-            "short_text" => Kind::ShortText {
-                max_length: self.count(path, map, "max_length", (1, 200)).unwrap_or(200) as usize,
-            },
-            "long_text" => Kind::LongText {
-                max_length: self
-                    .count(path, map, "max_length", (1, 5000))
-                    .unwrap_or(2000) as usize,
-            },
+            "short_text" => {
+                Kind::ShortText { max_length: self.count(path, map, "max_length", (1, 200)).unwrap_or(200) as usize }
+            }
+            "long_text" => {
+                Kind::LongText { max_length: self.count(path, map, "max_length", (1, 5000)).unwrap_or(2000) as usize }
+            }
             "number" => {
                 let min = self.number(path, map, "min");
                 let max = self.number(path, map, "max");

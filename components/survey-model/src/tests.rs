@@ -48,18 +48,9 @@ fn parses_every_type_and_round_trips_through_canonical_json() {
         q.question("need").unwrap().kind,
         Kind::MultipleChoice {
             options: vec![
-                Choice {
-                    key: "meals".into(),
-                    label: "助餐".into()
-                },
-                Choice {
-                    key: "care".into(),
-                    label: "陪护".into()
-                },
-                Choice {
-                    key: "other".into(),
-                    label: "其他".into()
-                },
+                Choice { key: "meals".into(), label: "助餐".into() },
+                Choice { key: "care".into(), label: "陪护".into() },
+                Choice { key: "other".into(), label: "其他".into() },
             ],
             min_selections: 1,
             max_selections: 2,
@@ -111,19 +102,10 @@ fn conditions_must_point_back_at_a_choice_question_and_its_options() {
     };
     assert!(Questionnaire::parse(&def(json!({"question": "a", "any_of": ["y"]}))).is_ok());
     for (cond, msg) in [
-        (
-            json!({"question": "t", "any_of": ["y"]}),
-            "not a choice question",
-        ),
-        (
-            json!({"question": "a", "any_of": ["maybe"]}),
-            "not an option",
-        ),
+        (json!({"question": "t", "any_of": ["y"]}), "not a choice question"),
+        (json!({"question": "a", "any_of": ["maybe"]}), "not an option"),
         (json!({"question": "a", "any_of": []}), "non-empty"),
-        (
-            json!({"question": "b", "any_of": ["y"]}),
-            "not an earlier question",
-        ),
+        (json!({"question": "b", "any_of": ["y"]}), "not an earlier question"),
     ] {
         let errors = Questionnaire::parse(&def(cond.clone())).unwrap_err();
         assert!(errors[0].message.contains(msg), "{cond}: {errors:?}");
@@ -132,9 +114,8 @@ fn conditions_must_point_back_at_a_choice_question_and_its_options() {
 
 #[test]
 fn limits_on_size_hold() {
-    let many: Vec<Value> = (0..201)
-        .map(|i| json!({"key": format!("q{i}"), "type": "short_text", "title": "Q"}))
-        .collect();
+    let many: Vec<Value> =
+        (0..201).map(|i| json!({"key": format!("q{i}"), "type": "short_text", "title": "Q"})).collect();
     let errors = Questionnaire::parse(&json!([{"title": "S", "questions": many}])).unwrap_err();
     assert_eq!(fields(&errors), ["sections"]);
     assert!(Questionnaire::parse(&json!([])).is_err());
@@ -144,18 +125,10 @@ fn limits_on_size_hold() {
 #[test]
 fn a_valid_submission_yields_its_cells_in_question_order() {
     let q = Questionnaire::parse(&sample()).unwrap();
-    let answers = with(
-        with(valid_answers(), "age", json!(70)),
-        "when",
-        json!("2026-12-05"),
-    );
+    let answers = with(with(valid_answers(), "age", json!(70)), "when", json!("2026-12-05"));
     let checked = q.check(&answers).expect("valid");
     type Flat = (String, Option<String>, Option<String>, Option<f64>);
-    let cells: Vec<Flat> = checked
-        .cells
-        .into_iter()
-        .map(|c| (c.question, c.option, c.text, c.number))
-        .collect();
+    let cells: Vec<Flat> = checked.cells.into_iter().map(|c| (c.question, c.option, c.text, c.number)).collect();
     let expected: Vec<Flat> = vec![
         ("area".into(), Some("east".into()), None, None),
         ("need".into(), Some("meals".into()), None, None),
@@ -197,26 +170,15 @@ fn each_type_refuses_what_it_cannot_hold() {
         ("when", json!("2026-02-30")),
         ("when", json!("12/05/2026")),
     ] {
-        let errors = q
-            .check(&with(valid_answers(), key, bad.clone()))
-            .unwrap_err();
-        assert!(
-            errors
-                .iter()
-                .all(|e| e.field.starts_with(&format!("answers.{key}"))),
-            "{key} = {bad}: {errors:?}"
-        );
+        let errors = q.check(&with(valid_answers(), key, bad.clone())).unwrap_err();
+        assert!(errors.iter().all(|e| e.field.starts_with(&format!("answers.{key}"))), "{key} = {bad}: {errors:?}");
     }
 }
 
 #[test]
 fn multiple_choice_keeps_to_its_maximum() {
     let q = Questionnaire::parse(&sample()).unwrap();
-    let three = with(
-        with(valid_answers(), "need", json!(["meals", "care", "other"])),
-        "help",
-        json!("修水管"),
-    );
+    let three = with(with(valid_answers(), "need", json!(["meals", "care", "other"])), "help", json!("修水管"));
     let errors = q.check(&three).unwrap_err();
     assert_eq!(fields(&errors), ["answers.need"]);
     assert!(errors[0].message.contains("1 to 2"), "{errors:?}");
@@ -225,13 +187,7 @@ fn multiple_choice_keeps_to_its_maximum() {
 #[test]
 fn matrix_rows_are_named_in_errors_and_optional_matrices_may_skip_rows() {
     let q = Questionnaire::parse(&sample()).unwrap();
-    let errors = q
-        .check(&with(
-            valid_answers(),
-            "grid",
-            json!({"r1": "meh", "r9": "good"}),
-        ))
-        .unwrap_err();
+    let errors = q.check(&with(valid_answers(), "grid", json!({"r1": "meh", "r9": "good"}))).unwrap_err();
     let mut f = fields(&errors);
     f.sort();
     assert_eq!(f, ["answers.grid.r1", "answers.grid.r2", "answers.grid.r9"]);
@@ -251,16 +207,7 @@ fn required_answers_unknown_keys_and_every_problem_at_once() {
     let errors = q.check(&json!({"nope": 1, "score": 9})).unwrap_err();
     let mut f = fields(&errors);
     f.sort();
-    assert_eq!(
-        f,
-        [
-            "answers.area",
-            "answers.grid",
-            "answers.need",
-            "answers.nope",
-            "answers.score"
-        ]
-    );
+    assert_eq!(f, ["answers.area", "answers.grid", "answers.need", "answers.nope", "answers.score"]);
     assert!(q.check(&json!([1, 2])).is_err());
 }
 
@@ -268,9 +215,7 @@ fn required_answers_unknown_keys_and_every_problem_at_once() {
 fn display_conditions_hide_and_require() {
     let q = Questionnaire::parse(&sample()).unwrap();
     // `help` is hidden unless `other` is chosen: answering it then is refused ...
-    let errors = q
-        .check(&with(valid_answers(), "help", json!("修水管")))
-        .unwrap_err();
+    let errors = q.check(&with(valid_answers(), "help", json!("修水管"))).unwrap_err();
     assert_eq!(fields(&errors), ["answers.help"]);
     assert!(errors[0].message.contains("not shown"));
     // ... and while hidden it is not required.
@@ -278,9 +223,7 @@ fn display_conditions_hide_and_require() {
     // Shown (other chosen), the required `help` must be answered.
     let with_other = with(valid_answers(), "need", json!(["meals", "other"]));
     assert_eq!(fields(&q.check(&with_other).unwrap_err()), ["answers.help"]);
-    let checked = q
-        .check(&with(with_other, "help", json!(" 修水管 ")))
-        .unwrap();
+    let checked = q.check(&with(with_other, "help", json!(" 修水管 "))).unwrap();
     assert_eq!(checked.answers["help"], "修水管");
 }
 
@@ -297,10 +240,7 @@ fn a_condition_on_a_hidden_question_hides_too() {
     let errors = q.check(&json!({"a": "n", "b": "y"})).unwrap_err();
     assert_eq!(fields(&errors), ["answers.b"]);
     assert!(q.check(&json!({"a": "n"})).is_ok());
-    assert_eq!(
-        fields(&q.check(&json!({"a": "y", "b": "y"})).unwrap_err()),
-        ["answers.c"]
-    );
+    assert_eq!(fields(&q.check(&json!({"a": "y", "b": "y"})).unwrap_err()), ["answers.c"]);
 }
 
 #[test]
@@ -308,15 +248,8 @@ fn dates_are_real_calendar_days() {
     for good in ["2024-02-29", "2026-12-31", "1900-01-01"] {
         assert!(is_date(good), "{good}");
     }
-    for bad in [
-        "2026-02-29",
-        "2026-13-01",
-        "2026-00-10",
-        "2026-1-01",
-        "２０２６-01-01",
-        "1899-12-31",
-        "2026-12-32",
-    ] {
+    for bad in ["2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "２０２６-01-01", "1899-12-31", "2026-12-32"]
+    {
         assert!(!is_date(bad), "{bad}");
     }
 }

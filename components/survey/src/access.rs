@@ -10,9 +10,8 @@ use crate::wenming::platform::identity::{self, Action, Principal};
 
 /// The signed-in principal behind the request's bearer token.
 pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
-    let token = kit::bearer(req).ok_or_else(|| {
-        ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into())
-    })?;
+    let token = kit::bearer(req)
+        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
     identity::authenticate(&token).map_err(identity_error)
 }
 
@@ -20,10 +19,9 @@ pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
 pub fn identity_error(e: identity::Error) -> ApiError {
     match e {
         identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
-        identity::Error::Locked(secs) | identity::Error::Throttled(secs) => ApiError::Throttled {
-            retry_after: secs,
-            message: "too many requests; try again later".into(),
-        },
+        identity::Error::Locked(secs) | identity::Error::Throttled(secs) => {
+            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
+        }
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
@@ -46,10 +44,7 @@ pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result
         return Ok(());
     }
     if identity::scopes(p, action).is_empty() {
-        Err(ApiError::Forbidden(format!(
-            "your roles do not allow {}",
-            kit::wit_name(&action)
-        )))
+        Err(ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action))))
     } else {
         Err(ApiError::NotFound(format!("no such {what}")))
     }
@@ -57,12 +52,7 @@ pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result
 
 /// `((col >= ? AND col < ?) OR ...)` over `p`'s scopes for `action`, pushing the bounds onto
 /// `params`; `None` when the roles allow `action` nowhere.
-pub fn scope_sql(
-    p: &Principal,
-    action: Action,
-    column: &str,
-    params: &mut Vec<Value>,
-) -> Option<String> {
+pub fn scope_sql(p: &Principal, action: Action, column: &str, params: &mut Vec<Value>) -> Option<String> {
     let scopes = identity::scopes(p, action);
     if scopes.is_empty() {
         return None;

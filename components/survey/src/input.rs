@@ -12,11 +12,7 @@ kit::component_fields!();
 
 /// A positive id from a path segment; anything else names no resource (404).
 pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
+    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
 }
 
 /// An optional positive-id query parameter; anything else is a 422 naming it.
@@ -80,19 +76,11 @@ impl Definition {
         let mut problems: Vec<(String, String)> = Vec::new();
         let pr = &mut problems;
         let title = note(pr, f.line("title", 200))?;
-        let description = note(pr, f.opt_text("description", 2000))?
-            .flatten()
-            .unwrap_or_default();
+        let description = note(pr, f.opt_text("description", 2000))?.flatten().unwrap_or_default();
         let org_id = note(pr, f.id("org_id"))?;
-        let audience = note(pr, choice(&mut f, "audience", &AUDIENCES))?
-            .flatten()
-            .unwrap_or("residents");
-        let anonymous = note(pr, f.opt_bool("anonymous"))?
-            .flatten()
-            .unwrap_or(false);
-        let one_per = note(pr, choice(&mut f, "one_per", &ONE_PER))?
-            .flatten()
-            .unwrap_or("person");
+        let audience = note(pr, choice(&mut f, "audience", &AUDIENCES))?.flatten().unwrap_or("residents");
+        let anonymous = note(pr, f.opt_bool("anonymous"))?.flatten().unwrap_or(false);
+        let one_per = note(pr, choice(&mut f, "one_per", &ONE_PER))?.flatten().unwrap_or("person");
         let opens_at = note(pr, time(&mut f, "opens_at"))?;
         let closes_at = note(pr, time(&mut f, "closes_at"))?;
         if let (Some(open), Some(close)) = (opens_at, closes_at) {
@@ -131,10 +119,7 @@ impl Definition {
 
 /// A field's value, or — when it is invalid — `None` with the problem noted; anything other
 /// than a 422 (a 400, a failure) still stops at once.
-fn note<T>(
-    problems: &mut Vec<(String, String)>,
-    r: Result<T, ApiError>,
-) -> Result<Option<T>, ApiError> {
+fn note<T>(problems: &mut Vec<(String, String)>, r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(ApiError::Invalid { field, message }) => {
@@ -145,11 +130,7 @@ fn note<T>(
     }
 }
 
-fn choice(
-    f: &mut Fields,
-    name: &str,
-    choices: &[&'static str],
-) -> Result<Option<&'static str>, ApiError> {
+fn choice(f: &mut Fields, name: &str, choices: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
     let Some(s) = f.opt_str(name)? else {
         return Ok(None);
     };
@@ -162,15 +143,9 @@ fn choice(
 }
 
 fn time(f: &mut Fields, name: &str) -> Result<i64, ApiError> {
-    let s = f
-        .opt_str(name)?
-        .ok_or_else(|| ApiError::invalid(name, "is required"))?;
-    kit::time::parse_rfc3339(s.trim()).ok_or_else(|| {
-        ApiError::invalid(
-            name,
-            "must be an RFC 3339 time such as 2026-12-01T08:00:00+08:00",
-        )
-    })
+    let s = f.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
+    kit::time::parse_rfc3339(s.trim())
+        .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time such as 2026-12-01T08:00:00+08:00"))
 }
 
 #[cfg(test)]
@@ -188,14 +163,8 @@ mod tests {
     #[test]
     fn model_errors_keep_every_field() {
         let e = model_errors(vec![
-            FieldError {
-                field: "answers.a".into(),
-                message: "is required".into(),
-            },
-            FieldError {
-                field: "answers.b".into(),
-                message: "must be a number".into(),
-            },
+            FieldError { field: "answers.a".into(), message: "is required".into() },
+            FieldError { field: "answers.b".into(), message: "must be a number".into() },
         ]);
         assert_eq!(e.status(), 422);
         match e {

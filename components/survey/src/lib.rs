@@ -41,9 +41,7 @@ fn handle(req: Request) -> Response {
 /// what a phone opens from a WeChat menu before anyone signs in.
 fn route(req: &Request) -> Result<Response, ApiError> {
     let path = req.path().trim_end_matches('/');
-    let rest = path
-        .strip_prefix("/api/v1/")
-        .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
     let segments: Vec<&str> = rest.split('/').collect();
     let method = req.method();
     let allow = |allowed: &'static str| {

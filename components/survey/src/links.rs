@@ -31,8 +31,7 @@ fn target(db: &Db, kind: &str, id: i64) -> Result<Option<(String, String, String
         _ => "SELECT a.title, a.status, o.path FROM activities a JOIN orgs o ON o.id = a.org_id WHERE a.id = ?",
     };
     let row = db.query_one(sql, &[Value::Integer(id)])?;
-    row.map(|r| Ok((r.str("title")?, r.str("status")?, r.str("path")?)))
-        .transpose()
+    row.map(|r| Ok((r.str("title")?, r.str("status")?, r.str("path")?))).transpose()
 }
 
 fn link_json(db: &Db, r: &kit::Row) -> Result<Json, ApiError> {
@@ -65,13 +64,8 @@ fn link_json(db: &Db, r: &kit::Row) -> Result<Json, ApiError> {
 /// Every link of a survey by question key (`""` for links to the survey as a whole).
 pub fn by_question(db: &Db, survey_id: i64) -> Result<HashMap<String, Vec<Json>>, ApiError> {
     let mut out: HashMap<String, Vec<Json>> = HashMap::new();
-    for r in db.query(
-        "SELECT * FROM survey_links WHERE survey_id = ? ORDER BY id",
-        &[Value::Integer(survey_id)],
-    )? {
-        out.entry(r.str("question")?)
-            .or_default()
-            .push(link_json(db, &r)?);
+    for r in db.query("SELECT * FROM survey_links WHERE survey_id = ? ORDER BY id", &[Value::Integer(survey_id)])? {
+        out.entry(r.str("question")?).or_default().push(link_json(db, &r)?);
     }
     Ok(out)
 }
@@ -87,21 +81,14 @@ pub fn create(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             .iter()
             .copied()
             .find(|t| *t == s.trim())
-            .ok_or_else(|| {
-                ApiError::invalid("target", format!("must be one of: {}", TARGETS.join(", ")))
-            })?
+            .ok_or_else(|| ApiError::invalid("target", format!("must be one of: {}", TARGETS.join(", "))))?
     };
     let target_id = f.id("target_id")?;
     let note = f.opt_text("note", 500)?.unwrap_or_default();
     let now = kit::request_now(req);
     let db = Db::open()?;
     let s = Survey::load(&db, id)?;
-    access::gate(
-        p,
-        Action::ManageSurveys,
-        s.as_ref().map_or("/-/", |s| s.org_path.as_str()),
-        "survey",
-    )?;
+    access::gate(p, Action::ManageSurveys, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     let s = s.ok_or_else(|| ApiError::NotFound("no such survey".into()))?;
     let questionnaire = s.questionnaire()?;
     if let Some(key) = &question {
@@ -109,36 +96,19 @@ pub fn create(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             .question(key)
             .ok_or_else(|| ApiError::invalid("question", "no such question in this survey"))?;
         if let Some(o) = &option {
-            if !q
-                .kind
-                .options()
-                .is_some_and(|opts| opts.iter().any(|c| &c.key == o))
-            {
-                return Err(ApiError::invalid(
-                    "option",
-                    "no such option of this question",
-                ));
+            if !q.kind.options().is_some_and(|opts| opts.iter().any(|c| &c.key == o)) {
+                return Err(ApiError::invalid("option", "no such option of this question"));
             }
         }
     } else if option.is_some() {
-        return Err(ApiError::invalid(
-            "option",
-            "name the question the option belongs to",
-        ));
+        return Err(ApiError::invalid("option", "name the question the option belongs to"));
     }
     // The target must be work the caller can see from this survey: a menu item of a centre
     // above (or at) the survey's org, or a demand or activity in the caller's own area.
-    let missing = || {
-        ApiError::invalid(
-            "target_id",
-            format!("no such {} in your area", kind.replace('_', " ")),
-        )
-    };
+    let missing = || ApiError::invalid("target_id", format!("no such {} in your area", kind.replace('_', " ")));
     let (_, _, path) = target(&db, kind, target_id)?.ok_or_else(missing)?;
     let reachable = match kind {
-        "service_menu_item" => {
-            s.org_path.starts_with(&path) || access::allowed(p, Action::ManageSurveys, &path)?
-        }
+        "service_menu_item" => s.org_path.starts_with(&path) || access::allowed(p, Action::ManageSurveys, &path)?,
         _ => access::allowed(p, Action::ManageSurveys, &path)?,
     };
     if !reachable {
@@ -180,21 +150,12 @@ pub fn list(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
     let page = Page::from_request(req)?;
     let db = Db::open()?;
     let s = Survey::load(&db, id)?;
-    access::gate(
-        p,
-        Action::ReadSurveyResults,
-        s.as_ref().map_or("/-/", |s| s.org_path.as_str()),
-        "survey",
-    )?;
+    access::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     let mut items = Vec::new();
     let mut last = None;
     for r in db.query(
         "SELECT * FROM survey_links WHERE survey_id = ? AND id > ? ORDER BY id LIMIT ?",
-        &[
-            Value::Integer(id),
-            Value::Integer(page.after),
-            Value::Integer(page.limit),
-        ],
+        &[Value::Integer(id), Value::Integer(page.after), Value::Integer(page.limit)],
     )? {
         last = Some(r.i64("id")?);
         items.push(link_json(&db, &r)?);

@@ -25,24 +25,14 @@ pub fn form(req: &Request, id: i64) -> Result<Response, ApiError> {
 }
 
 /// Where a respondent is counted: `(org id, org path)`.
-fn residence(
-    db: &Db,
-    p: &Principal,
-    s: &Survey,
-    given: Option<i64>,
-) -> Result<(i64, String), ApiError> {
-    let outside = |why: &str| ApiError::Refused {
-        code: "outside_audience",
-        message: why.to_string(),
-    };
+fn residence(db: &Db, p: &Principal, s: &Survey, given: Option<i64>) -> Result<(i64, String), ApiError> {
+    let outside = |why: &str| ApiError::Refused { code: "outside_audience", message: why.to_string() };
     let home = db.query_one(
         "SELECT v.home_org_id AS org_id, o.path FROM volunteers v JOIN orgs o ON o.id = v.home_org_id \
          WHERE v.account_id = ? AND v.status = 'active'",
         &[Value::Integer(p.account_id)],
     )?;
-    let home = home
-        .map(|r| Ok::<_, ApiError>((r.i64("org_id")?, r.str("path")?)))
-        .transpose()?;
+    let home = home.map(|r| Ok::<_, ApiError>((r.i64("org_id")?, r.str("path")?))).transpose()?;
     let place = if s.audience == "volunteers" {
         let Some(home) = home else {
             return Err(outside("this survey asks registered volunteers only"));
@@ -61,23 +51,17 @@ fn residence(
                     return Err(ApiError::invalid("org_id", "no such active org"));
                 };
                 if !matches!(level.as_str(), "station" | "point" | "institute") {
-                    return Err(ApiError::invalid(
-                        "org_id",
-                        "give the station or point where you live",
-                    ));
+                    return Err(ApiError::invalid("org_id", "give the station or point where you live"));
                 }
                 (org, path)
             }
-            None => home.ok_or_else(|| {
-                ApiError::invalid("org_id", "is required: the station or point where you live")
-            })?,
+            None => {
+                home.ok_or_else(|| ApiError::invalid("org_id", "is required: the station or point where you live"))?
+            }
         }
     };
     if !place.1.starts_with(&s.org_path) {
-        return Err(outside(&format!(
-            "this survey asks the people of {} only",
-            s.org_name
-        )));
+        return Err(outside(&format!("this survey asks the people of {} only", s.org_name)));
     }
     Ok(place)
 }
@@ -86,9 +70,7 @@ fn residence(
 pub fn submit(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {
     let now = kit::request_now(req);
     let mut f = Fields::from_request(req, &["answers", "org_id", "household_key"])?;
-    let answers = f
-        .take("answers")
-        .ok_or_else(|| ApiError::invalid("answers", "is required"))?;
+    let answers = f.take("answers").ok_or_else(|| ApiError::invalid("answers", "is required"))?;
     let given_org = f.opt_id("org_id")?;
     let household = f.opt_line("household_key", 100)?;
     let db = Db::open()?;
@@ -102,64 +84,39 @@ pub fn submit(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let (org_id, org_path) = residence(&db, p, &s, given_org)?;
     match (s.one_per.as_str(), &household) {
         ("household", None) => {
-            return Err(ApiError::invalid(
-                "household_key",
-                "is required: this survey takes one answer per household",
-            ))
+            return Err(ApiError::invalid("household_key", "is required: this survey takes one answer per household"))
         }
         ("person", Some(_)) => {
-            return Err(ApiError::invalid(
-                "household_key",
-                "this survey takes one answer per person; leave it out",
-            ))
+            return Err(ApiError::invalid("household_key", "this survey takes one answer per person; leave it out"))
         }
         _ => {}
     }
-    let checked = s
-        .questionnaire()?
-        .check(&answers)
-        .map_err(input::model_errors)?;
+    let checked = s.questionnaire()?.check(&answers).map_err(input::model_errors)?;
     let key = input::idempotency_key(req);
-    let (status, body) = kit::idempotent(
-        &db,
-        p.account_id,
-        key.as_deref(),
-        &input::request_fingerprint(req),
-        |db| {
-            // The state again, inside the write lock: a close that landed meanwhile wins.
-            let current =
-                Survey::load(db, id)?.ok_or_else(|| ApiError::NotFound("no such survey".into()))?;
-            if !current.accepting(now) {
-                return Err(not_accepting(&current, now));
-            }
-            let first = db.exec(
+    let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
+        // The state again, inside the write lock: a close that landed meanwhile wins.
+        let current = Survey::load(db, id)?.ok_or_else(|| ApiError::NotFound("no such survey".into()))?;
+        if !current.accepting(now) {
+            return Err(not_accepting(&current, now));
+        }
+        let first = db.exec(
             "INSERT INTO survey_respondents (survey_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             &[Value::Integer(id), Value::Integer(p.account_id)],
         )?;
-            if first == 0 {
-                return Err(ApiError::conflict(
-                    "already_answered",
-                    "you have already answered this survey",
-                ));
-            }
-            if let Some(h) = &household {
-                let first = db.exec(
+        if first == 0 {
+            return Err(ApiError::conflict("already_answered", "you have already answered this survey"));
+        }
+        if let Some(h) = &household {
+            let first = db.exec(
                 "INSERT INTO survey_households (survey_id, household_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 &[Value::Integer(id), Value::Text(h.clone())],
             )?;
-                if first == 0 {
-                    return Err(ApiError::conflict(
-                        "already_answered",
-                        "your household has already answered this survey",
-                    ));
-                }
+            if first == 0 {
+                return Err(ApiError::conflict("already_answered", "your household has already answered this survey"));
             }
-            let who = if s.anonymous {
-                Value::Null
-            } else {
-                Value::Integer(p.account_id)
-            };
-            let response = db.insert(
+        }
+        let who = if s.anonymous { Value::Null } else { Value::Integer(p.account_id) };
+        let response = db.insert(
             "INSERT INTO survey_responses (survey_id, account_id, org_id, org_path, answers, submitted_at) VALUES (?, ?, ?, ?, ?, ?)",
             &[
                 Value::Integer(id),
@@ -170,9 +127,9 @@ pub fn submit(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
                 Value::Integer(now),
             ],
         )?;
-            for c in &checked.cells {
-                let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-                db.exec(
+        for c in &checked.cells {
+            let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+            db.exec(
                 "INSERT INTO survey_answers (response_id, survey_id, question, option, text, number) VALUES (?, ?, ?, ?, ?, ?)",
                 &[
                     Value::Integer(response),
@@ -183,13 +140,9 @@ pub fn submit(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
                     c.number.map_or(Value::Null, Value::Real),
                 ],
             )?;
-            }
-            Ok((
-                201,
-                json!({ "id": response, "survey_id": id, "submitted_at": kit::time::rfc3339(now) }),
-            ))
-        },
-    )?;
+        }
+        Ok((201, json!({ "id": response, "survey_id": id, "submitted_at": kit::time::rfc3339(now) })))
+    })?;
     Ok(kit::json(status, &body))
 }
 

@@ -21,22 +21,13 @@ use crate::wenming::platform::identity::{Action, Principal};
 
 fn visible(db: &Db, p: &Principal, id: i64) -> Result<Survey, ApiError> {
     let s = Survey::load(db, id)?;
-    access::gate(
-        p,
-        Action::ReadSurveyResults,
-        s.as_ref().map_or("/-/", |s| s.org_path.as_str()),
-        "survey",
-    )?;
+    access::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     s.ok_or_else(|| ApiError::NotFound("no such survey".into()))
 }
 
 /// The respondents counted: the survey's, or those living under `?org_id=` (an org in the
 /// survey's subtree). Returns the SQL condition on `r.org_path` and its bounds.
-fn narrowing(
-    db: &Db,
-    req: &Request,
-    s: &Survey,
-) -> Result<(Option<i64>, String, String), ApiError> {
+fn narrowing(db: &Db, req: &Request, s: &Survey) -> Result<(Option<i64>, String, String), ApiError> {
     let Some(org) = input::query_id(req, "org_id")? else {
         let (lo, hi) = kit::subtree_bounds(&s.org_path);
         return Ok((None, lo, hi));
@@ -47,10 +38,7 @@ fn narrowing(
             let (lo, hi) = kit::subtree_bounds(&path);
             Ok((Some(org), lo, hi))
         }
-        _ => Err(ApiError::invalid(
-            "org_id",
-            "must be an org in the survey's area",
-        )),
+        _ => Err(ApiError::invalid("org_id", "must be an org in the survey's area")),
     }
 }
 
@@ -83,18 +71,12 @@ struct Counts {
 
 impl Counts {
     fn read(db: &Db, survey_id: i64, lo: &str, hi: &str) -> Result<Counts, ApiError> {
-        let params = [
-            Value::Integer(survey_id),
-            Value::Text(lo.into()),
-            Value::Text(hi.into()),
-        ];
+        let params = [Value::Integer(survey_id), Value::Text(lo.into()), Value::Text(hi.into())];
         let from = "FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id \
                     WHERE a.survey_id = ? AND r.org_path >= ? AND r.org_path < ?";
         let mut c = Counts::default();
         for r in db.query(
-            &format!(
-                "SELECT a.question, COUNT(DISTINCT a.response_id) AS n {from} GROUP BY a.question"
-            ),
+            &format!("SELECT a.question, COUNT(DISTINCT a.response_id) AS n {from} GROUP BY a.question"),
             &params,
         )? {
             c.answered.insert(r.str("question")?, r.i64("n")?);
@@ -103,48 +85,33 @@ impl Counts {
             "SELECT a.question, a.option, a.text, COUNT(*) AS n {from} AND a.option IS NOT NULL GROUP BY a.question, a.option, a.text"
         );
         for r in db.query(&sql, &params)? {
-            c.options.insert(
-                (r.str("question")?, r.str("option")?, r.opt_str("text")?),
-                r.i64("n")?,
-            );
+            c.options.insert((r.str("question")?, r.str("option")?, r.opt_str("text")?), r.i64("n")?);
         }
         let sql = format!(
             "SELECT a.question, COUNT(*) AS n, SUM(a.number) AS total, MIN(a.number) AS lo, MAX(a.number) AS hi \
              {from} AND a.number IS NOT NULL GROUP BY a.question"
         );
         for r in db.query(&sql, &params)? {
-            c.numbers.insert(
-                r.str("question")?,
-                (r.i64("n")?, r.f64("total")?, r.f64("lo")?, r.f64("hi")?),
-            );
+            c.numbers.insert(r.str("question")?, (r.i64("n")?, r.f64("total")?, r.f64("lo")?, r.f64("hi")?));
         }
         let sql = format!(
             "SELECT a.question, CAST(a.number AS INTEGER) AS v, COUNT(*) AS n {from} AND a.number IS NOT NULL \
              AND a.number = CAST(a.number AS INTEGER) GROUP BY a.question, v"
         );
         for r in db.query(&sql, &params)? {
-            c.values
-                .insert((r.str("question")?, r.i64("v")?), r.i64("n")?);
+            c.values.insert((r.str("question")?, r.i64("v")?), r.i64("n")?);
         }
         let sql = format!(
             "SELECT a.question, MIN(a.text) AS lo, MAX(a.text) AS hi {from} AND a.option IS NULL AND a.text IS NOT NULL GROUP BY a.question"
         );
         for r in db.query(&sql, &params)? {
-            c.text_range
-                .insert(r.str("question")?, (r.str("lo")?, r.str("hi")?));
+            c.text_range.insert(r.str("question")?, (r.str("lo")?, r.str("hi")?));
         }
         Ok(c)
     }
 
     fn count(&self, q: &str, option: &str, column: Option<&str>) -> i64 {
-        self.options
-            .get(&(
-                q.to_string(),
-                option.to_string(),
-                column.map(str::to_string),
-            ))
-            .copied()
-            .unwrap_or(0)
+        self.options.get(&(q.to_string(), option.to_string(), column.map(str::to_string))).copied().unwrap_or(0)
     }
 
     fn shares(&self, q: &str, choices: &[Choice], column_of: Option<&str>, whole: i64) -> Json {
@@ -165,12 +132,9 @@ impl Counts {
 
     fn question(&self, q: &Question) -> Json {
         let answered = self.answered.get(&q.key).copied().unwrap_or(0);
-        let mut v =
-            json!({ "key": q.key, "type": q.kind.name(), "title": q.title, "answered": answered });
+        let mut v = json!({ "key": q.key, "type": q.kind.name(), "title": q.title, "answered": answered });
         let stats = self.numbers.get(&q.key);
-        let average = stats.map_or(Json::Null, |(n, sum, _, _)| {
-            json!(two_decimals(sum / *n as f64))
-        });
+        let average = stats.map_or(Json::Null, |(n, sum, _, _)| json!(two_decimals(sum / *n as f64)));
         match &q.kind {
             Kind::SingleChoice { options } | Kind::MultipleChoice { options, .. } => {
                 v["options"] = self.shares(&q.key, options, None, answered);
@@ -190,10 +154,8 @@ impl Counts {
                 v["rows"] = rows
                     .iter()
                     .map(|row| {
-                        let row_answered: i64 = columns
-                            .iter()
-                            .map(|c| self.count(&q.key, &row.key, Some(&c.key)))
-                            .sum();
+                        let row_answered: i64 =
+                            columns.iter().map(|c| self.count(&q.key, &row.key, Some(&c.key))).sum();
                         json!({
                             "key": row.key, "label": row.label, "answered": row_answered,
                             "columns": self.shares(&q.key, columns, Some(&row.key), row_answered),
@@ -218,11 +180,7 @@ pub fn summary(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let s = visible(&db, p, id)?;
     let (org, lo, hi) = narrowing(&db, req, &s)?;
     let questionnaire = s.questionnaire()?;
-    let range = [
-        Value::Integer(id),
-        Value::Text(lo.clone()),
-        Value::Text(hi.clone()),
-    ];
+    let range = [Value::Integer(id), Value::Text(lo.clone()), Value::Text(hi.clone())];
     let mut by_station = Vec::new();
     let mut responses = 0;
     for r in db.query(
@@ -265,18 +223,12 @@ pub fn texts(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError
     let db = Db::open()?;
     let s = visible(&db, p, id)?;
     let (_, lo, hi) = narrowing(&db, req, &s)?;
-    let key = kit::query_param(req, "question")
-        .ok_or_else(|| ApiError::invalid("question", "is required"))?;
+    let key = kit::query_param(req, "question").ok_or_else(|| ApiError::invalid("question", "is required"))?;
     let questionnaire = s.questionnaire()?;
     match questionnaire.question(&key) {
         Some(q) if q.kind.is_text() => {}
         Some(_) => return Err(ApiError::invalid("question", "is not a text question")),
-        None => {
-            return Err(ApiError::invalid(
-                "question",
-                "no such question in this survey",
-            ))
-        }
+        None => return Err(ApiError::invalid("question", "no such question in this survey")),
     }
     let rows = db.query(
         "SELECT a.rowid AS id, a.text, r.org_id, r.submitted_at FROM survey_answers a \
@@ -313,25 +265,17 @@ fn cell(q: &Question, answer: Option<&Json>) -> String {
         return String::new();
     };
     let label = |choices: &[Choice], key: &str| {
-        choices
-            .iter()
-            .find(|c| c.key == key)
-            .map_or(key.to_string(), |c| c.label.clone())
+        choices.iter().find(|c| c.key == key).map_or(key.to_string(), |c| c.label.clone())
     };
     match (&q.kind, a) {
         (Kind::SingleChoice { options }, Json::String(k)) => label(options, k),
-        (Kind::MultipleChoice { options, .. }, Json::Array(list)) => list
-            .iter()
-            .filter_map(Json::as_str)
-            .map(|k| label(options, k))
-            .collect::<Vec<_>>()
-            .join(";"),
+        (Kind::MultipleChoice { options, .. }, Json::Array(list)) => {
+            list.iter().filter_map(Json::as_str).map(|k| label(options, k)).collect::<Vec<_>>().join(";")
+        }
         (Kind::Matrix { rows, columns }, Json::Object(map)) => rows
             .iter()
             .filter_map(|r| {
-                map.get(&r.key)
-                    .and_then(Json::as_str)
-                    .map(|c| format!("{}={}", r.label, label(columns, c)))
+                map.get(&r.key).and_then(Json::as_str).map(|c| format!("{}={}", r.label, label(columns, c)))
             })
             .collect::<Vec<_>>()
             .join(";"),
@@ -365,20 +309,12 @@ pub fn csv(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> 
         &[Value::Integer(id), Value::Text(lo), Value::Text(hi)],
     )?;
     for r in rows {
-        let answers: Json = serde_json::from_str(&r.str("answers")?)
-            .map_err(|e| ApiError::Internal(format!("answers: {e}")))?;
-        let mut line = vec![
-            r.i64("id")?.to_string(),
-            kit::time::rfc3339(r.i64("submitted_at")?),
-            r.str("org")?,
-        ];
+        let answers: Json =
+            serde_json::from_str(&r.str("answers")?).map_err(|e| ApiError::Internal(format!("answers: {e}")))?;
+        let mut line = vec![r.i64("id")?.to_string(), kit::time::rfc3339(r.i64("submitted_at")?), r.str("org")?];
         if !s.anonymous {
             line.push(r.opt_str("respondent")?.unwrap_or_default());
-            line.push(
-                r.opt_str("phone")?
-                    .map(|p| kit::mask_phone(&p))
-                    .unwrap_or_default(),
-            );
+            line.push(r.opt_str("phone")?.map(|p| kit::mask_phone(&p)).unwrap_or_default());
         }
         line.extend(questions.iter().map(|q| cell(q, answers.get(&q.key))));
         out.push_str(&kit::csv::row(&line));
@@ -386,10 +322,7 @@ pub fn csv(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> 
     Ok(Response::builder()
         .status(200)
         .header("content-type", "text/csv; charset=utf-8")
-        .header(
-            "content-disposition",
-            format!("attachment; filename=\"survey-{id}.csv\""),
-        )
+        .header("content-disposition", format!("attachment; filename=\"survey-{id}.csv\""))
         .header("cache-control", "no-store")
         .body(out)
         .build())

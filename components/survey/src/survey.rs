@@ -59,12 +59,8 @@ impl Survey {
 
     /// The survey with `id`, whoever may see it (callers check scope).
     pub fn load(db: &Db, id: i64) -> Result<Option<Survey>, ApiError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM surveys s JOIN orgs o ON o.id = s.org_id WHERE s.id = ?"
-        );
-        db.query_one(&sql, &[Value::Integer(id)])?
-            .map(|r| Survey::from_row(&r))
-            .transpose()
+        let sql = format!("SELECT {COLUMNS} FROM surveys s JOIN orgs o ON o.id = s.org_id WHERE s.id = ?");
+        db.query_one(&sql, &[Value::Integer(id)])?.map(|r| Survey::from_row(&r)).transpose()
     }
 
     /// The state at `now`: a published survey past its closing time has closed by itself.
@@ -83,9 +79,8 @@ impl Survey {
 
     /// The stored questions, parsed again (they were valid when stored).
     pub fn questionnaire(&self) -> Result<Questionnaire, ApiError> {
-        Questionnaire::parse(&self.definition).map_err(|e| {
-            ApiError::Internal(format!("stored survey {} no longer parses: {e:?}", self.id))
-        })
+        Questionnaire::parse(&self.definition)
+            .map_err(|e| ApiError::Internal(format!("stored survey {} no longer parses: {e:?}", self.id)))
     }
 
     /// What every view shares: the settings, the state, the org.
@@ -114,21 +109,15 @@ impl Survey {
         v["created_at"] = json!(kit::time::rfc3339(self.created_at));
         v["updated_at"] = json!(kit::time::rfc3339(self.updated_at));
         v["published_at"] = kit::time::opt_rfc3339(self.published_at);
-        v["closed_at"] = kit::time::opt_rfc3339(
-            self.closed_at
-                .or_else(|| (self.state(now) == "closed").then_some(self.closes_at)),
-        );
+        v["closed_at"] =
+            kit::time::opt_rfc3339(self.closed_at.or_else(|| (self.state(now) == "closed").then_some(self.closes_at)));
         if with_sections {
             v["sections"] = self.definition.clone();
         } else {
             let count: usize = self
                 .definition
                 .as_array()
-                .map(|s| {
-                    s.iter()
-                        .map(|s| s["questions"].as_array().map_or(0, Vec::len))
-                        .sum()
-                })
+                .map(|s| s.iter().map(|s| s["questions"].as_array().map_or(0, Vec::len)).sum())
                 .unwrap_or(0);
             v["questions"] = json!(count);
         }
@@ -146,19 +135,12 @@ impl Survey {
 
 /// How many responses a survey has.
 pub fn response_count(db: &Db, id: i64) -> Result<i64, ApiError> {
-    let row = db.query_one(
-        "SELECT COUNT(*) AS n FROM survey_responses WHERE survey_id = ?",
-        &[Value::Integer(id)],
-    )?;
+    let row = db.query_one("SELECT COUNT(*) AS n FROM survey_responses WHERE survey_id = ?", &[Value::Integer(id)])?;
     row.map_or(Ok(0), |r| r.i64("n"))
 }
 
 /// An org's path, when it exists and is active.
 pub fn active_org_path(db: &Db, org_id: i64) -> Result<Option<(String, String)>, ApiError> {
-    let row = db.query_one(
-        "SELECT path, level FROM orgs WHERE id = ? AND active = 1",
-        &[Value::Integer(org_id)],
-    )?;
-    row.map(|r| Ok((r.str("path")?, r.str("level")?)))
-        .transpose()
+    let row = db.query_one("SELECT path, level FROM orgs WHERE id = ? AND active = 1", &[Value::Integer(org_id)])?;
+    row.map(|r| Ok((r.str("path")?, r.str("level")?))).transpose()
 }

@@ -17,20 +17,15 @@ fn target_org(db: &Db, p: &Principal, org_id: i64) -> Result<String, ApiError> {
         return Err(ApiError::invalid("org_id", "no such active org"));
     };
     if level == "city" {
-        return Err(ApiError::invalid(
-            "org_id",
-            "a survey targets a centre, institute, station or point",
-        ));
+        return Err(ApiError::invalid("org_id", "a survey targets a centre, institute, station or point"));
     }
     if !access::allowed(p, Action::ManageSurveys, &path)? {
         // The org tree is readable by everyone signed in, so there is nothing to hide: 403.
-        return Err(ApiError::Forbidden(
-            if identity::scopes(p, Action::ManageSurveys).is_empty() {
-                "your roles do not allow manage-surveys".into()
-            } else {
-                "you may manage surveys only in your own area".into()
-            },
-        ));
+        return Err(ApiError::Forbidden(if identity::scopes(p, Action::ManageSurveys).is_empty() {
+            "your roles do not allow manage-surveys".into()
+        } else {
+            "you may manage surveys only in your own area".into()
+        }));
     }
     Ok(path)
 }
@@ -55,40 +50,20 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let path = target_org(&db, p, d.org_id)?;
     let key = input::idempotency_key(req);
-    let (status, body) = kit::idempotent(
-        &db,
-        p.account_id,
-        key.as_deref(),
-        &input::request_fingerprint(req),
-        |db| {
-            let mut params = vec![Value::Integer(d.org_id), Value::Text(path.clone())];
-            params.extend(definition_params(&d));
-            params.extend([
-                Value::Integer(p.account_id),
-                Value::Integer(now),
-                Value::Integer(now),
-            ]);
-            let id = db.insert(
+    let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
+        let mut params = vec![Value::Integer(d.org_id), Value::Text(path.clone())];
+        params.extend(definition_params(&d));
+        params.extend([Value::Integer(p.account_id), Value::Integer(now), Value::Integer(now)]);
+        let id = db.insert(
             "INSERT INTO surveys (org_id, org_path, title, description, audience, anonymous, one_per, opens_at, \
              closes_at, definition, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &params,
         )?;
-            let s = Survey::load(db, id)?
-                .ok_or_else(|| ApiError::Internal("the new survey vanished".into()))?;
-            let body = s.json(now, 0, true);
-            kit::audit(
-                db,
-                p.account_id,
-                "survey.create",
-                "survey",
-                Some(id),
-                &path,
-                None,
-                Some(&summary(&s)),
-            )?;
-            Ok((201, body))
-        },
-    )?;
+        let s = Survey::load(db, id)?.ok_or_else(|| ApiError::Internal("the new survey vanished".into()))?;
+        let body = s.json(now, 0, true);
+        kit::audit(db, p.account_id, "survey.create", "survey", Some(id), &path, None, Some(&summary(&s)))?;
+        Ok((201, body))
+    })?;
     Ok(kit::json(status, &body))
 }
 
@@ -111,10 +86,7 @@ pub fn detail(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let now = kit::request_now(req);
     let db = Db::open()?;
     let s = visible(&db, p, id, Action::ReadSurveyResults)?;
-    Ok(kit::json(
-        200,
-        &s.json(now, survey::response_count(&db, id)?, true),
-    ))
+    Ok(kit::json(200, &s.json(now, survey::response_count(&db, id)?, true)))
 }
 
 /// `PUT /api/v1/surveys/{id}`: replaces a draft's questionnaire; a published survey's
@@ -124,18 +96,10 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let db = Db::open()?;
     let before = visible(&db, p, id, Action::ManageSurveys)?;
     if before.status != "draft" {
-        return Err(wrong_state(
-            &before,
-            now,
-            "edited; a published survey's questions never change",
-        ));
+        return Err(wrong_state(&before, now, "edited; a published survey's questions never change"));
     }
     let d = Definition::from_request(req)?;
-    let path = if d.org_id == before.org_id {
-        before.org_path.clone()
-    } else {
-        target_org(&db, p, d.org_id)?
-    };
+    let path = if d.org_id == before.org_id { before.org_path.clone() } else { target_org(&db, p, d.org_id)? };
     let body = db.transaction(|db| {
         let mut params = vec![Value::Integer(d.org_id), Value::Text(path.clone())];
         params.extend(definition_params(&d));
@@ -156,10 +120,7 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
 }
 
 fn wrong_state(s: &Survey, now: i64, what: &str) -> ApiError {
-    ApiError::conflict(
-        "wrong_state",
-        format!("the survey is {}: it cannot be {what}", s.state(now)),
-    )
+    ApiError::conflict("wrong_state", format!("the survey is {}: it cannot be {what}", s.state(now)))
 }
 
 /// `POST /api/v1/surveys/{id}/publish`: draft → published.
@@ -168,21 +129,9 @@ pub fn publish(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let db = Db::open()?;
     let before = visible(&db, p, id, Action::ManageSurveys)?;
     if before.status == "draft" && before.closes_at <= now {
-        return Err(ApiError::invalid(
-            "closes_at",
-            "the closing time has passed; edit it before publishing",
-        ));
+        return Err(ApiError::invalid("closes_at", "the closing time has passed; edit it before publishing"));
     }
-    transition(
-        &db,
-        p,
-        &before,
-        now,
-        "draft",
-        "published",
-        "survey.publish",
-        "published",
-    )
+    transition(&db, p, &before, now, "draft", "published", "survey.publish", "published")
 }
 
 /// `POST /api/v1/surveys/{id}/close`: published → closed (also when it already closed itself
@@ -191,16 +140,7 @@ pub fn close(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError
     let now = kit::request_now(req);
     let db = Db::open()?;
     let before = visible(&db, p, id, Action::ManageSurveys)?;
-    transition(
-        &db,
-        p,
-        &before,
-        now,
-        "published",
-        "closed",
-        "survey.close",
-        "closed",
-    )
+    transition(&db, p, &before, now, "published", "closed", "survey.close", "closed")
 }
 
 /// Moves `s` from `from` to `to` if it is still `from` (one conditional UPDATE, so two staff
@@ -222,14 +162,29 @@ fn transition(
         let at = if to == "closed" { now.min(s.closes_at) } else { now };
         let changed = db.exec(
             &format!("UPDATE surveys SET status = ?, {stamp} = ?, updated_at = ? WHERE id = ? AND status = ?"),
-            &[Value::Text(to.into()), Value::Integer(at), Value::Integer(now), Value::Integer(s.id), Value::Text(from.into())],
+            &[
+                Value::Text(to.into()),
+                Value::Integer(at),
+                Value::Integer(now),
+                Value::Integer(s.id),
+                Value::Text(from.into()),
+            ],
         )?;
         if changed == 0 {
             let current = Survey::load(db, s.id)?.unwrap_or_else(|| s.clone());
             return Err(wrong_state(&current, now, verb));
         }
         let after = Survey::load(db, s.id)?.ok_or_else(|| ApiError::Internal("the survey vanished".into()))?;
-        kit::audit(db, p.account_id, action, "survey", Some(s.id), &s.org_path, Some(&summary(s)), Some(&summary(&after)))?;
+        kit::audit(
+            db,
+            p.account_id,
+            action,
+            "survey",
+            Some(s.id),
+            &s.org_path,
+            Some(&summary(s)),
+            Some(&summary(&after)),
+        )?;
         Ok(after.json(now, survey::response_count(db, s.id)?, true))
     })?;
     Ok(kit::json(200, &body))
@@ -244,11 +199,8 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let under = input::query_id(req, "under")?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let Some(scope) = access::scope_sql(p, Action::ReadSurveyResults, "s.org_path", &mut params)
-    else {
-        return Err(ApiError::Forbidden(
-            "your roles do not allow read-survey-results".into(),
-        ));
+    let Some(scope) = access::scope_sql(p, Action::ReadSurveyResults, "s.org_path", &mut params) else {
+        return Err(ApiError::Forbidden("your roles do not allow read-survey-results".into()));
     };
     let mut sql = format!(
         "SELECT {COLUMNS}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses \
@@ -263,23 +215,14 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             params.push(Value::Integer(now));
         }
         Some("closed") => {
-            sql.push_str(
-                " AND (s.status = 'closed' OR (s.status = 'published' AND s.closes_at <= ?))",
-            );
+            sql.push_str(" AND (s.status = 'closed' OR (s.status = 'published' AND s.closes_at <= ?))");
             params.push(Value::Integer(now));
         }
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "status",
-                "must be one of: draft, published, closed",
-            ))
-        }
+        Some(_) => return Err(ApiError::invalid("status", "must be one of: draft, published, closed")),
     }
     if let Some(org) = under {
         let row = db.query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(org)])?;
-        let path = row
-            .ok_or_else(|| ApiError::NotFound("no such org".into()))?
-            .str("path")?;
+        let path = row.ok_or_else(|| ApiError::NotFound("no such org".into()))?.str("path")?;
         let (lo, hi) = kit::subtree_bounds(&path);
         sql.push_str(" AND s.org_path >= ? AND s.org_path < ?");
         params.extend([Value::Text(lo), Value::Text(hi)]);

@@ -26,7 +26,9 @@ pub fn identity_error(e: identity::Error) -> ApiError {
             retry_after: secs,
             message: "too many failed sign-ins; the account is locked for a while".into(),
         },
-        identity::Error::Throttled(secs) => ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() },
+        identity::Error::Throttled(secs) => {
+            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
+        }
         identity::Error::Forbidden(m) => ApiError::Forbidden(m),
         identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
@@ -117,7 +119,6 @@ pub fn range_sql(column: &str, ranges: &[(String, String)], params: &mut Vec<Val
     format!("({})", parts.join(" OR "))
 }
 
-
 /// An org as the resources here need it.
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -136,9 +137,7 @@ pub fn org(db: &Db, id: i64) -> Result<Option<Org>, ApiError> {
 
 /// The active org a body field names, else 422 on that field.
 pub fn active_org(db: &Db, id: i64, field: &str) -> Result<Org, ApiError> {
-    org(db, id)?
-        .filter(|o| o.active)
-        .ok_or_else(|| ApiError::invalid(field, "no such active org"))
+    org(db, id)?.filter(|o| o.active).ok_or_else(|| ApiError::invalid(field, "no such active org"))
 }
 
 /// The active org a body field names, as `p` may see it. A missing org and one outside `p`'s
@@ -166,7 +165,13 @@ pub fn grant_role(db: &Db, actor_id: i64, account_id: i64, role: &str, org: &Org
     let changed = db.exec(
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account_id, role, org_id) DO NOTHING",
-        &[Value::Integer(account_id), Value::Text(role.into()), Value::Integer(org.id), Value::Integer(actor_id), Value::Integer(now)],
+        &[
+            Value::Integer(account_id),
+            Value::Text(role.into()),
+            Value::Integer(org.id),
+            Value::Integer(actor_id),
+            Value::Integer(now),
+        ],
     )?;
     if changed == 1 {
         let row = db.query_one(

@@ -43,7 +43,8 @@ impl Fields {
     /// A required mobile number.
     pub fn phone(&mut self, name: &str) -> Result<Phone, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        Phone::parse(&s).ok_or_else(|| ApiError::invalid(name, "must be a mainland mobile number: 11 digits starting 13–19"))
+        Phone::parse(&s)
+            .ok_or_else(|| ApiError::invalid(name, "must be a mainland mobile number: 11 digits starting 13–19"))
     }
 
     /// A required date `YYYY-MM-DD`.
@@ -76,14 +77,9 @@ impl Fields {
     }
 }
 
-
 /// A positive id from a path segment; anything else names no resource (404).
 pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
+    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
 }
 
 /// An optional positive-id query parameter (`?org=`); anything else is a 422 naming it.
@@ -168,5 +164,4 @@ mod tests {
         assert_eq!(field(f.line("missing", 10).unwrap_err()), "missing");
         assert_eq!(field(Fields::from_value(serde_json::json!([1]), &[]).err().unwrap()), "body");
     }
-
 }

@@ -114,7 +114,8 @@ pub fn apply(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 }
                 _ => e,
             })?;
-        let shown = load(db, id)?.ok_or_else(|| ApiError::Internal("the new organisation vanished".into()))?.json(false);
+        let shown =
+            load(db, id)?.ok_or_else(|| ApiError::Internal("the new organisation vanished".into()))?.json(false);
         kit::audit(db, p.account_id, "organisation.apply", "organisation", Some(id), &org.path, None, Some(&shown))?;
         Ok((201, shown))
     })?;
@@ -132,7 +133,8 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
     let db = Db::open()?;
     let current = load(&db, id)?.ok_or_else(|| access::deny(p, Action::ReviewOrganisations, "organisation"))?;
     access::gate(p, Action::ReviewOrganisations, &current.org_path, "organisation")?;
-    let (verdict, action) = if approve { ("approved", "organisation.approve") } else { ("rejected", "organisation.reject") };
+    let (verdict, action) =
+        if approve { ("approved", "organisation.approve") } else { ("rejected", "organisation.reject") };
 
     let key = input::idempotency_key(req);
     let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
@@ -151,7 +153,16 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
             ],
         )?;
         let after = load(db, id)?.ok_or_else(|| ApiError::Internal("the organisation vanished".into()))?;
-        kit::audit(db, p.account_id, action, "organisation", Some(id), &after.org_path, Some(&before.json(false)), Some(&after.json(false)))?;
+        kit::audit(
+            db,
+            p.account_id,
+            action,
+            "organisation",
+            Some(id),
+            &after.org_path,
+            Some(&before.json(false)),
+            Some(&after.json(false)),
+        )?;
         Ok((200, after.json(false)))
     })?;
     Ok(kit::json(status, &body))
@@ -175,7 +186,12 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let wants_unapproved = status.as_deref().is_some_and(|s| s != "approved");
     if (directory.is_empty() && review.is_empty()) || (wants_unapproved && review.is_empty()) {
         return Err(ApiError::Forbidden(
-            if wants_unapproved { "your roles do not allow review-organisations" } else { "your roles do not allow read-directory" }.into(),
+            if wants_unapproved {
+                "your roles do not allow review-organisations"
+            } else {
+                "your roles do not allow read-directory"
+            }
+            .into(),
         ));
     }
     let directory = access::ranges(&directory, within.as_deref());

@@ -74,9 +74,7 @@ impl Team {
 }
 
 fn load(db: &Db, id: i64) -> Result<Option<Team>, ApiError> {
-    db.query_one(&format!("{SELECT} WHERE t.id = ?"), &[Value::Integer(id)])?
-        .map(|r| Team::from_row(&r))
-        .transpose()
+    db.query_one(&format!("{SELECT} WHERE t.id = ?"), &[Value::Integer(id)])?.map(|r| Team::from_row(&r)).transpose()
 }
 
 /// A membership (masked phone: members are listed).
@@ -146,7 +144,9 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 ],
             )
             .map_err(|e| match kit::unique_violation(&e) {
-                Some(c) if c.starts_with("teams.") => ApiError::conflict("name_taken", "this org already has a team with that name"),
+                Some(c) if c.starts_with("teams.") => {
+                    ApiError::conflict("name_taken", "this org already has a team with that name")
+                }
                 _ => e,
             })?;
         access::grant_role(db, p.account_id, leader_id, "team-leader", &org)?;
@@ -217,11 +217,15 @@ pub fn join(req: &Request, p: &Principal, team_id: i64) -> Result<Response, ApiE
                 )?;
             }
             Some("pending") => {
-                return Err(ApiError::conflict("wrong_state", "you have already asked to join; the team leader will decide"))
+                return Err(ApiError::conflict(
+                    "wrong_state",
+                    "you have already asked to join; the team leader will decide",
+                ))
             }
             Some(_) => return Err(ApiError::conflict("wrong_state", "you are already a member of this team")),
         }
-        let row = load_member(db, team_id, volunteer.id)?.ok_or_else(|| ApiError::Internal("membership vanished".into()))?;
+        let row =
+            load_member(db, team_id, volunteer.id)?.ok_or_else(|| ApiError::Internal("membership vanished".into()))?;
         let shown = member_json(&row)?;
         kit::audit(db, p.account_id, "team.member.request", "team", Some(team_id), &team.org_path, None, Some(&shown))?;
         Ok((201, shown))
@@ -231,21 +235,31 @@ pub fn join(req: &Request, p: &Principal, team_id: i64) -> Result<Response, ApiE
 
 /// `POST /api/v1/teams/{id}/members/{volunteer_id}/approve` and `/reject`: the team's leader or
 /// manage-teams at the team's org; only a pending request can be decided.
-pub fn decide(req: &Request, p: &Principal, team_id: i64, volunteer_id: i64, approve: bool) -> Result<Response, ApiError> {
+pub fn decide(
+    req: &Request,
+    p: &Principal,
+    team_id: i64,
+    volunteer_id: i64,
+    approve: bool,
+) -> Result<Response, ApiError> {
     let _no_fields = Fields::from_optional_request(req, &[])?;
     let db = Db::open()?;
     let team = load(&db, team_id)?.ok_or_else(|| access::deny(p, Action::ManageTeams, "team"))?;
     if team.leader_account_id != p.account_id && !access::allowed(p, Action::ManageTeams, &team.org_path)? {
         return Err(access::deny(p, Action::ManageTeams, "team"));
     }
-    let (verdict, action) = if approve { ("approved", "team.member.approve") } else { ("rejected", "team.member.reject") };
+    let (verdict, action) =
+        if approve { ("approved", "team.member.approve") } else { ("rejected", "team.member.reject") };
 
     let key = input::idempotency_key(req);
     let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
         let before = load_member(db, team_id, volunteer_id)?
             .ok_or_else(|| ApiError::NotFound("no such membership request".into()))?;
         if before.str("status")? != "pending" {
-            return Err(ApiError::conflict("wrong_state", format!("this request was already {}", before.str("status")?)));
+            return Err(ApiError::conflict(
+                "wrong_state",
+                format!("this request was already {}", before.str("status")?),
+            ));
         }
         db.exec(
             "UPDATE team_members SET status = ?, decided_at = ?, decided_by = ? WHERE team_id = ? AND volunteer_id = ?",
@@ -257,7 +271,8 @@ pub fn decide(req: &Request, p: &Principal, team_id: i64, volunteer_id: i64, app
                 Value::Integer(volunteer_id),
             ],
         )?;
-        let after = load_member(db, team_id, volunteer_id)?.ok_or_else(|| ApiError::Internal("membership vanished".into()))?;
+        let after =
+            load_member(db, team_id, volunteer_id)?.ok_or_else(|| ApiError::Internal("membership vanished".into()))?;
         let (before, after) = (member_json(&before)?, member_json(&after)?);
         kit::audit(db, p.account_id, action, "team", Some(team_id), &team.org_path, Some(&before), Some(&after))?;
         Ok((200, after))

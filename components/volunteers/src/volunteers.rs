@@ -117,10 +117,12 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         &["real_name", "gender", "birth_date", "phone", "id_number", "skills", "service_area", "home_org_id"],
     )?;
     let real_name = f.line("real_name", NAME_CHARS)?;
-    let gender = Gender::parse(&f.raw("gender")?).ok_or_else(|| ApiError::invalid("gender", "must be \"male\" or \"female\""))?;
+    let gender = Gender::parse(&f.raw("gender")?)
+        .ok_or_else(|| ApiError::invalid("gender", "must be \"male\" or \"female\""))?;
     let birth_date = f.date("birth_date")?;
     let phone = f.phone("phone")?;
-    let id_number = ResidentId::parse(&f.raw("id_number")?).map_err(|e| ApiError::invalid("id_number", e.to_string()))?;
+    let id_number =
+        ResidentId::parse(&f.raw("id_number")?).map_err(|e| ApiError::invalid("id_number", e.to_string()))?;
     let skills = f.labels("skills", MAX_SKILLS, SKILL_CHARS)?.unwrap_or_default();
     let service_area = f.opt_line_or_empty("service_area", SERVICE_AREA_CHARS)?.unwrap_or_default();
     let home_org_id = f.id("home_org_id")?;
@@ -156,13 +158,19 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
         // The org may have been deactivated since it was read.
         let org = access::active_org(db, org.id, "home_org_id")?;
-        let account_id = match db.query_one("SELECT id FROM accounts WHERE phone = ?", &[Value::Text(phone.as_str().into())])? {
-            Some(row) => row.i64("id")?,
-            None => db.insert(
-                "INSERT INTO accounts (name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                &[Value::Text(real_name.clone()), Value::Text(phone.as_str().into()), Value::Integer(now), Value::Integer(now)],
-            )?,
-        };
+        let account_id =
+            match db.query_one("SELECT id FROM accounts WHERE phone = ?", &[Value::Text(phone.as_str().into())])? {
+                Some(row) => row.i64("id")?,
+                None => db.insert(
+                    "INSERT INTO accounts (name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    &[
+                        Value::Text(real_name.clone()),
+                        Value::Text(phone.as_str().into()),
+                        Value::Integer(now),
+                        Value::Integer(now),
+                    ],
+                )?,
+            };
         let volunteer_no = next_volunteer_no(db, today.year())?;
         let skills_json = serde_json::to_string(&skills).map_err(|e| ApiError::Internal(e.to_string()))?;
         let id = db
@@ -280,8 +288,17 @@ pub fn export(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let filter = filter(req, p, &db, &mut params)?;
     let sql = format!("{SELECT} WHERE {filter} AND v.id > ? ORDER BY v.id LIMIT {BATCH}");
     let mut csv = kit::csv::row(&[
-        "volunteer_no", "real_name", "gender", "birth_year", "phone", "id_number", "skills", "service_area",
-        "home_org", "status", "registered_at",
+        "volunteer_no",
+        "real_name",
+        "gender",
+        "birth_year",
+        "phone",
+        "id_number",
+        "skills",
+        "service_area",
+        "home_org",
+        "status",
+        "registered_at",
     ]);
     let mut after = 0;
     loop {
@@ -392,7 +409,8 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             ],
         )?;
         if let Some(org) = &new_org {
-            let old = access::org(db, before.home_org_id)?.ok_or_else(|| ApiError::Internal("home org vanished".into()))?;
+            let old =
+                access::org(db, before.home_org_id)?.ok_or_else(|| ApiError::Internal("home org vanished".into()))?;
             access::grant_role(db, p.account_id, before.account_id, "volunteer", org)?;
             access::revoke_role(db, p.account_id, before.account_id, "volunteer", &old)?;
         }

@@ -66,9 +66,5 @@ fn content_type(file: &str) -> &'static str {
 
 fn error(status: u16, code: &str, message: &str) -> Response {
     let body = format!(r#"{{"error":{{"code":"{code}","message":"{message}"}}}}"#);
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body)
-        .build()
+    Response::builder().status(status).header("content-type", "application/json").body(body).build()
 }

@@ -51,12 +51,17 @@ enum TxStatement {
 }
 
 fn classify(sql: &str) -> TxStatement {
-    let words: Vec<String> = sql.split_whitespace().take(3).map(|w| w.trim_end_matches(';').to_ascii_uppercase()).collect();
+    let words: Vec<String> =
+        sql.split_whitespace().take(3).map(|w| w.trim_end_matches(';').to_ascii_uppercase()).collect();
     match words.first().map(String::as_str) {
-        Some("BEGIN") if matches!(words.get(1).map(String::as_str), Some("IMMEDIATE" | "EXCLUSIVE")) => TxStatement::BeginWrite,
+        Some("BEGIN") if matches!(words.get(1).map(String::as_str), Some("IMMEDIATE" | "EXCLUSIVE")) => {
+            TxStatement::BeginWrite
+        }
         Some("COMMIT" | "END") => TxStatement::End,
-        Some("ROLLBACK") if words.get(1).map(String::as_str) != Some("TO")
-            && !(words.get(1).map(String::as_str) == Some("TRANSACTION") && words.get(2).map(String::as_str) == Some("TO")) =>
+        Some("ROLLBACK")
+            if words.get(1).map(String::as_str) != Some("TO")
+                && !(words.get(1).map(String::as_str) == Some("TRANSACTION")
+                    && words.get(2).map(String::as_str) == Some("TO")) =>
         {
             TxStatement::End
         }

@@ -117,10 +117,7 @@ impl Database {
 
     /// A new, tuned connection.
     async fn connect(&self) -> anyhow::Result<libsql::Connection> {
-        let conn = self
-            .db
-            .connect()
-            .with_context(|| format!("connecting to database {}", self.label))?;
+        let conn = self.db.connect().with_context(|| format!("connecting to database {}", self.label))?;
         if matches!(self.backend, Backend::Local) {
             conn.busy_timeout(self.settings.busy_timeout)
                 .with_context(|| format!("setting busy_timeout on {}", self.label))?;
@@ -202,12 +199,14 @@ impl Database {
 
     /// Runs a multi-statement script in one transaction (migrations). The script and the
     /// bookkeeping statement commit together or not at all.
-    pub async fn run_script_in_transaction(&self, script: &str, then: &str, params: Vec<libsql::Value>) -> anyhow::Result<()> {
+    pub async fn run_script_in_transaction(
+        &self,
+        script: &str,
+        then: &str,
+        params: Vec<libsql::Value>,
+    ) -> anyhow::Result<()> {
         let conn = self.connect().await?;
-        let tx = conn
-            .transaction()
-            .await
-            .with_context(|| format!("beginning a transaction on {}", self.label))?;
+        let tx = conn.transaction().await.with_context(|| format!("beginning a transaction on {}", self.label))?;
         tx.execute_batch(script).await?;
         tx.execute(then, params).await?;
         tx.commit().await.with_context(|| format!("committing on {}", self.label))?;

@@ -24,10 +24,7 @@ fn handle(req: Request) -> Response {
 fn insert_and_select() -> Result<String, spin_sdk::sqlite3::Error> {
     let key = format!("{:016x}", RandomState::new().hash_one(std::time::SystemTime::now()));
     let db = Connection::open_default()?;
-    db.execute(
-        "INSERT INTO bench_items (k, v) VALUES (?, ?)",
-        &[Value::Text(key.clone()), Value::Integer(1)],
-    )?;
+    db.execute("INSERT INTO bench_items (k, v) VALUES (?, ?)", &[Value::Text(key.clone()), Value::Integer(1)])?;
     let rows = db.execute("SELECT id, v FROM bench_items WHERE k = ?", &[Value::Text(key)])?;
     let id = rows.rows().next().and_then(|r| r.get::<i64>("id")).unwrap_or(-1);
     Ok(id.to_string())

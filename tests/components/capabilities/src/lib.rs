@@ -38,25 +38,15 @@ async fn handle(req: Request) -> anyhow::Result<Response> {
     let outcome: Option<Outcome> = match path.as_str() {
         "/vars/get" => Some(var_get(&param("name").unwrap_or_default())),
         "/kv/open" => Some(open(&store_label).map(|_| json!(true))),
-        "/kv/set" => Some(open(&store_label).and_then(|s| {
-            s.set(&key, req.body())
-                .map(|()| json!(true))
-                .map_err(kv_error)
-        })),
-        "/kv/get" => Some(open(&store_label).and_then(|s| {
-            s.get(&key)
-                .map(|v| v.map_or(Json::Null, |b| json!(String::from_utf8_lossy(&b))))
-                .map_err(kv_error)
-        })),
-        "/kv/delete" => Some(
-            open(&store_label).and_then(|s| s.delete(&key).map(|()| json!(true)).map_err(kv_error)),
-        ),
-        "/kv/exists" => Some(
-            open(&store_label).and_then(|s| s.exists(&key).map(|b| json!(b)).map_err(kv_error)),
-        ),
-        "/kv/keys" => {
-            Some(open(&store_label).and_then(|s| s.get_keys().map(|k| json!(k)).map_err(kv_error)))
+        "/kv/set" => {
+            Some(open(&store_label).and_then(|s| s.set(&key, req.body()).map(|()| json!(true)).map_err(kv_error)))
         }
+        "/kv/get" => Some(open(&store_label).and_then(|s| {
+            s.get(&key).map(|v| v.map_or(Json::Null, |b| json!(String::from_utf8_lossy(&b)))).map_err(kv_error)
+        })),
+        "/kv/delete" => Some(open(&store_label).and_then(|s| s.delete(&key).map(|()| json!(true)).map_err(kv_error))),
+        "/kv/exists" => Some(open(&store_label).and_then(|s| s.exists(&key).map(|b| json!(b)).map_err(kv_error))),
+        "/kv/keys" => Some(open(&store_label).and_then(|s| s.get_keys().map(|k| json!(k)).map_err(kv_error))),
         "/out" => {
             let answer = outbound_get(&param("url").unwrap_or_default()).await;
             return Ok(json_response(200, &answer));
@@ -119,10 +109,7 @@ async fn outbound_get(url: &str) -> Json {
             let mut headers: Vec<(String, String)> = response
                 .headers()
                 .map(|(name, value)| {
-                    (
-                        name.to_ascii_lowercase(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
+                    (name.to_ascii_lowercase(), String::from_utf8_lossy(value.as_bytes()).into_owned())
                 })
                 .collect();
             headers.sort();
@@ -138,11 +125,7 @@ async fn outbound_get(url: &str) -> Json {
 
 /// The value of `key` in a query string, with `%XX` escapes decoded (`+` stays `+`).
 fn query_param(query: &str, key: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| percent_decode(v))
+    query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| percent_decode(v))
 }
 
 fn percent_decode(s: &str) -> String {

@@ -96,19 +96,11 @@ fn handle(req: Request) -> Response {
 }
 
 fn json_response(status: u16, body: Json) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .build()
+    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
 }
 
 fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+    query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 fn opened<C>(result: Result<C, Json>) -> Json {
@@ -181,12 +173,7 @@ fn count3(db: &sqlite3::Connection) -> Result<i64, Json> {
 }
 
 fn insert_item(db: &sqlite3::Connection, name: &str) -> Result<(), Json> {
-    exec3(
-        db,
-        "INSERT INTO items(name) VALUES (?)",
-        &[sqlite3::Value::Text(name.to_owned())],
-    )
-    .map(|_| ())
+    exec3(db, "INSERT INTO items(name) VALUES (?)", &[sqlite3::Value::Text(name.to_owned())]).map(|_| ())
 }
 
 fn syntax_error() -> Outcome {
@@ -203,11 +190,7 @@ fn syntax_error() -> Outcome {
 
 fn setup() -> Outcome {
     let db = open3()?;
-    exec3(
-        &db,
-        "CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-        &[],
-    )?;
+    exec3(&db, "CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT NOT NULL)", &[])?;
     Ok(json!({ "ok": true }))
 }
 
@@ -222,9 +205,7 @@ fn insert(name: &str) -> Outcome {
 
 fn count_v2() -> Outcome {
     let db = sqlite::Connection::open("default").map_err(v2json::error)?;
-    let result = db
-        .execute("SELECT count(*) FROM items", &[])
-        .map_err(v2json::error)?;
+    let result = db.execute("SELECT count(*) FROM items", &[]).map_err(v2json::error)?;
     match result.rows.first().and_then(|r| r.values.first()) {
         Some(sqlite::Value::Integer(n)) => Ok(json!({ "count": n })),
         _ => Err(json!({ "error": "unexpected count result", "result": v2json::result(&result) })),

@@ -24,26 +24,14 @@ async fn handle(req: IncomingRequest) -> anyhow::Result<Response> {
         let entries = fields
             .entries()
             .into_iter()
-            .map(|(name, value)| {
-                (
-                    name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(&value).into_owned(),
-                )
-            })
+            .map(|(name, value)| (name.to_ascii_lowercase(), String::from_utf8_lossy(&value).into_owned()))
             .collect();
         drop(fields);
         entries
     };
-    let query = path_with_query
-        .split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default();
+    let query = path_with_query.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
     let param = |key: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.to_owned())
+        query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_owned())
     };
 
     let body = req.into_body().await?;
@@ -57,9 +45,7 @@ async fn handle(req: IncomingRequest) -> anyhow::Result<Response> {
     if let Some(ms) = param("sleep_ms").and_then(|v| v.parse::<u64>().ok()) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-    let status: u16 = param("status")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let status: u16 = param("status").and_then(|v| v.parse().ok()).unwrap_or(200);
 
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let file = std::fs::read_to_string("/hello.txt").ok();

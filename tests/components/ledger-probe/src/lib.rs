@@ -14,9 +14,7 @@ use spin_sdk::sqlite3::{Connection, Value};
 use wenming::platform::ledger::{self, Kind, Posting, Source};
 
 fn param(req: &Request, name: &str) -> Option<String> {
-    req.query()
-        .split('&')
-        .find_map(|p| p.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    req.query().split('&').find_map(|p| p.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
 }
 
 fn kind(req: &Request) -> Kind {
@@ -79,7 +77,11 @@ fn handle(req: Request) -> Response {
                 return reply(500, serde_json::json!({ "error": format!("{e:?}") }));
             }
             let result = ledger::post(&db, &posting);
-            let end = if param(&req, "then").as_deref() == Some("rollback") || result.is_err() { "ROLLBACK" } else { "COMMIT" };
+            let end = if param(&req, "then").as_deref() == Some("rollback") || result.is_err() {
+                "ROLLBACK"
+            } else {
+                "COMMIT"
+            };
             if let Err(e) = db.execute(end, &[]) {
                 return reply(500, serde_json::json!({ "error": format!("{e:?}") }));
             }
