@@ -31,6 +31,9 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::HandleDepartmentItems, &[DepartmentHandler]),
     (Action::ManageSurveys, &[CentreAdmin, InstituteAdmin, StationAdmin]),
     (Action::ReadSurveyResults, &[CentreAdmin, InstituteAdmin, StationAdmin, Auditor]),
+    (Action::ManageRewards, &[CentreAdmin, InstituteAdmin, StationAdmin]),
+    (Action::ManageEvaluations, &[CentreAdmin, InstituteAdmin]),
+    (Action::ReadEvaluations, &[CentreAdmin, InstituteAdmin, StationAdmin, Auditor]),
 ];
 
 /// Whether `role` may do `action` somewhere. An action missing from the table is allowed to
@@ -81,7 +84,7 @@ pub fn scopes(who: &Principal, action: Action) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 17] = [
+    const ALL_ACTIONS: [Action; 20] = [
         Action::ReadDirectory,
         Action::ManageOrgs,
         Action::ManageAccounts,
@@ -99,6 +102,9 @@ mod tests {
         Action::HandleDepartmentItems,
         Action::ManageSurveys,
         Action::ReadSurveyResults,
+        Action::ManageRewards,
+        Action::ManageEvaluations,
+        Action::ReadEvaluations,
     ];
 
     fn principal(grants: &[(Role, &str)]) -> Principal {
@@ -125,14 +131,14 @@ mod tests {
     fn table_matches_the_contract() {
         // Counts of ✓ per column of docs/directory-api.md.
         let count = |role| ALL_ACTIONS.iter().filter(|a| allows(role, **a)).count();
-        assert_eq!(count(CentreAdmin), 16);
-        assert_eq!(count(InstituteAdmin), 12);
-        assert_eq!(count(StationAdmin), 12);
+        assert_eq!(count(CentreAdmin), 19);
+        assert_eq!(count(InstituteAdmin), 15);
+        assert_eq!(count(StationAdmin), 14);
         assert_eq!(count(TeamLeader), 2);
         assert_eq!(count(Volunteer), 1);
         assert_eq!(count(Citizen), 1);
         assert_eq!(count(DepartmentHandler), 2);
-        assert_eq!(count(Auditor), 4);
+        assert_eq!(count(Auditor), 5);
         assert!(allows(Auditor, Action::ReadAudit));
         assert!(!allows(Auditor, Action::ReadVolunteersUnmasked));
         assert!(!allows(InstituteAdmin, Action::ManageDepartments));
