@@ -111,6 +111,26 @@ impl Page {
     }
 }
 
+/// A positive id from a path segment; anything else names no resource (404).
+pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
+    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
+}
+
+/// An optional positive-id query parameter (empty is absent); anything else is a 422 naming it.
+pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
+    }
+}
+
 /// The `Idempotency-Key` header, if sent.
 pub fn idempotency_key(req: &Request) -> Option<String> {
     req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)

@@ -26,7 +26,7 @@ pub use clock::request_now;
 pub use db::{audit, idempotent, subtree_bounds, unique_violation, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
-pub use http::{bearer, idempotency_key, json, parse_body, query_param, request_fingerprint, Page};
+pub use http::{bearer, idempotency_key, json, parse_body, path_id, query_id, query_param, request_fingerprint, Page};
 pub use mask::{mask_id_number, mask_phone};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an

@@ -6,29 +6,9 @@ use serde_json::Value;
 use spin_sdk::http::Request;
 use survey_model::{FieldError, Questionnaire};
 
-pub use kit::{idempotency_key, request_fingerprint};
+pub use kit::{idempotency_key, path_id, query_id, request_fingerprint};
 
 kit::component_fields!();
-
-/// A positive id from a path segment; anything else names no resource (404).
-pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
-}
-
-/// An optional positive-id query parameter; anything else is a 422 naming it.
-pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name) {
-        None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-    }
-}
 
 /// The model's problems in the one error shape (422 with `fields`).
 pub fn model_errors(errors: Vec<FieldError>) -> ApiError {
