@@ -13,16 +13,11 @@ use spin_sdk::sqlite3::Value;
 
 use crate::wenming::platform::identity::{self, Action, Principal};
 
+kit::identity_adapter!();
+
 /// The action that manages activities at an org: approve, reject, see every status and the
 /// codes, read the sign-up list.
 pub const MANAGE: Action = Action::ManageTeams;
-
-/// The signed-in principal behind the request's bearer token (401 without one).
-pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
-    let token = kit::bearer(req)
-        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
-    identity::authenticate(&token).map_err(identity_error)
-}
 
 /// The principal when the request carries a session, `None` when it carries none. A token that
 /// is sent but expired or revoked is still a 401: silently answering as an anonymous caller
@@ -32,33 +27,6 @@ pub fn optional(req: &Request) -> Result<Option<Principal>, ApiError> {
         return Ok(None);
     }
     authenticate(req).map(Some)
-}
-
-/// Identity's errors in the one error shape, with their statuses.
-pub fn identity_error(e: identity::Error) -> ApiError {
-    match e {
-        identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
-        identity::Error::Locked(secs) => ApiError::Throttled {
-            retry_after: secs,
-            message: "too many failed sign-ins; the account is locked for a while".into(),
-        },
-        identity::Error::Throttled(secs) => {
-            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
-        }
-        identity::Error::Forbidden(m) => ApiError::Forbidden(m),
-        identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
-        identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
-    }
-}
-
-/// Whether `p` may do `action` at `org_path`: `Ok(false)` when forbidden, other identity errors
-/// as errors.
-pub fn allowed(p: &Principal, action: Action, org_path: &str) -> Result<bool, ApiError> {
-    match identity::authorize(p, action, org_path) {
-        Ok(()) => Ok(true),
-        Err(identity::Error::Forbidden(_)) => Ok(false),
-        Err(e) => Err(identity_error(e)),
-    }
 }
 
 /// The refusal for an activity `p` may see but not manage, or may not see at all: 403 when

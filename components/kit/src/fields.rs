@@ -273,3 +273,54 @@ macro_rules! component_fields {
         }
     };
 }
+
+/// Defines a step component's adapter to `wenming:platform/identity` in the calling module:
+/// `authenticate` (the principal behind the request's bearer token), `identity_error` (identity's
+/// errors in the one error shape) and `allowed` (whether a principal may do an action at an org
+/// path; `Ok(false)` when forbidden). The bindings are generated per component, so this is a
+/// macro over `crate::wenming::platform::identity`, not a function over one type.
+#[macro_export]
+macro_rules! identity_adapter {
+    () => {
+        /// The signed-in principal behind the request's bearer token.
+        pub fn authenticate(
+            req: &spin_sdk::http::Request,
+        ) -> Result<crate::wenming::platform::identity::Principal, kit::ApiError> {
+            let token = kit::bearer(req).ok_or_else(|| {
+                kit::ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into())
+            })?;
+            crate::wenming::platform::identity::authenticate(&token).map_err(identity_error)
+        }
+
+        /// Identity's errors in the one error shape, with their statuses.
+        pub fn identity_error(e: crate::wenming::platform::identity::Error) -> kit::ApiError {
+            use crate::wenming::platform::identity::Error;
+            match e {
+                Error::Unauthenticated(m) => kit::ApiError::Unauthenticated(m),
+                Error::Locked(secs) => kit::ApiError::Throttled {
+                    retry_after: secs,
+                    message: "too many failed sign-ins; the account is locked for a while".into(),
+                },
+                Error::Throttled(secs) => {
+                    kit::ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
+                }
+                Error::Forbidden(m) => kit::ApiError::Forbidden(m),
+                Error::Invalid((field, message)) => kit::ApiError::Invalid { field, message },
+                Error::Storage(m) => kit::ApiError::Internal(format!("identity: {m}")),
+            }
+        }
+
+        /// Whether `p` may do `action` at `org_path`: `Ok(false)` when forbidden.
+        pub fn allowed(
+            p: &crate::wenming::platform::identity::Principal,
+            action: crate::wenming::platform::identity::Action,
+            org_path: &str,
+        ) -> Result<bool, kit::ApiError> {
+            match crate::wenming::platform::identity::authorize(p, action, org_path) {
+                Ok(()) => Ok(true),
+                Err(crate::wenming::platform::identity::Error::Forbidden(_)) => Ok(false),
+                Err(e) => Err(identity_error(e)),
+            }
+        }
+    };
+}

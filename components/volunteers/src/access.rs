@@ -6,44 +6,11 @@
 //! made before a transaction opens, never inside one.
 
 use kit::{ApiError, Db};
-use spin_sdk::http::Request;
 use spin_sdk::sqlite3::Value;
 
 use crate::wenming::platform::identity::{self, Action, Principal};
 
-/// The signed-in principal behind the request's bearer token.
-pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
-    let token = kit::bearer(req)
-        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
-    identity::authenticate(&token).map_err(identity_error)
-}
-
-/// Identity's errors in the one error shape, with their statuses.
-pub fn identity_error(e: identity::Error) -> ApiError {
-    match e {
-        identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
-        identity::Error::Locked(secs) => ApiError::Throttled {
-            retry_after: secs,
-            message: "too many failed sign-ins; the account is locked for a while".into(),
-        },
-        identity::Error::Throttled(secs) => {
-            ApiError::Throttled { retry_after: secs, message: "too many requests; try again later".into() }
-        }
-        identity::Error::Forbidden(m) => ApiError::Forbidden(m),
-        identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
-        identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
-    }
-}
-
-/// Whether `p` may do `action` at `org_path`: `Ok(false)` when forbidden, other identity
-/// errors as errors.
-pub fn allowed(p: &Principal, action: Action, org_path: &str) -> Result<bool, ApiError> {
-    match identity::authorize(p, action, org_path) {
-        Ok(()) => Ok(true),
-        Err(identity::Error::Forbidden(_)) => Ok(false),
-        Err(e) => Err(identity_error(e)),
-    }
-}
+kit::identity_adapter!();
 
 /// The refusal for a resource `p` may not `action` on: 403 when `p`'s roles allow `action`
 /// nowhere, else 404 (the resource is outside `p`'s scope, and that it exists is not said).
