@@ -72,18 +72,18 @@ fn needs_answers(rng: &mut Rng, i: usize) -> Json {
         }
     }
     let mut a = Map::new();
-    if i % 11 == 0 && chosen.len() < 3 {
+    if i.is_multiple_of(11) && chosen.len() < 3 {
         chosen.push("other");
         a.insert("other_need".into(), json!("希望有法律咨询服务"));
     }
     a.insert("services".into(), json!(chosen));
     a.insert("time".into(), json!(["weekday", "evening", "weekend", "weekend"][rng.range(0, 3) as usize]));
     a.insert("satisfaction".into(), json!(rng.range(3, 5)));
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let col = |r: &mut Rng| ["good", "good", "fair", "poor"][r.range(0, 3) as usize];
         a.insert("venues".into(), json!({"library": col(rng), "square": col(rng)}));
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         a.insert("suggestion".into(), json!(SUGGESTIONS[i / 5 % SUGGESTIONS.len()]));
     }
     Json::Object(a)

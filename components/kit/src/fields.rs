@@ -279,6 +279,8 @@ macro_rules! component_fields {
 /// errors in the one error shape) and `allowed` (whether a principal may do an action at an org
 /// path; `Ok(false)` when forbidden). The bindings are generated per component, so this is a
 /// macro over `crate::wenming::platform::identity`, not a function over one type.
+// `crate` is meant: the bindings are the calling component's, not kit's.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! identity_adapter {
     () => {
