@@ -525,6 +525,24 @@ fn seed_in(
             volunteers: &volunteers,
         },
     )?;
+    let (institute_id, institute_path) = place(Some("城关镇"))?;
+    let (station_id, station_path) = place(Some("东关社区"))?;
+    let rewards = crate::demo_rewards::seed(
+        db,
+        &crate::demo_rewards::County {
+            now,
+            centre_id,
+            centre_path,
+            centre_admin: admin_id,
+            institute_id,
+            institute_path: &institute_path,
+            institute_admin: staff_ids[INSTITUTE_ADMIN],
+            station_id,
+            station_path: &station_path,
+            station_admin: staff_ids[STATION_ADMIN],
+            volunteers: &volunteers,
+        },
+    )?;
     let surveys = crate::demo_surveys::seed(
         db,
         &crate::demo_surveys::County { now, centre_id, centre_path, centre_admin: admin_id, volunteers: &volunteers },
@@ -545,6 +563,7 @@ fn seed_in(
         "activities": activities.summary,
         "demands": demands,
         "surveys": surveys,
+        "rewards": rewards,
     });
     kit::audit(db, admin_id, "demo.seed", "org", Some(centre_id), centre_path, None, Some(&summary))?;
     Ok((summary, activities.codes))

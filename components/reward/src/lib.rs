@@ -1,0 +1,145 @@
+//! Rewards (礼遇): `docs/reward-api.md`. Service earns recognition three ways — a star level
+//! (星级) from confirmed hours, points (积分) spent in the love supermarket (爱心超市) and on
+//! service coupons, and honour lists (最美志愿者, 优秀志愿者).
+//!
+//! Star levels are proposed when the minutes balance crosses a configured threshold (by a staff
+//! sweep, or lazily when a star is read), shown publicly for the notice period (公示) and only
+//! then confirmed by staff. Redemption takes stock with a conditional update and debits points
+//! through `wenming:platform/ledger` on this component's own connection, in one transaction, so
+//! neither stock nor balance can go below zero and a failure leaves both untouched; the
+//! volunteer collects with a pickup code, and a cancellation before handover refunds through the
+//! ledger and returns the stock. Honours are nominated by one staff member and decided by
+//! another. Authentication and authorisation go through `wenming:platform/identity`; time is
+//! `kit::request_now`.
+//!
+//! Modules: one per resource — [`stars`] (proposals, sweep, notices, a volunteer's star),
+//! [`catalogue`] (items), [`redemptions`] (redeem, handover, cancel), [`honours`] — the pure rules
+//! [`rules`] (thresholds, levels, pickup codes), and the plumbing [`access`], [`input`],
+//! [`ledger_tx`], [`volunteer`].
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "wenming:platform/ledger-step",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
+});
+
+pub mod access;
+pub mod catalogue;
+pub mod honours;
+pub mod input;
+pub mod ledger_tx;
+pub mod redemptions;
+pub mod rules;
+pub mod stars;
+pub mod volunteer;
+
+use kit::ApiError;
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    route(&req).unwrap_or_else(ApiError::into_response)
+}
+
+/// Path and method → handler. The path is matched first (404), then the method (405 with
+/// `Allow`), then the session (401). The notice list (公示) and the approved honours are public:
+/// publishing them is their point.
+fn route(req: &Request) -> Result<Response, ApiError> {
+    let path = req.path().trim_end_matches('/');
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let method = req.method();
+    let allow = |allowed: &'static str| {
+        if allowed.split(", ").any(|m| m == method.to_string()) {
+            Ok(())
+        } else {
+            Err(ApiError::MethodNotAllowed(allowed))
+        }
+    };
+    let only = |allowed: &'static str| allow(allowed).and_then(|()| access::authenticate(req));
+    match segments.as_slice() {
+        // Star levels.
+        ["stars", "thresholds"] => {
+            let p = only("GET, PUT")?;
+            match method {
+                Method::Get => stars::thresholds(),
+                _ => stars::set_thresholds(req, &p),
+            }
+        }
+        ["stars", "sweep"] => stars::sweep(req, &only("POST")?),
+        ["stars", "notices"] => {
+            allow("GET")?;
+            stars::notices(req)
+        }
+        ["stars", "proposals"] => stars::list(req, &only("GET")?),
+        ["stars", "proposals", id] => {
+            let id = input::path_id(id, "proposal")?;
+            stars::detail(req, &only("GET")?, id)
+        }
+        ["stars", "proposals", id, decision @ ("confirm" | "reject")] => {
+            let id = input::path_id(id, "proposal")?;
+            stars::decide(req, &only("POST")?, id, *decision == "confirm")
+        }
+        ["volunteers", id, "star"] => {
+            let id = input::path_id(id, "volunteer")?;
+            stars::volunteer_star(req, &only("GET")?, id)
+        }
+        // The catalogue.
+        ["rewards"] => {
+            let p = only("GET, POST")?;
+            match method {
+                Method::Get => catalogue::list(req, &p),
+                _ => catalogue::create(req, &p),
+            }
+        }
+        ["rewards", id] => {
+            let id = input::path_id(id, "reward")?;
+            let p = only("GET, PATCH")?;
+            match method {
+                Method::Get => catalogue::detail(req, &p, id),
+                _ => catalogue::update(req, &p, id),
+            }
+        }
+        // Redemptions.
+        ["redemptions"] => {
+            let p = only("GET, POST")?;
+            match method {
+                Method::Get => redemptions::list(req, &p),
+                _ => redemptions::redeem(req, &p),
+            }
+        }
+        ["redemptions", id] => {
+            let id = input::path_id(id, "redemption")?;
+            redemptions::detail(&only("GET")?, id)
+        }
+        ["redemptions", id, "handover"] => {
+            let id = input::path_id(id, "redemption")?;
+            redemptions::handover(req, &only("POST")?, id)
+        }
+        ["redemptions", id, "cancel"] => {
+            let id = input::path_id(id, "redemption")?;
+            redemptions::cancel(req, &only("POST")?, id)
+        }
+        // Honours.
+        ["honours"] => {
+            allow("GET, POST")?;
+            match method {
+                Method::Get => honours::public_list(req),
+                _ => honours::nominate(req, &access::authenticate(req)?),
+            }
+        }
+        ["honours", "nominations"] => honours::nominations(req, &only("GET")?),
+        ["honours", id] => {
+            let id = input::path_id(id, "honour")?;
+            allow("GET")?;
+            honours::detail(req, id)
+        }
+        ["honours", id, decision @ ("approve" | "reject")] => {
+            let id = input::path_id(id, "honour")?;
+            honours::decide(req, &only("POST")?, id, *decision == "approve")
+        }
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
+    }
+}
