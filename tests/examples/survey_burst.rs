@@ -32,12 +32,13 @@ fn sections() -> serde_json::Value {
 fn answers(i: i64) -> serde_json::Value {
     let needs = ["phone", "elder", "homework", "policy", "culture"];
     let time = ["weekday", "evening", "weekend"][(i % 3) as usize];
+    let library = ["good", "fair", "poor"][(i % 3) as usize];
     let mut a = json!({
         "needs": [needs[(i % 5) as usize], needs[((i + 2) % 5) as usize]],
         "time": time,
         "score": 1 + i % 5,
         "age": 18 + i % 60,
-        "venues": {"library": ["good", "fair", "poor"][(i % 3) as usize], "square": "good"},
+        "venues": {"library": library, "square": "good"},
     });
     if time == "weekend" {
         a["idea"] = json!(format!("第{i}条建议：周末多组织活动"));

@@ -547,6 +547,16 @@ fn seed_in(
         db,
         &crate::demo_surveys::County { now, centre_id, centre_path, centre_admin: admin_id, volunteers: &volunteers },
     )?;
+    let evaluation = crate::demo_evaluation::seed(
+        db,
+        &crate::demo_evaluation::County {
+            now,
+            centre_id,
+            centre_path,
+            centre_admin: admin_id,
+            institute_admin: staff_ids[INSTITUTE_ADMIN],
+        },
+    )?;
 
     let summary = serde_json::json!({
         "institutes": towns.len(),
@@ -564,6 +574,7 @@ fn seed_in(
         "demands": demands,
         "surveys": surveys,
         "rewards": rewards,
+        "evaluation": evaluation,
     });
     kit::audit(db, admin_id, "demo.seed", "org", Some(centre_id), centre_path, None, Some(&summary))?;
     Ok((summary, activities.codes))

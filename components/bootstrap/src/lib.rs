@@ -18,6 +18,7 @@ spin_sdk::wit_bindgen::generate!({
 mod demo;
 mod demo_activities;
 mod demo_demands;
+mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
 mod resident_id;
