@@ -558,10 +558,7 @@ pub fn parse_response(bytes: &[u8]) -> Reply {
 
 fn decode_chunked(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..line_end]);
         let size_hex = size_text.split(';').next().unwrap_or("").trim();
         let Ok(size) = usize::from_str_radix(size_hex, 16) else {
@@ -1053,8 +1050,7 @@ impl Edge {
         let items = outbox["items"].as_array().unwrap_or_else(|| panic!("outbox has no items array: {outbox}"));
         let message = items
             .iter()
-            .filter(|m| m["template"] == "sign-in-code" && m["recipient"] == phone)
-            .last()
+            .rfind(|m| m["template"] == "sign-in-code" && m["recipient"] == phone)
             .unwrap_or_else(|| panic!("no sign-in-code message to {phone} in the outbox: {outbox}"));
         let params = match &message["params"] {
             Json::String(text) => serde_json::from_str(text).unwrap_or(Json::Null),
@@ -1127,7 +1123,7 @@ pub fn resident_id(region: &str, birth: &str, seq: u32, male: bool) -> String {
 pub fn resident_id_is_valid(id: &str) -> bool {
     id.len() == 18
         && id[..17].bytes().all(|b| b.is_ascii_digit())
-        && id[17..].chars().next() == Some(resident_id_check_char(&id[..17]))
+        && id[17..].starts_with(resident_id_check_char(&id[..17]))
 }
 
 /// Whether `phone` is a mainland mobile number: `^1[3-9]\d{9}$`.

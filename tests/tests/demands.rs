@@ -238,7 +238,7 @@ async fn menu_item(
 
 /// Registers volunteer `i` (phone `phone`, valid resident ID) at `home` as the centre admin.
 async fn register_volunteer(edge: &Edge, admin: &str, i: u32, name: &str, phone: &str, home: i64) -> Json {
-    let male = i % 2 == 0;
+    let male = i.is_multiple_of(2);
     let birth = format!("1985{:02}{:02}", 1 + i % 12, 1 + i % 28);
     let body = json!({
         "real_name": name,

@@ -99,7 +99,8 @@ fn every_operation_is_named_once_and_documents_its_errors() {
 #[test]
 fn every_api_route_in_the_manifest_has_documented_paths() {
     let doc = openapi();
-    let paths: Vec<String> = doc["paths"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap().to_string()).collect();
+    let paths: Vec<String> =
+        doc["paths"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap().to_string()).collect();
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(root().join("spin.toml")).expect("read spin.toml")).expect("spin.toml");
     let mut missing = Vec::new();

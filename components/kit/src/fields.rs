@@ -182,54 +182,6 @@ pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
     Ok(s.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn unknown_fields_and_non_objects_are_refused() {
-        assert_eq!(field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()), "extra");
-        assert_eq!(field(Fields::from_value(json!([1]), &["a"]).unwrap_err()), "body");
-        assert_eq!(field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()), "a");
-        let f = Fields::from_value(json!({"a": null}), &["a"]).unwrap();
-        assert!(f.has("a") && !f.present("a") && !f.is_empty());
-    }
-
-    #[test]
-    fn getters_name_what_is_wrong() {
-        let body = json!({"name": "  ", "n": 11, "id": 0, "ok": "yes", "note": 5, "two": "a\nb"});
-        let mut f = Fields::from_value(body, &["name", "n", "id", "ok", "note", "two"]).unwrap();
-        assert_eq!(field(f.line("name", 10).unwrap_err()), "name");
-        assert_eq!(field(f.int("n", 1..=10).unwrap_err()), "n");
-        assert_eq!(field(f.id("id").unwrap_err()), "id");
-        assert_eq!(field(f.opt_bool("ok").unwrap_err()), "ok");
-        assert_eq!(field(f.opt_text("note", 10).unwrap_err()), "note");
-        assert_eq!(field(f.opt_line("two", 10).unwrap_err()), "two");
-        assert_eq!(field(f.text("missing", 10).unwrap_err()), "missing");
-    }
-
-    #[test]
-    fn values_are_trimmed_and_checked() {
-        let body = json!({"line": " hi ", "text": " a\r\nb ", "blank": " ", "id": 7, "n": 3, "b": true});
-        let mut f = Fields::from_value(body, &["line", "text", "blank", "id", "n", "b"]).unwrap();
-        assert_eq!(f.line("line", 10).unwrap(), "hi");
-        assert_eq!(f.opt_text("text", 10).unwrap().as_deref(), Some("a\nb"));
-        assert_eq!(f.opt_text("blank", 10).unwrap().as_deref(), Some(""));
-        assert_eq!(f.opt_id("id").unwrap(), Some(7));
-        assert_eq!(f.opt_int("n", 1..=5).unwrap(), Some(3));
-        assert_eq!(f.opt_bool("b").unwrap(), Some(true));
-        assert_eq!(f.opt_id("id").unwrap(), None, "taken fields are gone");
-    }
-}
-
 /// Declares a component's `Fields`: a wrapper over [`Fields`] (reached through `Deref`, so every
 /// common getter is there) to which the component adds its own getters in an `impl Fields`.
 #[macro_export]
@@ -325,4 +277,52 @@ macro_rules! identity_adapter {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(e: ApiError) -> String {
+        match e {
+            ApiError::Invalid { field, .. } => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_non_objects_are_refused() {
+        assert_eq!(field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()), "extra");
+        assert_eq!(field(Fields::from_value(json!([1]), &["a"]).unwrap_err()), "body");
+        assert_eq!(field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()), "a");
+        let f = Fields::from_value(json!({"a": null}), &["a"]).unwrap();
+        assert!(f.has("a") && !f.present("a") && !f.is_empty());
+    }
+
+    #[test]
+    fn getters_name_what_is_wrong() {
+        let body = json!({"name": "  ", "n": 11, "id": 0, "ok": "yes", "note": 5, "two": "a\nb"});
+        let mut f = Fields::from_value(body, &["name", "n", "id", "ok", "note", "two"]).unwrap();
+        assert_eq!(field(f.line("name", 10).unwrap_err()), "name");
+        assert_eq!(field(f.int("n", 1..=10).unwrap_err()), "n");
+        assert_eq!(field(f.id("id").unwrap_err()), "id");
+        assert_eq!(field(f.opt_bool("ok").unwrap_err()), "ok");
+        assert_eq!(field(f.opt_text("note", 10).unwrap_err()), "note");
+        assert_eq!(field(f.opt_line("two", 10).unwrap_err()), "two");
+        assert_eq!(field(f.text("missing", 10).unwrap_err()), "missing");
+    }
+
+    #[test]
+    fn values_are_trimmed_and_checked() {
+        let body = json!({"line": " hi ", "text": " a\r\nb ", "blank": " ", "id": 7, "n": 3, "b": true});
+        let mut f = Fields::from_value(body, &["line", "text", "blank", "id", "n", "b"]).unwrap();
+        assert_eq!(f.line("line", 10).unwrap(), "hi");
+        assert_eq!(f.opt_text("text", 10).unwrap().as_deref(), Some("a\nb"));
+        assert_eq!(f.opt_text("blank", 10).unwrap().as_deref(), Some(""));
+        assert_eq!(f.opt_id("id").unwrap(), Some(7));
+        assert_eq!(f.opt_int("n", 1..=5).unwrap(), Some(3));
+        assert_eq!(f.opt_bool("b").unwrap(), Some(true));
+        assert_eq!(f.opt_id("id").unwrap(), None, "taken fields are gone");
+    }
 }
