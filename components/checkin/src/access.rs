@@ -5,31 +5,13 @@
 //! is not revealed); an action the caller's roles allow nowhere is **403**. Identity calls are
 //! made before a transaction opens, never inside one.
 
-use kit::ApiError;
 use spin_sdk::sqlite3::Value;
 
 use crate::wenming::platform::identity::{self, Action, Principal};
 
 kit::identity_adapter!();
-
-/// The refusal for a resource `p` may not `action` on: 403 when `p`'s roles allow `action`
-/// nowhere, else 404 (the resource is outside `p`'s scope, and that it exists is not said).
-pub fn deny(p: &Principal, action: Action, what: &str) -> ApiError {
-    if identity::scopes(p, action).is_empty() {
-        ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
-    } else {
-        ApiError::NotFound(format!("no such {what}"))
-    }
-}
-
-/// `Ok` when `p` may `action` at `org_path`, else [`deny`].
-pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result<(), ApiError> {
-    if allowed(p, action, org_path)? {
-        Ok(())
-    } else {
-        Err(deny(p, action, what))
-    }
-}
+// `deny`, `gate` and `scope_sql`: 404 outside the caller's scope, 403 when allowed nowhere.
+kit::scoped_access!();
 
 /// `p`'s scopes for `action` as disjoint half-open path ranges (nested scopes collapse into the
 /// outer one); empty when the roles allow `action` nowhere.

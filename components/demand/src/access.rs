@@ -5,35 +5,17 @@
 //! is not revealed); an action the caller's roles allow nowhere is **403**. Identity calls are
 //! made before a transaction opens, never inside one.
 
-use kit::ApiError;
 use spin_sdk::sqlite3::Value;
 
 use crate::wenming::platform::identity::{self, Action, Principal};
 
 kit::identity_adapter!();
+// `deny`, `gate` and `scope_sql`: 404 outside the caller's scope, 403 when allowed nowhere.
+kit::scoped_access!();
 
 /// Whether `p`'s roles allow `action` anywhere.
 pub fn has_any(p: &Principal, action: Action) -> bool {
     !identity::scopes(p, action).is_empty()
-}
-
-/// The refusal for a resource `p` may not `action` on: 403 when `p`'s roles allow `action`
-/// nowhere, else 404 (the resource is outside `p`'s scope, and that it exists is not said).
-pub fn deny(p: &Principal, action: Action, what: &str) -> ApiError {
-    if has_any(p, action) {
-        ApiError::NotFound(format!("no such {what}"))
-    } else {
-        ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
-    }
-}
-
-/// `Ok` when `p` may `action` at `org_path`, else [`deny`].
-pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result<(), ApiError> {
-    if allowed(p, action, org_path)? {
-        Ok(())
-    } else {
-        Err(deny(p, action, what))
-    }
 }
 
 /// `p`'s scopes for `action` as half-open path ranges (identity already drops nested scopes);

@@ -140,6 +140,24 @@ pub fn subtree_bounds(path: &str) -> (String, String) {
     (format!("{stem}/"), format!("{stem}0"))
 }
 
+/// `((col >= ? AND col < ?) OR ...)` over the subtrees at `paths`, pushing the bounds onto
+/// `params`; `None` when there are no paths (the caller decides what "nowhere" means).
+pub fn subtree_sql(paths: &[String], column: &str, params: &mut Vec<Value>) -> Option<String> {
+    if paths.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = paths
+        .iter()
+        .map(|s| {
+            let (lo, hi) = subtree_bounds(s);
+            params.push(Value::Text(lo));
+            params.push(Value::Text(hi));
+            format!("({column} >= ? AND {column} < ?)")
+        })
+        .collect();
+    Some(format!("({})", parts.join(" OR ")))
+}
+
 /// Runs a retryable write once per `(account, key)`: the first call runs `f` and stores its
 /// answer in the same transaction; a retry with the same key gets the stored answer and changes
 /// nothing. A key reused for a different request is a 422.

@@ -279,6 +279,54 @@ macro_rules! identity_adapter {
     };
 }
 
+/// The scope rules of a step component that lists and guards things by org: **404** for what
+/// lies outside the caller's scope (that it exists is not said), **403** when the caller's roles
+/// allow the action nowhere. Needs [`identity_adapter!`] in the same module.
+#[macro_export]
+#[allow(clippy::crate_in_macro_def)] // `crate` is the calling component, whose bindings these are.
+macro_rules! scoped_access {
+    () => {
+        /// The refusal for something `p` may not `action` on: 403 when `p`'s roles allow `action`
+        /// nowhere, else 404.
+        pub fn deny(
+            p: &crate::wenming::platform::identity::Principal,
+            action: crate::wenming::platform::identity::Action,
+            what: &str,
+        ) -> kit::ApiError {
+            if crate::wenming::platform::identity::scopes(p, action).is_empty() {
+                kit::ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
+            } else {
+                kit::ApiError::NotFound(format!("no such {what}"))
+            }
+        }
+
+        /// `Ok` when `p` may `action` at `org_path`, else [`deny`].
+        pub fn gate(
+            p: &crate::wenming::platform::identity::Principal,
+            action: crate::wenming::platform::identity::Action,
+            org_path: &str,
+            what: &str,
+        ) -> Result<(), kit::ApiError> {
+            if allowed(p, action, org_path)? {
+                Ok(())
+            } else {
+                Err(deny(p, action, what))
+            }
+        }
+
+        /// `((col >= ? AND col < ?) OR ...)` over `p`'s scopes for `action`, pushing the bounds
+        /// onto `params`; `None` when the roles allow `action` nowhere.
+        pub fn scope_sql(
+            p: &crate::wenming::platform::identity::Principal,
+            action: crate::wenming::platform::identity::Action,
+            column: &str,
+            params: &mut Vec<spin_sdk::sqlite3::Value>,
+        ) -> Option<String> {
+            kit::subtree_sql(&crate::wenming::platform::identity::scopes(p, action), column, params)
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
