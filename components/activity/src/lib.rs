@@ -44,17 +44,9 @@ fn handle(req: Request) -> Response {
 /// Path and method → handler. The method is checked (405 with `Allow`) before the session
 /// (401), and the session before anything else. The activity reads take an optional session.
 fn route(req: &Request) -> Result<Response, ApiError> {
-    let path = req.path().trim_end_matches('/');
-    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments = kit::api_segments(req)?;
     let method = req.method();
-    let check = |allowed: &'static str| {
-        if allowed.split(", ").any(|m| m == method.to_string()) {
-            Ok(())
-        } else {
-            Err(ApiError::MethodNotAllowed(allowed))
-        }
-    };
+    let check = |allowed: &'static str| kit::allow_method(method, allowed);
     let only = |allowed: &'static str| check(allowed).and_then(|()| access::authenticate(req));
     let id = |s: &str| input::path_id(s, "activity");
     match segments.as_slice() {

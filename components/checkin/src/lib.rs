@@ -55,17 +55,9 @@ fn handle(req: Request) -> Response {
 /// Path and method → handler. The method is checked (405 with `Allow`) before the session
 /// (401), and the session before anything else.
 fn route(req: &Request) -> Result<Response, ApiError> {
-    let path = req.path().trim_end_matches('/');
-    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments = kit::api_segments(req)?;
     let method = req.method();
-    let only = |allowed: &'static str| {
-        if allowed.split(", ").any(|m| m == method.to_string()) {
-            access::authenticate(req)
-        } else {
-            Err(ApiError::MethodNotAllowed(allowed))
-        }
-    };
+    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| access::authenticate(req));
     match segments.as_slice() {
         ["checkins"] => checkin::handle(req, &only("POST")?),
         ["checkouts"] => checkout::handle(req, &only("POST")?),

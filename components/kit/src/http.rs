@@ -1,7 +1,7 @@
 //! Requests and responses: JSON in, JSON out, query parameters, bearer tokens, pagination.
 
 use serde::de::DeserializeOwned;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 
 use crate::ApiError;
 
@@ -108,6 +108,24 @@ impl Page {
     pub fn envelope(&self, items: Vec<serde_json::Value>, last_id: Option<i64>) -> serde_json::Value {
         let next = if items.len() as i64 == self.limit { last_id } else { None };
         serde_json::json!({ "items": items, "next_cursor": next })
+    }
+}
+
+/// The path under `/api/v1/` split into segments, a trailing slash ignored; any other path is
+/// no endpoint (404). Step components match on the slice.
+pub fn api_segments(req: &Request) -> Result<Vec<&str>, ApiError> {
+    let path = req.path().trim_end_matches('/');
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
+    Ok(rest.split('/').collect())
+}
+
+/// `Ok` when `method` is one of `allowed` (`"GET, POST"`), else 405 carrying `allowed` as the
+/// `Allow` header.
+pub fn allow_method(method: &Method, allowed: &'static str) -> Result<(), ApiError> {
+    if allowed.split(", ").any(|m| m == method.to_string()) {
+        Ok(())
+    } else {
+        Err(ApiError::MethodNotAllowed(allowed))
     }
 }
 

@@ -26,7 +26,10 @@ pub use clock::request_now;
 pub use db::{audit, idempotent, subtree_bounds, subtree_sql, unique_violation, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
-pub use http::{bearer, idempotency_key, json, parse_body, path_id, query_id, query_param, request_fingerprint, Page};
+pub use http::{
+    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_id, query_param,
+    request_fingerprint, Page,
+};
 pub use mask::{mask_id_number, mask_phone};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an

@@ -40,17 +40,9 @@ fn handle(req: Request) -> Response {
 /// `Allow`), then the session (401). The form is the one endpoint without a session: it is
 /// what a phone opens from a WeChat menu before anyone signs in.
 fn route(req: &Request) -> Result<Response, ApiError> {
-    let path = req.path().trim_end_matches('/');
-    let rest = path.strip_prefix("/api/v1/").ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments = kit::api_segments(req)?;
     let method = req.method();
-    let allow = |allowed: &'static str| {
-        if allowed.split(", ").any(|m| m == method.to_string()) {
-            Ok(())
-        } else {
-            Err(ApiError::MethodNotAllowed(allowed))
-        }
-    };
+    let allow = |allowed: &'static str| kit::allow_method(method, allowed);
     let only = |allowed: &'static str| allow(allowed).and_then(|()| access::authenticate(req));
     let survey_id = |id: &str| input::path_id(id, "survey");
     match segments.as_slice() {
