@@ -35,6 +35,10 @@ pub struct RuntimeConfig {
     /// Accepted for compatibility.
     #[serde(default)]
     pub max_instance_memory: Option<u64>,
+    /// `[llm_compute]`: accepted so a Spin config loads; the edge serves no LLM interface, so a
+    /// component importing one is refused at load instead.
+    #[serde(default)]
+    pub llm_compute: Option<toml::Table>,
 }
 
 /// One SQLite database.

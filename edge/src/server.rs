@@ -72,13 +72,34 @@ impl Admission {
         if let Ok(p) = Arc::clone(&self.permits).try_acquire_owned() {
             return Some(p);
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_queue {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        // The place in the queue is given back on every way out, including a client that hangs
+        // up while queued: hyper then drops this future mid-await, and a counter decremented
+        // after the await would leak until the queue looked full for good.
+        let place = QueuePlace::take(&self.waiting);
+        if place.ahead >= self.max_queue {
             return None;
         }
         let permit = tokio::time::timeout(self.queue_timeout, Arc::clone(&self.permits).acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
         permit.ok().and_then(Result::ok)
+    }
+}
+
+/// One request's place in the admission queue; leaving it (by any path) frees the place.
+struct QueuePlace<'a> {
+    waiting: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> QueuePlace<'a> {
+    fn take(waiting: &'a AtomicUsize) -> Self {
+        QueuePlace { waiting, ahead: waiting.fetch_add(1, Ordering::SeqCst) }
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

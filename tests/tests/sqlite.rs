@@ -201,3 +201,72 @@ async fn hang_inside_a_transaction_times_out_rolls_back_and_the_edge_keeps_servi
     assert_eq!(next_insert["changes"], 1, "the database must not stay locked");
     assert_eq!(count(&edge).await, 2);
 }
+
+/// `?q=` value for `/db/v3/sql`: everything but unreserved characters percent-encoded.
+fn sql_query(sql: &str) -> String {
+    let encoded: String = sql
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/db/v3/sql?q={encoded}")
+}
+
+async fn sql(edge: &Edge, statement: &str) -> Json {
+    edge.get_json(&sql_query(statement), 200).await
+}
+
+#[tokio::test]
+async fn attach_is_refused_and_the_file_is_never_created() {
+    // Arrange
+    let edge = edge_with_items_table(&[]).await;
+    let target = edge.db_path().with_file_name("attached.db");
+
+    // Act
+    let reply = sql(&edge, &format!("ATTACH DATABASE '{}' AS other", target.display())).await;
+    let hidden = sql(&edge, &format!("/* hidden */ attach '{}' as other", target.display())).await;
+
+    // Assert
+    for r in [&reply, &hidden] {
+        assert_eq!(r["ok"], false, "{r}");
+        assert_eq!(r["error"], "io", "{r}");
+        assert!(r["message"].as_str().unwrap_or_default().contains("ATTACH"), "{r}");
+    }
+    assert!(!target.exists(), "ATTACH must not reach the file system");
+}
+
+#[tokio::test]
+async fn a_request_never_inherits_another_requests_pragmas_temp_tables_or_rowid() {
+    // Arrange: one request changes its connection and inserts a row.
+    let edge = edge_with_items_table(&[]).await;
+    assert_eq!(sql(&edge, "PRAGMA foreign_keys=OFF").await["ok"], true);
+    assert_eq!(sql(&edge, "CREATE TEMP TABLE scratch(a)").await["ok"], true);
+    insert(&edge, "apple").await;
+
+    // Act: later requests open the database again.
+    let foreign_keys = sql(&edge, "PRAGMA foreign_keys").await;
+    let scratch = sql(&edge, "SELECT count(*) FROM temp.scratch").await;
+    let fresh = edge.get_json("/db/v3/fresh", 200).await;
+
+    // Assert: what Spin's new connection per `open` would show.
+    assert_eq!(foreign_keys["result"]["rows"], json!([[tagged("integer", json!(1))]]), "{foreign_keys}");
+    assert_eq!(scratch["ok"], false, "a temporary table must not outlive its request: {scratch}");
+    assert_eq!(fresh, json!({ "last_insert_rowid": 0, "changes": 0 }), "no numbers from another request");
+}
+
+#[tokio::test]
+async fn a_second_write_transaction_in_one_guest_fails_as_locked_instead_of_hanging() {
+    // Arrange
+    let edge = edge_with_items_table(&["--request-timeout", "30s"]).await;
+
+    // Act
+    let started = std::time::Instant::now();
+    let reply = edge.get_json("/db/v3/two-writers", 200).await;
+
+    // Assert: refused after the 5 s busy timeout, as SQLite would, well before the request timeout.
+    assert_eq!(reply["second"]["error"], "io", "{reply}");
+    assert!(reply["second"]["message"].as_str().unwrap_or_default().contains("locked"), "{reply}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}

@@ -38,33 +38,59 @@ pub struct GuestConnection {
     // closes) goes before the write turn is handed on.
     pooled: PooledConnection,
     write_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Whether this guest has run a statement on the connection: until it has, rowid and
+    /// changes are 0, as on the fresh connection Spin opens, not the previous user's numbers.
+    ran: bool,
 }
 
-/// What a statement does to the transaction state, as far as write scheduling cares.
+/// What a statement does, as far as write scheduling and connection reuse care.
 #[derive(Debug, PartialEq, Eq)]
 enum TxStatement {
     /// `BEGIN IMMEDIATE` / `BEGIN EXCLUSIVE`: takes the database's write lock now.
     BeginWrite,
     /// `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO`): may end the transaction.
     End,
+    /// `ATTACH`: refused, as Spin does unless `allow_attach_file` is set (the edge never sets
+    /// it): a guest must not reach files beside its database.
+    Attach,
+    /// `PRAGMA`, `DETACH`, `CREATE TEMP ...`: change the connection itself, so it must not be
+    /// lent to another request afterwards (Spin gives every `open` a new connection).
+    Stateful,
     Other,
 }
 
-fn classify(sql: &str) -> TxStatement {
-    let words: Vec<String> =
-        sql.split_whitespace().take(3).map(|w| w.trim_end_matches(';').to_ascii_uppercase()).collect();
-    match words.first().map(String::as_str) {
-        Some("BEGIN") if matches!(words.get(1).map(String::as_str), Some("IMMEDIATE" | "EXCLUSIVE")) => {
-            TxStatement::BeginWrite
+/// The first words of `sql`, upper-cased, after leading whitespace and comments.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
+        } else {
+            break;
         }
+    }
+    rest.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+fn classify(sql: &str) -> TxStatement {
+    let words = leading_words(sql, 3);
+    let word = |i: usize| words.get(i).map(String::as_str);
+    match word(0) {
+        Some("BEGIN") if matches!(word(1), Some("IMMEDIATE" | "EXCLUSIVE")) => TxStatement::BeginWrite,
         Some("COMMIT" | "END") => TxStatement::End,
-        Some("ROLLBACK")
-            if words.get(1).map(String::as_str) != Some("TO")
-                && !(words.get(1).map(String::as_str) == Some("TRANSACTION")
-                    && words.get(2).map(String::as_str) == Some("TO")) =>
-        {
+        Some("ROLLBACK") if word(1) != Some("TO") && !(word(1) == Some("TRANSACTION") && word(2) == Some("TO")) => {
             TxStatement::End
         }
+        Some("ATTACH") => TxStatement::Attach,
+        Some("PRAGMA" | "DETACH") => TxStatement::Stateful,
+        Some("CREATE") if matches!(word(1), Some("TEMP" | "TEMPORARY")) => TxStatement::Stateful,
         _ => TxStatement::Other,
     }
 }
@@ -120,7 +146,7 @@ impl SqliteHostView<'_> {
             Err(e) => return Ok(Err(DbError::Io(format!("{e:#}")))),
         };
         self.ctx.open += 1;
-        Ok(Ok(self.table.push(GuestConnection { pooled, write_turn: None })?))
+        Ok(Ok(self.table.push(GuestConnection { pooled, write_turn: None, ran: false })?))
     }
 
     async fn execute(
@@ -129,19 +155,32 @@ impl SqliteHostView<'_> {
         sql: String,
         params: Vec<libsql::Value>,
     ) -> wasmtime::Result<Result<super::QueryOutput, DbError>> {
-        let Ok(guest) = self.table.get(conn) else {
+        let Ok(guest) = self.table.get_mut(conn) else {
             return Ok(Err(DbError::InvalidConnection));
         };
+        let kind = classify(&sql);
+        if kind == TxStatement::Attach {
+            return Ok(Err(DbError::Io("not authorized: ATTACH is not allowed on this database".into())));
+        }
+        if kind == TxStatement::Stateful {
+            guest.pooled.retire();
+        }
+        guest.ran = true;
         let db = Arc::clone(guest.pooled.database());
         let handle = guest.pooled.conn().clone();
-        let kind = classify(&sql);
         // Write transactions take turns in-process (FIFO) before asking SQLite for its lock:
         // SQLite's busy handler makes a waiting writer sleep in growing steps, so under a burst
         // the lock sits free while waiters doze. Waiting here wakes the next one on commit.
+        // The wait is bounded like SQLite's own: a guest holding the turn on another connection
+        // of its own would otherwise wait for itself until the request timed out.
         if kind == TxStatement::BeginWrite && guest.write_turn.is_none() {
-            let turn = db.write_turn().await;
-            if let Ok(guest) = self.table.get_mut(conn) {
-                guest.write_turn = turn;
+            match tokio::time::timeout(db.busy_timeout(), db.write_turn()).await {
+                Ok(turn) => {
+                    if let Ok(guest) = self.table.get_mut(conn) {
+                        guest.write_turn = turn;
+                    }
+                }
+                Err(_) => return Ok(Err(DbError::Io("database is locked".into()))),
             }
         }
         let result = db.run(&handle, sql, params).await.map_err(DbError::Io);
@@ -149,7 +188,7 @@ impl SqliteHostView<'_> {
             TxStatement::End => handle.is_autocommit(),
             // A BEGIN that failed leaves no transaction to wait for.
             TxStatement::BeginWrite => result.is_err() && handle.is_autocommit(),
-            TxStatement::Other => false,
+            TxStatement::Other | TxStatement::Stateful | TxStatement::Attach => false,
         };
         if done {
             if let Ok(guest) = self.table.get_mut(conn) {
@@ -163,10 +202,6 @@ impl SqliteHostView<'_> {
         self.table.delete(conn)?;
         self.ctx.open = self.ctx.open.saturating_sub(1);
         Ok(())
-    }
-
-    fn conn(&mut self, conn: &Resource<GuestConnection>) -> wasmtime::Result<&libsql::Connection> {
-        Ok(self.table.get(conn)?.pooled.conn())
     }
 }
 
@@ -276,11 +311,13 @@ impl v3::HostConnection for SqliteHostView<'_> {
     }
 
     async fn last_insert_rowid(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<i64> {
-        Ok(self.conn(&conn)?.last_insert_rowid())
+        let guest = self.table.get(&conn)?;
+        Ok(if guest.ran { guest.pooled.conn().last_insert_rowid() } else { 0 })
     }
 
     async fn changes(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<u64> {
-        Ok(self.conn(&conn)?.changes())
+        let guest = self.table.get(&conn)?;
+        Ok(if guest.ran { guest.pooled.conn().changes() } else { 0 })
     }
 
     async fn drop(&mut self, conn: Resource<GuestConnection>) -> wasmtime::Result<()> {
@@ -315,5 +352,18 @@ mod tests {
         assert_eq!(classify("ROLLBACK TO sp1"), TxStatement::Other);
         assert_eq!(classify("rollback transaction to sp1"), TxStatement::Other);
         assert_eq!(classify("INSERT INTO t VALUES (1)"), TxStatement::Other);
+    }
+
+    #[test]
+    fn attach_and_connection_changing_statements_are_recognised_behind_comments() {
+        assert_eq!(classify("ATTACH DATABASE '/etc/x' AS x"), TxStatement::Attach);
+        assert_eq!(classify("  -- note\n /* more */ attach '/tmp/x.db' as x"), TxStatement::Attach);
+        assert_eq!(classify("PRAGMA foreign_keys=OFF"), TxStatement::Stateful);
+        assert_eq!(classify("detach x"), TxStatement::Stateful);
+        assert_eq!(classify("CREATE TEMP TABLE t(a)"), TxStatement::Stateful);
+        assert_eq!(classify("create temporary view v as select 1"), TxStatement::Stateful);
+        assert_eq!(classify("CREATE TABLE attach(a)"), TxStatement::Other);
+        assert_eq!(classify("SELECT 'ATTACH'"), TxStatement::Other);
+        assert_eq!(classify("/* unterminated"), TxStatement::Other);
     }
 }

@@ -140,10 +140,15 @@ impl Database {
             None => self.connect().await?,
         };
         self.in_use.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(PooledConnection { conn: Some(conn), db: Arc::clone(self) })
+        Ok(PooledConnection { conn: Some(conn), db: Arc::clone(self), reusable: true })
     }
 
     fn put_back(&self, conn: libsql::Connection) {
+        // A remote server's streams expire when idle, so, as Spin does, every `open` of a
+        // remote database gets a new connection and it is closed after use.
+        if matches!(self.backend, Backend::Remote) {
+            return;
+        }
         // A connection mid-transaction holds locks and uncommitted writes: dropping it closes it,
         // and SQLite rolls the transaction back on close.
         if !conn.is_autocommit() {
@@ -154,6 +159,11 @@ impl Database {
         if idle.len() < self.settings.max_idle {
             idle.push(conn);
         }
+    }
+
+    /// How long a writer waits for the database's lock before `database is locked`.
+    pub fn busy_timeout(&self) -> std::time::Duration {
+        self.settings.busy_timeout
     }
 
     /// Idle connections right now (for metrics and tests).
@@ -223,9 +233,17 @@ impl Database {
 pub struct PooledConnection {
     conn: Option<libsql::Connection>,
     db: Arc<Database>,
+    /// Whether the connection may go back to the pool when the guest is done with it.
+    reusable: bool,
 }
 
 impl PooledConnection {
+    /// Closes this connection when the guest is done instead of lending it again (the guest
+    /// changed the connection itself: a pragma, a temporary object, a detached database).
+    pub fn retire(&mut self) {
+        self.reusable = false;
+    }
+
     /// The underlying connection.
     pub fn conn(&self) -> &libsql::Connection {
         self.conn.as_ref().expect("connection present until drop")
@@ -241,7 +259,9 @@ impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             self.db.in_use.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            self.db.put_back(conn);
+            if self.reusable {
+                self.db.put_back(conn);
+            }
         }
     }
 }

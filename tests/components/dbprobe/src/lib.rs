@@ -75,6 +75,11 @@ fn handle(req: Request) -> Response {
         "/db/v3/insert" => insert(query_param(&query, "name").unwrap_or("unnamed")),
         "/db/v3/count" => open3().and_then(|c| count3(&c)).map(|n| json!({ "count": n })),
         "/db/v2/count" => count_v2(),
+        "/db/v3/sql" => run_sql(&percent_decode(query_param(&query, "q").unwrap_or(""))),
+        "/db/v3/fresh" => {
+            open3().map(|db| json!({ "last_insert_rowid": db.last_insert_rowid(), "changes": db.changes() }))
+        }
+        "/db/v3/two-writers" => two_writers(),
         "/db/v3/txn" => txn_rollback(),
         "/db/v3/commit" => txn_commit(),
         "/db/v3/trap-in-txn" => {
@@ -261,4 +266,57 @@ fn busy_loop_forever() -> ! {
     loop {
         n = std::hint::black_box(n.wrapping_add(1));
     }
+}
+
+/// `%XX` and `+` decoding of a query value (the tests send SQL in `?q=`).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs one statement on a fresh `open` and returns its result or error.
+fn run_sql(sql: &str) -> Outcome {
+    let db = open3()?;
+    Ok(match db.execute(sql, &[]) {
+        Ok(r) => json!({ "ok": true, "result": v3json::result(&r) }),
+        Err(e) => {
+            let mut e = v3json::error(e);
+            e["ok"] = json!(false);
+            e
+        }
+    })
+}
+
+/// One guest, two connections, two write transactions: the second must fail as SQLite's busy
+/// timeout would make it (`database is locked`), not wait for the first forever.
+fn two_writers() -> Outcome {
+    let first = open3()?;
+    let second = open3()?;
+    exec3(&first, "BEGIN IMMEDIATE", &[])?;
+    let outcome = match second.execute("BEGIN IMMEDIATE", &[]) {
+        Ok(_) => json!({ "second": "began" }),
+        Err(e) => json!({ "second": v3json::error(e) }),
+    };
+    exec3(&first, "ROLLBACK", &[])?;
+    Ok(outcome)
 }
