@@ -881,3 +881,48 @@ async fn the_demo_county_signs_in_and_is_big_enough_and_believable() {
     let distinct_ids: HashSet<&String> = volunteers.iter().map(|v| &v.0).collect();
     assert_eq!(distinct_ids.len(), volunteers.len());
 }
+
+#[tokio::test]
+async fn an_sms_code_is_no_way_around_a_staff_password_or_its_lock() {
+    // Arrange: the centre admin has a password; someone holding the phone asks for a code.
+    let edge = start_product();
+    let admin = edge.sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
+    let sessions_before = row_count(&edge.db_path(), "sessions");
+    let code_sign_in = |code: String| {
+        let edge = &edge;
+        async move {
+            edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": CENTRE_ADMIN_PHONE, "code": code })))
+                .await
+        }
+    };
+    let asked = edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": CENTRE_ADMIN_PHONE }))).await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    let code = edge.latest_sign_in_code(&admin, CENTRE_ADMIN_PHONE).await;
+
+    // Act: the right code for an account with a password.
+    let by_code = code_sign_in(code.clone()).await;
+    let again = code_sign_in(code).await;
+
+    // Assert: refused, no session made, and the code is spent.
+    assert_eq!(by_code.status, 401, "{}", by_code.text());
+    assert!(by_code.text().contains("password"), "{}", by_code.text());
+    assert_eq!(again.status, 401, "{}", again.text());
+    assert_eq!(row_count(&edge.db_path(), "sessions"), sessions_before, "no session from a code");
+
+    // Arrange: the account is locked by wrong passwords; a new code is sent (after the interval).
+    for _ in 0..5 {
+        edge.try_sign_in(CENTRE_ADMIN_PHONE, "guessing-wrong").await;
+    }
+    let db = rusqlite::Connection::open(edge.db_path()).unwrap();
+    db.execute("UPDATE sms_codes SET created_at = created_at - 3600 WHERE phone = ?1", [CENTRE_ADMIN_PHONE]).unwrap();
+    let asked = edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": CENTRE_ADMIN_PHONE }))).await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    let code = edge.latest_sign_in_code(&admin, CENTRE_ADMIN_PHONE).await;
+
+    // Act
+    let locked = code_sign_in(code).await;
+
+    // Assert: the lock holds against a code too.
+    assert_eq!(locked.status, 429, "{}", locked.text());
+    assert_eq!(row_count(&edge.db_path(), "sessions"), sessions_before);
+}

@@ -1721,6 +1721,9 @@ async fn only_people_living_in_the_subtree_answer_and_a_volunteers_survey_only_v
     let v_outside = c.submit(&v_b, at_a, &yes, None, t + 3).await;
     assert_eq!(v_outside.status, 403, "a volunteer living at B: {}", v_outside.text());
     assert_eq!(v_outside.error_code(), "outside_audience", "{}", v_outside.text());
+    let v_claims_a = c.submit(&v_b, at_a, &yes, Some(c.a), t + 3).await;
+    assert_eq!(v_claims_a.status, 422, "a volunteer at home in B naming A: {}", v_claims_a.text());
+    assert_eq!(v_claims_a.error_field(), "org_id", "{}", v_claims_a.text());
     assert_eq!(c.stored_responses(), 0, "refusals store nothing");
     c.answered(&c1, at_a, &yes, Some(c.a), t + 4).await;
     c.answered(&v_a, at_a, &yes, None, t + 5).await;

@@ -264,10 +264,23 @@ pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> 
             return Ok(Err(wrong()));
         }
         db.exec("UPDATE sms_codes SET used_at = ? WHERE id = ?", &[Value::Integer(now), Value::Integer(code_id)])?;
-        let existing = db.query_one("SELECT id, name, active FROM accounts WHERE phone = ?", &[text(phone)])?;
+        let existing = db.query_one(
+            "SELECT id, name, active, password_hash IS NOT NULL AS has_password, locked_until FROM accounts WHERE phone = ?",
+            &[text(phone)],
+        )?;
         let (account_id, name) = match existing {
             Some(a) if a.i64("active")? != 1 => {
                 return Ok(Err(Error::Unauthenticated("this account has been deactivated".into())));
+            }
+            // A code must not be a way around a password and its lockout: staff with a password
+            // sign in with it (the code is spent either way, so it cannot be tried again).
+            Some(a) if a.i64("has_password")? == 1 => {
+                if let Some(until) = locked_until(&a, now)? {
+                    return Ok(Err(Error::Locked(seconds_left(until, now))));
+                }
+                return Ok(Err(Error::Unauthenticated(
+                    "this account signs in with its password, not a code".into(),
+                )));
             }
             Some(a) => (a.i64("id")?, a.str("name")?),
             None => create_citizen(db, phone, now)?,

@@ -33,17 +33,19 @@ fn residence(db: &Db, p: &Principal, s: &Survey, given: Option<i64>) -> Result<(
         &[Value::Integer(p.account_id)],
     )?;
     let home = home.map(|r| Ok::<_, ApiError>((r.i64("org_id")?, r.str("path")?))).transpose()?;
-    let place = if s.audience == "volunteers" {
-        let Some(home) = home else {
-            return Err(outside("this survey asks registered volunteers only"));
-        };
+    // A registered volunteer is counted at their home station in every survey: otherwise naming
+    // another org would be a way into a survey meant for somewhere else. Only people the platform
+    // has no home for say where they live.
+    let place = if let Some(home) = home {
         if given.is_some_and(|g| g != home.0) {
             return Err(ApiError::invalid(
                 "org_id",
-                "a volunteers survey counts you at your home station; leave org_id out",
+                "you are counted at your home station as a registered volunteer; leave org_id out",
             ));
         }
         home
+    } else if s.audience == "volunteers" {
+        return Err(outside("this survey asks registered volunteers only"));
     } else {
         match given {
             Some(org) => {
