@@ -514,6 +514,10 @@ impl Desk {
         open_db(&self.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    fn count_text(&self, sql: &str, params: impl rusqlite::Params) -> String {
+        open_db(&self.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Outbox rows to `recipient` with `template`.
     fn outbox(&self, recipient: &str, template: &str) -> i64 {
         self.count("SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND template = ?2", [recipient, template])
@@ -858,6 +862,33 @@ async fn a_citizen_may_cancel_before_acceptance_whether_submitted_dispatched_or_
         assert_eq!((last.from.as_deref(), last.to.as_str()), (Some(from), "cancelled"), "{last:?}");
         assert_eq!(last.actor, Some(who.account_id));
     }
+}
+
+#[tokio::test]
+async fn staff_cancelling_a_dispatched_order_tells_the_citizen_why_once() {
+    // Arrange
+    let d = desk().await;
+    let t = d.t0;
+    let order = id(&d.order(&d.citizen, d.meals, "normal", t).await);
+    d.send_to(order, &d.team, t + 10).await;
+    let body = json!({ "reason": "重复下单，已合并到另一单" });
+
+    // Act: the centre cancels from the dispatch desk, and the client retries.
+    let reply = d.dispatch_try(&d.admin_a.token, order, "cancel", t + 60, &body).await;
+    let retried = d.dispatch_try(&d.admin_a.token, order, "cancel", t + 61, &body).await;
+
+    // Assert
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(d.row(order).status, "cancelled");
+    assert_eq!(retried.status, 409, "a cancelled order cannot be cancelled again: {}", retried.text());
+    let told = d.outbox_for(order, "order-cancelled");
+    assert_eq!(told.len(), 1, "one message: {told:?}");
+    assert_eq!(told[0].0, d.citizen.phone, "to the citizen: {told:?}");
+    let params: String = d.count_text(
+        "SELECT params FROM outbox WHERE template = 'order-cancelled' AND idempotency_key LIKE ?1",
+        [format!("order:{order}:%")],
+    );
+    assert!(params.contains("重复下单"), "with the reason: {params}");
 }
 
 // ---- Grading and the queue --------------------------------------------------------------------

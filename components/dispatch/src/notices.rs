@@ -24,6 +24,7 @@ pub const ACCEPTED: &str = "order-accepted";
 pub const COMPLETED: &str = "order-completed";
 pub const REPLIED: &str = "order-replied";
 pub const ESCALATED: &str = "order-escalated";
+pub const CANCELLED: &str = "order-cancelled";
 
 /// The id of the timeline entry just written on this connection (by `demand_flow::transition`
 /// or `record`, whose last statement is that insert).

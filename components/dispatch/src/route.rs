@@ -172,6 +172,11 @@ pub fn cancel(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let reason = f.text("reason", NOTE_CHARS)?;
     act::run(req, p, id, Work::Dispatch, "demand.cancel", |db, order, _, now| {
         demand_flow::transition(db, id, order.status, Transition::Cancel, Some(p.account_id), &reason, now, &[])?;
+        // The citizen did not ask for this, so they are told, with the reason (as `demand`'s
+        // staff cancel does); not when staff cancel an order they placed themselves.
+        if order.citizen_id != p.account_id {
+            notices::to_citizen(db, order, notices::CANCELLED, vec![("reason".into(), reason.clone())], now)?;
+        }
         Ok(())
     })
 }
