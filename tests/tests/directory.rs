@@ -654,6 +654,37 @@ async fn a_station_admin_cannot_grant_roles_at_another_station() {
     assert_eq!(outbox.status, 403, "read-outbox is the centre admin's: {}", outbox.text());
 }
 
+#[tokio::test]
+async fn a_station_admin_cannot_take_on_staff_of_another_station_to_read_their_names() {
+    // Arrange: admins at A and at B; a citizen who signed in once by SMS.
+    let w = two_stations().await;
+    let (a, b) = (id(&w.a), id(&w.b));
+    let edge = &w.c.edge;
+    let (_, admin_a) =
+        edge.create_staff(&w.c.admin, "东街站长", "13600000011", "station-a-pw", "station-admin", a).await;
+    let (staff_b, _) =
+        edge.create_staff(&w.c.admin, "西街站长", "13600000012", "station-b-pw", "station-admin", b).await;
+    let citizen = edge.session_by_code(&w.c.admin, "13600000013").await["account"]["id"].as_i64().unwrap();
+    let admin_a = admin_a.as_str();
+    let grant = |account: i64| async move {
+        edge.post_as(admin_a, &format!("/api/v1/accounts/{account}/roles"), &json!({ "role": "auditor", "org_id": a }))
+            .await
+    };
+
+    // Act
+    let taken = grant(staff_b).await;
+    let read = edge.get_as(admin_a, &format!("/api/v1/accounts/{staff_b}")).await;
+    let recruited = grant(citizen).await;
+
+    // Assert: B's admin stays out of A's reach and lists; a citizen may be recruited.
+    assert_eq!(taken.status, 404, "{}", taken.text());
+    assert!(!taken.text().contains("西街站长"), "{}", taken.text());
+    assert_eq!(read.status, 404, "{}", read.text());
+    assert_eq!(count(edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1", [staff_b]), 1);
+    assert_eq!(recruited.status, 201, "{}", recruited.text());
+    assert_eq!(count(edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND org_id = ?2", [citizen, a]), 1);
+}
+
 // ---- Accounts and roles ---------------------------------------------------------------------
 
 #[tokio::test]

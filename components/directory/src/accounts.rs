@@ -105,6 +105,26 @@ pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
     if db.query_one("SELECT id FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?.is_none() {
         return Err(not_found("account"));
     }
+    // Someone who works elsewhere (a role other than citizen, none of them in the caller's
+    // scope) is not the caller's to take on: granting would put them in the caller's lists and
+    // show their name. New accounts and plain citizens are how staff are recruited.
+    let scope = caller.scope(Action::ManageAccounts);
+    let grants = db.query(
+        "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
+        &[Value::Integer(account_id)],
+    )?;
+    let mut works_elsewhere = false;
+    let mut within = false;
+    for g in &grants {
+        if scope.contains(&g.str("path")?) {
+            within = true;
+        } else if g.str("role")? != "citizen" {
+            works_elsewhere = true;
+        }
+    }
+    if works_elsewhere && !within {
+        return Err(not_found("account"));
+    }
 
     crate::idempotent_create(req, &db, &caller, |db| {
         let org = orgs::find(db, org.id)?.ok_or_else(|| not_found("org"))?;
