@@ -623,8 +623,21 @@ async fn a_team_is_created_only_with_manage_teams_at_its_org() {
         )
         .await;
 
+    let (staff_b, _) =
+        c.edge.create_staff(&c.admin, "西街站长", "13600000032", "station-b-pw", "station-admin", c.b).await;
+    let led_from_b = c
+        .edge
+        .post_as(
+            &admin_a,
+            "/api/v1/teams",
+            &json!({ "org_id": c.a, "name": "东街文明服务队", "leader_account_id": staff_b, "categories": [] }),
+        )
+        .await;
+
     assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
     assert_eq!(at_a.status, 201, "{}", at_a.text());
+    assert_eq!(led_from_b.status, 422, "B's staff are not A's to appoint: {}", led_from_b.text());
+    assert_eq!(led_from_b.error_field(), "leader_account_id", "{}", led_from_b.text());
     assert_eq!(duplicate.status, 409, "{}", duplicate.text());
     assert_eq!(duplicate.error_code(), "name_taken", "{}", duplicate.text());
     assert_eq!(row_count(&c.edge.db_path(), "teams"), 1);
