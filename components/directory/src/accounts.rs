@@ -105,24 +105,9 @@ pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
     if db.query_one("SELECT id FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?.is_none() {
         return Err(not_found("account"));
     }
-    // Someone who works elsewhere (a role other than citizen, none of them in the caller's
-    // scope) is not the caller's to take on: granting would put them in the caller's lists and
-    // show their name. New accounts and plain citizens are how staff are recruited.
-    let scope = caller.scope(Action::ManageAccounts);
-    let grants = db.query(
-        "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
-        &[Value::Integer(account_id)],
-    )?;
-    let mut works_elsewhere = false;
-    let mut within = false;
-    for g in &grants {
-        if scope.contains(&g.str("path")?) {
-            within = true;
-        } else if g.str("role")? != "citizen" {
-            works_elsewhere = true;
-        }
-    }
-    if works_elsewhere && !within {
+    // Someone else's staff is not the caller's to take on (see `kit::works_elsewhere`).
+    let scope = identity::scopes(&caller.principal, Action::ManageAccounts);
+    if kit::works_elsewhere(&db, account_id, &scope)? {
         return Err(not_found("account"));
     }
 

@@ -158,6 +158,29 @@ pub fn subtree_sql(paths: &[String], column: &str, params: &mut Vec<Value>) -> O
     Some(format!("({})", parts.join(" OR ")))
 }
 
+/// Whether `account_id` works outside `scopes`: it holds a role other than `citizen` and none of
+/// its roles lies in the subtrees at `scopes`. Such a person is not the caller's to appoint or
+/// grant roles to (doing so would put their name in the caller's answers); new accounts and plain
+/// citizens are how staff and leaders are recruited.
+pub fn works_elsewhere(db: &Db, account_id: i64, scopes: &[String]) -> Result<bool, ApiError> {
+    let grants = db.query(
+        "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
+        &[Value::Integer(account_id)],
+    )?;
+    let inside = |path: &str| {
+        let path = format!("{}/", path.trim_end_matches('/'));
+        scopes.iter().any(|s| path.starts_with(&format!("{}/", s.trim_end_matches('/'))))
+    };
+    let mut elsewhere = false;
+    for g in &grants {
+        if inside(&g.str("path")?) {
+            return Ok(false);
+        }
+        elsewhere |= g.str("role")? != "citizen";
+    }
+    Ok(elsewhere)
+}
+
 /// Runs a retryable write once per `(account, key)`: the first call runs `f` and stores its
 /// answer in the same transaction; a retry with the same key gets the stored answer and changes
 /// nothing. A key reused for a different request is a 422.

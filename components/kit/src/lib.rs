@@ -23,7 +23,7 @@ pub mod mask;
 pub mod time;
 
 pub use clock::request_now;
-pub use db::{audit, idempotent, subtree_bounds, subtree_sql, unique_violation, Db, Row};
+pub use db::{audit, idempotent, subtree_bounds, subtree_sql, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{

@@ -121,25 +121,10 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         .map(|r| r.i64("active"))
         .transpose()?
         == Some(1);
-    // Someone who works elsewhere (a role other than citizen, none in the caller's scope) is not
-    // the caller's to make a leader: the team's answers would show their name. Volunteers of the
-    // caller's area, the caller's staff and plain citizens can lead.
+    // Someone who works elsewhere is not the caller's to make a leader (the team's answers
+    // would show their name).
     let scopes = crate::wenming::platform::identity::scopes(p, Action::ManageTeams);
-    let grants = db.query(
-        "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
-        &[Value::Integer(leader_id)],
-    )?;
-    let mut works_elsewhere = false;
-    let mut within = false;
-    for g in &grants {
-        let path = format!("{}/", g.str("path")?.trim_end_matches('/'));
-        if scopes.iter().any(|s| path.starts_with(&format!("{}/", s.trim_end_matches('/')))) {
-            within = true;
-        } else if g.str("role")? != "citizen" {
-            works_elsewhere = true;
-        }
-    }
-    if !leader_ok || (works_elsewhere && !within) {
+    if !leader_ok || kit::works_elsewhere(&db, leader_id, &scopes)? {
         return Err(ApiError::invalid("leader_account_id", "no such active account"));
     }
 
