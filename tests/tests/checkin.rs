@@ -210,6 +210,44 @@ async fn checking_in_inside_the_radius_records_the_distance_and_twice_is_the_sam
 }
 
 #[tokio::test]
+async fn checking_out_far_from_the_place_is_recorded_and_flagged_for_the_organiser() {
+    // Arrange: checked in at the place.
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    let s = activity_base_time();
+    let (activity, code) = activity_with(&t, "离场签退", s, s + 3 * HOUR, true, false, std::slice::from_ref(&v)).await;
+    let r = check_in(&t, &v, s, json!({ "code": code, "latitude": LAT, "longitude": LON })).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let far = (LAT + 0.02, LON);
+    let expected = haversine_m(far.0, far.1, LAT, LON);
+    assert!(expected > RADIUS_M, "{expected}");
+
+    // Act: the volunteer checks out from 2 km away, early.
+    let out = t
+        .edge
+        .post_at(
+            &v.token,
+            "/api/v1/checkouts",
+            s + 2 * HOUR,
+            &json!({ "code": code, "latitude": far.0, "longitude": far.1 }),
+        )
+        .await;
+    let listed =
+        t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/attendances"), s + 2 * HOUR + MIN).await;
+
+    // Assert: not refused (people leave from wherever the work ended), but the distance is kept
+    // and the organiser sees the flags before confirming.
+    assert_eq!(out.status, 200, "{}", out.text());
+    let recorded = out.json()["check_out_distance_m"].as_i64().unwrap_or_else(|| panic!("{}", out.text()));
+    assert!((recorded - expected).abs() <= 1, "recorded {recorded} m, expected about {expected} m");
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let flags = listed.json()["items"][0]["flags"].clone();
+    assert!(flags.as_array().unwrap().contains(&json!("checked_out_outside_radius")), "{flags}");
+    assert!(flags.as_array().unwrap().contains(&json!("left_early")), "{flags}");
+    assert_eq!(attendance_row(&t, activity, &v), (Some(s + 2 * HOUR), 0, Some(120)), "minutes to the check-out");
+}
+
+#[tokio::test]
 async fn a_volunteer_not_confirmed_for_the_activity_cannot_check_in() {
     let t = town().await;
     let v = t.volunteers(0, 2, t.a).await;
