@@ -1759,6 +1759,34 @@ async fn only_people_living_in_the_subtree_answer_and_a_volunteers_survey_only_v
     assert_eq!(station_responses(&results, c.b), 1, "the volunteer at home in B: {results}");
 }
 
+#[tokio::test]
+async fn answers_from_a_practice_point_are_counted_at_the_station_above_it() {
+    // Arrange: a practice point (点) under station A; a county survey; three citizens.
+    let c = county().await;
+    let t = c.t0;
+    let point = c
+        .edge
+        .post_as(&c.admin, "/api/v1/orgs", &json!({ "parent_id": c.a, "name": "东街文化广场实践点", "level": "point" }))
+        .await;
+    assert_eq!(point.status, 201, "{}", point.text());
+    let point = id(&point.json());
+    let survey = c.published(&c.admin, &c.simple_body(c.centre, "全县居民需求调查")).await;
+    let yes = json!({ "satisfied": "yes" });
+    c.answered(&c.citizen(1).await, survey, &yes, Some(point), t + 1).await;
+    c.answered(&c.citizen(2).await, survey, &yes, Some(c.a), t + 2).await;
+    c.answered(&c.citizen(3).await, survey, &yes, Some(c.institute), t + 3).await;
+
+    // Act
+    let results = c.results(&c.admin, survey, None).await;
+
+    // Assert: the point's answer is A's; the institute-level answer keeps a row of its own.
+    assert_eq!(results["responses"], 3, "{results}");
+    assert_eq!(station_responses(&results, c.a), 2, "{results}");
+    assert_eq!(station_responses(&results, point), 0, "no row for the point: {results}");
+    assert_eq!(station_responses(&results, c.institute), 1, "{results}");
+    assert_eq!(results["by_station"].as_array().map(Vec::len), Some(2), "{results}");
+}
+
 // ---- 8. Staff scoping --------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -183,9 +183,15 @@ pub fn summary(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let range = [Value::Integer(id), Value::Text(lo.clone()), Value::Text(hi.clone())];
     let mut by_station = Vec::new();
     let mut responses = 0;
+    // Counted by station: answers from a practice point (点) go to the station (站) above it;
+    // people who named an institute or centre (no station above them) keep a row of their own.
     for r in db.query(
-        "SELECT r.org_id, o.name, COUNT(*) AS n FROM survey_responses r JOIN orgs o ON o.id = r.org_id \
-         WHERE r.survey_id = ? AND r.org_path >= ? AND r.org_path < ? GROUP BY r.org_id ORDER BY r.org_id",
+        "SELECT COALESCE(st.id, o.id) AS org_id, COALESCE(st.name, o.name) AS name, COUNT(*) AS n \
+         FROM survey_responses r JOIN orgs o ON o.id = r.org_id \
+         LEFT JOIN orgs st ON st.level = 'station' AND r.org_path >= st.path \
+              AND r.org_path < substr(st.path, 1, length(st.path) - 1) || '0' \
+         WHERE r.survey_id = ? AND r.org_path >= ? AND r.org_path < ? \
+         GROUP BY COALESCE(st.id, o.id) ORDER BY COALESCE(st.id, o.id)",
         &range,
     )? {
         let n = r.i64("n")?;
