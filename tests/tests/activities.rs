@@ -651,3 +651,140 @@ async fn a_time_filter_with_multi_byte_text_is_a_field_error_not_a_crash() {
     assert_eq!(reply.status, 422, "{}", reply.text());
     assert_eq!(reply.json()["error"]["field"], "from");
 }
+
+// ---- Search filters ----------------------------------------------------------------------------
+
+/// `GET /api/v1/activities?<query>&limit=100` as `token` (or anonymously): the listed ids, in
+/// the list's order (200 asserted).
+async fn listed_ids(t: &Town, token: Option<&str>, query: &str) -> Vec<i64> {
+    let path = format!("/api/v1/activities?{query}&limit=100");
+    let reply = t.edge.api(token, "GET", &path, &[], None).await;
+    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
+    reply.json()["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items for {path}: {}", reply.text()))
+        .iter()
+        .map(id)
+        .collect()
+}
+
+/// An RFC 3339 time as a query value (`+` percent-encoded).
+fn query_time(unix: i64) -> String {
+    shanghai_rfc3339(unix).replace('+', "%2B")
+}
+
+#[tokio::test]
+async fn the_search_filters_by_subtree_category_time_status_and_text_and_combined_filters_intersect() {
+    // Arrange: at station A (the team) and at station B (B's admin), two categories, two days,
+    // approved; plus one pending at A.
+    const DAY: i64 = 86_400;
+    let t = town().await;
+    let day1 = activity_base_time();
+    let day2 = day1 + 2 * DAY;
+    let at = |title: &str, category: &str, starts_at: i64, hours: i64| {
+        let mut body = t.activity_body(title, starts_at, starts_at + hours * HOUR, 10);
+        body["category"] = json!(category);
+        body
+    };
+    let at_b = |mut body: Json| {
+        body["org_id"] = json!(t.b);
+        body["address"] = json!("西街社区服务中心");
+        body.as_object_mut().unwrap().remove("team_id");
+        body
+    };
+    let a1 = id(&t.approved_activity(&at("敬老院陪伴", "助老", day1, 2)).await);
+    let a2 = id(&t.approved_activity(&at("河道清理", "环保", day2, 2)).await);
+    let mut b1_body = at_b(at("垃圾分类宣传", "环保", day1 + 3 * HOUR, 2));
+    b1_body["description"] = json!("在河道旁的小区宣讲垃圾分类");
+    let b2_body = {
+        let mut b = at_b(at("老人理发", "助老", day2, 2));
+        b["address"] = json!("西街河道公园");
+        b
+    };
+    let mut b_ids = Vec::new();
+    for body in [&b1_body, &b2_body] {
+        let applied = t.edge.post_as(&t.admin_b, "/api/v1/activities", body).await;
+        assert_eq!(applied.status, 201, "B's admin applies at B {body}: {}", applied.text());
+        let b = id(&applied.json());
+        let approved = t.edge.post_empty_as(&t.admin_b, &format!("/api/v1/activities/{b}/approve")).await;
+        assert_eq!(approved.status, 200, "B's admin approves {b}: {}", approved.text());
+        b_ids.push(b);
+    }
+    let (b1, b2) = (b_ids[0], b_ids[1]);
+    let pending = id(&apply(&t, &at("待审助老", "助老", day1, 2)).await);
+    assert_eq!(
+        count(&t, "SELECT count(*) FROM activities a JOIN orgs o ON o.id = a.org_id WHERE o.id = ?1", [t.b]),
+        2,
+        "two activities hosted at B"
+    );
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    let day1_window = format!("from={}&to={}", query_time(day1 + HOUR), query_time(day1 + DAY));
+
+    // Act
+    let everything = listed_ids(&t, None, "").await;
+    let under_a = listed_ids(&t, None, &format!("under={}", t.a)).await;
+    let under_b = listed_ids(&t, None, &format!("under={}", t.b)).await;
+    let under_institute = listed_ids(&t, None, &format!("under={}", t.institute)).await;
+    let care = listed_ids(&t, None, "category=%E5%8A%A9%E8%80%81").await; // 助老
+    let green = listed_ids(&t, None, "category=%E7%8E%AF%E4%BF%9D").await; // 环保
+    let on_day1 = listed_ids(&t, None, &day1_window).await;
+    let after_a1_ended =
+        listed_ids(&t, None, &format!("from={}&to={}", query_time(day1 + 2 * HOUR), query_time(day1 + DAY))).await;
+    let on_day2 = listed_ids(&t, None, &format!("from={}", query_time(day2 - HOUR))).await;
+    let before_day2 = listed_ids(&t, None, &format!("to={}", query_time(day2))).await;
+    let river = listed_ids(&t, None, "q=%E6%B2%B3%E9%81%93").await; // 河道
+    let percent = listed_ids(&t, None, "q=%25").await;
+    let pending_anonymous = listed_ids(&t, None, "status=pending").await;
+    let pending_admin = listed_ids(&t, Some(&t.admin), "status=pending").await;
+    let approved_admin = listed_ids(&t, Some(&t.admin), "status=approved").await;
+    let under_a_admin = listed_ids(&t, Some(&t.admin_a), &format!("under={}", t.a)).await;
+    let care_at_a = listed_ids(&t, None, &format!("under={}&category=%E5%8A%A9%E8%80%81", t.a)).await;
+    let green_on_day1 = listed_ids(&t, None, &format!("category=%E7%8E%AF%E4%BF%9D&{day1_window}")).await;
+    let river_at_b_on_day2 = listed_ids(
+        &t,
+        None,
+        &format!("under={}&q=%E6%B2%B3%E9%81%93&from={}&to={}", t.b, query_time(day2), query_time(day2 + DAY)),
+    )
+    .await;
+    let care_pending_at_a_admin =
+        listed_ids(&t, Some(&t.admin_a), &format!("under={}&category=%E5%8A%A9%E8%80%81&status=pending", t.a)).await;
+
+    // Assert
+    assert_eq!(everything, sorted(vec![a1, a2, b1, b2]), "no filter: the four approved public ones, by id");
+    assert_eq!(under_a, vec![a1, a2], "under=A");
+    assert_eq!(under_b, vec![b1, b2], "under=B");
+    assert_eq!(under_institute, sorted(vec![a1, a2, b1, b2]), "under=the institute covers both stations");
+    assert_eq!(care, sorted(vec![a1, b2]), "category=助老");
+    assert_eq!(green, sorted(vec![a2, b1]), "category=环保");
+    assert_eq!(on_day1, sorted(vec![a1, b1]), "[day1 +1h, +1 day): a1 still running at `from` is shown");
+    assert_eq!(after_a1_ended, vec![b1], "a1 ends exactly at `from`: [from, to) does not overlap it");
+    assert_eq!(on_day2, sorted(vec![a2, b2]), "from alone");
+    assert_eq!(before_day2, sorted(vec![a1, b1]), "to alone: day2's activities start at `to`, not before");
+    assert_eq!(river, sorted(vec![a2, b1, b2]), "q=河道 matches the title (a2), description (b1), address (b2)");
+    assert_eq!(percent, Vec::<i64>::new(), "q=% is a literal %, not a wildcard");
+    assert_eq!(pending_anonymous, Vec::<i64>::new(), "anonymous callers never see pending ones");
+    assert_eq!(pending_admin, vec![pending], "status=pending for the centre admin");
+    assert_eq!(approved_admin, sorted(vec![a1, a2, b1, b2]), "status=approved for the centre admin");
+    assert_eq!(under_a_admin, sorted(vec![a1, a2, pending]), "A's admin under=A: A's, every status");
+    assert_eq!(care_at_a, vec![a1], "under=A ∩ category=助老");
+    assert_eq!(green_on_day1, vec![b1], "category=环保 ∩ day1");
+    assert_eq!(river_at_b_on_day2, vec![b2], "under=B ∩ q=河道 ∩ day2");
+    assert_eq!(care_pending_at_a_admin, vec![pending], "under=A ∩ 助老 ∩ pending");
+    let stored: Vec<(i64, String, String)> = {
+        let conn = open_db(&t.edge.db_path());
+        let mut stmt = conn.prepare("SELECT id, category, status FROM activities ORDER BY id").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let expected: Vec<(i64, String, String)> = vec![
+        (a1, "助老".into(), "approved".into()),
+        (a2, "环保".into(), "approved".into()),
+        (b1, "环保".into(), "approved".into()),
+        (b2, "助老".into(), "approved".into()),
+        (pending, "助老".into(), "pending".into()),
+    ];
+    assert_eq!(stored, expected, "the database holds what was arranged");
+}

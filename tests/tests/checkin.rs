@@ -656,3 +656,114 @@ async fn the_records_csv_masks_phone_and_id_and_the_printable_page_says_it_is_no
     assert!(page.contains("助老服务") && page.contains("社区宣传"), "the entries are on the page");
     assert!(!page.contains("未确认活动"), "unconfirmed service is not");
 }
+
+/// `GET /api/v1/records.csv?<query>` as the centre admin: the rows as `(real_name, title, date,
+/// minutes)` in the export's order (200 and the header asserted).
+async fn csv_rows(t: &Town, query: &str) -> Vec<(String, String, String, i64)> {
+    let path = format!("/api/v1/records.csv?{query}");
+    let reply = t.edge.get_as(&t.admin, &path).await;
+    assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
+    let text = reply.text();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} in {header:?}"));
+    let (name, title, date, minutes) = (col("real_name"), col("title"), col("date"), col("minutes"));
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), header.len(), "one field per column (nothing quoted here): {line}");
+            let m = f[minutes].parse().unwrap_or_else(|_| panic!("minutes in {line}"));
+            (f[name].to_owned(), f[title].to_owned(), f[date].to_owned(), m)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
+    // Arrange: two volunteers with confirmed hours at two activities two days apart; v0 is an
+    // approved member of the team, v1 only asked to join; one more attendance is not confirmed.
+    const DAY: i64 = 86_400;
+    let t = town().await;
+    let v = t.volunteers(0, 3, t.a).await;
+    let (v0, v1, v2) = (&v[0], &v[1], &v[2]);
+    let s = activity_base_time();
+    let s2 = s + 2 * DAY;
+    let (x, code_x) = activity_with(&t, "助老服务", s, s + 2 * HOUR, false, false, &v[..2]).await;
+    let (y, code_y) = activity_with(&t, "河道清理", s2, s2 + HOUR, false, false, &v).await;
+    for (who, code, from, to) in [
+        (v0, &code_x, s, s + 2 * HOUR),
+        (v1, &code_x, s + HOUR, s + 2 * HOUR),
+        (v0, &code_y, s2, s2 + HOUR),
+        (v1, &code_y, s2, s2 + HOUR),
+        (v2, &code_y, s2, s2 + HOUR),
+    ] {
+        assert_eq!(check_in(&t, who, from, json!({ "code": code })).await.status, 201);
+        let out = check_out(&t, who, code, to).await;
+        assert_eq!(out.status, 200, "{}", out.text());
+        if who.id != v2.id {
+            let att = id(&out.json());
+            let c =
+                t.edge.post_at(&t.admin_a, &format!("/api/v1/attendances/{att}/confirm"), to + MIN, &json!({})).await;
+            assert_eq!(c.status, 200, "{}", c.text());
+        }
+    }
+    let joined = t.edge.post_empty_as(&v0.token, &format!("/api/v1/teams/{}/members", t.team)).await;
+    assert_eq!(joined.status, 201, "{}", joined.text());
+    let approved =
+        t.edge.post_empty_as(&t.leader, &format!("/api/v1/teams/{}/members/{}/approve", t.team, v0.id)).await;
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let asked = t.edge.post_empty_as(&v1.token, &format!("/api/v1/teams/{}/members", t.team)).await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM attendances WHERE confirmed_at IS NOT NULL AND activity_id IN (?1, ?2)",
+            [x, y]
+        ),
+        4,
+        "four confirmed attendances"
+    );
+    let (d1, d2) = (shanghai_rfc3339(s)[..10].to_owned(), shanghai_rfc3339(s2)[..10].to_owned());
+    let row = |v: &SignedInVolunteer, title: &str, date: &str, minutes: i64| {
+        (v.name.clone(), title.to_owned(), date.to_owned(), minutes)
+    };
+    let (v0x, v1x) = (row(v0, "助老服务", &d1, 120), row(v1, "助老服务", &d1, 60));
+    let (v0y, v1y) = (row(v0, "河道清理", &d2, 60), row(v1, "河道清理", &d2, 60));
+    let same_day = |mut rows: Vec<(String, String, String, i64)>| {
+        rows.sort();
+        rows
+    };
+
+    // Act
+    let all = csv_rows(&t, "").await;
+    let at_x = csv_rows(&t, &format!("activity={x}")).await;
+    let at_y = csv_rows(&t, &format!("activity={y}")).await;
+    let of_v1 = csv_rows(&t, &format!("volunteer={}", v1.id)).await;
+    let of_team = csv_rows(&t, &format!("team={}", t.team)).await;
+    let from_d2 = csv_rows(&t, &format!("from={d2}")).await;
+    let to_d1 = csv_rows(&t, &format!("to={d1}")).await;
+    let on_d1 = csv_rows(&t, &format!("from={d1}&to={d1}")).await;
+    let from_time = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MIN).replace('+', "%2B"))).await;
+    // An unencoded `+` (as people type it) arrives as a space and still means +08:00.
+    let from_time_typed = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MIN))).await;
+    let v0_at_y = csv_rows(&t, &format!("volunteer={}&activity={y}", v0.id)).await;
+    let team_on_d1 = csv_rows(&t, &format!("team={}&from={d1}&to={d1}", t.team)).await;
+    let nothing = csv_rows(&t, &format!("volunteer={}&activity={x}", v2.id)).await;
+
+    // Assert (rows of the same start time are compared as sets)
+    assert_eq!(all.len(), 4, "the four confirmed entries, not v2's unconfirmed one: {all:?}");
+    assert_eq!(same_day(all[..2].to_vec()), same_day(vec![v0x.clone(), v1x.clone()]), "day 1 first");
+    assert_eq!(same_day(all[2..].to_vec()), same_day(vec![v0y.clone(), v1y.clone()]), "then day 2");
+    assert_eq!(same_day(at_x), same_day(vec![v0x.clone(), v1x.clone()]), "activity=X");
+    assert_eq!(same_day(at_y), same_day(vec![v0y.clone(), v1y.clone()]), "activity=Y: v2's is not confirmed");
+    assert_eq!(of_v1, vec![v1x.clone(), v1y.clone()], "volunteer=v1, by date");
+    assert_eq!(of_team, vec![v0x.clone(), v0y.clone()], "team: approved members only (v1 is pending)");
+    assert_eq!(same_day(from_d2), same_day(vec![v0y.clone(), v1y.clone()]), "from a date: that day on");
+    assert_eq!(same_day(to_d1), same_day(vec![v0x.clone(), v1x.clone()]), "to a date: up to that day, inclusive");
+    assert_eq!(same_day(on_d1), same_day(vec![v0x.clone(), v1x.clone()]), "from = to = one date: that day");
+    assert_eq!(same_day(from_time_typed), same_day(from_time.clone()), "from a time typed with a bare +");
+    assert_eq!(same_day(from_time), same_day(vec![v0y.clone(), v1y.clone()]), "from an RFC 3339 time");
+    assert_eq!(v0_at_y, vec![v0y], "volunteer ∩ activity");
+    assert_eq!(team_on_d1, vec![v0x], "team ∩ date range");
+    assert!(nothing.is_empty(), "v2 has no confirmed entry at X: {nothing:?}");
+}
