@@ -911,6 +911,31 @@ async fn the_demo_county_signs_in_and_is_big_enough_and_believable() {
     }
     let distinct_ids: HashSet<&String> = volunteers.iter().map(|v| &v.0).collect();
     assert_eq!(distinct_ids.len(), volunteers.len());
+
+    // Every README login works, and every workflow step has something to show.
+    for n in 2..=5 {
+        let (phone, password) = (format!("1380000000{n}"), format!("wenming-demo-{n}"));
+        let reply = edge.try_sign_in(&phone, &password).await;
+        assert_eq!(reply.status, 201, "README login {phone}: {}", reply.text());
+    }
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}")) };
+    let statuses = count("SELECT count(DISTINCT status) FROM demands");
+    assert!(statuses >= 10, "orders in (nearly) every state: {statuses} states");
+    for (what, sql, at_least) in [
+        ("approved activities", "SELECT count(*) FROM activities WHERE status = 'approved'", 3),
+        ("confirmed hours", "SELECT count(*) FROM attendances WHERE confirmed_at IS NOT NULL", 10),
+        ("survey answers", "SELECT count(*) FROM survey_responses", 60),
+        ("work evaluations", "SELECT count(*) FROM eval_work_evaluations", 4),
+        ("thematic grades", "SELECT count(*) FROM eval_thematic_grades", 3),
+        ("ratings", "SELECT count(*) FROM eval_ratings", 5),
+        ("catalogue items", "SELECT count(*) FROM reward_items", 5),
+        ("redemptions", "SELECT count(*) FROM redemptions", 3),
+        ("honours", "SELECT count(*) FROM honours", 1),
+        ("star levels", "SELECT count(*) FROM star_levels", 1),
+    ] {
+        let n = count(sql);
+        assert!(n >= at_least, "demo {what}: {n} (at least {at_least})");
+    }
 }
 
 #[tokio::test]
