@@ -1118,6 +1118,28 @@ async fn an_order_not_accepted_by_its_deadline_is_escalated_to_the_parent_org_on
 }
 
 #[tokio::test]
+async fn an_escalation_to_an_org_without_admins_is_told_to_the_nearest_admins_above() {
+    // Arrange: the institute above A has lost its only admin.
+    let d = desk().await;
+    let t = d.t0;
+    let order = id(&d.order(&d.citizen, d.care, "critical", t).await);
+    let deadline = t + CARE_DEADLINES.2;
+    open_db(&d.edge.db_path())
+        .execute("DELETE FROM role_grants WHERE account_id = ?1", [d.inst_admin.account_id])
+        .unwrap();
+
+    // Act: the centre's desk is opened after the deadline.
+    d.get_ok(&d.admin, "/api/v1/dispatch/queue", deadline + 1).await;
+
+    // Assert: still escalated to the institute, and the centre's admin hears of it.
+    assert_eq!(d.row(order).escalated_to, Some(d.institute));
+    let messages = d.outbox_for(order, "order-escalated");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].0, CENTRE_ADMIN_PHONE, "the nearest admin above: {messages:?}");
+    assert_eq!(d.outbox(&d.inst_admin.phone, "order-escalated"), 0);
+}
+
+#[tokio::test]
 async fn staff_can_run_escalation_and_an_accepted_order_is_never_escalated() {
     // Arrange: two critical orders; one accepted in time
     let d = desk().await;

@@ -113,13 +113,27 @@ pub fn one(db: &Db, id: i64, now: i64, actor: Option<i64>) -> Result<bool, ApiEr
     demand_flow::record(db, id, Some(order.status), order.status, None, "escalated", now)?;
     let event = notices::last_event_id(db);
 
-    let admins = db.query(
-        "SELECT DISTINCT a.id, a.phone FROM role_grants g JOIN accounts a ON a.id = g.account_id
-         WHERE g.org_id = ? AND g.role IN ('centre-admin', 'institute-admin', 'station-admin') AND a.active = 1
-         ORDER BY a.id",
+    // The admins of the org escalated to, or, where it has none, of the nearest org above that
+    // has: an escalation nobody hears of would be no escalation at all.
+    let candidates = db.query(
+        "SELECT DISTINCT a.id, a.phone, length(o.path) AS depth
+         FROM orgs t JOIN orgs o ON substr(t.path, 1, length(o.path)) = o.path
+         JOIN role_grants g ON g.org_id = o.id JOIN accounts a ON a.id = g.account_id
+         WHERE t.id = ? AND g.role IN ('centre-admin', 'institute-admin', 'station-admin') AND a.active = 1
+         ORDER BY depth DESC, a.id",
         &[Value::Integer(to)],
     )?;
-    for admin in &admins {
+    let nearest = match candidates.first() {
+        Some(first) => first.i64("depth")?,
+        None => 0,
+    };
+    let mut admins = Vec::new();
+    for c in &candidates {
+        if c.i64("depth")? == nearest {
+            admins.push(c);
+        }
+    }
+    for admin in admins {
         let mut params = notices::order_params(&order);
         params.push(("org".into(), order.org_name.clone()));
         params.push(("deadline".into(), input::rfc3339(order.deadline_at)));
