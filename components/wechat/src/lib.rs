@@ -1,0 +1,167 @@
+//! The WeChat official-account callback (公众号服务器配置): `GET /wechat/callback` answers WeChat's
+//! server verification; `POST /wechat/callback` receives what followers do — menu clicks, QR-code
+//! follows, text — and answers with a passive text reply that leads into the platform (see
+//! [`replies`]). Plaintext and safe mode (安全模式, AES) are both served; which one a message uses
+//! is read from its `encrypt_type`. Configuration comes from Spin variables: `wechat_token`,
+//! `wechat_encoding_aes_key` and `wechat_app_id` (safe mode), `public_base_url` (links).
+//!
+//! Every request must carry WeChat's signature of the token; anything unsigned is refused before
+//! its body is read. The callback only reads the database, so a replayed message can do no more
+//! than get the same answer again.
+
+pub mod crypt;
+pub mod message;
+pub mod replies;
+pub mod sign;
+pub mod xml;
+
+use kit::{ApiError, Db};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+use crate::crypt::Cipher;
+use crate::message::Inbound;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    route(&req).unwrap_or_else(ApiError::into_response)
+}
+
+/// The account's settings.
+struct Config {
+    token: String,
+    cipher: Option<Cipher>,
+    base_url: String,
+}
+
+impl Config {
+    fn load() -> Result<Config, ApiError> {
+        let var = |name: &str| spin_sdk::variables::get(name).unwrap_or_default().trim().to_string();
+        let token = var("wechat_token");
+        if token.is_empty() {
+            return Err(ApiError::Refused {
+                code: "not_configured",
+                message: "this deployment has no WeChat official account (wechat_token is empty)".into(),
+            });
+        }
+        let key = var("wechat_encoding_aes_key");
+        let cipher = if key.is_empty() {
+            None
+        } else {
+            Some(Cipher::new(&key, &var("wechat_app_id")).map_err(|e| ApiError::Internal(format!("wechat: {e}")))?)
+        };
+        let base_url = match var("public_base_url") {
+            u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
+            u => u,
+        };
+        Ok(Config { token, cipher, base_url })
+    }
+}
+
+fn route(req: &Request) -> Result<Response, ApiError> {
+    if req.path().trim_end_matches('/') != "/wechat/callback" {
+        return Err(ApiError::NotFound("no such endpoint".into()));
+    }
+    kit::allow_method(req.method(), "GET, POST")?;
+    let config = Config::load()?;
+    let q = |name: &str| kit::query_param(req, name).unwrap_or_default();
+    let (timestamp, nonce) = (q("timestamp"), q("nonce"));
+    // The plain `signature` is always checked, except where WeChat signs the encrypted payload
+    // instead (`msg_signature`), which is then checked against that payload.
+    let signed = sign::verify(&q("signature"), &[&config.token, &timestamp, &nonce]);
+    let encrypted = match req.method() {
+        Method::Get => !q("msg_signature").is_empty(),
+        _ => q("encrypt_type").eq_ignore_ascii_case("aes"),
+    };
+    if !signed && !encrypted {
+        return Err(unsigned());
+    }
+    match req.method() {
+        Method::Get => verify_server(&config, &q, &timestamp, &nonce),
+        _ => receive(req, &config, &q, &timestamp, &nonce),
+    }
+}
+
+fn unsigned() -> ApiError {
+    ApiError::Forbidden("the WeChat signature does not match".into())
+}
+
+/// Server verification: echo `echostr`, decrypted first when WeChat sends it encrypted with a
+/// `msg_signature`.
+fn verify_server(
+    config: &Config,
+    q: &dyn Fn(&str) -> String,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<Response, ApiError> {
+    // A query's unencoded `+` arrives as a space; base64 has no spaces.
+    let echostr = q("echostr").replace(' ', "+");
+    let msg_signature = q("msg_signature");
+    let body = if msg_signature.is_empty() {
+        echostr
+    } else {
+        let cipher = config.cipher.as_ref().ok_or_else(|| ApiError::Forbidden("safe mode is not configured".into()))?;
+        if !sign::verify(&msg_signature, &[&config.token, timestamp, nonce, &echostr]) {
+            return Err(unsigned());
+        }
+        cipher.decrypt(&echostr).map_err(|e| ApiError::Forbidden(e.to_string()))?
+    };
+    Ok(plain(body))
+}
+
+/// A message: checked, decrypted if needed, answered (encrypted if it came encrypted).
+fn receive(
+    req: &Request,
+    config: &Config,
+    q: &dyn Fn(&str) -> String,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<Response, ApiError> {
+    let body = std::str::from_utf8(req.body()).map_err(|_| ApiError::Malformed("the body is not UTF-8".into()))?;
+    let safe = q("encrypt_type").eq_ignore_ascii_case("aes");
+    let text = if safe {
+        let cipher = config.cipher.as_ref().ok_or_else(|| ApiError::Forbidden("safe mode is not configured".into()))?;
+        let envelope = xml::fields(body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+        let encrypt = envelope
+            .iter()
+            .find(|(k, _)| k == "Encrypt")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| ApiError::Malformed("the message has no Encrypt".into()))?;
+        if !sign::verify(&q("msg_signature"), &[&config.token, timestamp, nonce, &encrypt]) {
+            return Err(unsigned());
+        }
+        cipher.decrypt(&encrypt).map_err(|e| ApiError::Forbidden(e.to_string()))?
+    } else {
+        body.to_string()
+    };
+    let inbound = Inbound::parse(&text).map_err(|e| ApiError::Malformed(e.to_string()))?;
+    let now = kit::request_now(req);
+    let db = Db::open()?;
+    let Some(answer) = replies::reply(&db, &config.base_url, now, &inbound.kind)? else {
+        // WeChat's way of saying "nothing to reply".
+        return Ok(plain("success".into()));
+    };
+    let reply = xml::text_reply(&inbound.user, &inbound.account, now, &answer);
+    if !safe {
+        return Ok(xml_response(reply));
+    }
+    let cipher = config.cipher.as_ref().expect("checked above");
+    let mut random16 = [0u8; 16];
+    getrandom::getrandom(&mut random16).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    // Printable random bytes, as WeChat's own libraries use.
+    for b in &mut random16 {
+        *b = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(*b % 62) as usize];
+    }
+    let encrypted = cipher.encrypt(&reply, &random16);
+    let reply_ts = now.to_string();
+    let signature = sign::sha1_sorted(&[&config.token, &reply_ts, nonce, &encrypted]);
+    Ok(xml_response(xml::encrypted_reply(&encrypted, &signature, &reply_ts, nonce)))
+}
+
+fn plain(body: String) -> Response {
+    Response::builder().status(200).header("content-type", "text/plain; charset=utf-8").body(body).build()
+}
+
+fn xml_response(body: String) -> Response {
+    Response::builder().status(200).header("content-type", "application/xml; charset=utf-8").body(body).build()
+}
