@@ -837,7 +837,7 @@ pub const DEMO_INSTITUTE_ADMIN_PHONE: &str = "13800000001";
 pub const DEMO_INSTITUTE_ADMIN_PASSWORD: &str = "wenming-demo-1";
 
 /// The components the directory/identity product tests need built.
-pub const PRODUCT_COMPONENTS: [&str; 5] = ["identity", "directory", "volunteers", "bootstrap", "wechat"];
+pub const PRODUCT_COMPONENTS: [&str; 6] = ["identity", "directory", "volunteers", "bootstrap", "wechat", "mediation"];
 
 /// The product manifest: `$WENMING_PRODUCT_MANIFEST`, else `<workspace>/spin.toml`.
 pub fn product_manifest() -> PathBuf {
