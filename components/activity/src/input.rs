@@ -132,13 +132,7 @@ pub fn query_text(req: &Request, name: &str, max: usize) -> Result<Option<String
 /// read back as `+`.
 pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
     let Some(v) = query(req, name) else { return Ok(None) };
-    // Only an ASCII prefix can be a date-time; anything else is simply not a time (and must
-    // not be sliced inside a multi-byte character).
-    let fixed = match v.get(19..) {
-        Some(tail) if v.is_char_boundary(19) && tail.contains(' ') => format!("{}{}", &v[..19], tail.replace(' ', "+")),
-        _ => v,
-    };
-    time::parse(&fixed).map(Some).ok_or_else(|| {
+    time::parse(&kit::time::restore_offset_plus(v)).map(Some).ok_or_else(|| {
         ApiError::invalid(name, "must be an RFC 3339 time with an offset, e.g. 2026-05-01T00:00:00+08:00")
     })
 }

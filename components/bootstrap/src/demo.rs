@@ -612,6 +612,6 @@ mod tests {
         let phones: HashSet<String> =
             (1..=VOLUNTEERS).map(|i| format!("139{:08}", (12_345_678 + i as u64 * 104_729) % 100_000_000)).collect();
         assert_eq!(phones.len(), VOLUNTEERS);
-        assert!(phones.iter().all(|p| crate::valid_phone(p)));
+        assert!(phones.iter().all(|p| kit::valid_phone(p)));
     }
 }

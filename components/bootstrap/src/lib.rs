@@ -70,12 +70,6 @@ pub(crate) fn identity_error(e: identity::Error) -> ApiError {
     }
 }
 
-/// Mainland mobile numbers: 11 digits, `1`, then 3–9 (the rule identity applies to sign-in).
-pub(crate) fn valid_phone(phone: &str) -> bool {
-    let b = phone.as_bytes();
-    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
-}
-
 /// A trimmed, non-empty name of at most 64 characters.
 fn name_field(field: &str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
@@ -179,7 +173,7 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     }
     let centre_name = name_field("centre_name", &body.centre_name)?;
     let admin_name = name_field("admin_name", &body.admin_name)?;
-    if !valid_phone(&body.phone) {
+    if !kit::valid_phone(&body.phone) {
         return Err(ApiError::invalid("phone", "must be an 11-digit mainland mobile number, e.g. 13812345678"));
     }
     // Hashed before the transaction: argon2 is slow on purpose and must not hold the write lock.

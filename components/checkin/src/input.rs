@@ -72,18 +72,9 @@ pub fn query_time(req: &Request, name: &str, end: DayEnd) -> Result<Option<i64>,
     match kit::query_param(req, name).map(|v| v.trim().to_string()) {
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
-        Some(v) => parse_filter_time(&offset_plus(v), end)
+        Some(v) => parse_filter_time(&kit::time::restore_offset_plus(v), end)
             .map(Some)
             .ok_or_else(|| ApiError::invalid(name, "must be a date YYYY-MM-DD or an RFC 3339 time")),
-    }
-}
-
-/// An unencoded `+` in a query string arrives as a space: `2026-05-01T09:00:00 08:00` is read as
-/// the `+08:00` the caller meant (the activity list does the same).
-fn offset_plus(v: String) -> String {
-    match v.get(19..) {
-        Some(tail) if v.is_char_boundary(19) && tail.contains(' ') => format!("{}{}", &v[..19], tail.replace(' ', "+")),
-        _ => v,
     }
 }
 

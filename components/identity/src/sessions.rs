@@ -42,14 +42,8 @@ fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
-/// Mainland mobile numbers: 11 digits, `1`, then 3–9.
-pub fn valid_phone(phone: &str) -> bool {
-    let b = phone.as_bytes();
-    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
-}
-
 fn check_phone(phone: &str) -> Result<(), Error> {
-    if valid_phone(phone) {
+    if kit::valid_phone(phone) {
         Ok(())
     } else {
         Err(Error::Invalid(("phone".into(), "must be an 11-digit mainland mobile number, e.g. 13812345678".into())))
@@ -325,13 +319,13 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert!(valid_phone("13812345678"));
-        assert!(valid_phone("19912345678"));
-        assert!(!valid_phone("12812345678"));
-        assert!(!valid_phone("1381234567"));
-        assert!(!valid_phone("138123456789"));
-        assert!(!valid_phone("1381234567a"));
-        assert!(!valid_phone("２3812345678"));
+        assert!(kit::valid_phone("13812345678"));
+        assert!(kit::valid_phone("19912345678"));
+        assert!(!kit::valid_phone("12812345678"));
+        assert!(!kit::valid_phone("1381234567"));
+        assert!(!kit::valid_phone("138123456789"));
+        assert!(!kit::valid_phone("1381234567a"));
+        assert!(!kit::valid_phone("２3812345678"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use http::{
     allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_id, query_param,
     request_fingerprint, Page,
 };
-pub use mask::{mask_id_number, mask_phone};
+pub use mask::{mask_id_number, mask_phone, valid_phone};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an
 /// imported enum, `Action::ReadDirectory`) → `read-directory`. Keeps messages in the

@@ -1,4 +1,11 @@
-//! Masking personal data for lists and exports: enough to recognise, not enough to misuse.
+//! Personal data: checking phone numbers, and masking for lists and exports (enough to
+//! recognise, not enough to misuse).
+
+/// Mainland mobile numbers: 11 digits, `1`, then 3–9 (`^1[3-9]\d{9}$`).
+pub fn valid_phone(phone: &str) -> bool {
+    let b = phone.as_bytes();
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
 
 /// `13812345678` → `138****5678`.
 pub fn mask_phone(phone: &str) -> String {

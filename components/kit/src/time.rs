@@ -106,6 +106,16 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(secs - offset)
 }
 
+/// A time from a query string whose offset's `+` arrived as a space (a client that forgot to
+/// percent-encode it): `2026-05-01T09:00:00 08:00` → `2026-05-01T09:00:00+08:00`. A time has no
+/// space after its 19th character, so nothing else changes; non-ASCII input is left alone.
+pub fn restore_offset_plus(v: String) -> String {
+    match v.get(19..) {
+        Some(tail) if v.is_char_boundary(19) && tail.contains(' ') => format!("{}{}", &v[..19], tail.replace(' ', "+")),
+        _ => v,
+    }
+}
+
 /// Unix seconds → RFC 3339 in `+08:00`.
 pub fn rfc3339(secs: i64) -> String {
     let local = secs + CST_OFFSET;

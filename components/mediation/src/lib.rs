@@ -135,7 +135,7 @@ impl Event {
                 };
                 let phone = match p.get("phone") {
                     None | Some(Json::Null) => None,
-                    Some(Json::String(s)) if is_mobile(s) => Some(s.clone()),
+                    Some(Json::String(s)) if kit::valid_phone(s) => Some(s.clone()),
                     Some(_) => {
                         return Err(ApiError::invalid(&format!("parties[{i}].phone"), "must be a mobile number"))
                     }
@@ -243,12 +243,4 @@ fn record(db: &Db, e: &Event, now: i64) -> Result<(u16, Json), ApiError> {
         ],
     )?;
     Ok((202, answer(case_id, &e.status, notified)))
-}
-
-/// A mainland mobile number: 11 digits starting 1[3-9].
-fn is_mobile(s: &str) -> bool {
-    s.len() == 11
-        && s.starts_with('1')
-        && matches!(s.as_bytes()[1], b'3'..=b'9')
-        && s.bytes().all(|b| b.is_ascii_digit())
 }
