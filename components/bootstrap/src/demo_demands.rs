@@ -347,7 +347,7 @@ pub fn seed(db: &Db, county: &County<'_>) -> Result<Json, ApiError> {
             let at = created + gap * (n as i64 + 1);
             let from = status;
             let go = move |t: Transition, actor: i64, note: &str, set: &[(&str, Value)]| {
-                demand_flow::transition(db, id, from, t, Some(actor), note, at, set)
+                demand_flow::transition(db, id, from, t, Some(actor), note, at, set).map(|moved| moved.to)
             };
             status = match *step {
                 Step::Escalate => {

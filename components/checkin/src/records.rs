@@ -1,9 +1,13 @@
 //! Service records (志愿服务记录): what a volunteer has confirmed service for.
 //!
-//! An entry is an attendance the organiser confirmed, or an approved self-report: 活动名称
-//! (title), 日期 (date), 地点 (address), 服务内容 (category and description), 时长 (minutes and
-//! hours), 组织者 (the hosting org) and 记录人 (the account that confirmed or approved it). The
-//! totals are the ledger's balances, never a sum computed here.
+//! An entry is an attendance the organiser confirmed, an approved self-report, or an order a team
+//! completed (`kind` `order`, `id` the order's): 活动名称 (title; for an order, the service
+//! menu item), 日期 (date), 地点 (address; never a citizen's home for an order), 服务内容
+//! (category and description; for an order, the completion summary), 时长 (minutes and hours),
+//! 组织者 (the hosting org; for an order, the station it belongs to) and 记录人 (the account that
+//! confirmed, approved or completed it). An order's minutes are the ledger's `order` credit for
+//! the volunteer (posted by `dispatch` at completion), so the record shows what was credited.
+//! The totals are the ledger's balances, never a sum computed here.
 //!
 //! - `GET /api/v1/volunteers/{id}/record` — JSON; the volunteer themself, or read-volunteers at
 //!   their home org (404 outside scope, 403 when the roles allow it nowhere).
@@ -34,7 +38,9 @@ pub const HEADING: &str = "志愿服务平台记录（非证明）";
 pub const NOTICE: &str =
     "本页为志愿服务平台记录，仅供查阅，不是志愿服务证明（证明须由志愿服务组织依法出具）。This is a platform record, not a certificate.";
 
-/// Confirmed attendances and approved self-reports, one shape, with the volunteer's data.
+/// Confirmed attendances, approved self-reports and credited orders, one shape, with the
+/// volunteer's data. An order's credit points (`source_id`) at its completion's timeline entry;
+/// its service ran from the last start (`in_service`) before that completion.
 const ENTRIES: &str = "SELECT e.*, v.volunteer_no, v.real_name, v.phone, v.id_number, ho.path AS home_org_path
     FROM (
         SELECT 'activity' AS kind, att.id AS entry_id, att.volunteer_id, a.id AS activity_id, a.title,
@@ -53,6 +59,20 @@ const ENTRIES: &str = "SELECT e.*, v.volunteer_no, v.real_name, v.phone, v.id_nu
           JOIN orgs o ON o.id = sr.org_id
           LEFT JOIN accounts rec ON rec.id = sr.decided_by
          WHERE sr.status = 'approved'
+        UNION ALL
+        SELECT 'order', d.id, l.volunteer_id, NULL, m.name,
+               COALESCE((SELECT MAX(s.at) FROM demand_events s
+                          WHERE s.demand_id = d.id AND s.to_status = 'in_service' AND s.id < ev.id), ev.at),
+               ev.at, '', m.category,
+               COALESCE(CASE WHEN json_valid(d.report) THEN CAST(json_extract(d.report, '$.summary') AS TEXT) END, ''),
+               l.amount, o.name, o.path, rec.name, ev.at
+          FROM ledger_entries l
+          JOIN demand_events ev ON ev.id = l.source_id
+          JOIN demands d ON d.id = ev.demand_id
+          JOIN service_menu_items m ON m.id = d.menu_item_id
+          JOIN orgs o ON o.id = d.org_id
+          LEFT JOIN accounts rec ON rec.id = l.actor_id
+         WHERE l.source = 'order' AND l.kind = 'minutes' AND l.amount > 0
     ) e
     JOIN volunteers v ON v.id = e.volunteer_id
     JOIN orgs ho ON ho.id = v.home_org_id";

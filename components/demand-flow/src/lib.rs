@@ -149,6 +149,16 @@ impl Transition {
     }
 }
 
+/// What [`transition`] did: the state the order is in now, and the timeline entry
+/// (`demand_events.id`) that records the move. Callers key what the move causes on that entry —
+/// a message about it, a ledger posting it earned — so a retry of the same move finds the same
+/// key, and nothing has to guess which row was written last on the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub to: Status,
+    pub event_id: i64,
+}
+
 /// Moves order `id` from `from` by `transition`, inside the caller's transaction: updates the
 /// row only if it is still `from` (else 409 with the state it is in now), and appends the
 /// timeline entry. `set` adds column assignments (`"team_id = ?"`) with their values.
@@ -162,7 +172,7 @@ pub fn transition(
     note: &str,
     now: i64,
     set: &[(&str, Value)],
-) -> Result<Status, ApiError> {
+) -> Result<Moved, ApiError> {
     let to = transition.check(from)?;
     let mut sql = String::from("UPDATE demands SET status = ?, updated_at = ?");
     let mut params = vec![Value::Text(to.as_str().into()), Value::Integer(now)];
@@ -185,11 +195,12 @@ pub fn transition(
             format!("the order is {current} now; cannot {}", kit::wit_name(&transition)),
         ));
     }
-    record(db, id, Some(from), to, actor, note, now)?;
-    Ok(to)
+    let event_id = record(db, id, Some(from), to, actor, note, now)?;
+    Ok(Moved { to, event_id })
 }
 
-/// Appends a timeline entry (also used for the first one, when an order is placed).
+/// Appends a timeline entry (also used for the first one, when an order is placed) and returns
+/// its id.
 pub fn record(
     db: &Db,
     id: i64,
@@ -198,8 +209,8 @@ pub fn record(
     actor: Option<i64>,
     note: &str,
     now: i64,
-) -> Result<(), ApiError> {
-    db.exec(
+) -> Result<i64, ApiError> {
+    db.insert(
         "INSERT INTO demand_events (demand_id, at, actor_id, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)",
         &[
             Value::Integer(id),
@@ -209,8 +220,7 @@ pub fn record(
             Value::Text(to.as_str().into()),
             Value::Text(note.to_string()),
         ],
-    )?;
-    Ok(())
+    )
 }
 
 /// Priority from urgency: higher is served first.

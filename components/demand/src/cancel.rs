@@ -33,7 +33,16 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
 
     let body = if view.dispatcher {
         db.transaction(|db| {
-            demand_flow::transition(db, id, order.status, Transition::Cancel, Some(p.account_id), &reason, now, &[])?;
+            let moved = demand_flow::transition(
+                db,
+                id,
+                order.status,
+                Transition::Cancel,
+                Some(p.account_id),
+                &reason,
+                now,
+                &[],
+            )?;
             let after = Order::reload(db, id)?;
             let mut audited = after.audit_json();
             audited["reason"] = serde_json::json!(reason);
@@ -49,13 +58,12 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             )?;
             // Staff cancelling their own order as a citizen need not be told.
             if order.citizen_id != p.account_id {
-                let event = notices::last_event_id(db, id)?;
                 notices::sms(
                     db,
                     &order.citizen_phone,
                     "order-cancelled",
                     id,
-                    event,
+                    moved.event_id,
                     &[("order_id", id.to_string()), ("service", order.item_name.clone()), ("reason", reason.clone())],
                     now,
                 )?;

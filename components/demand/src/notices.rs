@@ -7,7 +7,6 @@
 //! cancelled after being reopened) gets its own message.
 
 use kit::{ApiError, Db};
-use spin_sdk::sqlite3::Value;
 
 use crate::wenming::platform::notify::{self, Channel, Message};
 
@@ -39,13 +38,4 @@ pub fn sms(
         }
         Err(notify::Error::Storage(m)) => Err(ApiError::Internal(format!("notify: {m}"))),
     }
-}
-
-/// The newest timeline entry of order `id` — inside the caller's transaction, the one just
-/// written by `demand_flow::record` or `demand_flow::transition`.
-pub fn last_event_id(db: &Db, id: i64) -> Result<i64, ApiError> {
-    db.query_one("SELECT MAX(id) AS id FROM demand_events WHERE demand_id = ?", &[Value::Integer(id)])?
-        .and_then(|r| r.opt_i64("id").transpose())
-        .transpose()?
-        .ok_or_else(|| ApiError::Internal(format!("order {id} has no timeline")))
 }

@@ -166,7 +166,7 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         let id = insert(db, p, &item, &body, citizen_id, now)?;
         let on_behalf = citizen_id != p.account_id;
         let note = if on_behalf { "ordered on the citizen's behalf" } else { "ordered" };
-        demand_flow::record(db, id, None, Status::Submitted, Some(p.account_id), note, now)?;
+        let event = demand_flow::record(db, id, None, Status::Submitted, Some(p.account_id), note, now)?;
         let order = Order::reload(db, id)?;
         if on_behalf {
             kit::audit(
@@ -179,7 +179,6 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 None,
                 Some(&order.audit_json()),
             )?;
-            let event = notices::last_event_id(db, id)?;
             notices::sms(
                 db,
                 &order.citizen_phone,

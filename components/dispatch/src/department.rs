@@ -86,7 +86,7 @@ pub fn reply(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError
     let mut f = Fields::from_request(req, &["reply"])?;
     let reply = f.text("reply", REPLY_CHARS)?;
     act::run(req, p, id, Work::Department, "demand.reply", |db, order, _, now| {
-        demand_flow::transition(
+        let moved = demand_flow::transition(
             db,
             id,
             order.status,
@@ -104,7 +104,7 @@ pub fn reply(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError
                 .unwrap_or_default(),
             None => String::new(),
         };
-        notices::to_citizen(db, order, notices::REPLIED, vec![("department".into(), department)], now)
+        notices::to_citizen(db, order, notices::REPLIED, vec![("department".into(), department)], moved.event_id, now)
     })
 }
 

@@ -110,8 +110,7 @@ pub fn one(db: &Db, id: i64, now: i64, actor: Option<i64>) -> Result<bool, ApiEr
     if changed == 0 {
         return Ok(false);
     }
-    demand_flow::record(db, id, Some(order.status), order.status, None, "escalated", now)?;
-    let event = notices::last_event_id(db);
+    let event = demand_flow::record(db, id, Some(order.status), order.status, None, "escalated", now)?;
 
     // The admins of the org escalated to, or, where it has none, of the nearest org above that
     // has: an escalation nobody hears of would be no escalation at all.

@@ -12,9 +12,11 @@
 //! Every status change goes through `demand_flow::transition` (the one state machine, with its
 //! conditional update: of concurrent grabs exactly one wins); this component never writes
 //! `demands.status` itself. Authentication and authorisation go through
-//! `wenming:platform/identity`; notifications go only through `wenming:platform/notify`, on this
-//! component's own connection inside the transition's transaction, so a message is queued if and
-//! only if the transition commits. Time is `kit::request_now` everywhere.
+//! `wenming:platform/identity`; notifications go only through `wenming:platform/notify`, and the
+//! hours a completed order earns only through `wenming:platform/ledger` ([`service`]), both on
+//! this component's own connection inside the transition's transaction, so a message is queued
+//! and hours are credited if and only if the transition commits. Time is `kit::request_now`
+//! everywhere.
 //!
 //! Modules, one per family of transitions: [`queue`] (the queue and the detail view),
 //! [`suggest`] (team ranking, with its pure scoring), [`route`] (dispatch, open-for-grab,
@@ -26,7 +28,7 @@
 
 spin_sdk::wit_bindgen::generate!({
     path: "../../wit",
-    world: "wenming:platform/notify-step",
+    world: "wenming:platform/workflow-step",
     runtime_path: "spin_sdk::wit_bindgen::rt",
     with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
 });
@@ -40,6 +42,7 @@ pub mod notices;
 pub mod order;
 pub mod queue;
 pub mod route;
+pub mod service;
 pub mod suggest;
 pub mod team;
 

@@ -26,12 +26,6 @@ pub const REPLIED: &str = "order-replied";
 pub const ESCALATED: &str = "order-escalated";
 pub const CANCELLED: &str = "order-cancelled";
 
-/// The id of the timeline entry just written on this connection (by `demand_flow::transition`
-/// or `record`, whose last statement is that insert).
-pub fn last_event_id(db: &Db) -> i64 {
-    db.connection().last_insert_rowid()
-}
-
 /// The idempotency key for `template` about `order_id`'s event `event_id`.
 pub fn key(order_id: i64, template: &str, event_id: i64) -> String {
     format!("order:{order_id}:{template}:{event_id}")
@@ -76,15 +70,16 @@ pub fn account_phone(db: &Db, account_id: i64) -> Result<Option<String>, ApiErro
         .transpose()
 }
 
-/// Tells the citizen who placed `order` about the event just recorded.
+/// Tells the citizen who placed `order` about timeline entry `event` (the id
+/// `demand_flow::transition` returned).
 pub fn to_citizen(
     db: &Db,
     order: &Order,
     template: &str,
     mut extra: Vec<(String, String)>,
+    event: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let event = last_event_id(db);
     let Some(phone) = account_phone(db, order.citizen_id)? else { return Ok(()) };
     let mut params = order_params(order);
     params.append(&mut extra);
@@ -92,9 +87,8 @@ pub fn to_citizen(
     Ok(())
 }
 
-/// Tells the leader of `team_id` that `order` was dispatched to the team.
-pub fn dispatched_to_leader(db: &Db, order: &Order, team_id: i64, now: i64) -> Result<(), ApiError> {
-    let event = last_event_id(db);
+/// Tells the leader of `team_id` that `order` was dispatched to the team (timeline entry `event`).
+pub fn dispatched_to_leader(db: &Db, order: &Order, team_id: i64, event: i64, now: i64) -> Result<(), ApiError> {
     let row = db.query_one(
         "SELECT a.phone, t.name FROM teams t JOIN accounts a ON a.id = t.leader_account_id WHERE t.id = ? AND a.active = 1",
         &[Value::Integer(team_id)],

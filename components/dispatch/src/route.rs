@@ -70,7 +70,7 @@ pub fn dispatch(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiEr
     act::run(req, p, id, Work::Dispatch, "demand.dispatch", |db, order, _, now| {
         welfare_only(order)?;
         eligible_team(db, order, team_id, "team_id")?;
-        demand_flow::transition(
+        let moved = demand_flow::transition(
             db,
             id,
             order.status,
@@ -80,7 +80,7 @@ pub fn dispatch(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiEr
             now,
             &[("team_id = ?", Value::Integer(team_id)), ("department_id = ?", Value::Null)],
         )?;
-        notices::dispatched_to_leader(db, order, team_id, now)
+        notices::dispatched_to_leader(db, order, team_id, moved.event_id, now)
     })
 }
 
@@ -171,11 +171,19 @@ pub fn cancel(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let mut f = Fields::from_request(req, &["reason"])?;
     let reason = f.text("reason", NOTE_CHARS)?;
     act::run(req, p, id, Work::Dispatch, "demand.cancel", |db, order, _, now| {
-        demand_flow::transition(db, id, order.status, Transition::Cancel, Some(p.account_id), &reason, now, &[])?;
+        let moved =
+            demand_flow::transition(db, id, order.status, Transition::Cancel, Some(p.account_id), &reason, now, &[])?;
         // The citizen did not ask for this, so they are told, with the reason (as `demand`'s
         // staff cancel does); not when staff cancel an order they placed themselves.
         if order.citizen_id != p.account_id {
-            notices::to_citizen(db, order, notices::CANCELLED, vec![("reason".into(), reason.clone())], now)?;
+            notices::to_citizen(
+                db,
+                order,
+                notices::CANCELLED,
+                vec![("reason".into(), reason.clone())],
+                moved.event_id,
+                now,
+            )?;
         }
         Ok(())
     })

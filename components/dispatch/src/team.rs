@@ -10,8 +10,10 @@
 //! - `POST .../accept` → `accepted`; `POST .../decline` `{"reason"}` → back to `submitted`, the
 //!   team cleared, so the order is in the queue again.
 //! - `POST .../assign` `{"volunteer_ids"}`: approved, active members of the team.
-//! - `POST .../start` → `in_service`; `POST .../complete` `{"summary", "volunteer_ids",
-//!   "minutes"}` (结项报告) → `completed`.
+//! - `POST .../start` → `in_service`; `POST .../complete` `{"summary", "volunteers":
+//!   [{"volunteer_id", "minutes"}]}` or `{"summary", "volunteer_ids", "minutes"}` (结项报告) →
+//!   `completed`, each assigned volunteer's minutes and points credited to the ledger in the
+//!   same transaction (see [`crate::service`]).
 //!
 //! The citizen hears of acceptance (accept or grab: `order-accepted`) and completion
 //! (`order-completed`). Every write is audited (`demand.grab`, `demand.accept`, ...) and takes
@@ -30,16 +32,14 @@ use crate::input::{self, Fields};
 use crate::notices;
 use crate::order::{self, Order, OrderExt as _};
 use crate::route;
+use crate::service;
 use crate::wenming::platform::identity::Principal;
 
 /// Most volunteers on one order.
-pub const MAX_VOLUNTEERS: usize = 50;
+pub const MAX_VOLUNTEERS: usize = service::MAX_VOLUNTEERS;
 
 /// Longest completion summary, in characters.
 pub const SUMMARY_CHARS: usize = 2000;
-
-/// Longest service one order reports, in minutes (a week).
-pub const MAX_MINUTES: i64 = 7 * 24 * 60;
 
 fn id_list(ids: &[i64]) -> (String, Vec<Value>) {
     (vec!["?"; ids.len()].join(", "), ids.iter().map(|i| Value::Integer(*i)).collect())
@@ -174,7 +174,7 @@ pub fn grab(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
         // The state first: a grab that lost the race is told so (409), whatever else holds.
         Transition::Grab.check(order.status)?;
         route::eligible_team(db, order, team_id, "team_id")?;
-        demand_flow::transition(
+        let moved = demand_flow::transition(
             db,
             id,
             order.status,
@@ -184,7 +184,8 @@ pub fn grab(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
             now,
             &[("team_id = ?", Value::Integer(team_id))],
         )?;
-        notices::to_citizen(db, order, notices::ACCEPTED, vec![("team".into(), team_name(db, team_id)?)], now)
+        let team = vec![("team".into(), team_name(db, team_id)?)];
+        notices::to_citizen(db, order, notices::ACCEPTED, team, moved.event_id, now)
     })
 }
 
@@ -194,8 +195,10 @@ pub fn accept(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let note = f.opt_text("note", route::NOTE_CHARS)?.unwrap_or_default();
     act::run(req, p, id, Work::Team, "demand.accept", |db, order, _, now| {
         let team = still_ours(db, p, order)?;
-        demand_flow::transition(db, id, order.status, Transition::Accept, Some(p.account_id), &note, now, &[])?;
-        notices::to_citizen(db, order, notices::ACCEPTED, vec![("team".into(), team_name(db, team)?)], now)
+        let moved =
+            demand_flow::transition(db, id, order.status, Transition::Accept, Some(p.account_id), &note, now, &[])?;
+        let team = vec![("team".into(), team_name(db, team)?)];
+        notices::to_citizen(db, order, notices::ACCEPTED, team, moved.event_id, now)
     })
 }
 
@@ -244,7 +247,8 @@ pub fn assign(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
         }
         let numbers: Vec<&str> = chosen.iter().map(|(_, no)| no.as_str()).collect();
         let note = format!("assigned {}", numbers.join(", "));
-        demand_flow::record(db, id, Some(order.status), order.status, Some(p.account_id), &note, now)
+        demand_flow::record(db, id, Some(order.status), order.status, Some(p.account_id), &note, now)?;
+        Ok(())
     })
 }
 
@@ -258,24 +262,20 @@ pub fn start(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError
     })
 }
 
-/// `POST .../complete`: the completion report (结项报告) is stored on the order as JSON.
+/// `POST .../complete`: the completion report (结项报告) is stored on the order as JSON, and the
+/// volunteers' minutes are credited to the ledger — the move, the message, the credits and the
+/// audit row commit together or not at all.
 pub fn complete(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {
-    let mut f = Fields::from_request(req, &["summary", "volunteer_ids", "minutes"])?;
+    let mut f = Fields::from_request(req, &["summary", "volunteers", "volunteer_ids", "minutes"])?;
     let summary = f.text("summary", SUMMARY_CHARS)?;
-    let ids = f.ids("volunteer_ids", MAX_VOLUNTEERS)?;
-    let minutes = f.int("minutes", 1..=MAX_MINUTES)?;
+    let served = service::Report::from_fields(&mut f)?;
     act::run(req, p, id, Work::Team, "demand.complete", |db, order, _, now| {
         let team = still_ours(db, p, order)?;
         // The state before the volunteers: completing twice is a 409, not a volunteer error.
         Transition::Complete.check(order.status)?;
-        let chosen = members(db, team, &ids, "volunteer_ids")?;
-        let report = json!({
-            "summary": summary,
-            "volunteer_ids": ids,
-            "volunteer_nos": chosen.iter().map(|(_, no)| no).collect::<Vec<_>>(),
-            "minutes": minutes,
-        });
-        demand_flow::transition(
+        let checked = served.check(db, p, id, team)?;
+        let report = service::report_json(&summary, &checked);
+        let moved = demand_flow::transition(
             db,
             id,
             order.status,
@@ -285,6 +285,8 @@ pub fn complete(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiEr
             now,
             &[("report = ?", Value::Text(report.to_string())), ("completed_at = ?", Value::Integer(now))],
         )?;
-        notices::to_citizen(db, order, notices::COMPLETED, Vec::new(), now)
+        notices::to_citizen(db, order, notices::COMPLETED, Vec::new(), moved.event_id, now)?;
+        // The completion's own timeline entry is the source the credits point to.
+        service::credit(db, order, &checked, moved.event_id, p.account_id)
     })
 }

@@ -42,24 +42,9 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 }
 
 fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(b) => {
-                    out.push(b);
-                    i += 2;
-                }
-                Err(_) => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // `+` first, so an encoded plus (`%2B`) stays a plus; a `%` not followed by two hex digits
+    // is kept as it is, and bytes that are not UTF-8 become U+FFFD.
+    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// The bearer token of the `Authorization` header.
@@ -187,5 +172,15 @@ mod tests {
         assert_ne!(a, fingerprint("POST", "/api/v1/x", b"{\"a\":2}"));
         assert_ne!(a, fingerprint("PATCH", "/api/v1/x", b"{\"a\":1}"));
         assert_ne!(a, fingerprint("POST", "/api/v1/y", b"{\"a\":1}"));
+    }
+
+    #[test]
+    fn query_values_are_percent_decoded_with_plus_as_space() {
+        assert_eq!(decode("a+b%2Bc"), "a b+c");
+        assert_eq!(decode("%E5%BF%97%E6%84%BF"), "志愿");
+        // Not an escape: kept as sent, never a guessed byte.
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz%+1"), "%zz% 1");
+        assert_eq!(decode("%FF"), "\u{fffd}");
     }
 }

@@ -64,12 +64,9 @@ fn authenticate(req: &Request, now: i64) -> Result<(), ApiError> {
         return Err(unsigned("X-Wenming-Timestamp is more than 5 minutes from now"));
     }
     let given = header("x-wenming-signature");
-    let hex = given.strip_prefix("sha256=").ok_or_else(|| unsigned("X-Wenming-Signature must be sha256=<hex>"))?;
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect::<Option<_>>()
-        .ok_or_else(|| unsigned("the signature is not hex"))?;
+    let signature =
+        given.strip_prefix("sha256=").ok_or_else(|| unsigned("X-Wenming-Signature must be sha256=<hex>"))?;
+    let bytes = hex::decode(signature).map_err(|_| unsigned("the signature is not hex"))?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|e| ApiError::Internal(e.to_string()))?;
     mac.update(timestamp.as_bytes());
     mac.update(b".");

@@ -112,8 +112,7 @@ mod tests {
     #[test]
     fn the_key_is_the_vectors_key() {
         let c = Cipher::new(KEY, APPID).unwrap();
-        let hex: String = c.key.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "69b71d79f8218a39259a7a29aabb2dbafc31cb3d35db7e39ebbf3d0010831051");
+        assert_eq!(hex::encode(c.key), "69b71d79f8218a39259a7a29aabb2dbafc31cb3d35db7e39ebbf3d0010831051");
     }
 
     #[test]

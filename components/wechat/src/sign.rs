@@ -3,21 +3,21 @@
 //! `msg_signature` signs `[token, timestamp, nonce, Encrypt]`.
 
 use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
 
 /// `sha1(sort(parts).concat())` as lower-case hex.
 pub fn sha1_sorted(parts: &[&str]) -> String {
     let mut sorted = parts.to_vec();
     sorted.sort_unstable();
-    let digest = Sha1::digest(sorted.concat().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha1::digest(sorted.concat().as_bytes()))
 }
 
 /// Whether `given` is the signature of `parts`, compared in constant time (case-insensitive, as
 /// WeChat sends lower case but some relays upper-case it).
 pub fn verify(given: &str, parts: &[&str]) -> bool {
     let expected = sha1_sorted(parts);
-    let given = given.to_ascii_lowercase();
-    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    // `ct_eq` on slices of different lengths is false without comparing the bytes.
+    bool::from(given.to_ascii_lowercase().as_bytes().ct_eq(expected.as_bytes()))
 }
 
 #[cfg(test)]

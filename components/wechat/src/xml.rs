@@ -1,94 +1,130 @@
-//! The flat XML WeChat speaks: `<xml><Name><![CDATA[value]]></Name><Num>1</Num>...</xml>`. Only
-//! the root's children are read (nested ones such as `ScanCodeInfo` are kept raw); text is taken
-//! from CDATA sections or unescaped from the five XML entities. Replies are rendered the way
-//! WeChat's own samples are, one element per line.
+//! The flat XML WeChat speaks: `<xml><Name><![CDATA[value]]></Name><Num>1</Num>...</xml>`. The
+//! body is untrusted, so it is tokenised by `quick-xml` (no hand-written scanner): only the
+//! root's children are read (nested ones such as `ScanCodeInfo` are kept raw); text is taken
+//! from CDATA sections or unescaped (the predefined entities and character references only). A
+//! DOCTYPE is refused outright — WeChat never sends one, and it is how entity-expansion attacks
+//! (XXE, "billion laughs") begin — and any other entity reference is an error, never expanded.
+//! Replies are rendered the way WeChat's own samples are, one element per line.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
 
 /// What can be wrong with an inbound message.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum XmlError {
     #[error("the body is not a WeChat XML message")]
     NotXml,
+    #[error("the body declares a DOCTYPE, which a WeChat message never does")]
+    Doctype,
     #[error("the message has no {0}")]
     Missing(&'static str),
 }
 
+impl From<quick_xml::Error> for XmlError {
+    fn from(_: quick_xml::Error) -> XmlError {
+        XmlError::NotXml
+    }
+}
+
 /// The root's children, in order, as `(name, text)`.
 pub fn fields(body: &str) -> Result<Vec<(String, String)>, XmlError> {
-    let mut rest = body.trim_start_matches('\u{feff}').trim();
-    if let Some(decl) = rest.strip_prefix("<?xml") {
-        rest = decl.split_once("?>").ok_or(XmlError::NotXml)?.1.trim_start();
+    let body = body.trim_start_matches('\u{feff}');
+    let mut reader = Reader::from_str(body);
+    // Before the root: an optional declaration, blank space and comments.
+    loop {
+        match reader.read_event()? {
+            Event::Decl(_) | Event::Comment(_) => {}
+            Event::Text(t) if is_blank(&t) => {}
+            Event::Start(root) if root.name().as_ref() == b"xml" => break,
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            _ => return Err(XmlError::NotXml),
+        }
     }
-    let inner = rest.strip_prefix("<xml>").and_then(|r| r.trim_end().strip_suffix("</xml>")).ok_or(XmlError::NotXml)?;
     let mut out = Vec::new();
-    let mut rest = inner.trim_start();
-    while !rest.is_empty() {
-        let after_lt = rest.strip_prefix('<').ok_or(XmlError::NotXml)?;
-        let (tag, after_tag) = after_lt.split_once('>').ok_or(XmlError::NotXml)?;
-        if tag.is_empty() || tag.starts_with('/') || tag.contains(['<', ' ', '"']) {
-            return Err(XmlError::NotXml);
-        }
-        if let Some(name) = tag.strip_suffix('/') {
-            out.push((name.to_string(), String::new()));
-            rest = after_tag.trim_start();
-            continue;
-        }
-        let close = format!("</{tag}>");
-        let (raw, after) = split_element(after_tag, tag, &close).ok_or(XmlError::NotXml)?;
-        out.push((tag.to_string(), text(raw)));
-        rest = after.trim_start();
-    }
-    Ok(out)
-}
-
-/// Splits `s` at the `close` tag that ends this element, skipping CDATA and nested same-name
-/// elements.
-fn split_element<'a>(s: &'a str, tag: &str, close: &str) -> Option<(&'a str, &'a str)> {
-    let open = format!("<{tag}>");
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < s.len() {
-        let here = &s[i..];
-        if here.starts_with("<![CDATA[") {
-            i += here.find("]]>")? + 3;
-        } else if here.starts_with(close) {
-            if depth == 0 {
-                return Some((&s[..i], &s[i + close.len()..]));
+    loop {
+        match reader.read_event()? {
+            Event::Start(child) => {
+                let name = name_of(&child)?;
+                let text = element_text(&mut reader, body)?;
+                out.push((name, text));
             }
-            depth -= 1;
-            i += close.len();
-        } else if here.starts_with(open.as_str()) {
-            depth += 1;
-            i += open.len();
-        } else {
-            i += here.chars().next()?.len_utf8();
+            Event::Empty(child) => out.push((name_of(&child)?, String::new())),
+            Event::Text(t) if is_blank(&t) => {}
+            Event::Comment(_) => {}
+            // quick-xml checks that end names match, so this is `</xml>`.
+            Event::End(_) => break,
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            _ => return Err(XmlError::NotXml),
         }
     }
-    None
+    // Nothing but blank space and comments after the root.
+    loop {
+        match reader.read_event()? {
+            Event::Eof => return Ok(out),
+            Event::Comment(_) => {}
+            Event::Text(t) if is_blank(&t) => {}
+            _ => return Err(XmlError::NotXml),
+        }
+    }
 }
 
-/// An element's text: its CDATA sections joined, else the text with entities unescaped.
-fn text(raw: &str) -> String {
-    let trimmed = raw.trim();
-    if trimmed.starts_with("<![CDATA[") {
-        let mut out = String::new();
-        let mut rest = trimmed;
-        while let Some(start) = rest.find("<![CDATA[") {
-            let body = &rest[start + 9..];
-            let Some(end) = body.find("]]>") else { break };
-            out.push_str(&body[..end]);
-            rest = &body[end + 3..];
+/// Whether a text node is only white space (between elements).
+fn is_blank(t: &[u8]) -> bool {
+    t.iter().all(u8::is_ascii_whitespace)
+}
+
+fn name_of(e: &BytesStart<'_>) -> Result<String, XmlError> {
+    std::str::from_utf8(e.name().as_ref()).map(str::to_string).map_err(|_| XmlError::NotXml)
+}
+
+/// The text of the element whose start tag was just read, consuming up to its end tag: its CDATA
+/// sections and non-blank text joined (white space around CDATA is layout), or, when it has
+/// child elements, its inner XML as sent.
+fn element_text(reader: &mut Reader<&[u8]>, body: &str) -> Result<String, XmlError> {
+    let inner_start = position(reader);
+    let mut depth = 0usize;
+    let mut nested = false;
+    let mut cdata = false;
+    let mut text = String::new();
+    loop {
+        let before = position(reader);
+        match reader.read_event()? {
+            Event::Start(_) => {
+                depth += 1;
+                nested = true;
+            }
+            Event::Empty(_) => nested = true,
+            Event::End(_) if depth > 0 => depth -= 1,
+            Event::End(_) => {
+                if nested {
+                    let raw = body.get(inner_start..before).ok_or(XmlError::NotXml)?;
+                    return Ok(raw.trim().to_string());
+                }
+                return Ok(if cdata { text } else { text.trim().to_string() });
+            }
+            Event::CData(c) if depth == 0 => {
+                if !cdata {
+                    // Text before the first CDATA section was only layout unless it said something.
+                    text = text.trim().to_string();
+                }
+                cdata = true;
+                text.push_str(std::str::from_utf8(&c).map_err(|_| XmlError::NotXml)?);
+            }
+            Event::Text(t) if depth == 0 => {
+                if !(cdata && is_blank(&t)) {
+                    text.push_str(&t.unescape()?);
+                }
+            }
+            Event::CData(_) | Event::Text(_) | Event::Comment(_) => {}
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            _ => return Err(XmlError::NotXml),
         }
-        return out;
     }
-    if trimmed.contains('<') {
-        return trimmed.to_string(); // nested elements, kept raw
-    }
-    trimmed
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+}
+
+/// The reader's byte offset in the body (past `usize` only in theory; then no slice is taken).
+fn position(reader: &Reader<&[u8]>) -> usize {
+    usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
 }
 
 /// `value` as one CDATA section (a `]]>` inside is split across two sections).
@@ -136,11 +172,37 @@ mod tests {
 
     #[test]
     fn what_is_not_a_message_is_refused() {
-        for bad in
-            ["", "hello", "<xml>", "<xml><A>1</xml>", "<root><A>1</A></root>", "<xml><A>1</B></xml>", "<xml>text</xml>"]
-        {
+        for bad in [
+            "",
+            "hello",
+            "<xml>",
+            "<xml><A>1</xml>",
+            "<root><A>1</A></root>",
+            "<xml><A>1</B></xml>",
+            "<xml>text</xml>",
+            "<xml><A>1</A></xml><xml></xml>",
+            "<xml><A><![CDATA[unterminated</A></xml>",
+        ] {
             assert_eq!(fields(bad), Err(XmlError::NotXml), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn doctypes_and_entities_are_never_expanded() {
+        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><Content>&x;</Content></xml>";
+        assert_eq!(fields(xxe), Err(XmlError::Doctype));
+        let laughs = "<!DOCTYPE xml [<!ENTITY a \"ha\"><!ENTITY b \"&a;&a;&a;\">]><xml><Content>&b;</Content></xml>";
+        assert_eq!(fields(laughs), Err(XmlError::Doctype));
+        // Without a DOCTYPE an unknown entity is simply an error, not an empty or raw value.
+        assert_eq!(fields("<xml><Content>&x;</Content></xml>"), Err(XmlError::NotXml));
+        // Character references are text.
+        assert_eq!(fields("<xml><Content>&#x5FD7;&#24895;</Content></xml>").unwrap()[0].1, "志愿");
+    }
+
+    #[test]
+    fn cdata_around_layout_and_text_is_joined() {
+        let f = fields("<xml>\n  <A>\n    <![CDATA[ one ]]>\n  </A>\n  <B>x<![CDATA[y]]></B>\n</xml>\n").unwrap();
+        assert_eq!(f, vec![("A".to_string(), " one ".to_string()), ("B".to_string(), "xy".to_string())]);
     }
 
     #[test]
