@@ -9,7 +9,9 @@
 //! (`points_coefficients`, set in the database as a deployment would), so points differ from the
 //! default and rounding down shows. Every request carries `X-Wenming-Now`.
 
-use wenming_tests::{json, open_db, require_components, town, Json, Reply, SignedInVolunteer, Town, CLOCK_HEADER};
+use wenming_tests::{
+    json, open_db, require_components, town, Json, Reply, SignedInVolunteer, Town, CLOCK_HEADER, TOWN_LEADER_PHONE,
+};
 
 /// What the loop needs besides the activity components `town()` checks.
 const COMPONENTS: [&str; 5] = ["demand", "dispatch", "notify", "ledger", "reward"];
@@ -329,4 +331,42 @@ async fn a_volunteer_not_assigned_to_the_order_is_refused_and_nothing_is_posted(
     }
     assert!(d.ledger(third.id).is_empty(), "the unassigned member was credited nothing");
     assert!(d.order_entries(third).await.is_empty(), "and has no order on the record");
+}
+
+#[tokio::test]
+async fn a_leader_cannot_report_their_own_minutes() {
+    // Arrange: the team's leader is a volunteer and an approved member too, assigned with another
+    let d = desk(1).await;
+    let first = &d.members[0];
+    let t = d.t0;
+    let leader = d.t.register_volunteer_with_phone(60, TOWN_LEADER_PHONE, d.t.a).await;
+    let leader_volunteer = id(&leader);
+    let joined = d.t.edge.post_empty_as(&d.t.leader, &format!("/api/v1/teams/{}/members", d.t.team)).await;
+    assert_eq!(joined.status, 201, "the leader joins as a volunteer: {}", joined.text());
+    let approved =
+        d.t.edge
+            .post_empty_as(&d.t.leader, &format!("/api/v1/teams/{}/members/{leader_volunteer}/approve", d.t.team))
+            .await;
+    assert_eq!(approved.status, 200, "approved: {}", approved.text());
+    let order = d.in_service(t, &[first.id, leader_volunteer]).await;
+
+    // Act
+    let report = json!({
+        "summary": "上门陪护",
+        "volunteers": [{ "volunteer_id": first.id, "minutes": 60 }, { "volunteer_id": leader_volunteer, "minutes": 60 }],
+    });
+    let reply = d.dispatch_try(&d.t.leader, order, "complete", t + 10 * MINUTE, &report).await;
+
+    // Assert: refused as nobody confirms their own hours, and nothing moved or was posted
+    assert_eq!(reply.status, 403, "reporting one's own minutes: {}", reply.text());
+    assert_eq!(d.status(order), "in_service");
+    assert_eq!(d.ledger_rows(), 0, "nothing was posted");
+
+    // Act: the leader reports the other volunteer only
+    let report = json!({ "summary": "上门陪护", "volunteers": [{ "volunteer_id": first.id, "minutes": 60 }] });
+    d.dispatch(&d.t.leader, order, "complete", t + 11 * MINUTE, &report).await;
+
+    // Assert
+    assert_eq!(d.ledger(first.id).iter().map(|r| r.1).collect::<Vec<_>>(), vec![60, care_points(60)]);
+    assert!(d.ledger(leader_volunteer).is_empty(), "the leader credited themself nothing");
 }
