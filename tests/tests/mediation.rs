@@ -146,3 +146,60 @@ async fn a_case_moves_only_forward_and_bad_events_are_refused_whole() {
     assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 3, "only the accepted events");
     assert_eq!(count(&edge, "SELECT count(*) FROM outbox"), 6, "two parties × three events");
 }
+
+#[tokio::test]
+async fn a_signature_that_is_not_hex_is_unauthenticated_and_nothing_is_recorded() {
+    // Arrange
+    let edge = receiver();
+    let body = event("evt-hex", "accepted").to_string();
+    let timestamp = unix_now().to_string();
+    let good = signature(SECRET, &timestamp, &body);
+    let hex = good.strip_prefix("sha256=").unwrap();
+    let cases = [
+        ("an odd number of digits", format!("sha256={}", &hex[1..])),
+        ("a non-hex digit", format!("sha256=g{}", &hex[1..])),
+        ("a sign where a digit goes", format!("sha256=+{}", &hex[1..])),
+        (
+            "upper-case hex of another body",
+            signature(SECRET, &timestamp, "{}").to_uppercase().replace("SHA256=", "sha256="),
+        ),
+    ];
+
+    for (what, signed) in cases {
+        // Act
+        let reply = edge
+            .request(
+                "POST",
+                "/hooks/mediation",
+                &[
+                    ("content-type", "application/json"),
+                    ("x-wenming-timestamp", &timestamp),
+                    ("x-wenming-signature", &signed),
+                ],
+                body.clone(),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(reply.status, 401, "{what}: {}", reply.text());
+    }
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 0);
+    assert_eq!(count(&edge, "SELECT count(*) FROM outbox"), 0);
+
+    // Upper-case hex of the right signature is the same signature.
+    let upper = format!("sha256={}", hex.to_uppercase());
+    let reply = edge
+        .request(
+            "POST",
+            "/hooks/mediation",
+            &[
+                ("content-type", "application/json"),
+                ("x-wenming-timestamp", &timestamp),
+                ("x-wenming-signature", &upper),
+            ],
+            body,
+        )
+        .await;
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 1);
+}

@@ -187,3 +187,28 @@ async fn safe_mode_verifies_decrypts_and_answers_encrypted_and_signed() {
     assert_eq!(field(inner, "ToUserName").as_deref(), Some("gh_0123456789ab"), "{inner}");
     assert!(field(inner, "Content").unwrap_or_default().contains("点单"), "{inner}");
 }
+
+#[tokio::test]
+async fn a_signed_message_with_a_doctype_or_an_unknown_entity_is_refused_and_never_expanded() {
+    // Arrange: a message that would read a file if its entities were expanded, and an entity
+    // used without any declaration.
+    let edge = account(false);
+    let xxe =
+        click("&secret;").replace("<xml>", "<!DOCTYPE xml [<!ENTITY secret SYSTEM \"file:///etc/passwd\">]><xml>");
+    let undeclared = click("MENU_SURVEYS").replace("1700000002", "&secret;");
+    let cdata_entity = click("&secret;");
+
+    // Act
+    let path = format!("/wechat/callback?{}", signed_query());
+    let xxe = edge.request("POST", &path, &[], xxe).await;
+    let undeclared = edge.request("POST", &path, &[], undeclared).await;
+    let in_cdata = edge.request("POST", &path, &[], cdata_entity).await;
+
+    // Assert: both refused as malformed, nothing of the file in the answer; inside CDATA an
+    // entity is plain text, so that click is an (unknown) key answered as any other.
+    assert_eq!(xxe.status, 400, "{}", xxe.text());
+    assert!(xxe.text().contains("DOCTYPE"), "{}", xxe.text());
+    assert!(!xxe.text().contains("root:"), "{}", xxe.text());
+    assert_eq!(undeclared.status, 400, "{}", undeclared.text());
+    assert_eq!(in_cdata.status, 200, "{}", in_cdata.text());
+}
