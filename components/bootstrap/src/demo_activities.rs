@@ -80,7 +80,7 @@ fn random_code(len: usize) -> Result<String, ApiError> {
 
 /// A 256-bit key for the rotating check-in code, hex-encoded.
 fn random_secret() -> Result<String, ApiError> {
-    Ok(random_bytes(32)?.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(random_bytes(32)?))
 }
 
 /// The `+08:00` wall clock around the seeding moment.
