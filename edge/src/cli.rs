@@ -74,8 +74,8 @@ struct RuntimeArgs {
     /// Do not cache compiled components on disk.
     #[arg(long)]
     disable_cache: bool,
-    /// Longest a component may run for one request (e.g. `30s`, `500ms`); then it is stopped
-    /// and the client gets 500.
+    /// Longest a component may run for one request (e.g. `30s`, `500ms`, `1m 30s`); then it is
+    /// stopped and the client gets 500 with an empty body, as Spin answers a failed guest.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     request_timeout: Duration,
     /// Component instances alive at once.
