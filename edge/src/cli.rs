@@ -74,8 +74,8 @@ struct RuntimeArgs {
     /// Do not cache compiled components on disk.
     #[arg(long)]
     disable_cache: bool,
-    /// Longest a component may run for one request (e.g. `30s`, `500ms`); then it is stopped
-    /// and the client gets 500.
+    /// Longest a component may run for one request (e.g. `30s`, `500ms`, `1m 30s`); then it is
+    /// stopped and the client gets 500 with an empty body, as Spin answers a failed guest.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     request_timeout: Duration,
     /// Component instances alive at once.
@@ -99,7 +99,7 @@ struct UpArgs {
     /// Requests that may wait for a free instance; beyond that the answer is 503 with Retry-After.
     #[arg(long, default_value_t = 1024)]
     max_queue: usize,
-    /// Longest a request waits for a free instance before a 503.
+    /// Longest a request waits for a free instance before a 503 (e.g. `10s`, `500ms`).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     queue_timeout: Duration,
     /// Largest request body accepted, in bytes; larger gets 413.
@@ -109,7 +109,7 @@ struct UpArgs {
     /// (e.g. `127.0.0.1:9090`; keep it off public interfaces). Off when not given.
     #[arg(long)]
     metrics_listen: Option<SocketAddr>,
-    /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests.
+    /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests (e.g. `30s`, `1m`).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     shutdown_grace: Duration,
 }
@@ -142,19 +142,9 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), v.to_string()))
 }
 
-/// Parses `250ms`, `30s`, `5m` or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
-    let n: f64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("bad duration unit in {s:?} (use ms, s, m or h)")),
-    };
-    Ok(Duration::from_secs_f64(secs))
+/// Parses a duration the way `humantime` writes them: `250ms`, `30s`, `5m`, `1h 30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, humantime::DurationError> {
+    humantime::parse_duration(s)
 }
 
 /// Runs the command line; errors are printed with their whole chain of context.
@@ -276,14 +266,7 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
     engine::start_epoch_ticker(&engine);
     let cache_dir = if run.disable_cache { None } else { run.cache_dir.clone().or_else(default_cache_dir) };
     let compiler = Compiler::new(&engine, cache_dir);
-    let mut linker = wasmtime::component::Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from).context("linking WASI")?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-        .map_err(anyhow::Error::from)
-        .context("linking wasi:http")?;
-    crate::sqlite::host::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking SQLite")?;
-    crate::variables::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking variables")?;
-    crate::kv::add_to_linker(&mut linker).map_err(anyhow::Error::from).context("linking key-value")?;
+    let linker = crate::host::linker(&engine)?;
     let config_dir = run.app.runtime_config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
     let stores = Stores::open(
         &prepared.runtime_config.key_value_store,
@@ -416,9 +399,20 @@ mod tests {
     fn durations_parse_with_units() {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
         assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
         assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("2d").is_err());
+        assert!(parse_duration("3").is_err(), "a unit is required");
+    }
+
+    #[test]
+    fn the_command_line_takes_humantime_durations() {
+        let cli = Cli::try_parse_from(["wenming", "up", "--request-timeout", "1m 30s", "--queue-timeout", "250ms"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Up(up) = cli.command else { panic!("expected `up`") };
+        assert_eq!(up.run.request_timeout, Duration::from_secs(90));
+        assert_eq!(up.queue_timeout, Duration::from_millis(250));
+        assert_eq!(up.shutdown_grace, Duration::from_secs(30), "the default parses too");
+        assert!(Cli::try_parse_from(["wenming", "up", "--request-timeout", "soon"]).is_err());
     }
 }

@@ -99,7 +99,6 @@ impl InterfaceName {
 
 /// One `[component.x.dependencies]` entry, resolved.
 struct Dependency {
-    name: String,
     wasm: Vec<u8>,
     export: Option<String>,
     inherit: Inherit,
@@ -149,10 +148,51 @@ fn resolve_dependency(app: &App, c: &Component, name: &str, spec: &toml::Value) 
         ),
         Some(_) => bail!("dependency {name:?}: inherit_configuration must be a boolean or a list"),
     };
-    Ok(Dependency { name: name.to_string(), wasm, export: str_of("export"), inherit })
+    Ok(Dependency { wasm, export: str_of("export"), inherit })
+}
+
+/// Why an application's dependencies cannot be composed the way Spin composes them.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// Two dependency entries of one component name the same package. Spin registers each
+    /// dependency in its composition graph under the entry's package name (`ns:pkg`, without
+    /// interface or version), and a graph holds one package per name, so Spin refuses such a
+    /// component at start-up — even when both entries come from the same component. A single
+    /// package-level entry (`"ns:pkg" = ...`) is how one component supplies several interfaces.
+    #[error(
+        "failed to resolve dependencies for component {component:?}: package '{package}' has already been \
+         registered in the graph (dependencies {first:?} and {second:?} both name it; Spin allows one \
+         dependency per package: give each library its own package, or satisfy the package with one \
+         `\"{package}\" = ...` entry)"
+    )]
+    PackageRegisteredTwice {
+        /// The importing component.
+        component: String,
+        /// The package both entries name.
+        package: String,
+        /// The entry that registered the package first.
+        first: String,
+        /// The entry refused.
+        second: String,
+    },
+}
+
+/// A dependency registered in the composition graph (Spin's `DependencyInfo`).
+struct Registered {
+    name: String,
+    node: NodeId,
+    world: wac_graph::types::WorldId,
+    export: Option<String>,
+    /// The importer's imports this dependency satisfies.
+    imports: Vec<String>,
 }
 
 /// Composes `main` (component `id`) with its dependencies; returns the composed component.
+///
+/// The steps and their order follow Spin's composer (`crates/compose/src/lib.rs`,
+/// `Composer::compose`): every dependency is matched to imports and registered first (so an
+/// unmatched name or a package named twice is reported before any export is looked at), then
+/// conflicting imports are refused, then each import is plugged after a subtype check.
 pub fn compose(app: &App, id: &str, c: &Component, main: Vec<u8>) -> anyhow::Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let main_pkg = Package::from_bytes(id, None, main, graph.types_mut()).context("reading the component")?;
@@ -161,59 +201,52 @@ pub fn compose(app: &App, id: &str, c: &Component, main: Vec<u8>) -> anyhow::Res
     let main_inst = graph.instantiate(main_pkg);
     let imports: Vec<String> = graph.types()[main_world].imports.keys().cloned().collect();
 
-    let mut satisfied: BTreeMap<String, String> = BTreeMap::new();
+    let mut registered: Vec<Registered> = Vec::new();
+    let mut packages: HashMap<String, String> = HashMap::new();
     let mut deny_nodes: HashMap<String, NodeId> = HashMap::new();
-    for (i, (name, spec)) in c.dependencies.iter().enumerate() {
-        let dep = resolve_dependency(app, c, name, spec)?;
-        let wanted = InterfaceName::parse(&dep.name)?;
-        let matched: Vec<&String> = imports.iter().filter(|imp| wanted.matches(imp)).collect();
+    for (name, spec) in &c.dependencies {
+        let wanted = InterfaceName::parse(name)?;
+        let matched: Vec<String> = imports.iter().filter(|imp| wanted.matches(imp)).cloned().collect();
         if matched.is_empty() {
             bail!("dependency {name:?} doesn't match any imports of component {id:?}");
         }
-        let pkg = Package::from_bytes(&format!("{id}-dependency-{i}"), None, dep.wasm, graph.types_mut())
+        let dep = resolve_dependency(app, c, name, spec)?;
+        register_package_name(&mut packages, id, name, &wanted)?;
+        let pkg = Package::from_bytes(&wanted.package, None, dep.wasm, graph.types_mut())
             .with_context(|| format!("reading dependency {name:?}"))?;
         let dep_world = pkg.ty();
         let pkg = graph.register_package(pkg)?;
         let dep_inst = graph.instantiate(pkg);
+        isolate(&mut graph, &mut deny_nodes, name, &dep.inherit, dep_world, dep_inst)?;
+        registered.push(Registered {
+            name: name.clone(),
+            node: dep_inst,
+            world: dep_world,
+            export: dep.export,
+            imports: matched,
+        });
+    }
 
-        // Capabilities the importer does not grant go to renamed imports the host denies.
-        let dep_imports: Vec<(String, wac_graph::types::ItemKind)> =
-            graph.types()[dep_world].imports.iter().map(|(n, k)| (n.clone(), *k)).collect();
-        tracing::debug!(dependency = %name, imports = ?dep_imports.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), inherit = ?dep.inherit, "dependency imports");
-        for (import, kind) in dep_imports {
-            if !dep.inherit.denies(&import) {
-                continue;
-            }
-            let renamed = format!("{DENY_NAMESPACE}{}", import.replacen(':', "-", 1));
-            let node = match deny_nodes.get(&renamed) {
-                Some(n) => *n,
-                None => {
-                    // wac folds imports of one interface id into one import; an anonymous copy
-                    // of the interface keeps the denied import separate from the real one.
-                    let kind = match kind {
-                        wac_graph::types::ItemKind::Instance(iid) => {
-                            let mut copy = graph.types()[iid].clone();
-                            copy.id = None;
-                            wac_graph::types::ItemKind::Instance(graph.types_mut().add_interface(copy))
-                        }
-                        other => other,
-                    };
-                    let n = graph.import(renamed.clone(), kind)?;
-                    deny_nodes.insert(renamed, n);
-                    n
-                }
-            };
-            graph
-                .set_instantiation_argument(dep_inst, &import, node)
-                .with_context(|| format!("isolating {import} of dependency {name:?}"))?;
+    let mut satisfied: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for dep in &registered {
+        for import in &dep.imports {
+            satisfied.entry(import.as_str()).or_default().push(dep.name.as_str());
         }
+    }
+    let conflicts: Vec<String> = satisfied
+        .iter()
+        .filter(|(_, deps)| deps.len() > 1)
+        .map(|(import, deps)| format!("import '{import}' satisfied by dependencies: '{}'", deps.join(", ")))
+        .collect();
+    if !conflicts.is_empty() {
+        bail!("component {id:?} has dependency conflicts: {}", conflicts.join("; "));
+    }
 
-        for import in matched {
-            if let Some(other) = satisfied.insert(import.clone(), name.clone()) {
-                bail!("component {id:?} has dependency conflicts: import {import:?} satisfied by both {other:?} and {name:?}");
-            }
+    for dep in &registered {
+        let name = &dep.name;
+        for import in &dep.imports {
             let export = dep.export.clone().unwrap_or_else(|| import.clone());
-            let Some(export_ty) = graph.types()[dep_world].exports.get(&export).copied() else {
+            let Some(export_ty) = graph.types()[dep.world].exports.get(&export).copied() else {
                 bail!("dependency {name:?} doesn't export {export:?} to satisfy import {import:?}");
             };
             let import_ty = graph.types()[main_world].imports[import];
@@ -223,7 +256,7 @@ pub fn compose(app: &App, id: &str, c: &Component, main: Vec<u8>) -> anyhow::Res
                 .with_context(|| {
                     format!("dependency {name:?} exports {export:?}, which is not compatible with import {import:?}")
                 })?;
-            let alias = graph.alias_instance_export(dep_inst, &export)?;
+            let alias = graph.alias_instance_export(dep.node, &export)?;
             graph.set_instantiation_argument(main_inst, import, alias)?;
         }
     }
@@ -234,6 +267,69 @@ pub fn compose(app: &App, id: &str, c: &Component, main: Vec<u8>) -> anyhow::Res
         graph.export(alias, &export)?;
     }
     graph.encode(EncodeOptions::default()).context("encoding the composed component")
+}
+
+/// Records that dependency `name` of component `id` takes its package's place in the graph.
+/// Spin's graph key for a dependency is its package name alone (`ns:pkg`), so a second entry of
+/// the same package is refused whatever its interface, version or source.
+fn register_package_name(
+    packages: &mut HashMap<String, String>,
+    id: &str,
+    name: &str,
+    wanted: &InterfaceName,
+) -> Result<(), ComposeError> {
+    match packages.insert(wanted.package.clone(), name.to_string()) {
+        None => Ok(()),
+        Some(first) => Err(ComposeError::PackageRegisteredTwice {
+            component: id.to_string(),
+            package: wanted.package.clone(),
+            first,
+            second: name.to_string(),
+        }),
+    }
+}
+
+/// Sends each capability the importer does not grant the dependency to a renamed import the
+/// host denies.
+fn isolate(
+    graph: &mut CompositionGraph,
+    deny_nodes: &mut HashMap<String, NodeId>,
+    name: &str,
+    inherit: &Inherit,
+    dep_world: wac_graph::types::WorldId,
+    dep_inst: NodeId,
+) -> anyhow::Result<()> {
+    let dep_imports: Vec<(String, wac_graph::types::ItemKind)> =
+        graph.types()[dep_world].imports.iter().map(|(n, k)| (n.clone(), *k)).collect();
+    tracing::debug!(dependency = %name, imports = ?dep_imports.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ?inherit, "dependency imports");
+    for (import, kind) in dep_imports {
+        if !inherit.denies(&import) {
+            continue;
+        }
+        let renamed = format!("{DENY_NAMESPACE}{}", import.replacen(':', "-", 1));
+        let node = match deny_nodes.get(&renamed) {
+            Some(n) => *n,
+            None => {
+                // wac folds imports of one interface id into one import; an anonymous copy
+                // of the interface keeps the denied import separate from the real one.
+                let kind = match kind {
+                    wac_graph::types::ItemKind::Instance(iid) => {
+                        let mut copy = graph.types()[iid].clone();
+                        copy.id = None;
+                        wac_graph::types::ItemKind::Instance(graph.types_mut().add_interface(copy))
+                    }
+                    other => other,
+                };
+                let n = graph.import(renamed.clone(), kind)?;
+                deny_nodes.insert(renamed, n);
+                n
+            }
+        };
+        graph
+            .set_instantiation_argument(dep_inst, &import, node)
+            .with_context(|| format!("isolating {import} of dependency {name:?}"))?;
+    }
+    Ok(())
 }
 
 /// A resource a denied capability hands out — never, since every constructor is refused.
@@ -322,6 +418,28 @@ mod tests {
             assert_eq!(InterfaceName::parse(dep).unwrap().matches(import), expected, "{dep} vs {import}");
         }
         assert!(InterfaceName::parse("plain-name").is_err());
+    }
+
+    #[test]
+    fn one_dependency_entry_per_package_as_spin_registers_them() {
+        let register = |names: &[&str]| {
+            let mut packages = HashMap::new();
+            names
+                .iter()
+                .map(|n| register_package_name(&mut packages, "step", n, &InterfaceName::parse(n).unwrap()))
+                .collect::<Result<Vec<()>, ComposeError>>()
+        };
+        assert!(register(&["wenming:identity/identity@0.1.0", "wenming:ledger/ledger@0.1.0"]).is_ok());
+        assert!(register(&["wenming:platform"]).is_ok(), "one package-level entry covers every interface");
+        for refused in [
+            &["wenming:platform/identity", "wenming:platform/ledger"][..],
+            &["wenming:platform/identity@0.1.0", "wenming:platform/ledger@0.2.0"][..],
+            &["wenming:platform", "wenming:platform/ledger"][..],
+        ] {
+            let err = register(refused).expect_err("a package named twice is refused").to_string();
+            assert!(err.contains("component \"step\""), "{err}");
+            assert!(err.contains("package 'wenming:platform' has already been registered in the graph"), "{err}");
+        }
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! - [`engine`] configures wasmtime (pooling, epochs) and caches compiled components;
 //!   [`app`] compiles and pre-instantiates each component and stages its files;
 //!   [`compose`] plugs component dependencies into their importers.
-//! - [`server`] accepts, applies the limits, and runs one fresh instance per request;
-//!   [`routing`] picks the component with Spin's precedence and [`headers`] adds Spin's headers.
+//! - [`host`] lists what the host provides to components and builds the linker for it.
+//! - [`server`] accepts, applies the limits (admission), and runs one fresh instance per request
+//!   (guest execution) or per chained call (service chaining); [`routing`] picks the component
+//!   with Spin's precedence and [`request_view`] shows the request to the guest as Spin does.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
 //!   pooled libSQL connections, [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
 //! - [`variables`] resolves `[variables]` and serves them to components.
@@ -19,12 +21,13 @@ pub mod app;
 pub mod cli;
 pub mod compose;
 pub mod engine;
-pub mod headers;
+pub mod host;
 pub mod kv;
 pub mod manifest;
 pub mod metrics;
 pub mod migrate;
 pub mod outbound;
+pub mod request_view;
 pub mod routing;
 pub mod runtime_config;
 pub mod server;

@@ -67,3 +67,44 @@ async fn a_dependency_matching_no_import_stops_start_up() {
     assert!(output.contains("wenming:platform/nothing"), "{output}");
     assert!(output.contains("doesn't match any imports"), "{output}");
 }
+
+/// What Spin 4 refuses, the edge refuses: two dependency entries of one component that name the
+/// same package (here `fermyon:spin`, from two different components) stop start-up with Spin's
+/// message, naming the component and the package.
+#[tokio::test]
+async fn two_dependencies_of_one_package_stop_start_up_as_in_spin() {
+    require_components(&["capabilities", "echo", "dbprobe"]);
+
+    let exited =
+        Edge::try_start(&app_manifest("dependency-conflict"), &[]).err().expect("the edge must refuse to start");
+
+    let output = exited.output();
+    assert!(output.contains("failed to resolve dependencies for component \"conflicted\""), "{output}");
+    assert!(output.contains("package 'fermyon:spin' has already been registered in the graph"), "{output}");
+    assert!(!output.contains("Serving http://"), "{output}");
+}
+
+/// The same guest with one package-level entry for the package is not refused for the package:
+/// it gets as far as looking for the exports (which this stand-in dependency lacks). A
+/// package-level entry that does export them loads and serves: `/granular` above.
+#[tokio::test]
+async fn one_entry_for_the_whole_package_passes_the_package_rule() {
+    require_components(&["capabilities", "echo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(app_manifest("dependency-conflict"))
+        .unwrap()
+        .replace("\"fermyon:spin/variables\" = {", "\"fermyon:spin\" = {")
+        .lines()
+        .filter(|l| !l.starts_with("\"fermyon:spin/key-value\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("../../../target", &format!("{}/target", workspace_root().display()));
+    let path = dir.path().join("spin.toml");
+    std::fs::write(&path, manifest).unwrap();
+
+    let exited = Edge::try_start(&path, &[]).err().expect("echo.wasm exports nothing the guest imports");
+
+    let output = exited.output();
+    assert!(!output.contains("has already been registered"), "{output}");
+    assert!(output.contains("doesn't export \"fermyon:spin/"), "{output}");
+}

@@ -18,6 +18,7 @@ async fn request_timeout_turns_a_spinning_guest_into_500_and_the_edge_keeps_serv
 
     // Assert
     assert_eq!(spinning.status, 500, "body: {}", spinning.text());
+    assert!(spinning.body.is_empty(), "a stopped guest's 500 has no body, as a trap's: {:?}", spinning.text());
     assert!(
         waited >= Duration::from_millis(900) && waited < Duration::from_secs(10),
         "a 1s timeout fired after {waited:?}"
@@ -36,6 +37,9 @@ async fn trapping_guest_answers_500_and_the_edge_keeps_serving() {
 
     // Assert
     assert_eq!(trapped.status, 500, "body: {}", trapped.text());
+    // Spin answers a trap with an empty 500: no JSON, no content type.
+    assert!(trapped.body.is_empty(), "a trap's 500 must have no body, got {:?}", trapped.text());
+    assert_eq!(trapped.header("content-type"), None);
     assert_eq!(Echo::from_reply(&next).who(), "cart");
 }
 

@@ -270,3 +270,32 @@ async fn a_second_write_transaction_in_one_guest_fails_as_locked_instead_of_hang
     assert!(reply["second"]["message"].as_str().unwrap_or_default().contains("locked"), "{reply}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
 }
+
+/// Text holding U+0000 survives the host whole on both guest APIs: written as a parameter, read
+/// back, and made by SQL (`char(0)`) — as Spin returns it. The file holds the exact bytes too.
+#[tokio::test]
+async fn text_with_an_embedded_nul_round_trips_exactly_on_v3_and_v2() {
+    // Arrange
+    let edge = Edge::start(&parity_manifest(), &[]);
+    let text = "志愿 ✓ \u{0}x";
+
+    for api in ["v3", "v2"] {
+        // Act
+        let reply = edge.get_json(&format!("/db/{api}/nul"), 200).await;
+
+        // Assert
+        assert_eq!(
+            reply["read"]["rows"],
+            json!([[tagged("text", json!(text)), tagged("integer", json!(text.len()))]]),
+            "{api}: the stored text must come back whole: {reply}"
+        );
+        assert_eq!(reply["literal"]["rows"], json!([[tagged("text", json!(text))]]), "{api}: {reply}");
+    }
+    let conn = wenming_tests::open_db(&edge.db_path());
+    for api in ["v3", "v2"] {
+        let stored: String = conn
+            .query_row("SELECT v FROM nul_texts WHERE api = ?1", [api], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("reading the {api} row: {e}"));
+        assert_eq!(stored.as_bytes(), text.as_bytes(), "{api}: the file must hold every byte");
+    }
+}

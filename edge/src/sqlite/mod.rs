@@ -1,4 +1,5 @@
-//! SQLite for components, on libSQL: a local file (the embedded default) or a libSQL server.
+//! SQLite for components, on libSQL: a local file (the embedded default, through [`local`]) or a
+//! libSQL server (through the `libsql` client).
 //!
 //! Spin opens a fresh database connection for every guest `open`. The edge keeps a small pool of
 //! tuned connections per database instead (see `edge-notes.md`: opening per request costs a WAL
@@ -8,6 +9,7 @@
 //! rolls the transaction back as it closes.
 
 pub mod host;
+pub mod local;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::runtime_config::SqliteConfig;
+use local::LocalConnection;
 
 /// How hard local commits are pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,17 +55,53 @@ const MAX_RESULT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where one database lives.
 enum Backend {
-    Local,
-    Remote,
+    /// A file (or `:memory:`), opened connection by connection.
+    Local(PathBuf),
+    /// A libSQL server.
+    Remote(libsql::Database),
+}
+
+/// One connection, to either kind of database. Clones share the connection.
+#[derive(Clone)]
+pub enum Connection {
+    /// A connection to a local file.
+    Local(Arc<LocalConnection>),
+    /// A stream to a libSQL server.
+    Remote(libsql::Connection),
+}
+
+impl Connection {
+    /// Whether no transaction is open.
+    pub fn is_autocommit(&self) -> bool {
+        match self {
+            Connection::Local(c) => c.is_autocommit(),
+            Connection::Remote(c) => c.is_autocommit(),
+        }
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    pub fn changes(&self) -> u64 {
+        match self {
+            Connection::Local(c) => c.changes(),
+            Connection::Remote(c) => c.changes(),
+        }
+    }
+
+    /// The rowid of the last successful INSERT.
+    pub fn last_insert_rowid(&self) -> i64 {
+        match self {
+            Connection::Local(c) => c.last_insert_rowid(),
+            Connection::Remote(c) => c.last_insert_rowid(),
+        }
+    }
 }
 
 /// One configured database and its idle connections.
 pub struct Database {
     label: String,
     backend: Backend,
-    db: libsql::Database,
     settings: SqliteSettings,
-    idle: Mutex<Vec<libsql::Connection>>,
+    idle: Mutex<Vec<Connection>>,
     /// Connections lent out right now (for metrics).
     in_use: std::sync::atomic::AtomicUsize,
     /// Turns for write transactions on a local file (see `host.rs`); `None` for remote servers,
@@ -72,41 +111,41 @@ pub struct Database {
 
 impl Database {
     async fn open(label: &str, config: &SqliteConfig, settings: &SqliteSettings) -> anyhow::Result<Database> {
-        let (backend, db) = match config {
+        let backend = match config {
             SqliteConfig::Spin { path, .. } => {
                 let path = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent)
                         .with_context(|| format!("creating folder for database {label}: {}", parent.display()))?;
                 }
-                let db = libsql::Builder::new_local(&path)
-                    .build()
-                    .await
-                    .with_context(|| format!("opening database {label} at {}", path.display()))?;
-                (Backend::Local, db)
+                Backend::Local(path)
             }
             SqliteConfig::Libsql { url, token } => {
                 let db = libsql::Builder::new_remote(url.clone(), token.clone())
                     .build()
                     .await
                     .with_context(|| format!("configuring libSQL server for database {label}"))?;
-                (Backend::Remote, db)
+                Backend::Remote(db)
             }
         };
+        let local = matches!(backend, Backend::Local(_));
         let database = Database {
             label: label.to_string(),
-            backend: if matches!(backend, Backend::Local) { Backend::Local } else { Backend::Remote },
-            db,
+            backend,
             settings: settings.clone(),
             idle: Mutex::new(Vec::new()),
             in_use: std::sync::atomic::AtomicUsize::new(0),
-            write_turns: matches!(backend, Backend::Local).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            write_turns: local.then(|| Arc::new(tokio::sync::Mutex::new(()))),
         };
-        if matches!(database.backend, Backend::Local) {
+        if local {
             // WAL is a property of the file: set it once and check that it took. A pragma that is
             // sent but never stepped does nothing, so read the answer back.
             let conn = database.connect().await?;
-            let mode = query_one_text(&conn, "PRAGMA journal_mode=WAL").await?;
+            let answer = database.run(&conn, "PRAGMA journal_mode=WAL".into(), Vec::new()).await;
+            let mode = match answer.map_err(anyhow::Error::msg)?.rows.first().and_then(|r| r.first()) {
+                Some(libsql::Value::Text(mode)) => mode.clone(),
+                other => bail!("database {label}: PRAGMA journal_mode answered {other:?}"),
+            };
             if mode != "wal" && mode != "memory" {
                 bail!("database {label}: journal_mode is {mode:?}, expected wal");
             }
@@ -116,20 +155,31 @@ impl Database {
     }
 
     /// A new, tuned connection.
-    async fn connect(&self) -> anyhow::Result<libsql::Connection> {
-        let conn = self.db.connect().with_context(|| format!("connecting to database {}", self.label))?;
-        if matches!(self.backend, Backend::Local) {
-            conn.busy_timeout(self.settings.busy_timeout)
-                .with_context(|| format!("setting busy_timeout on {}", self.label))?;
-            let sync = match self.settings.synchronous {
-                Synchronous::Normal => "PRAGMA synchronous=NORMAL",
-                Synchronous::Full => "PRAGMA synchronous=FULL",
-            };
-            for pragma in [sync, "PRAGMA foreign_keys=ON"] {
-                step_all(&conn, pragma).await.with_context(|| format!("{pragma} on {}", self.label))?;
+    async fn connect(&self) -> anyhow::Result<Connection> {
+        match &self.backend {
+            Backend::Local(path) => {
+                let (path, settings) = (path.clone(), self.settings.clone());
+                // Opening touches the file (and may wait for a lock): off the async workers.
+                let conn = tokio::task::spawn_blocking(move || -> Result<LocalConnection, local::LocalError> {
+                    let conn = LocalConnection::open(&path)?;
+                    conn.busy_timeout(settings.busy_timeout)?;
+                    let sync = match settings.synchronous {
+                        Synchronous::Normal => "PRAGMA synchronous=NORMAL",
+                        Synchronous::Full => "PRAGMA synchronous=FULL",
+                    };
+                    conn.execute_batch(sync)?;
+                    conn.execute_batch("PRAGMA foreign_keys=ON")?;
+                    Ok(conn)
+                })
+                .await
+                .context("internal runtime error")?
+                .with_context(|| format!("connecting to database {}", self.label))?;
+                Ok(Connection::Local(Arc::new(conn)))
+            }
+            Backend::Remote(db) => {
+                Ok(Connection::Remote(db.connect().with_context(|| format!("connecting to database {}", self.label))?))
             }
         }
-        Ok(conn)
     }
 
     /// Takes an idle connection or makes one.
@@ -143,10 +193,10 @@ impl Database {
         Ok(PooledConnection { conn: Some(conn), db: Arc::clone(self), reusable: true })
     }
 
-    fn put_back(&self, conn: libsql::Connection) {
+    fn put_back(&self, conn: Connection) {
         // A remote server's streams expire when idle, so, as Spin does, every `open` of a
         // remote database gets a new connection and it is closed after use.
-        if matches!(self.backend, Backend::Remote) {
+        if matches!(self.backend, Backend::Remote(_)) {
             return;
         }
         // A connection mid-transaction holds locks and uncommitted writes: dropping it closes it,
@@ -187,23 +237,17 @@ impl Database {
 
     /// Runs one statement and reads every row, so that no open cursor keeps a read snapshot
     /// alive after the call returns.
-    pub async fn run(
-        &self,
-        conn: &libsql::Connection,
-        sql: String,
-        params: Vec<libsql::Value>,
-    ) -> Result<QueryOutput, String> {
-        match self.backend {
-            // Local libSQL calls block the thread (and may wait up to busy_timeout for a lock):
-            // keep them off the async workers.
-            Backend::Local => {
-                let conn = conn.clone();
-                let handle = tokio::runtime::Handle::current();
-                tokio::task::spawn_blocking(move || handle.block_on(run_query(&conn, &sql, params)))
+    pub async fn run(&self, conn: &Connection, sql: String, params: Vec<libsql::Value>) -> Result<QueryOutput, String> {
+        match conn {
+            // Local calls block the thread (and may wait up to busy_timeout for a lock): keep
+            // them off the async workers.
+            Connection::Local(conn) => {
+                let conn = Arc::clone(conn);
+                tokio::task::spawn_blocking(move || run_local(&conn, &sql, &params))
                     .await
                     .map_err(|e| format!("internal runtime error: {e}"))?
             }
-            Backend::Remote => run_query(conn, &sql, params).await,
+            Connection::Remote(conn) => run_remote(conn, &sql, params).await,
         }
     }
 
@@ -215,12 +259,31 @@ impl Database {
         then: &str,
         params: Vec<libsql::Value>,
     ) -> anyhow::Result<()> {
-        let conn = self.connect().await?;
-        let tx = conn.transaction().await.with_context(|| format!("beginning a transaction on {}", self.label))?;
-        tx.execute_batch(script).await?;
-        tx.execute(then, params).await?;
-        tx.commit().await.with_context(|| format!("committing on {}", self.label))?;
-        Ok(())
+        match self.connect().await? {
+            Connection::Local(conn) => {
+                let (script, then) = (script.to_string(), then.to_string());
+                let label = self.label.clone();
+                tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                    conn.execute_batch("BEGIN").with_context(|| format!("beginning a transaction on {label}"))?;
+                    // On an error the connection is dropped with the transaction open, and
+                    // SQLite rolls it back as it closes.
+                    conn.execute_batch(&script)?;
+                    run_local(&conn, &then, &params).map_err(anyhow::Error::msg)?;
+                    conn.execute_batch("COMMIT").with_context(|| format!("committing on {label}"))?;
+                    Ok(())
+                })
+                .await
+                .context("internal runtime error")?
+            }
+            Connection::Remote(conn) => {
+                let tx =
+                    conn.transaction().await.with_context(|| format!("beginning a transaction on {}", self.label))?;
+                tx.execute_batch(script).await?;
+                tx.execute(then, params).await?;
+                tx.commit().await.with_context(|| format!("committing on {}", self.label))?;
+                Ok(())
+            }
+        }
     }
 
     /// The label this database is known by.
@@ -231,7 +294,7 @@ impl Database {
 
 /// A connection on loan from a database's pool; returned (or closed) when dropped.
 pub struct PooledConnection {
-    conn: Option<libsql::Connection>,
+    conn: Option<Connection>,
     db: Arc<Database>,
     /// Whether the connection may go back to the pool when the guest is done with it.
     reusable: bool,
@@ -245,7 +308,7 @@ impl PooledConnection {
     }
 
     /// The underlying connection.
-    pub fn conn(&self) -> &libsql::Connection {
+    pub fn conn(&self) -> &Connection {
         self.conn.as_ref().expect("connection present until drop")
     }
 
@@ -275,43 +338,39 @@ pub struct QueryOutput {
     pub rows: Vec<Vec<libsql::Value>>,
 }
 
-async fn run_query(conn: &libsql::Connection, sql: &str, params: Vec<libsql::Value>) -> Result<QueryOutput, String> {
+/// Adds a row's size to a running total; refuses once the total passes the cap.
+fn count_row(total: &mut usize, row: &[libsql::Value]) -> Result<(), String> {
+    for v in row {
+        *total += match v {
+            libsql::Value::Text(s) => s.len(),
+            libsql::Value::Blob(b) => b.len(),
+            _ => 8,
+        };
+    }
+    if *total > MAX_RESULT_BYTES {
+        return Err(format!("query result exceeds limit of {MAX_RESULT_BYTES} bytes"));
+    }
+    Ok(())
+}
+
+fn run_local(conn: &LocalConnection, sql: &str, params: &[libsql::Value]) -> Result<QueryOutput, String> {
+    let mut total = 0usize;
+    let (columns, rows) = conn.query(sql, params, |row| count_row(&mut total, row))?;
+    Ok(QueryOutput { columns, rows })
+}
+
+async fn run_remote(conn: &libsql::Connection, sql: &str, params: Vec<libsql::Value>) -> Result<QueryOutput, String> {
     let mut rows = conn.query(sql, params).await.map_err(|e| e.to_string())?;
     let n = rows.column_count();
     let columns = (0..n).map(|i| rows.column_name(i).unwrap_or_default().to_string()).collect();
     let mut out = QueryOutput { columns, rows: Vec::new() };
-    let mut bytes = 0usize;
+    let mut total = 0usize;
     while let Some(row) = rows.next().await.map_err(|e| e.to_string())? {
-        let mut values = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let v = row.get_value(i).map_err(|e| e.to_string())?;
-            bytes += match &v {
-                libsql::Value::Text(s) => s.len(),
-                libsql::Value::Blob(b) => b.len(),
-                _ => 8,
-            };
-            values.push(v);
-        }
-        if bytes > MAX_RESULT_BYTES {
-            return Err(format!("query result exceeds limit of {MAX_RESULT_BYTES} bytes"));
-        }
+        let values = (0..n).map(|i| row.get_value(i).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
+        count_row(&mut total, &values)?;
         out.rows.push(values);
     }
     Ok(out)
-}
-
-async fn step_all(conn: &libsql::Connection, sql: &str) -> anyhow::Result<()> {
-    let mut rows = conn.query(sql, ()).await?;
-    while rows.next().await?.is_some() {}
-    Ok(())
-}
-
-async fn query_one_text(conn: &libsql::Connection, sql: &str) -> anyhow::Result<String> {
-    let mut rows = conn.query(sql, ()).await?;
-    let row = rows.next().await?.with_context(|| format!("{sql} returned no row"))?;
-    let value: String = row.get(0)?;
-    while rows.next().await?.is_some() {}
-    Ok(value)
 }
 
 /// Every database the application may use, by label.

@@ -71,6 +71,8 @@ fn handle(req: Request) -> Response {
         "/db/v2/denied" => Ok(opened(sqlite::Connection::open("other").map_err(v2json::error))),
         "/db/v3/default-only" => Ok(opened(sqlite3::Connection::open("default").map_err(v3json::error))),
         "/db/v3/error" => syntax_error(),
+        "/db/v3/nul" => v3_nul_text(),
+        "/db/v2/nul" => v2_nul_text(),
         "/db/v3/setup" => setup(),
         "/db/v3/insert" => insert(query_param(&query, "name").unwrap_or("unnamed")),
         "/db/v3/count" => open3().and_then(|c| count3(&c)).map(|n| json!({ "count": n })),
@@ -155,6 +157,37 @@ fn v2_types() -> Outcome {
         "literals": v2json::result(&literals),
         "params": v2json::result(&echoed),
     }))
+}
+
+/// Text holding U+0000 in the middle: SQLite stores it whole, and a host that reads text as a
+/// C string would cut it at the NUL.
+const NUL_TEXT: &str = "志愿 ✓ \0x";
+const NUL_TABLE: &str = "CREATE TABLE IF NOT EXISTS nul_texts(api TEXT PRIMARY KEY, v TEXT NOT NULL)";
+const NUL_INSERT: &str = "INSERT OR REPLACE INTO nul_texts(api, v) VALUES (?, ?)";
+/// The stored text, and its length in bytes as SQLite counts it (no guest-side conversion).
+const NUL_READ: &str = "SELECT v, length(CAST(v AS BLOB)) FROM nul_texts WHERE api = ?";
+/// The same text made by SQL, never passing through a parameter.
+const NUL_LITERAL: &str = "SELECT '志愿 ✓ ' || char(0) || 'x'";
+
+fn v3_nul_text() -> Outcome {
+    use sqlite3::Value;
+    let db = open3()?;
+    exec3(&db, NUL_TABLE, &[])?;
+    exec3(&db, NUL_INSERT, &[Value::Text("v3".into()), Value::Text(NUL_TEXT.into())])?;
+    let read = exec3(&db, NUL_READ, &[Value::Text("v3".into())])?;
+    let literal = exec3(&db, NUL_LITERAL, &[])?;
+    Ok(json!({ "read": v3json::result(&read), "literal": v3json::result(&literal) }))
+}
+
+fn v2_nul_text() -> Outcome {
+    use sqlite::Value;
+    let db = sqlite::Connection::open("default").map_err(v2json::error)?;
+    let run = |sql: &str, params: &[Value]| db.execute(sql, params).map_err(v2json::error);
+    run(NUL_TABLE, &[])?;
+    run(NUL_INSERT, &[Value::Text("v2".into()), Value::Text(NUL_TEXT.into())])?;
+    let read = run(NUL_READ, &[Value::Text("v2".into())])?;
+    let literal = run(NUL_LITERAL, &[])?;
+    Ok(json!({ "read": v2json::result(&read), "literal": v2json::result(&literal) }))
 }
 
 fn open3() -> Result<sqlite3::Connection, Json> {

@@ -1,0 +1,328 @@
+//! The HTTP server: accept, route, admit, run the guest, answer, log.
+//!
+//! A request meets, in order: the body cap (413), the router ([`crate::routing`], Spin's
+//! precedence), Spin's request view ([`crate::request_view`]), [`admission`] (the instance cap
+//! and its bounded queue: 503 and `Retry-After` when full) and [`guest`] execution (a fresh
+//! instance within the time budget). [`chaining`] runs `*.spin.internal` requests from guests,
+//! and `wenming call`, in-process.
+
+mod admission;
+mod chaining;
+mod guest;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::app::LoadedApp;
+use crate::metrics::{Gauges, Metrics};
+use crate::request_view;
+use crate::routing::Target;
+use admission::Admission;
+pub use chaining::call;
+
+/// Limits and addresses for serving.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Longest a guest may run for one request, on the clock and on the CPU.
+    pub request_timeout: Duration,
+    /// Guest instances alive at once; each holds a pooled slot and its memory.
+    pub max_instances: usize,
+    /// Requests that may wait for an instance; beyond that the edge answers 503 at once.
+    pub max_queue: usize,
+    /// Longest a request waits in the queue before a 503.
+    pub queue_timeout: Duration,
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Linear memory one instance may grow to, in bytes.
+    pub max_instance_memory: usize,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
+    /// Where `/metrics` is served, apart from the application (`None`: nowhere).
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    app: Arc<LoadedApp>,
+    options: ServeOptions,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+}
+
+pub(crate) type Body = HyperOutgoingBody;
+
+impl Server {
+    /// Binds the listening socket.
+    pub async fn bind(app: LoadedApp, options: ServeOptions) -> anyhow::Result<Server> {
+        let listener =
+            TcpListener::bind(options.listen).await.with_context(|| format!("listening on {}", options.listen))?;
+        let metrics_listener = match options.metrics_listen {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).await.with_context(|| format!("listening for metrics on {addr}"))?)
+            }
+            None => None,
+        };
+        Ok(Server { app: Arc::new(app), options, listener, metrics_listener })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listener.local_addr().context("reading the bound address")
+    }
+
+    /// The metrics listener's address, if there is one.
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        self.metrics_listener.as_ref().map(|l| l.local_addr().context("reading the metrics address")).transpose()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests (up to the grace
+    /// period) and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let grace = self.options.shutdown_grace;
+        let listener = self.listener;
+        let server = ServerInner::new(self.app, self.options, Metrics::default());
+        let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, client) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Running out of file descriptors must not stop the server.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let server = Arc::clone(&server);
+            let service = hyper::service::service_fn(move |req| {
+                let server = Arc::clone(&server);
+                async move { Ok::<_, std::convert::Infallible>(server.handle(req, client).await) }
+            });
+            let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(%client, "connection ended with an error: {e}");
+                }
+            });
+        }
+        drop(listener);
+        if let Some(task) = metrics_task {
+            task.abort();
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
+        tokio::select! {
+            _ = graceful.shutdown() => tracing::info!("all connections closed"),
+            _ = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        }
+        Ok(())
+    }
+}
+
+struct ServerInner {
+    app: Arc<LoadedApp>,
+    options: ServeOptions,
+    admission: Admission,
+    metrics: Metrics,
+    /// Lets an instance's outbound hook run another component (local service chaining).
+    me: Weak<ServerInner>,
+}
+
+impl ServerInner {
+    fn new(app: Arc<LoadedApp>, options: ServeOptions, metrics: Metrics) -> Arc<ServerInner> {
+        let admission = Admission::new(options.max_instances, options.max_queue, options.queue_timeout);
+        Arc::new_cyclic(|me| ServerInner { app, options, admission, metrics, me: me.clone() })
+    }
+}
+
+/// An answer the edge gives itself, in the project's one error shape.
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+pub(crate) fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into()).map_err(|never| match never {}).boxed_unsync()
+}
+
+impl ServerInner {
+    async fn handle(&self, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+        let started = Instant::now();
+        let method = req.method().clone();
+        // The query string may carry personal data; the log gets the path only.
+        let path = req.uri().path().to_string();
+        let (response, component) = self.dispatch(req, client).await;
+        self.metrics.record(component.as_deref().unwrap_or("-"), response.status().as_u16(), started.elapsed());
+        tracing::info!(
+            target: "access",
+            "{method} {path} component={} status={} duration_ms={:.2}",
+            component.as_deref().unwrap_or("-"),
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        response
+    }
+
+    async fn dispatch(&self, req: Request<Incoming>, client: SocketAddr) -> (Response<Body>, Option<String>) {
+        let path = req.uri().path().to_string();
+        if let Some(resp) = self.well_known(&path) {
+            return (resp, None);
+        }
+        let Some(matched) = self.app.router.route(&path) else {
+            return (error_response(StatusCode::NOT_FOUND, "not_found", "no route matches this path"), None);
+        };
+        let component = match &matched.route.target {
+            Target::Static(i) => return (self.static_response(*i), None),
+            Target::Component(id) => Arc::clone(&self.app.components[id]),
+        };
+        let id = Some(component.id.clone());
+
+        let (mut parts, body) = req.into_parts();
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.options.max_body_bytes as u64) {
+            return (too_large(self.options.max_body_bytes), id);
+        }
+        let body = match Limited::new(body, self.options.max_body_bytes).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                return (too_large(self.options.max_body_bytes), id)
+            }
+            Err(e) => {
+                return (
+                    error_response(StatusCode::BAD_REQUEST, "bad_request", &format!("reading the request body: {e}")),
+                    id,
+                )
+            }
+        };
+
+        // Spin's view of the request: absolute URI from the Host header, its own headers added.
+        let host =
+            parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
+        if let Err(e) = request_view::apply(&mut parts, &host, &matched, client) {
+            let message = match e {
+                request_view::ViewError::Uri(_) => "invalid Host header".to_string(),
+                other => other.to_string(),
+            };
+            return (error_response(StatusCode::BAD_REQUEST, "bad_request", &message), id);
+        }
+        let request = Request::from_parts(parts, Full::new(body));
+
+        let Some(permit) = self.admission.admit().await else {
+            return (admission::overloaded(), id);
+        };
+        (self.run_guest(&component, request, Some(permit)).await, id)
+    }
+
+    fn well_known(&self, path: &str) -> Option<Response<Body>> {
+        let rest = path.strip_prefix("/.well-known/spin")?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        Some(match rest {
+            "/health" => Response::new(full("OK")),
+            "/info" => {
+                let info = serde_json::json!({ "name": self.app.name, "version": self.app.version });
+                let mut resp = Response::new(full(info.to_string()));
+                resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                resp
+            }
+            _ => {
+                let mut resp = Response::new(full(Bytes::new()));
+                *resp.status_mut() = StatusCode::NOT_FOUND;
+                resp
+            }
+        })
+    }
+
+    fn static_response(&self, index: usize) -> Response<Body> {
+        let s = &self.app.statics[&index];
+        let mut resp = Response::new(full(s.body.clone().unwrap_or_default()));
+        *resp.status_mut() = StatusCode::from_u16(s.status_code.unwrap_or(200)).unwrap_or(StatusCode::OK);
+        for (k, v) in &s.headers {
+            if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+                resp.headers_mut().append(name, value);
+            }
+        }
+        resp
+    }
+}
+
+impl ServerInner {
+    fn gauges(&self) -> Gauges {
+        Gauges {
+            instances_in_use: self.admission.in_use(),
+            instances_limit: self.admission.limit(),
+            queue_depth: self.admission.queue_depth(),
+            databases: self
+                .app
+                .databases
+                .iter()
+                .map(|db| (db.label().to_string(), db.in_use_count(), db.idle_count()))
+                .collect(),
+        }
+    }
+}
+
+/// Serves `GET /metrics` on the admin listener until aborted.
+async fn serve_metrics(listener: TcpListener, server: Arc<ServerInner>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let server = Arc::clone(&server);
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let server = Arc::clone(&server);
+            async move {
+                let resp = if req.uri().path() == "/metrics" && req.method() == http::Method::GET {
+                    let mut resp = Response::new(full(server.metrics.render(&server.gauges())));
+                    resp.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                    );
+                    resp
+                } else {
+                    error_response(StatusCode::NOT_FOUND, "not_found", "the admin listener serves GET /metrics only")
+                };
+                Ok::<_, std::convert::Infallible>(resp)
+            }
+        });
+        tokio::spawn(async move {
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+fn too_large(limit: usize) -> Response<Body> {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("request body is larger than {limit} bytes"),
+    )
+}
