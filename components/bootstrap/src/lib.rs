@@ -21,7 +21,6 @@ mod demo_demands;
 mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
-mod resident_id;
 
 use kit::{ApiError, Db};
 use serde::Deserialize;

@@ -30,9 +30,9 @@ impl Fields {
     pub fn date(&mut self, name: &str) -> Result<String, ApiError> {
         let s = self.raw(name)?;
         let s = s.trim();
-        kit::time::parse_date(s)
+        domain::Date::parse(s)
             .map(|_| s.to_string())
-            .ok_or_else(|| ApiError::invalid(name, "must be a date YYYY-MM-DD"))
+            .map_err(|_| ApiError::invalid(name, "must be a date YYYY-MM-DD"))
     }
 }
 
