@@ -20,7 +20,6 @@ use crate::access;
 use crate::activities::{self, Activity, Viewer};
 use crate::codes;
 use crate::input::{self, Fields};
-use kit::time;
 use crate::wenming::platform::identity::Principal;
 
 /// The signing-up volunteer.
@@ -69,8 +68,8 @@ pub fn signup_json(db: &Db, id: i64) -> Result<Json, ApiError> {
         "volunteer_id": r.i64("volunteer_id")?,
         "status": status,
         "position": position,
-        "created_at": time::rfc3339(r.i64("created_at")?),
-        "cancelled_at": time::opt_rfc3339(r.opt_i64("cancelled_at")?),
+        "created_at": kit::time::rfc3339(r.i64("created_at")?),
+        "cancelled_at": kit::time::opt_rfc3339(r.opt_i64("cancelled_at")?),
     }))
 }
 

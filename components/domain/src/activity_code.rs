@@ -89,7 +89,8 @@ mod tests {
     fn typed_and_scanned_codes_are_normalised_or_refused() {
         assert_eq!(ActivityCode::parse(" abc234 ").map(ActivityCode::into_string), Ok("ABC234".into()));
         assert_eq!(ActivityCode::parse(&qr_payload("ABC234")).map(ActivityCode::into_string), Ok("ABC234".into()));
-        for bad in ["", "ABC23", "ABC2345", "ABC0DE", "ABCIDE", "ABC 34", "wenming://checkin?code=", "ＡＢＣ２３４"] {
+        for bad in ["", "ABC23", "ABC2345", "ABC0DE", "ABCIDE", "ABC 34", "wenming://checkin?code=", "ＡＢＣ２３４"]
+        {
             assert_eq!(ActivityCode::parse(bad), Err(NotACode), "{bad}");
         }
     }

@@ -42,11 +42,12 @@ pub(crate) fn ascii_number(b: &[u8]) -> Option<u32> {
     if b.is_empty() {
         return None;
     }
-    b.iter().try_fold(0u32, |n, c| {
-        if c.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u32::from(c - b'0'))
-        } else {
-            None
+    let mut n = 0u32;
+    for c in b {
+        if !c.is_ascii_digit() {
+            return None;
         }
-    })
+        n = n.checked_mul(10)?.checked_add(u32::from(c - b'0'))?;
+    }
+    Some(n)
 }

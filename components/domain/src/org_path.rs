@@ -19,7 +19,10 @@ impl OrgPath {
         let inner = s.strip_prefix('/').and_then(|r| r.strip_suffix('/')).ok_or(NotAPath)?;
         let ok = !inner.is_empty()
             && inner.split('/').all(|id| {
-                !id.is_empty() && !id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) && id.parse::<i64>().is_ok()
+                !id.is_empty()
+                    && !id.starts_with('0')
+                    && id.bytes().all(|b| b.is_ascii_digit())
+                    && id.parse::<i64>().is_ok()
             });
         ok.then(|| OrgPath(s.to_string())).ok_or(NotAPath)
     }
@@ -97,7 +100,20 @@ mod tests {
     fn paths_are_parsed_exactly() {
         assert_eq!(p("/1/4/17/").ids(), vec![1, 4, 17]);
         assert_eq!(p("/1/4/17/").id(), 17);
-        for bad in ["", "/", "//", "1/4/", "/1/4", "/1//4/", "/1/x/", "/1/04/", "/0/", "/-1/", "/+1/", "/1/99999999999999999999/"] {
+        for bad in [
+            "",
+            "/",
+            "//",
+            "1/4/",
+            "/1/4",
+            "/1//4/",
+            "/1/x/",
+            "/1/04/",
+            "/0/",
+            "/-1/",
+            "/+1/",
+            "/1/99999999999999999999/",
+        ] {
             assert_eq!(OrgPath::parse(bad), Err(NotAPath), "{bad}");
         }
         assert_eq!(OrgPath::root(1).child(4).child(17), p("/1/4/17/"));

@@ -127,7 +127,11 @@ impl Timestamp {
     /// The instant as jiff sees it. Unix seconds beyond jiff's range (years ±9999) are clamped to
     /// its ends: no column holds such a value, and showing one must not fail a whole response.
     fn jiff(self) -> jiff::Timestamp {
-        jiff::Timestamp::from_second(self.0).unwrap_or(if self.0 < 0 { jiff::Timestamp::MIN } else { jiff::Timestamp::MAX })
+        jiff::Timestamp::from_second(self.0).unwrap_or(if self.0 < 0 {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        })
     }
 
     /// The wall-clock reading in Asia/Shanghai.

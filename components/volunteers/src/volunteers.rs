@@ -10,9 +10,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
+use domain::{Date, Gender, ResidentId};
+
 use crate::access::{self, Org};
 use crate::input::{self, Fields};
-use domain::{Date, Gender, ResidentId};
 use crate::wenming::platform::identity::{Action, Principal};
 
 const SELECT: &str = "SELECT v.id, v.account_id, v.volunteer_no, v.real_name, v.gender, v.birth_date, v.phone,
