@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use domain::{Date, ResidentId};
+use domain::{Date, ResidentId, Role};
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
@@ -43,7 +43,7 @@ struct Staff {
     name: &'static str,
     phone: &'static str,
     password: &'static str,
-    role: &'static str,
+    role: Role,
     /// Where the role is held: `None` for the centre, else a town or village name.
     at: Option<&'static str>,
 }
@@ -53,21 +53,25 @@ const STAFF: [Staff; 5] = [
         name: "王建国",
         phone: "13800000001",
         password: "wenming-demo-1",
-        role: "institute-admin",
+        role: Role::InstituteAdmin,
         at: Some("城关镇"),
     },
     Staff {
         name: "李秀英",
         phone: "13800000002",
         password: "wenming-demo-2",
-        role: "station-admin",
+        role: Role::StationAdmin,
         at: Some("东关社区"),
     },
-    Staff { name: "张明", phone: "13800000003", password: "wenming-demo-3", role: "auditor", at: None },
+    Staff { name: "张明", phone: "13800000003", password: "wenming-demo-3", role: Role::Auditor, at: None },
     Staff {
-        name: "刘志强", phone: "13800000004", password: "wenming-demo-4", role: "team-leader", at: Some("城关镇")
+        name: "刘志强",
+        phone: "13800000004",
+        password: "wenming-demo-4",
+        role: Role::TeamLeader,
+        at: Some("城关镇"),
     },
-    Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: "department-handler", at: None },
+    Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: Role::DepartmentHandler, at: None },
 ];
 pub(crate) const INSTITUTE_ADMIN: usize = 0;
 pub(crate) const STATION_ADMIN: usize = 1;
@@ -279,7 +283,7 @@ pub fn seed() -> Result<(u16, serde_json::Value), ApiError> {
         .iter()
         .map(|s| {
             serde_json::json!({
-                "name": s.name, "phone": s.phone, "password": s.password, "role": s.role,
+                "name": s.name, "phone": s.phone, "password": s.password, "role": s.role.as_str(),
                 "at": s.at.map_or_else(|| "centre".to_string(), str::to_string),
             })
         })
@@ -339,7 +343,7 @@ fn seed_in(
     for (s, hash) in STAFF.iter().zip(hashes) {
         let id = insert_account(db, s.name, s.phone, Some(hash), now)?;
         let (org_id, _) = place(s.at)?;
-        insert_grant(db, id, s.role, org_id, Some(admin_id), now)?;
+        insert_grant(db, id, s.role.as_str(), org_id, Some(admin_id), now)?;
         staff_ids.push(id);
     }
 
