@@ -16,7 +16,6 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::codes;
-use crate::time;
 use crate::wenming::platform::identity::{self, Principal};
 
 /// Every activity column the API shows, with its org, applicant unit and sign-up counts (the
@@ -138,9 +137,9 @@ impl Activity {
             "latitude": degrees(self.latitude_e6),
             "longitude": degrees(self.longitude_e6),
             "radius_m": self.radius_m,
-            "starts_at": time::format(self.starts_at),
-            "ends_at": time::format(self.ends_at),
-            "signup_deadline": time::format(self.signup_deadline),
+            "starts_at": kit::time::rfc3339(self.starts_at),
+            "ends_at": kit::time::rfc3339(self.ends_at),
+            "signup_deadline": kit::time::rfc3339(self.signup_deadline),
             "capacity": self.capacity,
             "confirmed": self.confirmed,
             "waitlisted": self.waitlisted,
@@ -154,9 +153,9 @@ impl Activity {
             "qr_payload": secret(self.code.as_deref().map(codes::qr_payload)),
             "invitation_code": secret(self.invitation_code.clone()),
             "decided_by": self.decided_by,
-            "decided_at": time::format_opt(self.decided_at),
-            "created_at": time::format(self.created_at),
-            "updated_at": time::format(self.updated_at),
+            "decided_at": kit::time::opt_rfc3339(self.decided_at),
+            "created_at": kit::time::rfc3339(self.created_at),
+            "updated_at": kit::time::rfc3339(self.updated_at),
         })
     }
 }

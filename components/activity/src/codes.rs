@@ -1,15 +1,11 @@
 //! Random codes: the activity code (活动码) volunteers scan or type to check in, the invitation
-//! code of invitation-only activities, and the key of the rotating dynamic check-in code.
-//!
-//! The alphabet leaves out `0 O 1 I`, which people misread off a poster or a projected QR
-//! caption. It has 32 letters, so one random byte's low five bits pick a letter without bias.
+//! code of invitation-only activities, and the key of the rotating dynamic check-in code. The
+//! letters and the QR payload are `domain::activity_code`'s; the randomness is drawn here.
 
+use domain::activity_code;
 use kit::ApiError;
 
-/// Letters a code is made of.
-pub const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-/// Length of the activity code.
-pub const ACTIVITY_CODE_LEN: usize = 6;
+pub use domain::activity_code::{qr_payload, ALPHABET, LEN as ACTIVITY_CODE_LEN};
 /// Length of an invitation code: longer than the activity code, because it is the only thing
 /// keeping an invitation-only activity closed and can be guessed at over the network.
 pub const INVITATION_CODE_LEN: usize = 8;
@@ -22,17 +18,12 @@ fn random_bytes(n: usize) -> Result<Vec<u8>, ApiError> {
 
 /// `len` random letters of [`ALPHABET`].
 pub fn code(len: usize) -> Result<String, ApiError> {
-    Ok(random_bytes(len)?.iter().map(|b| char::from(ALPHABET[usize::from(b & 31)])).collect())
+    Ok(activity_code::from_random(&random_bytes(len)?))
 }
 
 /// A 256-bit key, hex-encoded, for the HMAC of the rotating check-in code.
 pub fn secret() -> Result<String, ApiError> {
     Ok(hex::encode(random_bytes(32)?))
-}
-
-/// What a check-in QR code carries.
-pub fn qr_payload(code: &str) -> String {
-    format!("wenming://checkin?code={code}")
 }
 
 /// Equality that takes as long for a near miss as for a far one, so response times do not leak

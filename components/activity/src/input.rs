@@ -6,8 +6,6 @@ use kit::ApiError;
 use serde_json::Value;
 use spin_sdk::http::Request;
 
-use crate::time;
-
 pub use kit::{idempotency_key, request_fingerprint};
 
 // Unknown fields are refused up front: a misspelt `capcity` must not silently become the
@@ -45,7 +43,7 @@ impl Fields {
     /// A required RFC 3339 time with an offset → unix seconds.
     pub fn time(&mut self, name: &str) -> Result<i64, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        time::parse(s.trim()).ok_or_else(|| {
+        parse_time(s.trim()).ok_or_else(|| {
             ApiError::invalid(name, "must be an RFC 3339 time with an offset, e.g. 2026-05-01T09:00:00+08:00")
         })
     }
@@ -132,9 +130,16 @@ pub fn query_text(req: &Request, name: &str, max: usize) -> Result<Option<String
 /// read back as `+`.
 pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
     let Some(v) = query(req, name) else { return Ok(None) };
-    time::parse(&kit::time::restore_offset_plus(v)).map(Some).ok_or_else(|| {
+    parse_time(&kit::time::restore_offset_plus(v)).map(Some).ok_or_else(|| {
         ApiError::invalid(name, "must be an RFC 3339 time with an offset, e.g. 2026-05-01T00:00:00+08:00")
     })
+}
+
+/// RFC 3339 with an offset (`domain::time`'s grammar) → unix seconds, if its year as written is
+/// 2000–2999: an activity in any other year is a typo in this domain.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let year = s.get(..4).and_then(|y| y.parse::<u16>().ok())?;
+    (2000..=2999).contains(&year).then(|| kit::time::parse_rfc3339(s)).flatten()
 }
 
 /// `%`, `_` and `\` escaped for `LIKE ... ESCAPE '\'`.
@@ -175,6 +180,15 @@ mod tests {
         assert_eq!(field(f.time("at").unwrap_err()), "at");
         assert_eq!(field(f.choice("v", &["public", "invitation"]).unwrap_err()), "v");
         assert_eq!(field(f.time("missing").unwrap_err()), "missing");
+    }
+
+    #[test]
+    fn activity_times_are_in_years_2000_to_2999() {
+        assert_eq!(parse_time("2026-05-01T09:00:00+08:00"), Some(1_777_597_200));
+        assert_eq!(parse_time("2026-05-01 01:00:00Z"), Some(1_777_597_200));
+        for bad in ["1999-05-01T09:00:00+08:00", "3000-01-01T00:00:00Z", "2026-05-01T09:00:00", "二〇二六", ""] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 
     #[test]

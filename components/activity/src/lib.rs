@@ -12,7 +12,8 @@
 //! Modules: [`apply`], [`review`] (approve/reject), [`list`] (search, one activity),
 //! [`signup`], [`cancel`], [`signups`] (reading sign-ups) — one per transition or view — and
 //! [`activities`] (the resource and who sees it), [`access`] (identity and scope), [`codes`]
-//! (random codes), [`input`] (bodies and queries), [`time`] (RFC 3339 and ages).
+//! (random codes), [`input`] (bodies and queries;
+//! times, dates and ages are `domain`'s).
 
 spin_sdk::wit_bindgen::generate!({
     path: "../../wit",
@@ -30,7 +31,6 @@ pub mod list;
 pub mod review;
 pub mod signup;
 pub mod signups;
-pub mod time;
 
 use kit::ApiError;
 use spin_sdk::http::{Method, Request, Response};

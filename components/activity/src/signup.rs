@@ -20,7 +20,6 @@ use crate::access;
 use crate::activities::{self, Activity, Viewer};
 use crate::codes;
 use crate::input::{self, Fields};
-use crate::time;
 use crate::wenming::platform::identity::Principal;
 
 /// The signing-up volunteer.
@@ -69,8 +68,8 @@ pub fn signup_json(db: &Db, id: i64) -> Result<Json, ApiError> {
         "volunteer_id": r.i64("volunteer_id")?,
         "status": status,
         "position": position,
-        "created_at": time::format(r.i64("created_at")?),
-        "cancelled_at": time::format_opt(r.opt_i64("cancelled_at")?),
+        "created_at": kit::time::rfc3339(r.i64("created_at")?),
+        "cancelled_at": kit::time::opt_rfc3339(r.opt_i64("cancelled_at")?),
     }))
 }
 
@@ -95,9 +94,9 @@ fn precheck(a: &Activity, v: &Volunteer, invitation: Option<&str>, now: i64) -> 
     }
     if let Some(min) = a.min_age {
         // Age on the day the activity starts: someone turning 18 that morning may serve.
-        let birth = time::parse_date(&v.birth_date)
-            .ok_or_else(|| ApiError::Internal(format!("volunteer {}: bad birth date", v.id)))?;
-        if time::age_on(birth, a.starts_at) < min {
+        let birth = domain::Date::parse(&v.birth_date)
+            .map_err(|e| ApiError::Internal(format!("volunteer {}: bad birth date: {e}", v.id)))?;
+        if i64::from(birth.age_on(domain::Date::of(a.starts_at))) < min {
             return Err(ApiError::invalid("min_age", format!("this activity needs volunteers aged {min} or over")));
         }
     }

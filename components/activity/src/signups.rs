@@ -11,7 +11,6 @@ use crate::access;
 use crate::activities::{self, Viewer};
 use crate::input;
 use crate::signup::{signup_json, volunteer_of};
-use crate::time;
 use crate::wenming::platform::identity::Principal;
 
 const STATUSES: [&str; 3] = ["confirmed", "waitlisted", "cancelled"];
@@ -62,8 +61,8 @@ pub fn list(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
             "phone": kit::mask_phone(&r.str("phone")?),
             "status": r.str("status")?,
             "position": r.opt_i64("place")?.map_or(Json::Null, Json::from),
-            "created_at": time::format(r.i64("created_at")?),
-            "cancelled_at": time::format_opt(r.opt_i64("cancelled_at")?),
+            "created_at": kit::time::rfc3339(r.i64("created_at")?),
+            "cancelled_at": kit::time::opt_rfc3339(r.opt_i64("cancelled_at")?),
         }));
     }
     Ok(kit::json(200, &page.envelope(items, last)))

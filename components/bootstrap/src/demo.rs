@@ -13,11 +13,11 @@
 
 use std::collections::HashSet;
 
+use domain::{Date, ResidentId, Role};
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
 use crate::demo_activities::{self, Place};
-use crate::resident_id;
 use crate::wenming::platform::identity;
 use crate::{identity_error, insert_account, insert_grant, insert_org};
 
@@ -43,7 +43,7 @@ struct Staff {
     name: &'static str,
     phone: &'static str,
     password: &'static str,
-    role: &'static str,
+    role: Role,
     /// Where the role is held: `None` for the centre, else a town or village name.
     at: Option<&'static str>,
 }
@@ -53,21 +53,25 @@ const STAFF: [Staff; 5] = [
         name: "王建国",
         phone: "13800000001",
         password: "wenming-demo-1",
-        role: "institute-admin",
+        role: Role::InstituteAdmin,
         at: Some("城关镇"),
     },
     Staff {
         name: "李秀英",
         phone: "13800000002",
         password: "wenming-demo-2",
-        role: "station-admin",
+        role: Role::StationAdmin,
         at: Some("东关社区"),
     },
-    Staff { name: "张明", phone: "13800000003", password: "wenming-demo-3", role: "auditor", at: None },
+    Staff { name: "张明", phone: "13800000003", password: "wenming-demo-3", role: Role::Auditor, at: None },
     Staff {
-        name: "刘志强", phone: "13800000004", password: "wenming-demo-4", role: "team-leader", at: Some("城关镇")
+        name: "刘志强",
+        phone: "13800000004",
+        password: "wenming-demo-4",
+        role: Role::TeamLeader,
+        at: Some("城关镇"),
     },
-    Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: "department-handler", at: None },
+    Staff { name: "陈芳", phone: "13800000005", password: "wenming-demo-5", role: Role::DepartmentHandler, at: None },
 ];
 pub(crate) const INSTITUTE_ADMIN: usize = 0;
 pub(crate) const STATION_ADMIN: usize = 1;
@@ -179,19 +183,6 @@ impl Rng {
     }
 }
 
-/// The calendar year in China (UTC+8) at unix time `t`, for volunteer numbers.
-fn china_year(t: i64) -> i64 {
-    // Howard Hinnant's days-to-civil, enough of it for the year.
-    let days = (t + 8 * 3600).div_euclid(86_400) + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
-}
-
 /// One generated person.
 struct Person {
     name: String,
@@ -207,17 +198,20 @@ fn person(rng: &mut Rng, used_ids: &mut HashSet<String>, i: usize, fixed_name: O
     loop {
         let year = rng.range(1958, 2006);
         let month = rng.range(1, 12);
-        let day = rng.range(1, resident_id::days_in_month(year, month));
+        let month_of_birth = Date::from_parts(year, month, 1).expect("years 1958–2006 have every month");
+        let day = rng.range(1, u32::from(month_of_birth.days_in_month()));
+        let birth = Date::from_parts(year, month, day).expect("a day of that month");
         // Sequence digits: two free, the third odd for men and even for women.
         let gender_digit = rng.range(0, 4) * 2 + u32::from(male);
         let sequence = rng.range(0, 99) * 10 + gender_digit;
         let region = REGIONS[(rng.next() % REGIONS.len() as u64) as usize];
-        let id_number = resident_id::build(region, year, month, day, sequence).expect("17 digits by construction");
+        let id_number = ResidentId::build(region, birth, sequence as u16).expect("17 digits by construction");
+        let id_number = id_number.as_str().to_string();
         if used_ids.insert(id_number.clone()) {
             return Person {
                 name,
                 gender: if male { "male" } else { "female" },
-                birth_date: format!("{year:04}-{month:02}-{day:02}"),
+                birth_date: birth.to_string(),
                 id_number,
             };
         }
@@ -289,7 +283,7 @@ pub fn seed() -> Result<(u16, serde_json::Value), ApiError> {
         .iter()
         .map(|s| {
             serde_json::json!({
-                "name": s.name, "phone": s.phone, "password": s.password, "role": s.role,
+                "name": s.name, "phone": s.phone, "password": s.password, "role": s.role.as_str(),
                 "at": s.at.map_or_else(|| "centre".to_string(), str::to_string),
             })
         })
@@ -349,7 +343,7 @@ fn seed_in(
     for (s, hash) in STAFF.iter().zip(hashes) {
         let id = insert_account(db, s.name, s.phone, Some(hash), now)?;
         let (org_id, _) = place(s.at)?;
-        insert_grant(db, id, s.role, org_id, Some(admin_id), now)?;
+        insert_grant(db, id, s.role.as_str(), org_id, Some(admin_id), now)?;
         staff_ids.push(id);
     }
 
@@ -364,7 +358,7 @@ fn seed_in(
 
     // Volunteers: the demo team leader first (he is one of them), then 300 residents spread over
     // the villages.
-    let year = china_year(now);
+    let year = i64::from(Date::of(now).year());
     let mut used_ids = HashSet::new();
     let mut volunteers = Vec::new();
     let total = VOLUNTEERS + 1;
@@ -585,13 +579,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn years_in_china() {
-        assert_eq!(china_year(1_767_196_800), 2026); // 2026-01-01 00:00 +08:00
-        assert_eq!(china_year(1_767_196_800 - 1), 2025);
-        assert_eq!(china_year(1_795_000_000), 2026);
-    }
-
-    #[test]
     fn people_have_consistent_ids() {
         let mut rng = Rng(1);
         let mut used = HashSet::new();
@@ -600,7 +587,7 @@ mod tests {
             let p = person(&mut rng, &mut used, i, None, male);
             let id = p.id_number.as_bytes();
             assert_eq!(id.len(), 18);
-            assert_eq!(resident_id::check_char(&p.id_number[..17]), Some(id[17] as char));
+            assert_eq!(ResidentId::parse(&p.id_number).map(|id| id.birth_date().to_string()), Ok(p.birth_date.clone()));
             assert_eq!(&p.id_number[6..14], p.birth_date.replace('-', ""));
             assert_eq!((id[16] - b'0') % 2 == 1, p.gender == "male");
         }

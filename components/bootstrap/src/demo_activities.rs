@@ -34,8 +34,6 @@ const INVITATION_LEN: usize = 8;
 const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
-/// China Standard Time's offset from UTC.
-const CST: i64 = 8 * HOUR;
 
 /// An org of the demo county by its short name (town or village).
 pub struct Place {
@@ -91,7 +89,7 @@ struct Clock {
 
 impl Clock {
     fn new(now: i64) -> Clock {
-        Clock { midnight: (now + CST).div_euclid(DAY) * DAY - CST }
+        Clock { midnight: domain::Date::of(now).start() }
     }
 
     /// `day` days from today at `hour:minute`.

@@ -52,10 +52,9 @@ fn total_centi(scores: &[i64; 7]) -> i64 {
     (total * 100.0).round() as i64
 }
 
-/// `2026-Q4` for `now` in +08:00.
-fn quarter(now: i64) -> String {
-    let (y, m, _) = kit::time::civil_from_days((now + kit::time::CST_OFFSET).div_euclid(DAY));
-    format!("{y}-Q{}", (m - 1) / 3 + 1)
+/// `2026-Q4` for `now` in Asia/Shanghai; `None` if the clock is outside 2000–2999.
+fn quarter(now: i64) -> Option<String> {
+    domain::Period::quarter_of(now).map(domain::Period::label)
 }
 
 fn ids(db: &Db, sql: &str, params: &[Value]) -> Result<Vec<i64>, ApiError> {
@@ -65,7 +64,7 @@ fn ids(db: &Db, sql: &str, params: &[Value]) -> Result<Vec<i64>, ApiError> {
 /// Seeds the evaluations; returns a summary for the demo's answer.
 pub fn seed(db: &Db, county: &County) -> Result<Json, ApiError> {
     let now = county.now;
-    let period = quarter(now);
+    let period = quarter(now).ok_or_else(|| ApiError::Internal(format!("no evaluation period holds {now}")))?;
     let (lo, hi) = kit::subtree_bounds(county.centre_path);
     let bounds = [Value::Text(lo), Value::Text(hi)];
     let stations = ids(
@@ -320,7 +319,7 @@ mod tests {
         // = 13.5 + 13.5 + 12 + 18 + 10 + 8 + 14.25 = 89.25
         assert_eq!(total_centi(&CENTRE_SCORES[0]), 8925);
         assert_eq!(STATION_ITEMS.iter().map(|i| i.2).sum::<i64>(), 100);
-        assert_eq!(quarter(1_790_784_000), "2026-Q4");
+        assert_eq!(quarter(1_790_784_000).as_deref(), Some("2026-Q4"));
         for scores in CENTRE_SCORES.iter().chain(&INSTITUTE_SCORES) {
             assert!(STATION_ITEMS.iter().zip(scores).all(|(i, s)| (0..=i.3).contains(s)));
         }

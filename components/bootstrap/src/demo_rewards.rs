@@ -105,9 +105,9 @@ fn level_for(thresholds: &[i64], minutes: i64) -> i64 {
     thresholds.iter().take_while(|h| minutes >= **h * 60).count() as i64
 }
 
-/// Midnight (China Standard Time) of the day holding `t`.
+/// Midnight (Asia/Shanghai) of the day holding `t`.
 fn cst_midnight(t: i64) -> i64 {
-    (t + 8 * HOUR).div_euclid(DAY) * DAY - 8 * HOUR
+    domain::Date::of(t).start()
 }
 
 /// `reports` approved self-reports of 8 hours for `v`, every other day from the day after they
@@ -486,7 +486,7 @@ pub fn seed(db: &Db, c: &County) -> Result<Json, ApiError> {
     }
 
     // Honour lists.
-    let year = kit::time::civil_from_days((now + 8 * HOUR).div_euclid(DAY)).0;
+    let year = domain::Date::of(now).year();
     let period = format!("{year}年度");
     let mut approved = 0;
     let mut nominated = 0;

@@ -21,7 +21,6 @@ mod demo_demands;
 mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
-mod resident_id;
 
 use kit::{ApiError, Db};
 use serde::Deserialize;
@@ -186,7 +185,7 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         let now = kit::now();
         let (centre_id, centre_path) = insert_org(db, None, "centre", &centre_name, now)?;
         let account_id = insert_account(db, &admin_name, &body.phone, Some(&hash), now)?;
-        let grant_id = insert_grant(db, account_id, "centre-admin", centre_id, None, now)?;
+        let grant_id = insert_grant(db, account_id, domain::Role::CentreAdmin.as_str(), centre_id, None, now)?;
         let after = serde_json::json!({
             "centre": { "id": centre_id, "name": centre_name, "path": centre_path },
             "account": { "id": account_id, "name": admin_name, "phone": kit::mask_phone(&body.phone) },

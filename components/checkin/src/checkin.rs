@@ -26,16 +26,10 @@ use crate::model::{Activity, Volunteer};
 use crate::settings::Rules;
 use crate::wenming::platform::identity::Principal;
 
-/// The characters activity codes are made of (no 0/O, 1/I).
-pub const CODE_ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
 /// An activity code as typed or scanned: trimmed, upper-cased, and taken out of its QR payload
 /// (`wenming://checkin?code=<code>`) when the whole payload was sent.
 pub fn normalise_code(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let raw = raw.strip_prefix("wenming://checkin?code=").unwrap_or(raw);
-    let code = raw.to_ascii_uppercase();
-    (code.len() == 6 && code.chars().all(|c| CODE_ALPHABET.contains(c))).then_some(code)
+    domain::ActivityCode::parse(raw).ok().map(domain::ActivityCode::into_string)
 }
 
 /// The body's `code`, else 422 `code`.

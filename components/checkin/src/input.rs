@@ -4,7 +4,7 @@
 use kit::ApiError;
 use spin_sdk::http::Request;
 
-use kit::time::{civil_from_days, parse_date, CST_OFFSET};
+use domain::{Date, Timestamp};
 pub use kit::time::{opt_rfc3339, parse_rfc3339, rfc3339};
 pub use kit::{idempotency_key, request_fingerprint};
 
@@ -81,11 +81,10 @@ pub fn query_time(req: &Request, name: &str, end: DayEnd) -> Result<Option<i64>,
 /// The pure part of [`query_time`].
 pub fn parse_filter_time(v: &str, end: DayEnd) -> Option<i64> {
     if v.len() == 10 {
-        let day = parse_date(v)?;
-        let start = day * 86_400 - CST_OFFSET;
+        let day = Date::parse(v).ok()?;
         return Some(match end {
-            DayEnd::Start => start,
-            DayEnd::End => start + 86_399,
+            DayEnd::Start => day.start(),
+            DayEnd::End => day.last_second(),
         });
     }
     parse_rfc3339(v)
@@ -93,14 +92,12 @@ pub fn parse_filter_time(v: &str, end: DayEnd) -> Option<i64> {
 
 /// Unix seconds → the date `YYYY-MM-DD` in `+08:00`.
 pub fn date(secs: i64) -> String {
-    let (y, m, d) = civil_from_days((secs + CST_OFFSET).div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    Date::of(secs).to_string()
 }
 
 /// Unix seconds → `HH:MM` in `+08:00`.
 pub fn clock(secs: i64) -> String {
-    let t = (secs + CST_OFFSET).rem_euclid(86_400);
-    format!("{:02}:{:02}", t / 3600, t % 3600 / 60)
+    Timestamp::from_unix(secs).clock()
 }
 
 /// Text made safe inside HTML element content and attribute values.

@@ -2,6 +2,7 @@
 //! `kit::Fields`), path and query values, and phones. Pure helpers: no database, no identity
 //! calls.
 
+use domain::phone::is_mobile;
 use kit::ApiError;
 use spin_sdk::http::Request;
 
@@ -37,7 +38,7 @@ impl Fields {
     pub fn opt_mobile(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         let Some(s) = self.opt_str(name)? else { return Ok(None) };
         let s = s.trim().to_string();
-        if valid_mobile(&s) {
+        if is_mobile(&s) {
             Ok(Some(s))
         } else {
             Err(ApiError::invalid(name, "must be a mobile number such as 13812345678"))
@@ -49,7 +50,7 @@ impl Fields {
     pub fn contact_phone(&mut self, name: &str) -> Result<String, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
         let s = s.trim().to_string();
-        if valid_mobile(&s) || valid_landline(&s) {
+        if is_mobile(&s) || valid_landline(&s) {
             Ok(s)
         } else {
             Err(ApiError::invalid(
@@ -58,12 +59,6 @@ impl Fields {
             ))
         }
     }
-}
-
-/// A mainland mobile number, the rule accounts are created with.
-pub fn valid_mobile(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// A mainland landline: area code `0` + 2–3 digits, an optional `-`, then 7–8 digits.
@@ -116,9 +111,9 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert!(valid_mobile("13812345678"));
-        assert!(!valid_mobile("12812345678"));
-        assert!(!valid_mobile("1381234567"));
+        assert!(is_mobile("13812345678"));
+        assert!(!is_mobile("12812345678"));
+        assert!(!is_mobile("1381234567"));
         for ok in ["0571-87654321", "057187654321", "010-1234567", "0101234567"] {
             assert!(valid_landline(ok), "{ok}");
         }

@@ -79,18 +79,11 @@ pub fn name(field: &str, raw: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-/// A mainland mobile number: `^1[3-9]\d{9}$`.
-pub fn is_phone(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b[2..].iter().all(u8::is_ascii_digit)
-}
-
+/// A mainland mobile number (`domain::Phone`), surrounding whitespace forgiven.
 pub fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
-    let phone = raw.trim();
-    if !is_phone(phone) {
-        return Err(ApiError::invalid(field, "must be an 11-digit mobile number such as 13812345678"));
-    }
-    Ok(phone.to_string())
+    domain::Phone::parse(raw.trim())
+        .map(domain::Phone::into_string)
+        .map_err(|_| ApiError::invalid(field, "must be an 11-digit mobile number such as 13812345678"))
 }
 
 /// An id from the path; anything else names nothing, so it is a 404.
@@ -152,79 +145,12 @@ pub fn like_pattern(q: &str) -> String {
     out
 }
 
-/// Unix seconds, or RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) → unix seconds.
+/// Unix seconds (not negative), or RFC 3339 as `domain::time` reads it → unix seconds.
 pub fn parse_time(s: &str) -> Option<i64> {
     if let Ok(n) = s.parse::<i64>() {
         return (n >= 0).then_some(n);
     }
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
-    };
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let ob = rest.as_bytes();
-            if ob.len() != 6 || ob[3] != b':' {
-                return None;
-            }
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days-from-civil (proleptic Gregorian, day 0 = 1970-01-01); `parse_time`
-// accepts any year, so it keeps its own i64 calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    kit::time::parse_rfc3339(s)
 }
 
 #[cfg(test)]
@@ -245,10 +171,10 @@ mod tests {
 
     #[test]
     fn phones_and_patterns() {
-        assert!(is_phone("13812345678"));
-        assert!(!is_phone("12812345678"));
-        assert!(!is_phone("1381234567"));
-        assert!(!is_phone("1381234567x"));
+        assert_eq!(phone("phone", " 13812345678 ").unwrap(), "13812345678");
+        for bad in ["12812345678", "1381234567", "1381234567x"] {
+            assert!(phone("phone", bad).is_err(), "{bad}");
+        }
         assert_eq!(like_pattern("a%_\\"), "%a\\%\\_\\\\%");
     }
 }

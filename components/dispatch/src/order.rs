@@ -55,7 +55,7 @@ impl OrderExt for Order {
 
 /// The ids of the orgs on a materialised path, root first: `/1/4/17/` → `[1, 4, 17]`.
 pub fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|s| s.parse().ok()).collect()
+    domain::OrgPath::parse(path).map(|p| p.ids()).unwrap_or_default()
 }
 
 /// The owning org's ancestors by level (`centre`, `institute`, `station`), for tree distance and
@@ -105,8 +105,10 @@ pub fn centre_path(db: &Db, order: &Order) -> Result<Option<String>, ApiError> {
 
 /// Whether `path` lies in the subtree at `root` (inclusive).
 pub fn within(path: &str, root: &str) -> bool {
-    let (lo, hi) = kit::subtree_bounds(root);
-    path >= lo.as_str() && path < hi.as_str()
+    match (domain::OrgPath::parse(path), domain::OrgPath::parse(root)) {
+        (Ok(path), Ok(root)) => root.contains(&path),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

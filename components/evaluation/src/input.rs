@@ -30,9 +30,7 @@ impl Fields {
     pub fn date(&mut self, name: &str) -> Result<String, ApiError> {
         let s = self.raw(name)?;
         let s = s.trim();
-        kit::time::parse_date(s)
-            .map(|_| s.to_string())
-            .ok_or_else(|| ApiError::invalid(name, "must be a date YYYY-MM-DD"))
+        domain::Date::parse(s).map(|_| s.to_string()).map_err(|_| ApiError::invalid(name, "must be a date YYYY-MM-DD"))
     }
 }
 

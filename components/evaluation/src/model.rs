@@ -113,35 +113,11 @@ pub struct Period {
 }
 
 impl Period {
-    /// Parses `YYYY-MM` (a month), `YYYY-Qn` (a quarter) or `YYYY` (a year), years 2000–2999.
+    /// Parses `YYYY-MM` (a month), `YYYY-Qn` (a quarter) or `YYYY` (a year), years 2000–2999
+    /// (`domain::Period`), and fixes its range.
     pub fn parse(s: &str) -> Option<Period> {
-        let s = s.trim();
-        // Byte slicing below is only sound on ASCII; anything else is not a period anyway.
-        if !s.is_ascii() {
-            return None;
-        }
-        let year = |y: &str| -> Option<i64> {
-            (y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| y.parse().ok())
-                .flatten()
-                .filter(|y| (2000..3000).contains(y))
-        };
-        let (y, first_month, months) = match s.len() {
-            4 => (year(s)?, 1, 12),
-            7 if &s[4..6] == "-Q" => {
-                let q = s[6..].parse::<u32>().ok().filter(|q| (1..=4).contains(q))?;
-                (year(&s[..4])?, 3 * q - 2, 3)
-            }
-            7 if s.as_bytes()[4] == b'-' && s[5..].bytes().all(|b| b.is_ascii_digit()) => {
-                let m = s[5..].parse::<u32>().ok().filter(|m| (1..=12).contains(m))?;
-                (year(&s[..4])?, m, 1)
-            }
-            _ => return None,
-        };
-        let local_midnight = |y: i64, m: u32| kit::time::days_from_civil(y, m, 1) * 86_400 - kit::time::CST_OFFSET;
-        let (end_y, end_m) =
-            if first_month + months > 12 { (y + 1, first_month + months - 12) } else { (y, first_month + months) };
-        Some(Period { label: s.to_string(), start: local_midnight(y, first_month), end: local_midnight(end_y, end_m) })
+        let p = domain::Period::parse(s)?;
+        Some(Period { label: p.label(), start: p.start(), end: p.end() })
     }
 
     /// `{"period", "from", "to"}` (`to` exclusive).

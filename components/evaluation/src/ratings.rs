@@ -50,7 +50,9 @@ fn project(db: &Db, id: i64, now: i64) -> Result<Subject, ApiError> {
         &[Value::Integer(id)],
     )?;
     let r = row.ok_or_else(|| ApiError::invalid("project_id", "no such project"))?;
-    let starts = kit::time::parse_date(&r.str("starts_on")?).unwrap_or(0) * 86_400 - kit::time::CST_OFFSET;
+    // A project's start date was checked when it was saved; were it ever unreadable, the project
+    // counts as started rather than locking its ratings out.
+    let starts = domain::Date::parse(&r.str("starts_on")?).map_or(i64::MIN, domain::Date::start);
     if starts > now {
         return Err(ApiError::conflict("not_started", "a project can be rated once it has started"));
     }

@@ -65,7 +65,9 @@ pub fn check(
 ) -> Result<Checked, Invalid> {
     let recipient = recipient.trim();
     match channel {
-        Channel::Sms if !valid_phone(recipient) => {
+        // A mainland mobile number (the rule accounts are created with), or an international
+        // `+<country><number>`: `domain::Recipient`.
+        Channel::Sms if domain::Recipient::parse(recipient).is_err() => {
             return Err(invalid(
                 "recipient",
                 "an SMS recipient must be a mobile number such as 13812345678 (or +<country><number>)",
@@ -103,16 +105,6 @@ pub fn check(
         params: encode_params(params)?,
         idempotency_key: idempotency_key.to_string(),
     })
-}
-
-/// A mobile number: mainland `1[3-9]` + 9 digits (the rule accounts are created with), or an
-/// international `+` followed by 6 to 15 digits.
-pub fn valid_phone(s: &str) -> bool {
-    let b = s.as_bytes();
-    if let Some(rest) = s.strip_prefix('+') {
-        return (6..=15).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_digit());
-    }
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// The parameters as one JSON object text, keys in the given order. Names must be unique (an

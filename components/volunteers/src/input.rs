@@ -1,14 +1,12 @@
 //! Request bodies field by field (so a 422 always names the field; the common getters are
-//! `kit::Fields`), path and query values, and today's date in `+08:00`. Pure helpers: no
-//! database, no identity calls.
+//! `kit::Fields`), path and query values. Pure helpers: no database, no identity calls.
 
 use kit::fields::check_line;
-use kit::time::CST_OFFSET;
 use kit::ApiError;
 use serde_json::Value;
 use spin_sdk::http::Request;
 
-use crate::resident_id::{Date, Phone};
+use domain::{Date, Phone};
 
 pub use kit::time::{opt_rfc3339, rfc3339};
 pub use kit::{idempotency_key, request_fingerprint};
@@ -43,14 +41,14 @@ impl Fields {
     /// A required mobile number.
     pub fn phone(&mut self, name: &str) -> Result<Phone, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        Phone::parse(&s)
-            .ok_or_else(|| ApiError::invalid(name, "must be a mainland mobile number: 11 digits starting 13–19"))
+        Phone::parse(s.trim())
+            .map_err(|_| ApiError::invalid(name, "must be a mainland mobile number: 11 digits starting 13–19"))
     }
 
     /// A required date `YYYY-MM-DD`.
     pub fn date(&mut self, name: &str) -> Result<Date, ApiError> {
         let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        Date::parse(&s).ok_or_else(|| ApiError::invalid(name, "must be a real date written YYYY-MM-DD (from 1900)"))
+        Date::parse(&s).map_err(|_| ApiError::invalid(name, "must be a real date written YYYY-MM-DD (from 1900)"))
     }
 
     /// An optional list of short labels (skills, categories): at most `max_items`, each one line of
@@ -120,11 +118,6 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
-/// Today's date in `+08:00`.
-pub fn today(now: i64) -> Option<Date> {
-    Date::from_unix_days((now + CST_OFFSET).div_euclid(86_400))
-}
-
 /// A JSON text column holding a list of strings (skills, categories); anything else is empty.
 pub fn string_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
@@ -140,8 +133,6 @@ mod tests {
         // 2024-02-29T16:00:00Z is already the next day in Beijing.
         assert_eq!(rfc3339(1_709_222_400), "2024-03-01T00:00:00+08:00");
         assert_eq!(rfc3339(1_709_222_399), "2024-02-29T23:59:59+08:00");
-        assert_eq!(today(1_709_222_399).unwrap().to_string(), "2024-02-29");
-        assert_eq!(today(1_709_222_400).unwrap().to_string(), "2024-03-01");
     }
 
     #[test]

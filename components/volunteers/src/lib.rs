@@ -10,8 +10,7 @@
 //! one transaction with their audit row (`kit::audit`, personal data masked); retryable creates
 //! honour `Idempotency-Key` (`kit::idempotent`).
 //!
-//! Modules: [`volunteers`], [`teams`], [`organisations`] (one per resource), [`resident_id`]
-//! (the parse-don't-validate identifiers), [`access`] (identity and scope), [`input`] (bodies,
+//! Modules: [`volunteers`], [`teams`], [`organisations`] (one per resource), [`access`] (identity and scope), [`input`] (bodies,
 //! times, CSV).
 
 spin_sdk::wit_bindgen::generate!({
@@ -23,7 +22,6 @@ spin_sdk::wit_bindgen::generate!({
 pub mod access;
 pub mod input;
 pub mod organisations;
-pub mod resident_id;
 pub mod teams;
 pub mod volunteers;
 

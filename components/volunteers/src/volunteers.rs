@@ -10,9 +10,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
+use domain::{Date, Gender, ResidentId};
+
 use crate::access::{self, Org};
 use crate::input::{self, Fields};
-use crate::resident_id::{Gender, ResidentId};
 use crate::wenming::platform::identity::{Action, Principal};
 
 const SELECT: &str = "SELECT v.id, v.account_id, v.volunteer_no, v.real_name, v.gender, v.birth_date, v.phone,
@@ -128,7 +129,7 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let home_org_id = f.id("home_org_id")?;
 
     let now = kit::now();
-    let today = input::today(now).ok_or_else(|| ApiError::Internal("clock out of range".into()))?;
+    let today = Date::of(now);
     if birth_date > today {
         return Err(ApiError::invalid("birth_date", "must not be in the future"));
     }
@@ -223,7 +224,7 @@ fn register_conflict(e: ApiError) -> ApiError {
 
 /// `WM` + year + the next 6-digit sequence of that year (max existing + 1, read inside the
 /// registering transaction, which holds the write lock).
-fn next_volunteer_no(db: &Db, year: u16) -> Result<String, ApiError> {
+fn next_volunteer_no(db: &Db, year: i16) -> Result<String, ApiError> {
     let prefix = format!("WM{year:04}");
     let row = db.query_one(
         "SELECT MAX(volunteer_no) AS last FROM volunteers WHERE volunteer_no >= ? AND volunteer_no < ?",
