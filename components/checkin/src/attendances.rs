@@ -12,7 +12,7 @@ use crate::auto_close;
 use crate::input::{opt_rfc3339, rfc3339};
 use crate::model::{self, Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// One attendance (签到记录).
 #[derive(Debug, Clone)]

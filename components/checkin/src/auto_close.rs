@@ -15,7 +15,7 @@ use crate::input::rfc3339;
 use crate::minutes;
 use crate::model::{self, Activity};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// When `act`'s open attendances become due for closing: after this instant.
 pub fn due_after(act: &Activity, rules: &Rules) -> i64 {

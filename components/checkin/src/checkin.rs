@@ -24,7 +24,7 @@ use crate::geo;
 use crate::input::{rfc3339, Fields};
 use crate::model::{Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// The characters activity codes are made of (no 0/O, 1/I).
 pub const CODE_ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

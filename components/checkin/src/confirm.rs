@@ -20,8 +20,8 @@ use crate::input::Fields;
 use crate::ledger_tx;
 use crate::model::{self, Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
-use crate::wenming::platform::ledger::Source;
+use kit::identity::Principal;
+use kit::ledger::Source;
 
 /// The answer to a confirmation that already happened with `minutes` requested now.
 fn replay(att: &Attendance, minutes: i64) -> Result<Response, ApiError> {

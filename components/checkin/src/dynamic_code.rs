@@ -12,7 +12,8 @@
 //! or the hosting team's leader) → `{"code", "valid_for_s"}`. The `activity` component sets the
 //! secret on approval; an activity approved without one gets one on first display.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use kit::{ApiError, Db};
 use serde_json::json;
 use sha2::Sha256;
@@ -20,7 +21,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::model::{self, Activity};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Seconds each code is shown for.
 pub const PERIOD_S: i64 = 30;

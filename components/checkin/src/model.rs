@@ -4,8 +4,7 @@
 use kit::{ApiError, Db, Row};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// An activity as check-in needs it.
 #[derive(Debug, Clone)]
@@ -90,10 +89,10 @@ pub fn require_manager(p: &Principal, act: &Activity, organiser_too: bool) -> Re
     if organiser_too && (act.applicant_id == p.account_id || act.team_leader_id == Some(p.account_id)) {
         return Ok(());
     }
-    if access::allowed(p, Action::ManageTeams, &act.org_path)? {
+    if kit::allowed(p, Action::ManageTeams, &act.org_path)? {
         return Ok(());
     }
-    Err(access::deny(p, Action::ManageTeams, "activity"))
+    Err(kit::deny(p, Action::ManageTeams, "activity"))
 }
 
 /// A volunteer (志愿者) as the records and check-in need them.

@@ -8,10 +8,11 @@ use kit::{ApiError, Db, Page, Row};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, identity_error, not_found, parse_role, role_name, Scope};
+use crate::access::{self, not_found, parse_role, role_name};
 use crate::input::{self, Body};
 use crate::orgs;
-use crate::wenming::platform::identity::{self, Action, Role};
+use kit::identity::{self, Action, Role};
+use kit::{identity_error, Scope};
 
 /// `{"name", "phone", "password"?}` → 201 `{"id", "name", "phone"}` (masked); manage-accounts
 /// somewhere. Without a password the person signs in by SMS code.
@@ -250,9 +251,11 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     if let Some(org) = org {
         let org = orgs::visible(&db, &caller, org)?;
         caller.require(Action::ManageAccounts, &org.path, "org")?;
-        scope = Scope::new(vec![org.path]);
+        scope = Scope::from_paths(&[org.path]);
     }
-    let scoped = scope.condition("o.path")?;
+    let mut params = vec![Value::Integer(page.after)];
+    let scoped = scope.condition("o.path", &mut params);
+    params.push(Value::Integer(page.limit));
     let grants = "role_grants g JOIN orgs o ON o.id = g.org_id";
     let sql = if scope.is_large(&db, grants, "o.path")? {
         // Most accounts qualify: walk accounts in id order and stop when the page is full.
@@ -269,7 +272,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
              ORDER BY a.id LIMIT ?"
         )
     };
-    let rows = db.query(&sql, &[Value::Integer(page.after), Value::Integer(page.limit)])?;
+    let rows = db.query(&sql, &params)?;
     let items = with_roles(&db, &rows, &scope)?;
     let last = rows.last().map(|r| r.i64("id")).transpose()?;
     Ok(kit::json(200, &page.envelope(items, last)))
@@ -282,7 +285,7 @@ pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let scope = if id == caller.account_id() {
         // Everyone may see their own account and every role they hold.
-        Scope::new(caller.principal.grants.iter().map(|g| g.org_path.clone()).collect())
+        Scope::from_paths(&caller.principal.grants.iter().map(|g| g.org_path.clone()).collect::<Vec<_>>())
     } else {
         caller.scope(Action::ManageAccounts)
     };
@@ -302,9 +305,9 @@ fn with_roles(db: &Db, accounts: &[Row], scope: &Scope) -> Result<Vec<serde_json
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = accounts.iter().map(|r| r.i64("id")).collect::<Result<_, _>>()?;
-    let params: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+    let mut params: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
     let placeholders = vec!["?"; ids.len()].join(", ");
-    let condition = scope.condition("o.path")?;
+    let condition = scope.condition("o.path", &mut params);
     let grants = db.query(
         &format!(
             "SELECT {GRANT_COLUMNS} FROM role_grants g JOIN orgs o ON o.id = g.org_id

@@ -6,11 +6,12 @@ use kit::{ApiError, Db, Page, Row};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, not_found, Scope};
+use crate::access::{self, not_found};
 use crate::accounts;
 use crate::input::{self, Body};
 use crate::orgs;
-use crate::wenming::platform::identity::{Action, Role};
+use kit::identity::{Action, Role};
+use kit::Scope;
 
 const COLUMNS: &str = "d.id, d.org_id, o.path AS org_path, o.name AS org_name, d.name, d.active, d.created_at";
 
@@ -117,7 +118,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     let org = input::query_id(req, "org")?;
     let db = Db::open()?;
     let scope = match org {
-        Some(id) => Scope::new(vec![orgs::visible(&db, &caller, id)?.path]),
+        Some(id) => Scope::from_paths(&[orgs::visible(&db, &caller, id)?.path]),
         None => caller.readable().clone(),
     };
     let from = "departments d JOIN orgs o ON o.id = d.org_id";

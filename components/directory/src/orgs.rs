@@ -12,7 +12,8 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found, Caller};
 use crate::input::{self, Body};
-use crate::wenming::platform::identity::Action;
+use kit::identity::Action;
+use kit::Scope;
 
 const COLUMNS: &str = "id, parent_id, level, name, path, active, created_at, updated_at";
 
@@ -175,7 +176,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 
     let db = Db::open()?;
     let scope = match under {
-        Some(id) => access::Scope::new(vec![visible(&db, &caller, id)?.path]),
+        Some(id) => Scope::from_paths(&[visible(&db, &caller, id)?.path]),
         None => caller.readable().clone(),
     };
     let mut filters = String::new();

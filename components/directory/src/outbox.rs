@@ -10,7 +10,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::input;
-use crate::wenming::platform::identity::Action;
+use kit::identity::Action;
 
 /// `?recipient=&limit=&cursor=`, by id. The outbox has no org: read-outbox anywhere (held only
 /// at the centre) reads all of it.

@@ -18,7 +18,7 @@ use crate::access::{self, Relation, Work};
 use crate::escalate;
 use crate::input;
 use crate::order::{Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Runs `action` (audited as `audit_action`) on order `id` for `p`, who must be allowed `work`.
 /// `action` gets the transaction, the order as read inside it, and how the caller relates to it;
