@@ -62,7 +62,7 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
     let now = kit::request_now(req);
     let db = Db::open()?;
     let act = Activity::by_id(&db, activity_id)?.ok_or_else(|| ApiError::NotFound("no such activity".into()))?;
-    model::require_manager(p, &act, true)?;
+    model::require_manager(&db, p, &act, true)?;
     let rules = Rules::load(&db)?;
     let due = due_after(&act, &rules);
     if now <= due {

@@ -47,7 +47,7 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     if volunteer.account_id == p.account_id {
         return Err(ApiError::Forbidden("no one may confirm their own service hours".into()));
     }
-    model::require_manager(p, &act, false).map_err(|e| match e {
+    model::require_manager(&db, p, &act, false).map_err(|e| match e {
         ApiError::NotFound(_) => ApiError::NotFound("no such attendance".into()),
         other => other,
     })?;

@@ -97,7 +97,7 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
     let now = kit::request_now(req);
     let db = Db::open()?;
     let act = Activity::by_id(&db, activity_id)?.ok_or_else(|| ApiError::NotFound("no such activity".into()))?;
-    model::require_manager(p, &act, true)?;
+    model::require_manager(&db, p, &act, true)?;
     if !act.dynamic_code {
         return Err(ApiError::conflict("wrong_state", "this activity does not use a rotating check-in code"));
     }

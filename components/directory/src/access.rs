@@ -18,7 +18,7 @@ pub struct Caller {
 }
 
 /// Resolves the bearer token ([`kit::authenticate`]); a missing, expired or revoked one is a 401.
-pub fn authenticate(req: &Request) -> Result<Caller, ApiError> {
+pub fn caller(req: &Request) -> Result<Caller, ApiError> {
     let principal = kit::authenticate(req)?;
     let token = kit::bearer(req).unwrap_or_default();
     Ok(Caller { principal, token, readable: OnceCell::new() })

@@ -17,7 +17,7 @@ use kit::{identity_error, Scope};
 /// `{"name", "phone", "password"?}` → 201 `{"id", "name", "phone"}` (masked); manage-accounts
 /// somewhere. Without a password the person signs in by SMS code.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
     let mut body = Body::parse(req)?;
     let name = body.str("name")?;
@@ -81,7 +81,7 @@ fn admin_level(role: Role) -> Option<&'static str> {
 
 /// `{"role", "org_id"}` → 201 grant; manage-accounts at the org.
 pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
     let mut body = Body::parse(req)?;
     let role_text = body.str("role")?;
@@ -177,7 +177,7 @@ pub fn grant_json(row: &Row) -> Result<serde_json::Value, ApiError> {
 /// → 204; manage-accounts at the grant's org. The last centre admin of a centre stays (409
 /// `last_admin`): nobody could grant it again without the bootstrap.
 pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
     let grant_id = input::path_id(grant_id, "role grant")?;
     let db = Db::open()?;
@@ -205,11 +205,7 @@ pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Respons
             }
             // Leadership is read from `teams`, so revoking the role alone would not end it.
             "team-leader" => {
-                let leads = db.query_one(
-                    "SELECT id FROM teams WHERE leader_account_id = ? AND org_id = ? AND active = 1 LIMIT 1",
-                    &[Value::Integer(account_id), Value::Integer(org_id)],
-                )?;
-                if leads.is_some() {
+                if kit::leads_team_at(db, account_id, org_id)? {
                     return Err(ApiError::conflict(
                         "wrong_state",
                         "the account leads a team here: give the team another leader first",
@@ -243,7 +239,7 @@ pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Respons
 /// `?org=<id>&limit=&cursor=` → accounts holding a role in the caller's manage-accounts subtrees
 /// (or under `org`), each with the roles it holds there.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let org = input::query_id(req, "org")?;
     let mut scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
@@ -280,7 +276,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 
 /// One account, if it holds a role the caller manages (or is the caller).
 pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "account")?;
     let db = Db::open()?;
     let scope = if id == caller.account_id() {

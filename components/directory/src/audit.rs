@@ -14,7 +14,7 @@ use kit::Scope;
 /// `?org=&action=&since=&until=&limit=&cursor=`: `since <= at < until`, times as RFC 3339 or
 /// unix seconds; by id.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let mut scope = caller.scope_or_forbidden(Action::ReadAudit)?;
     let org = input::query_id(req, "org")?;

@@ -87,14 +87,14 @@ pub fn request_code(req: &Request) -> Result<Response, ApiError> {
 
 /// Revokes the caller's own session; the token is refused from then on.
 pub fn delete_current(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     identity::sign_out(Db::open()?.connection(), &caller.token).map_err(identity_error)?;
     Ok(Response::builder().status(204).build())
 }
 
 /// The signed-in account (its own phone, unmasked: it is theirs) and its roles.
 pub fn me(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let db = Db::open()?;
     let account = db
         .query_one(

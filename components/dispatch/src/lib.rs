@@ -3,10 +3,10 @@
 //! Staff with `dispatch-orders` work a queue of submitted orders in their subtree (priority
 //! first, then the soonest deadline), ask for ranked team suggestions with the reason for each,
 //! and route an order: dispatch it to one team, open it for grabbing by several, forward a
-//! petition or dispute to a department, reject or cancel it. Team leaders (`kit::leads_team`) grab, accept, decline, assign volunteers, start and complete;
-//! department handlers answer and close what was forwarded to them. Orders not accepted by their
-//! deadline are escalated to the owning org's parent, lazily on any request here and by an
-//! explicit sweep.
+//! petition or dispute to a department, reject or cancel it. Team leaders (`kit::leads_team`)
+//! grab, accept, decline, assign volunteers, start and complete; department handlers answer and
+//! close what was forwarded to them. Orders not accepted by their deadline are escalated to the
+//! owning org's parent, lazily on any request here and by an explicit sweep.
 //!
 //! Every status change goes through `demand_flow::transition` (the one state machine, with its
 //! conditional update: of concurrent grabs exactly one wins); this component never writes

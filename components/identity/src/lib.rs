@@ -24,11 +24,11 @@ mod sessions;
 /// The interface's types under a short name.
 mod bindings {
     pub use crate::exports::wenming::identity::identity::{
-        Action, Error, Grant, Guest, Principal, Role, Session, IssuedCode,
+        Action, Error, Grant, Guest, IssuedCode, Principal, Role, Session,
     };
 }
 
-use bindings::{Action, Error, Guest, Principal, Session, IssuedCode};
+use bindings::{Action, Error, Guest, IssuedCode, Principal, Session};
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Connection;
 

@@ -7,7 +7,7 @@
 use kit::{ApiError, Db, Row};
 use spin_sdk::sqlite3::Value;
 
-use crate::bindings::{Error, Grant, Principal, Role, Session, IssuedCode};
+use crate::bindings::{Error, Grant, IssuedCode, Principal, Role, Session};
 use crate::secrets;
 
 /// How long a session lasts: one working day, so a shared office PC is not signed in overnight.

@@ -33,7 +33,7 @@ pub mod time;
 pub use access::{allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, Scope};
 pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
-pub use platform::{leads_team, led_teams, ledger_error, sms};
+pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use clock::request_now;
 pub use db::{audit, idempotent, subtree_bounds, unique_violation, works_elsewhere, Db, Row};

@@ -1,6 +1,6 @@
 //! The library components' other interfaces in the one vocabulary: the ledger's errors
 //! ([`ledger_error`]), queueing a message through notify ([`sms`]), and team leadership
-//! ([`leads_team`], [`led_teams`]) — each decided here once for every step.
+//! ([`leads_team`], [`leads_team_at`], [`led_teams`]) — each decided here once for every step.
 
 use bindings::ledger;
 use bindings::notify::{self, Channel, Message, Outcome};
@@ -57,6 +57,17 @@ pub fn leads_team(db: &Db, account_id: i64, team_id: i64) -> Result<bool, ApiErr
         .query_one(
             "SELECT 1 AS x FROM teams WHERE id = ? AND leader_account_id = ?",
             &[Value::Integer(team_id), Value::Integer(account_id)],
+        )?
+        .is_some())
+}
+
+/// Whether `account_id` leads an active team of the org `org_id` (so the `team-leader` role
+/// there cannot be revoked without giving the team another leader first).
+pub fn leads_team_at(db: &Db, account_id: i64, org_id: i64) -> Result<bool, ApiError> {
+    Ok(db
+        .query_one(
+            "SELECT 1 AS x FROM teams WHERE leader_account_id = ? AND org_id = ? AND active = 1 LIMIT 1",
+            &[Value::Integer(account_id), Value::Integer(org_id)],
         )?
         .is_some())
 }
