@@ -204,13 +204,11 @@ pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Respons
                 }
             }
             // Leadership is read from `teams`, so revoking the role alone would not end it.
-            "team-leader" => {
-                if kit::leads_team_at(db, account_id, org_id)? {
-                    return Err(ApiError::conflict(
-                        "wrong_state",
-                        "the account leads a team here: give the team another leader first",
-                    ));
-                }
+            "team-leader" if kit::leads_team_at(db, account_id, org_id)? => {
+                return Err(ApiError::conflict(
+                    "wrong_state",
+                    "the account leads a team here: give the team another leader first",
+                ));
             }
             // The role and the handler lists say the same thing; they go together.
             "department-handler" => {
