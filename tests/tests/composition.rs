@@ -1,4 +1,4 @@
-//! Component dependencies: a step component imports a `wenming:platform` interface that a
+//! Component dependencies: a step component imports a `wenming:settings` interface that a
 //! library component exports; the edge composes them at load, and the library reaches the
 //! database only with the importer's permissions.
 
@@ -56,7 +56,10 @@ async fn a_dependency_matching_no_import_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = std::fs::read_to_string(app_manifest("composition"))
         .unwrap()
-        .replace("\"wenming:platform/settings\" = { component", "\"wenming:platform/nothing\" = { component")
+        .replace(
+            "\"wenming:settings/settings@0.1.0\" = { component",
+            "\"wenming:settings/nothing@0.1.0\" = { component",
+        )
         .replace("../../../target", &format!("{}/target", workspace_root().display()));
     let path = dir.path().join("spin.toml");
     std::fs::write(&path, manifest).unwrap();
@@ -64,7 +67,7 @@ async fn a_dependency_matching_no_import_stops_start_up() {
     let exited = Edge::try_start(&path, &[]).err().expect("the edge must refuse to start");
 
     let output = exited.output();
-    assert!(output.contains("wenming:platform/nothing"), "{output}");
+    assert!(output.contains("wenming:settings/nothing"), "{output}");
     assert!(output.contains("doesn't match any imports"), "{output}");
 }
 

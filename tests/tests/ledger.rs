@@ -1,4 +1,4 @@
-//! The ledger library (`wenming:platform/ledger`) composed into a step: postings follow the
+//! The ledger library (`wenming:ledger/ledger`) composed into a step: postings follow the
 //! caller's transaction, keys post once, balances never go negative, entries are append-only,
 //! and points come from minutes at the category's coefficient.
 

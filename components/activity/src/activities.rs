@@ -16,7 +16,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::codes;
-use crate::wenming::platform::identity::{self, Principal};
+use kit::identity::Principal;
 
 /// Every activity column the API shows, with its org, applicant unit and sign-up counts (the
 /// counts read the `signups (activity_id, status, position)` index).
@@ -168,20 +168,19 @@ pub fn load(db: &Db, id: i64) -> Result<Option<Activity>, ApiError> {
 }
 
 /// The caller as visibility needs them: their session (if any), where they manage activities,
-/// and their volunteer record (if they are one). Built once per request, before any
-/// transaction (it asks identity for scopes).
+/// and their volunteer record (if they are one). Built once per request.
 pub struct Viewer {
     pub principal: Option<Principal>,
-    pub manage: Vec<(String, String)>,
+    pub manage: kit::Scope,
     pub volunteer_id: Option<i64>,
 }
 
 impl Viewer {
     pub fn new(db: &Db, principal: Option<Principal>) -> Result<Viewer, ApiError> {
         let (manage, volunteer_id) = match &principal {
-            None => (Vec::new(), None),
+            None => (kit::Scope::default(), None),
             Some(p) => (
-                access::ranges(&identity::scopes(p, access::MANAGE), None),
+                kit::Scope::of(p, access::MANAGE),
                 db.query_one("SELECT id FROM volunteers WHERE account_id = ?", &[Value::Integer(p.account_id)])?
                     .map(|r| r.i64("id"))
                     .transpose()?,
@@ -197,7 +196,7 @@ impl Viewer {
 
     /// Whether the caller manages `a` (`manage-teams` at its org).
     pub fn manages(&self, a: &Activity) -> bool {
-        access::in_ranges(&a.org_path, &self.manage)
+        self.manage.contains(&a.org_path)
     }
 
     /// Whether the caller sees the codes of `a`: its managers and its applicant.
@@ -234,7 +233,7 @@ impl Viewer {
     pub fn visible_sql(&self, params: &mut Vec<Value>) -> String {
         let mut any = vec!["(a.status = 'approved' AND a.visibility = 'public')".to_string()];
         if !self.manage.is_empty() {
-            any.push(access::range_sql("o.path", &self.manage, params));
+            any.push(self.manage.condition("o.path", params));
         }
         if let Some(account) = self.account_id() {
             any.push("a.applicant_id = ?".into());

@@ -18,7 +18,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access;
 use crate::activities;
 use crate::input::{self, Fields};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 const FIELDS: &[&str] = &[
     "title",
@@ -158,12 +158,12 @@ fn authorise(db: &Db, p: &Principal, app: &Application, org_path: &str) -> Resul
     if let Some(team_id) = app.team_id {
         let team = db
             .query_one(
-                "SELECT t.leader_account_id, o.path FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.id = ? AND t.active = 1",
+                "SELECT o.path FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.id = ? AND t.active = 1",
                 &[Value::Integer(team_id)],
             )?
             .ok_or_else(|| ApiError::invalid("team_id", "no such active team"))?;
         let team_path = team.str("path")?;
-        if team.i64("leader_account_id")? != p.account_id && !access::allowed(p, access::MANAGE, &team_path)? {
+        if !kit::leads_team(db, p.account_id, team_id)? && !kit::allowed(p, access::MANAGE, &team_path)? {
             return Err(ApiError::Forbidden("only the team's leader may apply for it".into()));
         }
         if !within(&team_path, org_path) {
@@ -182,7 +182,7 @@ fn authorise(db: &Db, p: &Principal, app: &Application, org_path: &str) -> Resul
             return Err(ApiError::invalid("organisation_id", "the organisation is not approved"));
         }
         if !is_organisation_applicant(db, p, organisation_id, &g.str("contact_phone")?)?
-            && !access::allowed(p, access::MANAGE, org_path)?
+            && !kit::allowed(p, access::MANAGE, org_path)?
         {
             return Err(ApiError::Forbidden("only the organisation's applicant may apply for it".into()));
         }
@@ -191,7 +191,7 @@ fn authorise(db: &Db, p: &Principal, app: &Application, org_path: &str) -> Resul
         }
         return Ok(());
     }
-    if !access::allowed(p, access::MANAGE, org_path)? {
+    if !kit::allowed(p, access::MANAGE, org_path)? {
         return Err(ApiError::Forbidden(
             "applying for the org itself needs manage-teams there; team leaders give team_id, organisations organisation_id".into(),
         ));

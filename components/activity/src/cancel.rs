@@ -14,7 +14,7 @@ use crate::access;
 use crate::activities;
 use crate::input;
 use crate::signup::volunteer_of;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 fn no_signup() -> ApiError {
     ApiError::NotFound("you have not signed up for this activity".into())

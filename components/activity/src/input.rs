@@ -93,10 +93,7 @@ impl Fields {
     }
 }
 
-/// A positive id from a path segment; anything else names no resource (404).
-pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
-}
+pub use kit::path_id;
 
 /// A query parameter, absent when missing or empty (`?category=` means no filter).
 fn query(req: &Request, name: &str) -> Option<String> {

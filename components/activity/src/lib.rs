@@ -2,7 +2,7 @@
 //! and search, sign-up (报名) with capacity and waitlist, and cancellation with promotion — the
 //! `activity` part of `docs/activity-api.md`. Check-in, hours and records are `checkin`'s.
 //!
-//! Every request is authenticated and authorised through `wenming:platform/identity` (imported,
+//! Every request is authenticated and authorised through `wenming:identity/identity` (imported,
 //! composed in by the edge); this component keeps no permission table. Activities are managed
 //! with `manage-teams` at their org. Reading approved public activities needs no session.
 //! Writes validate everything first, then run in one `BEGIN IMMEDIATE` transaction (with their
@@ -14,12 +14,6 @@
 //! [`activities`] (the resource and who sees it), [`access`] (identity and scope), [`codes`]
 //! (random codes), [`input`] (bodies and queries;
 //! times, dates and ages are `domain`'s).
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/identity-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
 
 pub mod access;
 pub mod activities;
@@ -47,14 +41,14 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
     let check = |allowed: &'static str| kit::allow_method(method, allowed);
-    let only = |allowed: &'static str| check(allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| check(allowed).and_then(|()| kit::authenticate(req));
     let id = |s: &str| input::path_id(s, "activity");
     match segments.as_slice() {
         ["activities"] => {
             check("GET, POST")?;
             match method {
                 Method::Get => list::list(req),
-                _ => apply::apply(req, &access::authenticate(req)?),
+                _ => apply::apply(req, &kit::authenticate(req)?),
             }
         }
         ["activities", a] => {

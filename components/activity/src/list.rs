@@ -36,7 +36,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
         }
     }
     let q = input::query_text(req, "q", 100)?;
-    let principal = access::optional(req)?;
+    let principal = kit::optional(req)?;
 
     let db = Db::open()?;
     let viewer = Viewer::new(&db, principal)?;
@@ -89,7 +89,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 /// `GET /api/v1/activities/{id}[?invitation_code=]`: the activity, if the caller may see it.
 /// The invitation code lets an invitee read the activity they were invited to before signing up.
 pub fn get(req: &Request, id: i64) -> Result<Response, ApiError> {
-    let principal = access::optional(req)?;
+    let principal = kit::optional(req)?;
     let invitation = input::query_text(req, "invitation_code", 20)?.map(|c| c.to_ascii_uppercase());
     let db = Db::open()?;
     let viewer = Viewer::new(&db, principal)?;

@@ -18,7 +18,7 @@ use crate::access;
 use crate::activities::{self, Viewer};
 use crate::codes;
 use crate::input::{self, Fields};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Draws before giving up on a unique code: at a billion codes, needing more than a few means
 /// something else is wrong (the table is not what we think), so fail loudly instead of looping.
@@ -52,7 +52,7 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
     let current = activities::load(&db, id)?.ok_or_else(access::not_found)?;
     if !viewer.manages(&current) {
         let visible = viewer.sees(&db, &current, None)?;
-        return Err(access::deny(p, visible));
+        return Err(kit::deny_seen(p, access::MANAGE, visible, "activity"));
     }
     let action = if approve { "activity.approve" } else { "activity.reject" };
 

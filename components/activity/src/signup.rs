@@ -20,7 +20,7 @@ use crate::access;
 use crate::activities::{self, Activity, Viewer};
 use crate::codes;
 use crate::input::{self, Fields};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// The signing-up volunteer.
 pub struct Volunteer {

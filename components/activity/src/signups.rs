@@ -11,7 +11,7 @@ use crate::access;
 use crate::activities::{self, Viewer};
 use crate::input;
 use crate::signup::{signup_json, volunteer_of};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 const STATUSES: [&str; 3] = ["confirmed", "waitlisted", "cancelled"];
 
@@ -30,7 +30,7 @@ pub fn list(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
     let a = activities::load(&db, id)?.ok_or_else(access::not_found)?;
     if !viewer.full(&a) {
         let visible = viewer.sees(&db, &a, None)?;
-        return Err(access::deny(p, visible));
+        return Err(kit::deny_seen(p, access::MANAGE, visible, "activity"));
     }
     let mut sql = String::from(
         "SELECT s.id, s.volunteer_id, s.status, s.created_at, s.cancelled_at, v.volunteer_no, v.real_name, v.phone,

@@ -18,8 +18,9 @@ use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
 use crate::demo_activities::{self, Place};
-use crate::wenming::platform::identity;
-use crate::{identity_error, insert_account, insert_grant, insert_org};
+use crate::{insert_account, insert_grant, insert_org};
+use kit::identity;
+use kit::identity_error;
 
 /// Towns (乡镇) and their villages and communities (村/社区): one institute each, one station per
 /// village.

@@ -12,7 +12,7 @@
 //!
 //! Times are relative to the seeding moment, on the `+08:00` clock, so the demo always has
 //! something running, something to sign up for and something to confirm. Confirmed minutes reach
-//! the ledger only through `wenming:platform/ledger` (`credit-service`, key `attendance:<id>`),
+//! the ledger only through `wenming:ledger/ledger` (`credit-service`, key `attendance:<id>`),
 //! on this request's connection, inside the seeding transaction: a failed seed leaves no hours
 //! behind. Activity codes, invitation codes and rotating-code keys are random, as approval makes
 //! them; everything else comes from a fixed seed.
@@ -24,7 +24,7 @@ use serde_json::{json, Value as Json};
 use spin_sdk::sqlite3::Value;
 
 use crate::demo::{Rng, Team, Volunteer, INSTITUTE_ADMIN, STATION_ADMIN, TEAM_LEADER};
-use crate::wenming::platform::ledger::{self, Source};
+use kit::ledger::{self, Source};
 
 /// Letters an activity code is made of (no `0 O 1 I`), as in the `activity` component.
 pub const CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -105,10 +105,10 @@ struct Rounding(Vec<(i64, i64)>);
 
 impl Rounding {
     fn load(db: &Db) -> Result<Rounding, ApiError> {
-        let Some(row) = db.query_one("SELECT value FROM deployment_settings WHERE key = 'hours.rounding'", &[])? else {
+        let Some(value) = kit::settings::get(db, "hours.rounding")? else {
             return Ok(Rounding(vec![(15, 0), (45, 30), (60, 60)]));
         };
-        let steps: Vec<(i64, i64)> = serde_json::from_str(&row.str("value")?)
+        let steps: Vec<(i64, i64)> = serde_json::from_str(&value)
             .map_err(|e| ApiError::Internal(format!("deployment settings: hours.rounding: {e}")))?;
         if steps.is_empty() {
             return Err(ApiError::Internal("deployment settings: hours.rounding is empty".into()));
@@ -426,13 +426,7 @@ fn confirm(
             by,
             &key,
         )
-        .map_err(|e| match e {
-            ledger::Error::Invalid((field, message)) => ApiError::Internal(format!("ledger: {field}: {message}")),
-            ledger::Error::Insufficient(balance) => {
-                ApiError::Internal(format!("ledger: insufficient balance {balance}"))
-            }
-            ledger::Error::Storage(m) => ApiError::Internal(format!("ledger: {m}")),
-        })?;
+        .map_err(kit::ledger_error)?;
     }
     let before =
         json!({ "activity_id": a.id, "volunteer_id": volunteer.id, "minutes": computed, "confirmed_minutes": null });

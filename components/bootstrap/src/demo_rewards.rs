@@ -21,7 +21,7 @@ use serde_json::{json, Value as Json};
 use spin_sdk::sqlite3::Value;
 
 use crate::demo::Volunteer;
-use crate::wenming::platform::ledger::{self, Kind, Posting, Source};
+use kit::ledger::{self, Kind, Posting, Source};
 
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
@@ -66,26 +66,14 @@ const STATION_ITEMS: [ItemSpec; 3] = [
     ("四点半课堂文具包", "goods", 15, 10, 0, "捐给社区四点半课堂的孩子"),
 ];
 
-fn ledger_error(e: ledger::Error) -> ApiError {
-    match e {
-        ledger::Error::Invalid((field, message)) => ApiError::Internal(format!("ledger: {field}: {message}")),
-        ledger::Error::Insufficient(balance) => ApiError::Internal(format!("ledger: insufficient balance {balance}")),
-        ledger::Error::Storage(m) => ApiError::Internal(format!("ledger: {m}")),
-    }
-}
-
 fn balance(db: &Db, volunteer_id: i64, kind: Kind) -> Result<i64, ApiError> {
-    ledger::balance(db.connection(), volunteer_id, kind).map_err(ledger_error)
+    ledger::balance(db.connection(), volunteer_id, kind).map_err(kit::ledger_error)
 }
 
 /// The deployment's star thresholds and notice days (the `reward` component's settings, with
 /// its defaults).
 fn star_rules(db: &Db) -> Result<(Vec<i64>, i64), ApiError> {
-    let setting = |key: &str| -> Result<Option<String>, ApiError> {
-        db.query_one("SELECT value FROM deployment_settings WHERE key = ?", &[Value::Text(key.into())])?
-            .map(|r| r.str("value"))
-            .transpose()
-    };
+    let setting = |key: &str| kit::settings::get(db, key);
     let thresholds = match setting("reward.star_thresholds_h")? {
         None => vec![100, 300, 600, 1000, 1500],
         Some(v) => v
@@ -151,7 +139,7 @@ fn veteran_service(db: &Db, c: &County, v: &Volunteer, reports: i64, before: i64
             c.centre_admin,
             &format!("self-report:{id}"),
         )
-        .map_err(ledger_error)?;
+        .map_err(kit::ledger_error)?;
         made += 1;
     }
     Ok(made)
@@ -271,7 +259,7 @@ fn redeem(db: &Db, item: i64, v: &Volunteer, quantity: i64, at: i64) -> Result<O
                 note: row.str("name")?,
             },
         )
-        .map_err(ledger_error)?;
+        .map_err(kit::ledger_error)?;
     }
     Ok(Some(id))
 }
@@ -326,7 +314,7 @@ fn cancel(db: &Db, id: i64, v: &Volunteer, at: i64, reason: &str) -> Result<(), 
                 note: reason.to_string(),
             },
         )
-        .map_err(ledger_error)?;
+        .map_err(kit::ledger_error)?;
     }
     Ok(())
 }

@@ -3,17 +3,10 @@
 //! API, so this component sits on a private route that only an operator on the machine reaches,
 //! with `wenming call bootstrap POST /centre-admin --body '{...}'`.
 //!
-//! Passwords are hashed by the identity component (imported as `wenming:platform/identity`), so
+//! Passwords are hashed by the identity component (imported as `wenming:identity/identity`), so
 //! the hashing rules stay in one place. The demo's confirmed service hours are credited through
-//! the ledger (imported as `wenming:platform/ledger`), on this component's own connection and
+//! the ledger (imported as `wenming:ledger/ledger`), on this component's own connection and
 //! inside its transaction, like every other step that credits hours.
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/ledger-step",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
 
 mod demo;
 mod demo_activities;
@@ -22,12 +15,12 @@ mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
 
+use kit::{identity, identity_error};
 use kit::{ApiError, Db};
 use serde::Deserialize;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::sqlite3::Value;
-use wenming::platform::identity;
 
 #[http_component]
 fn handle(req: Request) -> Response {
@@ -53,19 +46,6 @@ fn route(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         "/demo" if post => demo::seed(),
         "/centre-admin" | "/demo" => Err(ApiError::MethodNotAllowed("POST")),
         _ => Err(ApiError::NotFound("bootstrap serves POST /centre-admin and POST /demo".into())),
-    }
-}
-
-/// Identity's refusals as HTTP errors.
-pub(crate) fn identity_error(e: identity::Error) -> ApiError {
-    match e {
-        identity::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
-        identity::Error::Unauthenticated(m) => ApiError::Unauthenticated(m),
-        identity::Error::Forbidden(m) => ApiError::Forbidden(m),
-        identity::Error::Locked(s) | identity::Error::Throttled(s) => {
-            ApiError::Throttled { retry_after: s, message: "try again later".into() }
-        }
-        identity::Error::Storage(m) => ApiError::Internal(format!("identity: {m}")),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::auto_close;
 use crate::input::{opt_rfc3339, rfc3339};
 use crate::model::{self, Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// One attendance (签到记录).
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ pub fn list(req: &Request, p: &Principal, activity_id: i64) -> Result<Response, 
     let page = Page::from_request(req)?;
     let db = Db::open()?;
     let act = Activity::by_id(&db, activity_id)?.ok_or_else(|| ApiError::NotFound("no such activity".into()))?;
-    model::require_manager(p, &act, true)?;
+    model::require_manager(&db, p, &act, true)?;
     let rules = Rules::load(&db)?;
     auto_close::close_due(&db, &act, kit::request_now(req), &rules)?;
     let rows = db.query(
@@ -170,7 +170,7 @@ pub fn get(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> 
         .ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
     let own = Volunteer::of_account(&db, p.account_id)?.is_some_and(|v| v.id == att.volunteer_id);
     if !own {
-        model::require_manager(p, &act, true).map_err(|e| match e {
+        model::require_manager(&db, p, &act, true).map_err(|e| match e {
             ApiError::Forbidden(_) => ApiError::NotFound("no such attendance".into()),
             other => other,
         })?;

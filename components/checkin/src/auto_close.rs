@@ -15,7 +15,7 @@ use crate::input::rfc3339;
 use crate::minutes;
 use crate::model::{self, Activity};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// When `act`'s open attendances become due for closing: after this instant.
 pub fn due_after(act: &Activity, rules: &Rules) -> i64 {
@@ -62,7 +62,7 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
     let now = kit::request_now(req);
     let db = Db::open()?;
     let act = Activity::by_id(&db, activity_id)?.ok_or_else(|| ApiError::NotFound("no such activity".into()))?;
-    model::require_manager(p, &act, true)?;
+    model::require_manager(&db, p, &act, true)?;
     let rules = Rules::load(&db)?;
     let due = due_after(&act, &rules);
     if now <= due {

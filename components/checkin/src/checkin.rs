@@ -24,7 +24,7 @@ use crate::geo;
 use crate::input::{rfc3339, Fields};
 use crate::model::{Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// An activity code as typed or scanned: trimmed, upper-cased, and taken out of its QR payload
 /// (`wenming://checkin?code=<code>`) when the whole payload was sent.

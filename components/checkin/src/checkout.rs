@@ -18,7 +18,7 @@ use crate::input::Fields;
 use crate::minutes;
 use crate::model::{Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// `POST /api/v1/checkouts`.
 pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {

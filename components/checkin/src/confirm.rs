@@ -20,8 +20,8 @@ use crate::input::Fields;
 use crate::ledger_tx;
 use crate::model::{self, Activity, Volunteer};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
-use crate::wenming::platform::ledger::Source;
+use kit::identity::Principal;
+use kit::ledger::Source;
 
 /// The answer to a confirmation that already happened with `minutes` requested now.
 fn replay(att: &Attendance, minutes: i64) -> Result<Response, ApiError> {
@@ -47,7 +47,7 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     if volunteer.account_id == p.account_id {
         return Err(ApiError::Forbidden("no one may confirm their own service hours".into()));
     }
-    model::require_manager(p, &act, false).map_err(|e| match e {
+    model::require_manager(&db, p, &act, false).map_err(|e| match e {
         ApiError::NotFound(_) => ApiError::NotFound("no such attendance".into()),
         other => other,
     })?;

@@ -12,7 +12,8 @@
 //! or the hosting team's leader) → `{"code", "valid_for_s"}`. The `activity` component sets the
 //! secret on approval; an activity approved without one gets one on first display.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use kit::{ApiError, Db};
 use serde_json::json;
 use sha2::Sha256;
@@ -20,7 +21,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::model::{self, Activity};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Seconds each code is shown for.
 pub const PERIOD_S: i64 = 30;
@@ -97,7 +98,7 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
     let now = kit::request_now(req);
     let db = Db::open()?;
     let act = Activity::by_id(&db, activity_id)?.ok_or_else(|| ApiError::NotFound("no such activity".into()))?;
-    model::require_manager(p, &act, true)?;
+    model::require_manager(&db, p, &act, true)?;
     if !act.dynamic_code {
         return Err(ApiError::conflict("wrong_state", "this activity does not use a rotating check-in code"));
     }

@@ -1,10 +1,10 @@
-//! Posting to the ledger from inside a `kit::Db` transaction: `wenming:platform/ledger` takes
+//! Posting to the ledger from inside a `kit::Db` transaction: `wenming:ledger/ledger` takes
 //! the caller's own `spin:sqlite` connection, so a posting commits or rolls back with the
 //! caller's writes.
 
-use kit::{ApiError, Db};
+use kit::{ledger_error, ApiError, Db};
 
-use crate::wenming::platform::ledger;
+use kit::ledger;
 
 /// Credits confirmed service through the ledger on `db`'s connection (inside its transaction): the minutes and the
 /// points they earn, under `key` (a retry with the same key posts nothing new). Zero minutes post nothing (a ledger entry is never zero).
@@ -25,15 +25,6 @@ pub fn credit(
     ledger::credit_service(db.connection(), volunteer_id, minutes, category, source, source_id, actor_id, key)
         .map_err(ledger_error)?;
     Ok(())
-}
-
-/// The ledger's errors in the one error shape.
-pub fn ledger_error(e: ledger::Error) -> ApiError {
-    match e {
-        ledger::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
-        ledger::Error::Insufficient(balance) => ApiError::Internal(format!("ledger: insufficient balance {balance}")),
-        ledger::Error::Storage(m) => ApiError::Internal(format!("ledger: {m}")),
-    }
 }
 
 /// The current balance of `kind` for `volunteer_id` (a read; no transaction needed).

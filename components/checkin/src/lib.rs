@@ -7,27 +7,19 @@
 //! rounded by the deployment's `hours.rounding`). Forgotten check-outs are closed, flagged, once
 //! past the end plus `checkout.grace_s` — lazily by any request touching the activity's
 //! attendance, or explicitly. The organiser confirms or corrects (with a reason, audited) and the
-//! minutes and points reach `wenming:platform/ledger` in the same transaction; nobody confirms
+//! minutes and points reach `wenming:ledger/ledger` in the same transaction; nobody confirms
 //! their own. Volunteers self-report other service for approval. Records are JSON, masked CSV and
 //! a printable page that says it is a platform record, not a certificate.
 //!
-//! Authentication and authorisation go through `wenming:platform/identity`; hours and points go
-//! only through `wenming:platform/ledger`, on this component's own connection (see [`ledger_tx`]).
+//! Authentication and authorisation go through `wenming:identity/identity`; hours and points go
+//! only through `wenming:ledger/ledger`, on this component's own connection (see [`ledger_tx`]).
 //! Time is `kit::request_now` everywhere.
 //!
 //! Modules: one per transition — [`checkin`], [`checkout`], [`auto_close`], [`confirm`],
 //! [`self_report`], [`records`], [`dynamic_code`] (with its pure TOTP code) — the pure rules
-//! [`geo`] (haversine) and [`minutes`] (cap and rounding), and the plumbing [`access`],
+//! [`geo`] (haversine) and [`minutes`] (cap and rounding), and the plumbing (identity through `kit`),
 //! [`attendances`], [`model`], [`settings`], [`input`], [`ledger_tx`].
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/ledger-step",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
-
-pub mod access;
 pub mod attendances;
 pub mod auto_close;
 pub mod checkin;
@@ -57,7 +49,7 @@ fn handle(req: Request) -> Response {
 fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
-    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     match segments.as_slice() {
         ["checkins"] => checkin::handle(req, &only("POST")?),
         ["checkouts"] => checkout::handle(req, &only("POST")?),

@@ -4,8 +4,7 @@
 use kit::{ApiError, Db, Row};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// An activity as check-in needs it.
 #[derive(Debug, Clone)]
@@ -16,8 +15,8 @@ pub struct Activity {
     pub org_name: String,
     /// The account that applied for it (the organiser on site).
     pub applicant_id: i64,
-    /// The leader of the hosting team, if a team hosts it.
-    pub team_leader_id: Option<i64>,
+    /// The hosting team, if a team hosts it (its leader is an organiser: `kit::leads_team`).
+    pub team_id: Option<i64>,
     pub title: String,
     pub category: String,
     pub address: String,
@@ -31,10 +30,10 @@ pub struct Activity {
 }
 
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.org_id, o.path AS org_path, o.name AS org_name, a.applicant_id,
-        t.leader_account_id AS team_leader_id, a.title, a.category, a.address,
+        a.team_id, a.title, a.category, a.address,
         a.latitude_e6, a.longitude_e6, a.radius_m, a.starts_at, a.ends_at,
         a.dynamic_code, a.dynamic_secret, a.status
-    FROM activities a JOIN orgs o ON o.id = a.org_id LEFT JOIN teams t ON t.id = a.team_id";
+    FROM activities a JOIN orgs o ON o.id = a.org_id";
 
 impl Activity {
     fn from_row(r: &Row) -> Result<Activity, ApiError> {
@@ -48,7 +47,7 @@ impl Activity {
             org_path: r.str("org_path")?,
             org_name: r.str("org_name")?,
             applicant_id: r.i64("applicant_id")?,
-            team_leader_id: r.opt_i64("team_leader_id")?,
+            team_id: r.opt_i64("team_id")?,
             title: r.str("title")?,
             category: r.str("category")?,
             address: r.str("address")?,
@@ -86,14 +85,19 @@ impl Activity {
 /// the hosting team's leader — who shows the rotating code, watches check-ins and closes the
 /// day, but does not confirm hours. Otherwise 403 when `p`'s roles allow manage-teams nowhere,
 /// else 404.
-pub fn require_manager(p: &Principal, act: &Activity, organiser_too: bool) -> Result<(), ApiError> {
-    if organiser_too && (act.applicant_id == p.account_id || act.team_leader_id == Some(p.account_id)) {
+pub fn require_manager(db: &Db, p: &Principal, act: &Activity, organiser_too: bool) -> Result<(), ApiError> {
+    if organiser_too && act.applicant_id == p.account_id {
         return Ok(());
     }
-    if access::allowed(p, Action::ManageTeams, &act.org_path)? {
+    if let (true, Some(team)) = (organiser_too, act.team_id) {
+        if kit::leads_team(db, p.account_id, team)? {
+            return Ok(());
+        }
+    }
+    if kit::allowed(p, Action::ManageTeams, &act.org_path)? {
         return Ok(());
     }
-    Err(access::deny(p, Action::ManageTeams, "activity"))
+    Err(kit::deny(p, Action::ManageTeams, "activity"))
 }
 
 /// A volunteer (志愿者) as the records and check-in need them.

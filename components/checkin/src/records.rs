@@ -24,13 +24,12 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, html_escape, opt_rfc3339, rfc3339, DayEnd};
 use crate::ledger_tx;
 use crate::minutes::hours_text;
 use crate::model::Volunteer;
-use crate::wenming::platform::identity::{Action, Principal};
-use crate::wenming::platform::ledger::Kind;
+use kit::identity::{Action, Principal};
+use kit::ledger::Kind;
 
 /// The heading every printable record carries.
 pub const HEADING: &str = "志愿服务平台记录（非证明）";
@@ -165,7 +164,7 @@ fn record(p: &Principal, id: i64) -> Result<Record, ApiError> {
     let db = Db::open()?;
     let volunteer = Volunteer::by_id(&db, id)?.ok_or_else(|| ApiError::NotFound("no such volunteer".into()))?;
     if volunteer.account_id != p.account_id {
-        access::gate(p, Action::ReadVolunteers, &volunteer.home_org_path, "volunteer")?;
+        kit::gate(p, Action::ReadVolunteers, &volunteer.home_org_path, "volunteer")?;
     }
     let rows = db.query(
         &format!("{ENTRIES} WHERE e.volunteer_id = ? ORDER BY e.started_at, e.kind, e.entry_id"),
@@ -307,13 +306,13 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     }
     let db = Db::open()?;
     let own = Volunteer::of_account(&db, p.account_id)?.map(|v| v.id);
-    let ranges = access::scope_ranges(p, Action::ReadVolunteers);
-    if own.is_none() && ranges.is_empty() {
+    let readable = kit::Scope::of(p, Action::ReadVolunteers);
+    if own.is_none() && readable.is_empty() {
         return Err(ApiError::Forbidden("your roles do not allow read-volunteers".into()));
     }
     let mut params = Vec::new();
-    let home = access::range_sql("ho.path", &ranges, &mut params);
-    let host = access::range_sql("e.org_path", &ranges, &mut params);
+    let home = readable.condition("ho.path", &mut params);
+    let host = readable.condition("e.org_path", &mut params);
     params.push(Value::Integer(own.unwrap_or(0)));
     let mut sql = format!("{ENTRIES} WHERE ({home} OR {host} OR e.volunteer_id = ?)");
     if let Some(v) = volunteer {

@@ -20,13 +20,12 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, opt_rfc3339, rfc3339, Fields};
 use crate::ledger_tx;
 use crate::model::Volunteer;
 use crate::settings::Rules;
-use crate::wenming::platform::identity::{Action, Principal};
-use crate::wenming::platform::ledger::Source;
+use kit::identity::{Action, Principal};
+use kit::ledger::Source;
 
 /// The longest span one report may cover.
 const MAX_SPAN_S: i64 = 24 * 3600;
@@ -197,7 +196,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 /// The report with `id`, if `p` may see it: its reporter, or manage-volunteers at its org.
 fn visible(db: &Db, p: &Principal, id: i64) -> Result<Report, ApiError> {
     let report = Report::by_id(db, id)?.ok_or_else(|| ApiError::NotFound("no such self-report".into()))?;
-    if report.reporter_account_id == p.account_id || access::allowed(p, Action::ManageVolunteers, &report.org_path)? {
+    if report.reporter_account_id == p.account_id || kit::allowed(p, Action::ManageVolunteers, &report.org_path)? {
         Ok(report)
     } else {
         Err(ApiError::NotFound("no such self-report".into()))
@@ -221,12 +220,12 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org = input::query_id(req, "org")?;
     let db = Db::open()?;
     let own = Volunteer::of_account(&db, p.account_id)?.map(|v| v.id);
-    let ranges = access::scope_ranges(p, Action::ManageVolunteers);
-    if own.is_none() && ranges.is_empty() {
+    let managed = kit::Scope::of(p, Action::ManageVolunteers);
+    if own.is_none() && managed.is_empty() {
         return Err(ApiError::Forbidden("only volunteers and staff who manage volunteers see self-reports".into()));
     }
     let mut params = Vec::new();
-    let scope = access::range_sql("o.path", &ranges, &mut params);
+    let scope = managed.condition("o.path", &mut params);
     params.push(Value::Integer(own.unwrap_or(0)));
     let mut sql = format!("{SELECT} WHERE ({scope} OR sr.volunteer_id = ?)");
     if let Some(s) = status {
@@ -254,7 +253,7 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
     if report.reporter_account_id == p.account_id {
         return Err(ApiError::Forbidden("no one may decide their own self-report".into()));
     }
-    access::gate(p, Action::ManageVolunteers, &report.org_path, "self-report")?;
+    kit::gate(p, Action::ManageVolunteers, &report.org_path, "self-report")?;
     let reason = if approve {
         Fields::from_optional_request(req, &[])?;
         None

@@ -4,7 +4,6 @@
 //! silently replaced — hours are a legal record and must not be computed by a rule nobody chose.
 
 use kit::{ApiError, Db};
-use spin_sdk::sqlite3::Value;
 
 use crate::minutes::Rounding;
 
@@ -31,14 +30,7 @@ const MAX_WINDOW_S: i64 = 7 * 86_400;
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
-        let rows = db.query(
-            "SELECT key, value FROM deployment_settings WHERE key IN ('checkin.opens_before_s', 'checkout.grace_s', 'hours.rounding')",
-            &[] as &[Value],
-        )?;
-        let mut pairs = Vec::new();
-        for r in rows {
-            pairs.push((r.str("key")?, r.str("value")?));
-        }
+        let pairs = kit::settings::get_many(db, &["checkin.opens_before_s", "checkout.grace_s", "hours.rounding"])?;
         Rules::from_pairs(&pairs).map_err(|e| ApiError::Internal(format!("deployment settings: {e}")))
     }
 

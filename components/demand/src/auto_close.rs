@@ -17,9 +17,8 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::settings::Rules;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// The note every automatic closure carries (the contract's words).
 pub const NOTE: &str = "auto-closed: not rated";
@@ -30,8 +29,8 @@ pub enum Among<'a> {
     Order(i64),
     /// A citizen's own orders (their list).
     Citizen(i64),
-    /// Orders whose org lies in these path ranges (staff).
-    Scope(&'a [(String, String)]),
+    /// Orders whose org lies in this scope (staff).
+    Scope(&'a kit::Scope),
 }
 
 /// The query for the overdue unrated orders `among`, with its parameters.
@@ -46,7 +45,7 @@ fn due(rules: &Rules, now: i64, among: Among<'_>) -> (String, Vec<Value>) {
             params.push(Value::Integer(id));
             "d.citizen_id = ?".to_string()
         }
-        Among::Scope(ranges) => access::range_sql("o.path", ranges, &mut params),
+        Among::Scope(scope) => scope.condition("o.path", &mut params),
     };
     let sql = format!(
         "SELECT d.id, o.path FROM demands d JOIN orgs o ON o.id = d.org_id
@@ -88,14 +87,14 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         // No fields: anything sent is a mistake worth saying.
         crate::input::Fields::from_request(req, &[])?;
     }
-    let ranges = access::scope_ranges(p, Action::DispatchOrders);
-    if ranges.is_empty() {
+    let scope = kit::Scope::of(p, Action::DispatchOrders);
+    if scope.is_empty() {
         return Err(ApiError::Forbidden("closing orders needs dispatch-orders".into()));
     }
     let now = kit::request_now(req);
     let db = Db::open()?;
     let rules = Rules::load(&db)?;
-    let (due_sql, params) = due(&rules, now, Among::Scope(&ranges));
+    let (due_sql, params) = due(&rules, now, Among::Scope(&scope));
     // The sweep and its audit rows commit together: every closure a person caused is on record.
     let closed = db.transaction(|db| {
         let closed = close_due(db, &due_sql, &params, now)?;

@@ -18,7 +18,7 @@ use spin_sdk::http::{Request, Response};
 use crate::input::Fields;
 use crate::notices;
 use crate::order::{self, Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// The states a citizen may still cancel from: before acceptance.
 pub const CITIZEN_MAY_CANCEL: [Status; 3] = [Status::Submitted, Status::Dispatched, Status::Open];

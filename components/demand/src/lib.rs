@@ -13,23 +13,15 @@
 //!
 //! Every status change goes through `demand_flow::transition` (and the first timeline entry
 //! through `demand_flow::record`): this component never writes `demands.status` itself.
-//! Authentication and authorisation go through `wenming:platform/identity`; messages to citizens
-//! only through `wenming:platform/notify`, inside the transaction of the change they report.
+//! Authentication and authorisation go through `wenming:identity/identity`; messages to citizens
+//! only through `wenming:notify/notify`, inside the transaction of the change they report.
 //! Time is `kit::request_now` everywhere.
 //!
 //! Modules: one per resource or transition — [`menu`], [`place`] (ordering), [`views`] (mine,
 //! detail), [`timeline`], [`cancel`], [`rate`], [`reopen`], [`auto_close`] — and the plumbing
-//! [`access`] (identity), [`order`] (loading, the order JSON, who may see it), [`citizens`]
+//! (identity through `kit`), [`order`] (loading, the order JSON, who may see it), [`citizens`]
 //! (find or create the citizen), [`notices`] (the notify wrapper), [`settings`], [`input`].
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/notify-step",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
-
-pub mod access;
 pub mod auto_close;
 pub mod cancel;
 pub mod citizens;
@@ -58,7 +50,7 @@ fn handle(req: Request) -> Response {
 fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
-    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     let order_id = |id: &str| input::path_id(id, "order");
     match segments.as_slice() {
         ["service-menu"] => {
@@ -69,8 +61,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             }
         }
         ["service-menu", id] => {
-            let id = input::path_id(id, "service menu item")?;
             let p = only("GET, PATCH")?;
+            let id = input::path_id(id, "service menu item")?;
             match method {
                 Method::Get => menu::get(id),
                 _ => menu::update(req, &p, id),
@@ -80,28 +72,28 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["demands", "mine"] => views::mine(req, &only("GET")?),
         ["demands", "auto-close"] => auto_close::handle(req, &only("POST")?),
         ["demands", id] => {
-            let id = order_id(id)?;
             let p = only("GET")?;
+            let id = order_id(id)?;
             views::detail(req, &p, id)
         }
         ["demands", id, "timeline"] => {
-            let id = order_id(id)?;
             let p = only("GET")?;
+            let id = order_id(id)?;
             timeline::handle(req, &p, id)
         }
         ["demands", id, "cancel"] => {
-            let id = order_id(id)?;
             let p = only("POST")?;
+            let id = order_id(id)?;
             cancel::handle(req, &p, id)
         }
         ["demands", id, "rate"] => {
-            let id = order_id(id)?;
             let p = only("POST")?;
+            let id = order_id(id)?;
             rate::handle(req, &p, id)
         }
         ["demands", id, "reopen"] => {
-            let id = order_id(id)?;
             let p = only("POST")?;
+            let id = order_id(id)?;
             reopen::handle(req, &p, id)
         }
         _ => Err(ApiError::NotFound("no such endpoint".into())),

@@ -23,9 +23,8 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, rfc3339, Fields};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// The kinds of service, and where their orders go.
 pub const KINDS: [&str; 3] = ["welfare", "petition", "dispute"];
@@ -153,7 +152,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let (centre_id, centre_path) =
         centre(&db, wanted)?.ok_or_else(|| ApiError::NotFound("no such active centre".into()))?;
     if include_inactive {
-        access::gate(p, Action::ManageServiceMenu, &centre_path, "centre")?;
+        kit::gate(p, Action::ManageServiceMenu, &centre_path, "centre")?;
     }
     let rows = db.query(
         &format!("{SELECT} WHERE m.centre_org_id = ? AND (m.active = 1 OR ?) ORDER BY m.category, m.id"),
@@ -205,7 +204,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let (centre_id, centre_path) = centre(&db, Some(centre_org_id))?
         .ok_or_else(|| ApiError::invalid("centre_org_id", "must be an active centre (the menu belongs to a centre)"))?;
-    access::gate(p, Action::ManageServiceMenu, &centre_path, "centre")?;
+    kit::gate(p, Action::ManageServiceMenu, &centre_path, "centre")?;
 
     let key = input::idempotency_key(req);
     let (status, body) = kit::idempotent(&db, p.account_id, key.as_deref(), &input::request_fingerprint(req), |db| {
@@ -266,7 +265,7 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let db = Db::open()?;
     let current = Item::by_id(&db, id)?.ok_or_else(|| ApiError::NotFound("no such service menu item".into()))?;
     // The menu is public to everyone signed in, so refusing with 404 would hide nothing.
-    if !access::allowed(p, Action::ManageServiceMenu, &current.centre_path)? {
+    if !kit::allowed(p, Action::ManageServiceMenu, &current.centre_path)? {
         return Err(ApiError::Forbidden("editing this menu needs manage-service-menu at its centre".into()));
     }
 

@@ -1,4 +1,4 @@
-//! Messages to citizens, only through `wenming:platform/notify`, on this component's own
+//! Messages to citizens, only through `wenming:notify/notify` (`kit::sms`), on this component's own
 //! connection inside the transition's transaction: a message is queued if and only if the
 //! change it reports commits.
 //!
@@ -7,8 +7,6 @@
 //! cancelled after being reopened) gets its own message.
 
 use kit::{ApiError, Db};
-
-use crate::wenming::platform::notify::{self, Channel, Message};
 
 /// Queues an SMS to `phone` about order `order_id`. A suppressed message (repeat, daily cap) is
 /// not an error; neither is a recipient the outbox refuses (an old account's odd phone): the
@@ -23,19 +21,7 @@ pub fn sms(
     params: &[(&str, String)],
     now: i64,
 ) -> Result<(), ApiError> {
-    let message = Message {
-        channel: Channel::Sms,
-        recipient: phone.to_string(),
-        template: template.to_string(),
-        params: params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
-        idempotency_key: format!("order:{order_id}:{template}:{event_id}"),
-    };
-    match notify::queue(db.connection(), &message, now) {
-        Ok(_outcome) => Ok(()),
-        Err(notify::Error::Invalid((field, why))) => {
-            eprintln!("notify refused {template} for order {order_id}: {field}: {why}");
-            Ok(())
-        }
-        Err(notify::Error::Storage(m)) => Err(ApiError::Internal(format!("notify: {m}"))),
-    }
+    let params = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    kit::sms(db, phone, template, params, format!("order:{order_id}:{template}:{event_id}"), now)?;
+    Ok(())
 }

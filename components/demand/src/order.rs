@@ -15,8 +15,7 @@ use kit::{ApiError, Db};
 use serde_json::json;
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// What `demand` adds to the shared [`Order`]: its reads, its JSON and the reopened deadline.
 pub trait OrderExt: Sized {
@@ -102,22 +101,13 @@ impl View {
     /// already decide.
     pub fn of(db: &Db, p: &Principal, order: &Order) -> Result<View, ApiError> {
         let me = Value::Integer(p.account_id);
-        let team_leader = match order.team_id {
-            Some(team) => db
-                .query_one(
-                    "SELECT 1 AS x FROM teams WHERE id = ? AND leader_account_id = ?",
-                    &[Value::Integer(team), me.clone()],
-                )?
-                .is_some(),
-            None => false,
-        } || (order.status == Status::Open
-            && db
-                .query_one(
-                    "SELECT 1 AS x FROM demand_grab_teams g JOIN teams t ON t.id = g.team_id
-                     WHERE g.demand_id = ? AND t.leader_account_id = ?",
-                    &[Value::Integer(order.id), me.clone()],
-                )?
-                .is_some());
+        let led = kit::led_teams(db, p.account_id)?;
+        let team_leader = order.team_id.is_some_and(|team| led.contains(&team))
+            || (order.status == Status::Open && !led.is_empty() && {
+                let grab =
+                    db.query("SELECT team_id FROM demand_grab_teams WHERE demand_id = ?", &[Value::Integer(order.id)])?;
+                grab.iter().map(|r| r.i64("team_id")).collect::<Result<Vec<_>, _>>()?.iter().any(|t| led.contains(t))
+            });
         let handler = match order.department_id {
             Some(dep) => db
                 .query_one(
@@ -129,7 +119,7 @@ impl View {
         };
         Ok(View {
             citizen: order.citizen_id == p.account_id,
-            dispatcher: access::allowed(p, Action::DispatchOrders, &order.org_path)?,
+            dispatcher: kit::allowed(p, Action::DispatchOrders, &order.org_path)?,
             team_leader,
             handler,
         })

@@ -27,14 +27,13 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::citizens;
 use crate::input::{self, Fields};
 use crate::menu::Item;
 use crate::notices;
 use crate::order::{Order, OrderExt as _, View};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// The urgencies (一般/较急/紧急).
 pub const URGENCIES: [&str; 3] = ["normal", "urgent", "critical"];
@@ -127,9 +126,9 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     // On someone's behalf only with order-for-citizens where the need is (403 when the caller's
     // roles allow it nowhere, else 404: another station is not revealed).
     if body.citizen_phone.is_some() {
-        access::gate(p, Action::OrderForCitizens, &org_path, "org")?;
+        kit::gate(p, Action::OrderForCitizens, &org_path, "org")?;
     }
-    let dispatcher = access::allowed(p, Action::DispatchOrders, &org_path)?;
+    let dispatcher = kit::allowed(p, Action::DispatchOrders, &org_path)?;
     let rules = Rules::load(&db)?;
 
     // Set when the refusal is a near-duplicate, so the 409 can name the existing order.

@@ -12,7 +12,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input::Fields;
 use crate::order::{self, Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// The ratings (非常满意/满意/基本满意/不满意).
 pub const RATINGS: [&str; 4] = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"];

@@ -14,7 +14,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input::Fields;
 use crate::order::{self, Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// `POST /api/v1/demands/{id}/reopen`.
 pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {

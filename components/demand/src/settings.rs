@@ -5,7 +5,6 @@
 //! must follow a rule somebody chose.
 
 use kit::{ApiError, Db};
-use spin_sdk::sqlite3::Value;
 
 /// How ordering treats near-duplicates and unrated completed orders in this deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,14 +27,7 @@ const MAX_WINDOW_S: i64 = 366 * 86_400;
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
-        let rows = db.query(
-            "SELECT key, value FROM deployment_settings WHERE key IN ('demand.duplicate_window_s', 'demand.auto_close_s')",
-            &[] as &[Value],
-        )?;
-        let mut pairs = Vec::new();
-        for r in rows {
-            pairs.push((r.str("key")?, r.str("value")?));
-        }
+        let pairs = kit::settings::get_many(db, &["demand.duplicate_window_s", "demand.auto_close_s"])?;
         Rules::from_pairs(&pairs).map_err(|e| ApiError::Internal(format!("deployment settings: {e}")))
     }
 

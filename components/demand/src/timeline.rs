@@ -20,7 +20,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input::rfc3339;
 use crate::order::{self, Order};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// The label a citizen sees for a role code.
 pub fn label(role: &str) -> &'static str {
@@ -46,13 +46,14 @@ fn role_of(db: &Db, order: &Order, actor: i64) -> Result<&'static str, ApiError>
         return Ok("citizen");
     }
     let me = Value::Integer(actor);
-    let led = db.query_one(
-        "SELECT 1 AS x FROM teams t WHERE t.leader_account_id = ?
-             AND (t.id = ? OR t.id IN (SELECT team_id FROM demand_grab_teams WHERE demand_id = ?))",
-        &[me.clone(), order.team_id.map_or(Value::Null, Value::Integer), Value::Integer(order.id)],
-    )?;
-    if led.is_some() {
-        return Ok("team-leader");
+    let led = kit::led_teams(db, actor)?;
+    if !led.is_empty() {
+        let grab =
+            db.query("SELECT team_id FROM demand_grab_teams WHERE demand_id = ?", &[Value::Integer(order.id)])?;
+        let grab = grab.iter().map(|r| r.i64("team_id")).collect::<Result<Vec<_>, _>>()?;
+        if led.iter().any(|t| order.team_id == Some(*t) || grab.contains(t)) {
+            return Ok("team-leader");
+        }
     }
     if let Some(dep) = order.department_id {
         let handles = db.query_one(

@@ -15,7 +15,7 @@ use spin_sdk::sqlite3::Value;
 use crate::auto_close::{self, Among};
 use crate::order::{self, Order, OrderExt as _, SELECT};
 use crate::settings::Rules;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// `GET /api/v1/demands/mine`.
 pub fn mine(req: &Request, p: &Principal) -> Result<Response, ApiError> {

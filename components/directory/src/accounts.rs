@@ -8,15 +8,16 @@ use kit::{ApiError, Db, Page, Row};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, identity_error, not_found, parse_role, role_name, Scope};
+use crate::access::{self, not_found, parse_role, role_name};
 use crate::input::{self, Body};
 use crate::orgs;
-use crate::wenming::platform::identity::{self, Action, Role};
+use kit::identity::{self, Action, Role};
+use kit::{identity_error, Scope};
 
 /// `{"name", "phone", "password"?}` → 201 `{"id", "name", "phone"}` (masked); manage-accounts
 /// somewhere. Without a password the person signs in by SMS code.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
     let mut body = Body::parse(req)?;
     let name = body.str("name")?;
@@ -80,7 +81,7 @@ fn admin_level(role: Role) -> Option<&'static str> {
 
 /// `{"role", "org_id"}` → 201 grant; manage-accounts at the org.
 pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
     let mut body = Body::parse(req)?;
     let role_text = body.str("role")?;
@@ -176,7 +177,7 @@ pub fn grant_json(row: &Row) -> Result<serde_json::Value, ApiError> {
 /// → 204; manage-accounts at the grant's org. The last centre admin of a centre stays (409
 /// `last_admin`): nobody could grant it again without the bootstrap.
 pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
     let grant_id = input::path_id(grant_id, "role grant")?;
     let db = Db::open()?;
@@ -203,17 +204,11 @@ pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Respons
                 }
             }
             // Leadership is read from `teams`, so revoking the role alone would not end it.
-            "team-leader" => {
-                let leads = db.query_one(
-                    "SELECT id FROM teams WHERE leader_account_id = ? AND org_id = ? AND active = 1 LIMIT 1",
-                    &[Value::Integer(account_id), Value::Integer(org_id)],
-                )?;
-                if leads.is_some() {
-                    return Err(ApiError::conflict(
-                        "wrong_state",
-                        "the account leads a team here: give the team another leader first",
-                    ));
-                }
+            "team-leader" if kit::leads_team_at(db, account_id, org_id)? => {
+                return Err(ApiError::conflict(
+                    "wrong_state",
+                    "the account leads a team here: give the team another leader first",
+                ));
             }
             // The role and the handler lists say the same thing; they go together.
             "department-handler" => {
@@ -242,7 +237,7 @@ pub fn revoke(req: &Request, account_id: &str, grant_id: &str) -> Result<Respons
 /// `?org=<id>&limit=&cursor=` → accounts holding a role in the caller's manage-accounts subtrees
 /// (or under `org`), each with the roles it holds there.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let org = input::query_id(req, "org")?;
     let mut scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
@@ -250,9 +245,11 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     if let Some(org) = org {
         let org = orgs::visible(&db, &caller, org)?;
         caller.require(Action::ManageAccounts, &org.path, "org")?;
-        scope = Scope::new(vec![org.path]);
+        scope = Scope::from_paths(&[org.path]);
     }
-    let scoped = scope.condition("o.path")?;
+    let mut params = vec![Value::Integer(page.after)];
+    let scoped = scope.condition("o.path", &mut params);
+    params.push(Value::Integer(page.limit));
     let grants = "role_grants g JOIN orgs o ON o.id = g.org_id";
     let sql = if scope.is_large(&db, grants, "o.path")? {
         // Most accounts qualify: walk accounts in id order and stop when the page is full.
@@ -269,7 +266,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
              ORDER BY a.id LIMIT ?"
         )
     };
-    let rows = db.query(&sql, &[Value::Integer(page.after), Value::Integer(page.limit)])?;
+    let rows = db.query(&sql, &params)?;
     let items = with_roles(&db, &rows, &scope)?;
     let last = rows.last().map(|r| r.i64("id")).transpose()?;
     Ok(kit::json(200, &page.envelope(items, last)))
@@ -277,12 +274,12 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 
 /// One account, if it holds a role the caller manages (or is the caller).
 pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "account")?;
     let db = Db::open()?;
     let scope = if id == caller.account_id() {
         // Everyone may see their own account and every role they hold.
-        Scope::new(caller.principal.grants.iter().map(|g| g.org_path.clone()).collect())
+        Scope::from_paths(&caller.principal.grants.iter().map(|g| g.org_path.clone()).collect::<Vec<_>>())
     } else {
         caller.scope(Action::ManageAccounts)
     };
@@ -302,9 +299,9 @@ fn with_roles(db: &Db, accounts: &[Row], scope: &Scope) -> Result<Vec<serde_json
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = accounts.iter().map(|r| r.i64("id")).collect::<Result<_, _>>()?;
-    let params: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+    let mut params: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
     let placeholders = vec!["?"; ids.len()].join(", ");
-    let condition = scope.condition("o.path")?;
+    let condition = scope.condition("o.path", &mut params);
     let grants = db.query(
         &format!(
             "SELECT {GRANT_COLUMNS} FROM role_grants g JOIN orgs o ON o.id = g.org_id

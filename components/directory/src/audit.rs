@@ -5,15 +5,16 @@ use kit::{ApiError, Db, Page};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Scope};
+use crate::access;
 use crate::input;
 use crate::orgs;
-use crate::wenming::platform::identity::Action;
+use kit::identity::Action;
+use kit::Scope;
 
 /// `?org=&action=&since=&until=&limit=&cursor=`: `since <= at < until`, times as RFC 3339 or
 /// unix seconds; by id.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let mut scope = caller.scope_or_forbidden(Action::ReadAudit)?;
     let org = input::query_id(req, "org")?;
@@ -33,7 +34,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     if let Some(org) = org {
         let org = orgs::visible(&db, &caller, org)?;
         caller.require(Action::ReadAudit, &org.path, "org")?;
-        scope = Scope::new(vec![org.path]);
+        scope = Scope::from_paths(&[org.path]);
     }
     let mut filters = String::new();
     let mut params = vec![Value::Integer(page.after)];

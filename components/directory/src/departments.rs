@@ -6,17 +6,18 @@ use kit::{ApiError, Db, Page, Row};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, not_found, Scope};
+use crate::access::{self, not_found};
 use crate::accounts;
 use crate::input::{self, Body};
 use crate::orgs;
-use crate::wenming::platform::identity::{Action, Role};
+use kit::identity::{Action, Role};
+use kit::Scope;
 
 const COLUMNS: &str = "d.id, d.org_id, o.path AS org_path, o.name AS org_name, d.name, d.active, d.created_at";
 
 /// `{"org_id", "name"}` → 201 department; manage-departments at the org.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let mut body = Body::parse(req)?;
     let org_id = body.id("org_id")?;
     let name = body.str("name")?;
@@ -112,12 +113,12 @@ fn with_handlers(db: &Db, rows: &[Row]) -> Result<Vec<serde_json::Value>, ApiErr
 
 /// `?org=&limit=&cursor=` → departments in the caller's read-directory subtrees (or under `org`).
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let org = input::query_id(req, "org")?;
     let db = Db::open()?;
     let scope = match org {
-        Some(id) => Scope::new(vec![orgs::visible(&db, &caller, id)?.path]),
+        Some(id) => Scope::from_paths(&[orgs::visible(&db, &caller, id)?.path]),
         None => caller.readable().clone(),
     };
     let from = "departments d JOIN orgs o ON o.id = d.org_id";
@@ -130,7 +131,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 }
 
 pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "department")?;
     let db = Db::open()?;
     let row = visible(&db, &caller, id)?;
@@ -147,7 +148,7 @@ fn visible(db: &Db, caller: &access::Caller, id: i64) -> Result<Row, ApiError> {
 /// `{"account_id"}` → 201 department; manage-departments at its org. Also grants
 /// `department-handler` at that org, which is what lets the handler see forwarded petitions.
 pub fn add_handler(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "department")?;
     let db = Db::open()?;
     let department = visible(&db, &caller, id)?;

@@ -86,14 +86,7 @@ pub fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid(field, "must be an 11-digit mobile number such as 13812345678"))
 }
 
-/// An id from the path; anything else names nothing, so it is a 404.
-pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0 && !segment.starts_with('+'))
-        .ok_or_else(|| crate::access::not_found(what))
-}
+pub use kit::path_id;
 
 /// An optional id in the query (`?org=17`).
 pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {

@@ -3,17 +3,11 @@
 //! audit log and the notification outbox (`docs/directory-api.md`).
 //!
 //! Every decision about who may do what is asked of the `identity` library component through
-//! `wenming:platform/identity`; this component owns the directory's tables and their rules
+//! `wenming:identity/identity`; this component owns the directory's tables and their rules
 //! (levels, sibling names, the last centre admin). Lists are scoped by the caller's org subtrees
 //! as materialised-path ranges, so they stay one indexed range scan however large the tree grows.
 //!
 //! `lib.rs` only routes; each resource has its own module.
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/identity-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
 
 mod access;
 mod accounts;
@@ -33,48 +27,39 @@ fn handle(req: Request) -> Response {
     route(&req).unwrap_or_else(ApiError::into_response)
 }
 
-/// Dispatches on method for one path; any other method is a 405 naming the allowed ones.
-macro_rules! methods {
-    ($req:expr, $allow:literal; $($method:ident => $handler:expr),+ $(,)?) => {
-        match $req.method() {
-            $(Method::$method => $handler,)+
-            _ => Err(ApiError::MethodNotAllowed($allow)),
-        }
-    };
-}
-
+/// Path and method → handler, in the order every component routes: the path (404), then the
+/// method (405 with `Allow`), then — inside each handler — the session (401), then the id.
 fn route(req: &Request) -> Result<Response, ApiError> {
-    let path = req.path();
-    let segments: Vec<&str> =
-        path.strip_prefix("/api/v1/").unwrap_or_default().split('/').filter(|s| !s.is_empty()).collect();
+    let segments = kit::api_segments(req)?;
+    let method = req.method();
+    let allow = |allowed: &'static str| kit::allow_method(method, allowed);
+    let get = matches!(method, Method::Get);
     match segments.as_slice() {
-        ["sessions"] => methods!(req, "POST"; Post => sessions::create(req)),
-        ["sessions", "current"] => methods!(req, "DELETE"; Delete => sessions::delete_current(req)),
-        ["sms-codes"] => methods!(req, "POST"; Post => sessions::request_code(req)),
-        ["me"] => methods!(req, "GET"; Get => sessions::me(req)),
+        ["sessions"] => allow("POST").and_then(|()| sessions::create(req)),
+        ["sessions", "current"] => allow("DELETE").and_then(|()| sessions::delete_current(req)),
+        ["sms-codes"] => allow("POST").and_then(|()| sessions::request_code(req)),
+        ["me"] => allow("GET").and_then(|()| sessions::me(req)),
 
-        ["orgs"] => methods!(req, "GET, POST"; Get => orgs::list(req), Post => orgs::create(req)),
-        ["orgs", "tree"] => methods!(req, "GET"; Get => orgs::tree(req)),
-        ["orgs", id] => methods!(req, "GET, PATCH"; Get => orgs::get(req, id), Patch => orgs::rename(req, id)),
-        ["orgs", id, "deactivate"] => methods!(req, "POST"; Post => orgs::deactivate(req, id)),
+        ["orgs"] => allow("GET, POST").and_then(|()| if get { orgs::list(req) } else { orgs::create(req) }),
+        ["orgs", "tree"] => allow("GET").and_then(|()| orgs::tree(req)),
+        ["orgs", id] => allow("GET, PATCH").and_then(|()| if get { orgs::get(req, id) } else { orgs::rename(req, id) }),
+        ["orgs", id, "deactivate"] => allow("POST").and_then(|()| orgs::deactivate(req, id)),
 
-        ["accounts"] => methods!(req, "GET, POST"; Get => accounts::list(req), Post => accounts::create(req)),
-        ["accounts", id] => methods!(req, "GET"; Get => accounts::get(req, id)),
-        ["accounts", id, "roles"] => methods!(req, "POST"; Post => accounts::grant(req, id)),
-        ["accounts", id, "roles", grant] => {
-            methods!(req, "DELETE"; Delete => accounts::revoke(req, id, grant))
-        }
+        ["accounts"] => allow("GET, POST").and_then(|()| if get { accounts::list(req) } else { accounts::create(req) }),
+        ["accounts", id] => allow("GET").and_then(|()| accounts::get(req, id)),
+        ["accounts", id, "roles"] => allow("POST").and_then(|()| accounts::grant(req, id)),
+        ["accounts", id, "roles", grant] => allow("DELETE").and_then(|()| accounts::revoke(req, id, grant)),
 
         ["departments"] => {
-            methods!(req, "GET, POST"; Get => departments::list(req), Post => departments::create(req))
+            allow("GET, POST").and_then(|()| if get { departments::list(req) } else { departments::create(req) })
         }
-        ["departments", id] => methods!(req, "GET"; Get => departments::get(req, id)),
-        ["departments", id, "handlers"] => methods!(req, "POST"; Post => departments::add_handler(req, id)),
+        ["departments", id] => allow("GET").and_then(|()| departments::get(req, id)),
+        ["departments", id, "handlers"] => allow("POST").and_then(|()| departments::add_handler(req, id)),
 
-        ["audit"] => methods!(req, "GET"; Get => audit::list(req)),
-        ["outbox"] => methods!(req, "GET"; Get => outbox::list(req)),
+        ["audit"] => allow("GET").and_then(|()| audit::list(req)),
+        ["outbox"] => allow("GET").and_then(|()| outbox::list(req)),
 
-        _ => Err(ApiError::NotFound(format!("no route for {path}"))),
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
     }
 }
 

@@ -12,7 +12,8 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found, Caller};
 use crate::input::{self, Body};
-use crate::wenming::platform::identity::Action;
+use kit::identity::Action;
+use kit::Scope;
 
 const COLUMNS: &str = "id, parent_id, level, name, path, active, created_at, updated_at";
 
@@ -73,7 +74,7 @@ pub fn visible(db: &Db, caller: &Caller, id: i64) -> Result<Org, ApiError> {
 
 /// `{"parent_id", "name", "level"}` → 201 org; manage-orgs at the parent.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let mut body = Body::parse(req)?;
     let parent_id = body.id("parent_id")?;
     let name = body.str("name")?;
@@ -161,7 +162,7 @@ fn name_taken(e: ApiError) -> ApiError {
 
 /// `?under=&level=&q=&active=&limit=&cursor=` → the orgs the caller may see, by id.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let page = Page::from_request(req)?;
     let under = input::query_id(req, "under")?;
     let level = kit::query_param(req, "level").filter(|l| !l.is_empty());
@@ -175,7 +176,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 
     let db = Db::open()?;
     let scope = match under {
-        Some(id) => access::Scope::new(vec![visible(&db, &caller, id)?.path]),
+        Some(id) => Scope::from_paths(&[visible(&db, &caller, id)?.path]),
         None => caller.readable().clone(),
     };
     let mut filters = String::new();
@@ -204,7 +205,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
 /// `?under=<id>&depth=` → the subtree as nested `{"id", "name", "level", "active",
 /// "children"}`. Without `under`, the caller's own subtree (when they have exactly one).
 pub fn tree(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let under = input::query_id(req, "under")?;
     let depth = match kit::query_param(req, "depth").filter(|d| !d.is_empty()) {
         None => None,
@@ -300,7 +301,7 @@ impl Node {
 }
 
 pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "org")?;
     let db = Db::open()?;
     Ok(kit::json(200, &visible(&db, &caller, id)?.json()))
@@ -308,7 +309,7 @@ pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
 
 /// `{"name"}`; manage-orgs at the org.
 pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "org")?;
     let db = Db::open()?;
     let org = visible(&db, &caller, id)?;
@@ -352,7 +353,7 @@ pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
 /// their own access (a centre admin, the whole county's). Deactivating an inactive org again
 /// changes nothing and answers the same, so a retry is harmless.
 pub fn deactivate(req: &Request, id: &str) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let id = input::path_id(id, "org")?;
     let db = Db::open()?;
     let org = visible(&db, &caller, id)?;

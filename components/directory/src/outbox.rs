@@ -10,12 +10,12 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::input;
-use crate::wenming::platform::identity::Action;
+use kit::identity::Action;
 
 /// `?recipient=&limit=&cursor=`, by id. The outbox has no org: read-outbox anywhere (held only
 /// at the centre) reads all of it.
 pub fn list(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     caller.scope_or_forbidden(Action::ReadOutbox)?;
     let page = Page::from_request(req)?;
     let recipient = kit::query_param(req, "recipient").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());

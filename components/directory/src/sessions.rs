@@ -1,14 +1,17 @@
 //! Signing in and out: `POST /api/v1/sessions`, `POST /api/v1/sms-codes`,
 //! `DELETE /api/v1/sessions/current`, `GET /api/v1/me`. Passwords, codes, lockouts and throttles
-//! are identity's; this module only shapes requests and answers.
+//! are identity's; this module shapes requests and answers, and queues an issued code through
+//! notify (the only way into the outbox) in the transaction that stored it.
 
 use kit::{ApiError, Db};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, identity_error, roles_json};
+use crate::access::{self, roles_json};
 use crate::input::{self, Body};
-use crate::wenming::platform::identity::{self, Session};
+use kit::identity::{self, Session};
+use kit::identity_error;
+use kit::notify::Outcome;
 
 /// `{"phone", "password"}` for staff, `{"phone", "code"}` for citizens and volunteers.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
@@ -21,6 +24,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
     if phone.is_empty() || phone.len() > 32 {
         return Err(ApiError::invalid("phone", "phone must be 1 to 32 characters"));
     }
+    let db = Db::open()?;
     let session = match (password, code) {
         (Some(password), None) => {
             // Staff phones are not format-checked here: a malformed one is simply a wrong phone,
@@ -28,7 +32,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             if password.is_empty() || password.len() > 256 {
                 return Err(ApiError::invalid("password", "password must be 1 to 256 characters"));
             }
-            identity::sign_in_password(phone, &password)
+            identity::sign_in_password(db.connection(), phone, &password)
         }
         (None, Some(code)) => {
             // A code only ever goes to a well-formed number, so a malformed one cannot match.
@@ -37,7 +41,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ApiError::invalid("code", "code is the 6 digits sent by SMS"));
             }
-            identity::sign_in_code(phone, code)
+            identity::sign_in_code(db.connection(), phone, code)
         }
         (Some(_), Some(_)) => return Err(ApiError::invalid("code", "send either password or code, not both")),
         (None, None) => return Err(ApiError::invalid("password", "password (staff) or code (SMS) is required")),
@@ -55,26 +59,42 @@ fn session_json(session: &Session) -> serde_json::Value {
     })
 }
 
-/// `{"phone"}` → 202: a sign-in code is queued in the outbox (identity throttles per phone).
+/// `{"phone"}` → 202: identity issues a sign-in code (throttled per phone) and it is queued
+/// through notify in the same transaction, so a code exists only if its message is queued. With
+/// `sms_provider = none` admins read it in the outbox.
 pub fn request_code(req: &Request) -> Result<Response, ApiError> {
     let mut body = Body::parse(req)?;
     let phone = body.str("phone")?;
     body.finish()?;
     let phone = input::phone("phone", &phone)?;
-    identity::request_sign_in_code(&phone).map_err(identity_error)?;
+    let db = Db::open()?;
+    db.transaction(|db| {
+        let issued = identity::request_sign_in_code(db.connection(), &phone).map_err(identity_error)?;
+        let key = format!("sign-in-code:{}", issued.id);
+        let params = vec![("code".to_string(), issued.code)];
+        match kit::sms(db, &phone, "sign-in-code", params, key, kit::now())? {
+            Some(Outcome::Queued) => Ok(()),
+            // The recipient's daily message cap is reached: no code that cannot be sent.
+            Some(Outcome::SuppressedDailyCap) => Err(ApiError::Throttled {
+                retry_after: 3600,
+                message: "too many messages to this phone today; try again later".into(),
+            }),
+            outcome => Err(ApiError::Internal(format!("the sign-in code was not queued: {outcome:?}"))),
+        }
+    })?;
     Ok(kit::json(202, &serde_json::json!({ "sent": true })))
 }
 
 /// Revokes the caller's own session; the token is refused from then on.
 pub fn delete_current(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
-    identity::sign_out(&caller.token).map_err(identity_error)?;
+    let caller = access::caller(req)?;
+    identity::sign_out(Db::open()?.connection(), &caller.token).map_err(identity_error)?;
     Ok(Response::builder().status(204).build())
 }
 
 /// The signed-in account (its own phone, unmasked: it is theirs) and its roles.
 pub fn me(req: &Request) -> Result<Response, ApiError> {
-    let caller = access::authenticate(req)?;
+    let caller = access::caller(req)?;
     let db = Db::open()?;
     let account = db
         .query_one(

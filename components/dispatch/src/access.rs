@@ -1,75 +1,17 @@
-//! Who is calling, and how they relate to an order — all permission questions go to
-//! `wenming:platform/identity` (the table lives there, never here); team leadership is the one
-//! exception the contract names, checked against `teams.leader_account_id`.
+//! How a caller relates to an order — all permission questions go to
+//! `wenming:identity/identity` through `kit` (the table lives there, never here); team
+//! leadership is the one exception the contract names, decided by `kit::leads_team`.
 //!
 //! The rule for an order addressed by URL: one the caller cannot see at all is **404** (that it
 //! exists is not revealed), unless the caller's roles never allow the action anywhere (**403**);
-//! one the caller can see but may not act on this way is **403**. Identity calls are made before
-//! a transaction opens, never inside one.
+//! one the caller can see but may not act on this way is **403**. Identity works on the request's
+//! own connection, so it may be asked inside a transaction too.
 
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
 use crate::order::Order;
-use crate::wenming::platform::identity::{self, Action, Principal};
-
-kit::identity_adapter!();
-
-/// Whether `p`'s roles allow `action` anywhere at all.
-pub fn allowed_anywhere(p: &Principal, action: Action) -> bool {
-    !identity::scopes(p, action).is_empty()
-}
-
-/// 403 for an action `p`'s roles allow nowhere.
-pub fn never(action: Action) -> ApiError {
-    ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action)))
-}
-
-/// `p`'s scopes for `action` as disjoint half-open path ranges (nested scopes collapse into the
-/// outer one, so an order is never listed twice); empty when the roles allow `action` nowhere.
-pub fn scope_ranges(p: &Principal, action: Action) -> Vec<(String, String)> {
-    ranges(&identity::scopes(p, action))
-}
-
-/// Scopes (materialised paths) → disjoint half-open path ranges.
-pub fn ranges(scopes: &[String]) -> Vec<(String, String)> {
-    let mut paths: Vec<String> = scopes.iter().map(|s| format!("{}/", s.trim_end_matches('/'))).collect();
-    paths.sort();
-    paths.dedup();
-    let mut outer: Vec<String> = Vec::new();
-    for p in paths {
-        if !outer.iter().any(|o| p.starts_with(o.as_str())) {
-            outer.push(p);
-        }
-    }
-    outer.iter().map(|p| kit::subtree_bounds(p)).collect()
-}
-
-/// `((col >= ? AND col < ?) OR ...)` for `ranges`, pushing the bounds onto `params` (`(0)` when
-/// there are none, which matches nothing).
-pub fn range_sql(column: &str, ranges: &[(String, String)], params: &mut Vec<Value>) -> String {
-    if ranges.is_empty() {
-        return "(0)".into();
-    }
-    let parts: Vec<String> = ranges
-        .iter()
-        .map(|(lo, hi)| {
-            params.push(Value::Text(lo.clone()));
-            params.push(Value::Text(hi.clone()));
-            format!("({column} >= ? AND {column} < ?)")
-        })
-        .collect();
-    format!("({})", parts.join(" OR "))
-}
-
-/// The ids of the teams `account_id` leads (active or not: a deactivated team's leader still
-/// sees and finishes the work already accepted).
-pub fn led_teams(db: &Db, account_id: i64) -> Result<Vec<i64>, ApiError> {
-    db.query("SELECT id FROM teams WHERE leader_account_id = ? ORDER BY id", &[Value::Integer(account_id)])?
-        .iter()
-        .map(|r| r.i64("id"))
-        .collect()
-}
+use kit::identity::{Action, Principal};
 
 /// The three kinds of work on an order, each with its own permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +38,11 @@ pub struct Relation {
 }
 
 impl Relation {
-    /// Reads how `p` relates to `order` (identity calls: outside any transaction).
+    /// Reads how `p` relates to `order` (identity works on the request's connection, so this may
+    /// run inside a transaction too).
     pub fn of(db: &Db, p: &Principal, order: &Order) -> Result<Relation, ApiError> {
-        let dispatcher = allowed(p, Action::DispatchOrders, &order.org_path)?;
-        let led = led_teams(db, p.account_id)?;
+        let dispatcher = kit::allowed(p, Action::DispatchOrders, &order.org_path)?;
+        let led = kit::led_teams(db, p.account_id)?;
         let leads_team = order.team_id.is_some_and(|t| led.contains(&t));
         let grab_teams = if led.is_empty() {
             Vec::new()
@@ -158,17 +101,17 @@ impl Relation {
 /// 404, or 403 when `p`'s roles allow `work` nowhere.
 pub fn unseen(db: &Db, p: &Principal, work: Work) -> ApiError {
     let anywhere = match work {
-        Work::Dispatch => Ok(allowed_anywhere(p, Action::DispatchOrders)),
-        Work::Team => led_teams(db, p.account_id).map(|t| !t.is_empty()),
-        Work::Department => Ok(allowed_anywhere(p, Action::HandleDepartmentItems)),
+        Work::Dispatch => Ok(kit::anywhere(p, Action::DispatchOrders)),
+        Work::Team => kit::led_teams(db, p.account_id).map(|t| !t.is_empty()),
+        Work::Department => Ok(kit::anywhere(p, Action::HandleDepartmentItems)),
     };
     match anywhere {
         Err(e) => e,
         Ok(true) => ApiError::NotFound("no such order".into()),
         Ok(false) => match work {
-            Work::Dispatch => never(Action::DispatchOrders),
+            Work::Dispatch => kit::nowhere(Action::DispatchOrders),
             Work::Team => ApiError::Forbidden("you lead no team".into()),
-            Work::Department => never(Action::HandleDepartmentItems),
+            Work::Department => kit::nowhere(Action::HandleDepartmentItems),
         },
     }
 }
@@ -183,7 +126,7 @@ pub fn handles(db: &Db, p: &Principal, dept: i64) -> Result<bool, ApiError> {
     )?;
     match row {
         None => Ok(false),
-        Some(r) => allowed(p, Action::HandleDepartmentItems, &r.str("path")?),
+        Some(r) => kit::allowed(p, Action::HandleDepartmentItems, &r.str("path")?),
     }
 }
 
@@ -194,28 +137,4 @@ pub fn order_for(db: &Db, p: &Principal, id: i64, work: Work) -> Result<(Order, 
     let rel = Relation::of(db, p, &order)?;
     rel.require(p, db, &order, work)?;
     Ok((order, rel))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn nested_scopes_collapse() {
-        assert_eq!(
-            ranges(&s(&["/1/4/17/", "/1/4/", "/1/5"])),
-            vec![("/1/4/".into(), "/1/40".into()), ("/1/5/".into(), "/1/50".into())]
-        );
-    }
-
-    #[test]
-    fn no_scope_matches_nothing() {
-        let mut params = Vec::new();
-        assert_eq!(range_sql("o.path", &[], &mut params), "(0)");
-        assert!(params.is_empty());
-    }
 }

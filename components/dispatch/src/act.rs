@@ -1,8 +1,9 @@
 //! The shape every write on an order shares, so no action forgets a step:
 //!
 //! 1. the body is already validated by the caller (bad input changes nothing);
-//! 2. the order is loaded and the caller's right to this kind of work checked — outside any
-//!    transaction, because identity is a separate component with its own connection;
+//! 2. the order is loaded and the caller's right to this kind of work checked, before the
+//!    write lock is taken (identity shares this request's connection, so it could be asked
+//!    inside the transaction too; asking first keeps the lock for the write alone);
 //! 3. the order is escalated first if it is overdue (its own small transaction: escalation is a
 //!    fact about time, and must not be undone because this action is refused);
 //! 4. one transaction, under `Idempotency-Key` when sent: the order is read again (another
@@ -18,7 +19,7 @@ use crate::access::{self, Relation, Work};
 use crate::escalate;
 use crate::input;
 use crate::order::{Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Runs `action` (audited as `audit_action`) on order `id` for `p`, who must be allowed `work`.
 /// `action` gets the transaction, the order as read inside it, and how the caller relates to it;

@@ -17,13 +17,13 @@ use kit::{ApiError, Db, Page};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Work};
+use crate::access::Work;
 use crate::act;
 use crate::input::{self, Fields};
 use crate::notices;
 use crate::order::{self, Order, OrderExt as _};
 use crate::route;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// Longest reply, in characters.
 pub const REPLY_CHARS: usize = 2000;
@@ -37,7 +37,7 @@ pub fn handled(db: &Db, p: &Principal) -> Result<Vec<(i64, String)>, ApiError> {
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        if access::allowed(p, Action::HandleDepartmentItems, &r.str("path")?)? {
+        if kit::allowed(p, Action::HandleDepartmentItems, &r.str("path")?)? {
             out.push((r.i64("id")?, r.str("name")?));
         }
     }
@@ -49,8 +49,8 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let page = Page::from_request(req)?;
     let department = input::query_id(req, "department_id")?;
     let status = input::query_choice(req, "status", &["forwarded", "replied", "closed"])?;
-    if !access::allowed_anywhere(p, Action::HandleDepartmentItems) {
-        return Err(access::never(Action::HandleDepartmentItems));
+    if !kit::anywhere(p, Action::HandleDepartmentItems) {
+        return Err(kit::nowhere(Action::HandleDepartmentItems));
     }
     let now = kit::request_now(req);
     let db = Db::open()?;

@@ -17,11 +17,10 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, Fields};
 use crate::notices;
 use crate::order::{Order, OrderExt as _, AWAITING_SQL};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// Orders escalated by one lazy sweep at most, so a list request stays quick even after a long
 /// quiet spell; the rest follow on the next request (the list still marks them `overdue`).
@@ -161,14 +160,11 @@ pub fn one(db: &Db, id: i64, now: i64, actor: Option<i64>) -> Result<bool, ApiEr
 /// "remaining"}`; calling again when nothing is due changes nothing.
 pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     Fields::from_optional_request(req, &[])?;
-    let ranges = access::scope_ranges(p, Action::DispatchOrders);
-    if ranges.is_empty() {
-        return Err(access::never(Action::DispatchOrders));
-    }
+    let scope = kit::Scope::required(p, Action::DispatchOrders)?;
     let now = kit::request_now(req);
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scoped = access::range_sql("o.path", &ranges, &mut params);
+    let scoped = scope.condition("o.path", &mut params);
     let done = sweep(&db, now, &scoped, params.clone(), EXPLICIT_LIMIT, Some(p.account_id))?;
     let mut count_params = vec![Value::Integer(now)];
     count_params.extend(params);

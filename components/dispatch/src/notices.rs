@@ -1,4 +1,4 @@
-//! Queueing notifications through `wenming:platform/notify` — the only way this component sends
+//! Queueing notifications through `wenming:notify/notify` — the only way this component sends
 //! anything — on this component's own connection, inside the transition's transaction: a message
 //! is queued exactly when the transition commits, and a retried transition (same event) queues
 //! nothing new.
@@ -16,7 +16,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input;
 use crate::order::Order;
-use crate::wenming::platform::notify::{self, Channel, Message, Outcome};
+use kit::notify::Outcome;
 
 /// Templates this component queues.
 pub const DISPATCHED: &str = "order-dispatched";
@@ -40,21 +40,7 @@ pub fn sms(
     key: String,
     now: i64,
 ) -> Result<Option<Outcome>, ApiError> {
-    let message = Message {
-        channel: Channel::Sms,
-        recipient: recipient.to_string(),
-        template: template.to_string(),
-        params,
-        idempotency_key: key,
-    };
-    match notify::queue(db.connection(), &message, now) {
-        Ok(outcome) => Ok(Some(outcome)),
-        Err(notify::Error::Invalid((field, why))) => {
-            eprintln!("notify refused {template} for {}: {field}: {why}", message.idempotency_key);
-            Ok(None)
-        }
-        Err(notify::Error::Storage(m)) => Err(ApiError::Internal(format!("notify: {m}"))),
-    }
+    kit::sms(db, recipient, template, params, key, now)
 }
 
 /// The parameters every order message starts with: which order, what service. No personal data:

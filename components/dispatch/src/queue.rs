@@ -16,11 +16,11 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Relation};
+use crate::access::Relation;
 use crate::escalate;
 use crate::input;
 use crate::order::{self, Order, OrderExt as _};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// Order kinds, for `?kind=`.
 pub const KINDS: [&str; 3] = ["welfare", "petition", "dispute"];
@@ -32,10 +32,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let kind = input::query_choice(req, "kind", &KINDS)?;
     let status = input::query_choice(req, "status", &["submitted", "dispatched", "open"])?.unwrap_or("submitted");
 
-    let mut ranges = access::scope_ranges(p, Action::DispatchOrders);
-    if ranges.is_empty() {
-        return Err(access::never(Action::DispatchOrders));
-    }
+    let mut scope = kit::Scope::required(p, Action::DispatchOrders)?;
     let now = kit::request_now(req);
     let db = Db::open()?;
     if let Some(under) = under {
@@ -45,15 +42,13 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             .map(|r| r.str("path"))
             .transpose()?;
         match path {
-            Some(path) if access::allowed(p, Action::DispatchOrders, &path)? => {
-                ranges = vec![kit::subtree_bounds(&path)]
-            }
+            Some(path) if kit::allowed(p, Action::DispatchOrders, &path)? => scope = kit::Scope::from_paths(&[path]),
             _ => return Err(ApiError::NotFound("no such org for under".into())),
         }
     }
 
     let mut scope_params = Vec::new();
-    let scoped = access::range_sql("o.path", &ranges, &mut scope_params);
+    let scoped = scope.condition("o.path", &mut scope_params);
     escalate::sweep(&db, now, &scoped, scope_params.clone(), escalate::LAZY_LIMIT, None)?;
 
     let mut sql = format!("{} WHERE d.status = ? AND {scoped}", order::SELECT);
@@ -118,9 +113,9 @@ pub fn detail(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
 
 /// 404 for an order the caller cannot see, or 403 when no role of theirs ever sees orders here.
 fn unseen_anywhere(db: &Db, p: &Principal) -> Result<ApiError, ApiError> {
-    let any = access::allowed_anywhere(p, Action::DispatchOrders)
-        || access::allowed_anywhere(p, Action::HandleDepartmentItems)
-        || !access::led_teams(db, p.account_id)?.is_empty();
+    let any = kit::anywhere(p, Action::DispatchOrders)
+        || kit::anywhere(p, Action::HandleDepartmentItems)
+        || !kit::led_teams(db, p.account_id)?.is_empty();
     Ok(if any {
         ApiError::NotFound("no such order".into())
     } else {

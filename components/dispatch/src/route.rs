@@ -22,7 +22,7 @@ use crate::act;
 use crate::input::Fields;
 use crate::notices;
 use crate::order::{self, Order};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Longest note or reason, in characters.
 pub const NOTE_CHARS: usize = 500;

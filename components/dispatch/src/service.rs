@@ -1,5 +1,5 @@
 //! Hours earned by serving an order (接单 → 完成 → 志愿服务时长): the volunteers and minutes a
-//! completion report (结项报告) gives, checked, and credited to `wenming:platform/ledger`.
+//! completion report (结项报告) gives, checked, and credited to `wenming:ledger/ledger`.
 //!
 //! The report names who served and for how long, in one of two shapes:
 //!
@@ -35,8 +35,8 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input::Fields;
 use crate::order::Order;
-use crate::wenming::platform::identity::Principal;
-use crate::wenming::platform::ledger::{self, Source};
+use kit::identity::Principal;
+use kit::ledger::{self, Source};
 
 /// Most minutes one volunteer is credited for one order: a day.
 pub const MAX_MINUTES: i64 = 24 * 60;
@@ -163,7 +163,7 @@ pub fn credit(db: &Db, order: &Order, checked: &[Checked], event_id: i64, actor:
             actor,
             &key,
         )
-        .map_err(|e| ledger_error(e, &key))?;
+        .map_err(kit::ledger_error)?;
         if minutes.source_id != event_id {
             // Credited by an earlier completion of this order (it was reopened since): the
             // ledger returned that entry and posted nothing. Logged so a changed amount can be
@@ -175,18 +175,6 @@ pub fn credit(db: &Db, order: &Order, checked: &[Checked], event_id: i64, actor:
         }
     }
     Ok(())
-}
-
-/// The ledger's errors in the one error shape. An invalid posting is a 422 (its field named),
-/// as in `checkin`; the rest are failures of ours.
-fn ledger_error(e: ledger::Error, key: &str) -> ApiError {
-    match e {
-        ledger::Error::Invalid((field, message)) => ApiError::Invalid { field, message },
-        ledger::Error::Insufficient(balance) => {
-            ApiError::Internal(format!("ledger refused credit {key}: insufficient balance {balance}"))
-        }
-        ledger::Error::Storage(m) => ApiError::Internal(format!("ledger, posting {key}: {m}")),
-    }
 }
 
 /// The `volunteers` list: 1 to [`MAX_VOLUNTEERS`] objects `{"volunteer_id", "minutes"}`, each

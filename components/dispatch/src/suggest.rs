@@ -22,7 +22,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access::{self, Work};
 use crate::escalate;
 use crate::order::{self, Lineage, Order, OrderExt as _};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// How near a team is to the order, in the org tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Relation, Work};
+use crate::access::{Relation, Work};
 use crate::act;
 use crate::escalate;
 use crate::input::{self, Fields};
@@ -33,7 +33,7 @@ use crate::notices;
 use crate::order::{self, Order, OrderExt as _};
 use crate::route;
 use crate::service;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// Most volunteers on one order.
 pub const MAX_VOLUNTEERS: usize = service::MAX_VOLUNTEERS;
@@ -52,7 +52,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let status = input::query_choice(req, "status", &["dispatched", "open", "accepted", "in_service"])?;
     let now = kit::request_now(req);
     let db = Db::open()?;
-    let led = access::led_teams(&db, p.account_id)?;
+    let led = kit::led_teams(&db, p.account_id)?;
     if led.is_empty() {
         return Err(ApiError::Forbidden("you lead no team".into()));
     }
@@ -112,12 +112,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 fn still_ours(db: &Db, p: &Principal, order: &Order) -> Result<i64, ApiError> {
     let ours = match order.team_id {
         None => false,
-        Some(t) => db
-            .query_one(
-                "SELECT 1 AS x FROM teams WHERE id = ? AND leader_account_id = ?",
-                &[Value::Integer(t), Value::Integer(p.account_id)],
-            )?
-            .is_some(),
+        Some(t) => kit::leads_team(db, p.account_id, t)?,
     };
     match order.team_id {
         Some(t) if ours => Ok(t),

@@ -1,17 +1,12 @@
-//! Who is calling and what they may do where, through `wenming:platform/identity` (the
-//! permission table lives there: `manage-evaluations` for centre and institute admins,
-//! `read-evaluations` for centre, institute and station admins and auditors). Something outside
-//! the caller's scope is **404**; an action the caller's roles allow nowhere is **403**.
+//! The evaluation rules' view of orgs and of who evaluates whom. Who is calling and what they
+//! may do where is `kit`'s, through `wenming:identity/identity` (the permission table lives
+//! there: `manage-evaluations` for centre and institute admins, `read-evaluations` for centre,
+//! institute and station admins and auditors).
 
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
-use crate::wenming::platform::identity::{self, Action, Principal};
-
-// `authenticate`, `identity_error` and `allowed`: the adapter every step component shares.
-kit::identity_adapter!();
-// `deny`, `gate` and `scope_sql`: 404 outside the caller's scope, 403 when allowed nowhere.
-kit::scoped_access!();
+use kit::identity::{self, Action, Principal};
 
 /// Whether `p` holds manage-evaluations strictly above `org_path` (an ancestor of the org, never
 /// the org itself: nobody evaluates their own institute or station).

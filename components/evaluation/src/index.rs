@@ -8,18 +8,17 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Org};
+use crate::access::Org;
 use crate::input;
 use crate::model::{self, IndexInputs, IndexSettings, Period};
-use crate::wenming::platform::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal};
 
 const SETTINGS_KEY: &str = "evaluation.index";
 
 /// The deployment's index settings (the migration stores defaults).
 pub fn settings(db: &Db) -> Result<IndexSettings, ApiError> {
-    let row =
-        db.query_one("SELECT value FROM deployment_settings WHERE key = ?", &[Value::Text(SETTINGS_KEY.into())])?;
-    let text = row.ok_or_else(|| ApiError::Internal("evaluation.index is not set".into()))?.str("value")?;
+    let text = kit::settings::get(db, SETTINGS_KEY)?
+        .ok_or_else(|| ApiError::Internal("evaluation.index is not set".into()))?;
     let v: Json = serde_json::from_str(&text).map_err(|e| ApiError::Internal(format!("evaluation.index: {e}")))?;
     IndexSettings::parse(&v).map_err(|p| ApiError::Internal(format!("evaluation.index is invalid: {p:?}")))
 }
@@ -96,7 +95,7 @@ pub fn one(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let period = input::query_period(req)?;
     let db = Db::open()?;
     let org = Org::load(&db, org_id)?;
-    access::gate(p, Action::ReadEvaluations, org.as_ref().map_or("/-/", |o| o.path.as_str()), "org")?;
+    kit::gate(p, Action::ReadEvaluations, org.as_ref().map_or("/-/", |o| o.path.as_str()), "org")?;
     let org = org.ok_or_else(|| ApiError::NotFound("no such org".into()))?;
     let s = settings(&db)?;
     let (_, mut body) = model::index(&s, &org.level, &inputs(&db, &org, &period)?);
@@ -113,7 +112,7 @@ pub fn rankings(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let period = input::query_period(req)?;
     let db = Db::open()?;
     let parent = Org::load(&db, parent_id)?;
-    access::gate(p, Action::ReadEvaluations, parent.as_ref().map_or("/-/", |o| o.path.as_str()), "org")?;
+    kit::gate(p, Action::ReadEvaluations, parent.as_ref().map_or("/-/", |o| o.path.as_str()), "org")?;
     let parent = parent.ok_or_else(|| ApiError::NotFound("no such org".into()))?;
     let s = settings(&db)?;
     let children =
@@ -175,11 +174,7 @@ pub fn put_settings(req: &Request, p: &Principal) -> Result<Response, ApiError> 
     let new = IndexSettings::parse(&body).map_err(input::problems)?;
     let saved = db.transaction(|db| {
         let before = settings(db)?;
-        db.exec(
-            "INSERT INTO deployment_settings (key, value, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            &[Value::Text(SETTINGS_KEY.into()), Value::Text(new.json().to_string()), Value::Integer(now)],
-        )?;
+        kit::settings::set(db, SETTINGS_KEY, &new.json().to_string(), now)?;
         kit::audit(
             db,
             p.account_id,

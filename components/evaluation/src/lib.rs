@@ -7,18 +7,12 @@
 //! +08:00, scheme checks and totals, thematic results, indicator scores, the index, ranking
 //! order); the other modules gather inputs with SQL and store what people decide. "Once per
 //! rater" rules are UNIQUE constraints, not read-then-write checks. Authentication and
-//! authorisation go through `wenming:platform/identity`; time is `kit::request_now`.
+//! authorisation go through `wenming:identity/identity`; time is `kit::request_now`.
 //!
 //! Modules: [`ratings`] (rate an activity or project, list, summaries), [`projects`]
 //! (志愿服务项目), [`schemes`] (work and thematic schemes, raters, results), [`work`] (work
 //! evaluations), [`thematic`] (thematic grades), [`index`] (index, rankings, settings), and the
 //! plumbing [`access`], [`input`].
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/identity-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
 
 pub mod access;
 pub mod index;
@@ -44,7 +38,7 @@ fn handle(req: Request) -> Response {
 fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
-    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     let get = matches!(method, Method::Get);
     match segments.as_slice() {
         ["ratings"] => {
@@ -64,10 +58,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 projects::create(req, &p)
             }
         }
-        ["projects", id] => {
-            let id = input::path_id(id, "project")?;
-            projects::detail(req, &only("GET")?, id)
-        }
+        ["projects", id] => projects::detail(req, &only("GET")?, input::path_id(id, "project")?),
         ["evaluation", "schemes"] => {
             let p = only("GET, POST")?;
             if get {
@@ -76,23 +67,17 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 schemes::create(req, &p)
             }
         }
-        ["evaluation", "schemes", id] => {
-            let id = input::path_id(id, "scheme")?;
-            schemes::detail(req, &only("GET")?, id)
-        }
+        ["evaluation", "schemes", id] => schemes::detail(req, &only("GET")?, input::path_id(id, "scheme")?),
         ["evaluation", "schemes", id, "raters"] => {
-            let id = input::path_id(id, "scheme")?;
             let p = only("GET, POST")?;
+            let id = input::path_id(id, "scheme")?;
             if get {
                 schemes::raters(req, &p, id)
             } else {
                 schemes::register_rater(req, &p, id)
             }
         }
-        ["evaluation", "schemes", id, "results"] => {
-            let id = input::path_id(id, "scheme")?;
-            schemes::results(req, &only("GET")?, id)
-        }
+        ["evaluation", "schemes", id, "results"] => schemes::results(req, &only("GET")?, input::path_id(id, "scheme")?),
         ["evaluation", "work-evaluations"] => {
             let p = only("GET, POST")?;
             if get {
@@ -101,10 +86,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 work::create(req, &p)
             }
         }
-        ["evaluation", "work-evaluations", id] => {
-            let id = input::path_id(id, "evaluation")?;
-            work::detail(req, &only("GET")?, id)
-        }
+        ["evaluation", "work-evaluations", id] => work::detail(req, &only("GET")?, input::path_id(id, "evaluation")?),
         ["evaluation", "thematic-grades"] => thematic::grade(req, &only("POST")?),
         ["evaluation", "index"] => index::one(req, &only("GET")?),
         ["evaluation", "rankings"] => index::rankings(req, &only("GET")?),

@@ -8,10 +8,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Org};
+use crate::access::Org;
 use crate::input::{self, Fields};
 use crate::ratings;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 const COLUMNS: &str = "p.id, p.org_id, p.org_path, p.team_id, p.name, p.description, p.starts_on, p.ends_on, p.created_at, o.name AS org_name";
 
@@ -48,7 +48,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org = Org::load(&db, org_id)?
         .filter(|o| o.active && o.level != "city")
         .ok_or_else(|| ApiError::invalid("org_id", "no such active org"))?;
-    if !access::allowed(p, Action::ManageEvaluations, &org.path)? {
+    if !kit::allowed(p, Action::ManageEvaluations, &org.path)? {
         return Err(ApiError::Forbidden("you may create projects only where you hold manage-evaluations".into()));
     }
     if let Some(team) = team_id {
@@ -114,7 +114,7 @@ pub fn detail(_req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let db = Db::open()?;
     let row = load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such project".into()))?;
     let mut body = project_json(&row)?;
-    if access::allowed(p, Action::ReadEvaluations, &row.str("org_path")?)? {
+    if kit::allowed(p, Action::ReadEvaluations, &row.str("org_path")?)? {
         body["ratings"] = ratings::tally(&db, "subject = 'project' AND subject_id = ?", &[Value::Integer(id)])?.json();
     }
     Ok(kit::json(200, &body))

@@ -11,10 +11,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Org};
+use crate::access::Org;
 use crate::input::{self, Fields};
 use crate::model::{self, RatingTally};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// What is rated: `(kind, id, org id, org path, team id)`.
 struct Subject {
@@ -248,7 +248,7 @@ pub fn summary(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let (mut sql, mut params, path, subject) =
         filter(&db, req)?.ok_or_else(|| ApiError::invalid("activity", "give one of activity, project, team, org"))?;
-    access::gate(p, Action::ReadEvaluations, &path, subject["kind"].as_str().unwrap_or("subject"))?;
+    kit::gate(p, Action::ReadEvaluations, &path, subject["kind"].as_str().unwrap_or("subject"))?;
     if let Some(per) = &period {
         sql.push_str(" AND created_at >= ? AND created_at < ?");
         params.extend([Value::Integer(per.start), Value::Integer(per.end)]);
@@ -274,12 +274,11 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let period = input::opt_query_period(req)?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ReadEvaluations, "org_path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow read-evaluations".into()))?;
+    let scope = kit::Scope::required(p, Action::ReadEvaluations)?.condition("org_path", &mut params);
     let mut sql = format!("SELECT {COLUMNS} FROM eval_ratings WHERE {scope} AND id > ?");
     params.push(Value::Integer(page.after));
     if let Some((w, ps, path, subject)) = filter(&db, req)? {
-        access::gate(p, Action::ReadEvaluations, &path, subject["kind"].as_str().unwrap_or("subject"))?;
+        kit::gate(p, Action::ReadEvaluations, &path, subject["kind"].as_str().unwrap_or("subject"))?;
         sql.push_str(&format!(" AND {w}"));
         params.extend(ps);
     }

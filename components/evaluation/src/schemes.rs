@@ -10,10 +10,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, Org};
+use crate::access::Org;
 use crate::input::{self, Fields};
 use crate::model::{self, GradeTally, Group, Item};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// A stored scheme with its parsed definition.
 #[derive(Debug, Clone)]
@@ -122,7 +122,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let centre = Org::load(&db, centre_id)?
         .filter(|o| o.active && o.level == "centre")
         .ok_or_else(|| ApiError::invalid("centre_id", "no such active centre"))?;
-    if !access::allowed(p, Action::ManageEvaluations, &centre.path)? {
+    if !kit::allowed(p, Action::ManageEvaluations, &centre.path)? {
         return Err(ApiError::Forbidden("schemes are set by holders of manage-evaluations at the centre".into()));
     }
     let key = input::idempotency_key(req);
@@ -198,7 +198,7 @@ pub fn register_rater(req: &Request, p: &Principal, id: i64) -> Result<Response,
     let group = f.line("group", 40)?;
     let db = Db::open()?;
     let s = Scheme::load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such scheme".into()))?;
-    access::gate(p, Action::ManageEvaluations, &s.centre_path, "scheme")?;
+    kit::gate(p, Action::ManageEvaluations, &s.centre_path, "scheme")?;
     if s.kind != "thematic" {
         return Err(ApiError::conflict("wrong_kind", "raters are registered for thematic schemes only"));
     }
@@ -233,7 +233,7 @@ pub fn raters(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let page = Page::from_request(req)?;
     let db = Db::open()?;
     let s = Scheme::load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such scheme".into()))?;
-    access::gate(p, Action::ReadEvaluations, &s.centre_path, "scheme")?;
+    kit::gate(p, Action::ReadEvaluations, &s.centre_path, "scheme")?;
     let rows = db.query(
         "SELECT r.account_id, a.name, a.phone, r.rater_group, r.registered_at FROM eval_scheme_raters r \
          JOIN accounts a ON a.id = r.account_id WHERE r.scheme_id = ? AND r.account_id > ? ORDER BY r.account_id LIMIT ?",
@@ -259,8 +259,7 @@ pub fn results(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let db = Db::open()?;
     let s = Scheme::load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such scheme".into()))?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ReadEvaluations, "path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow read-evaluations".into()))?;
+    let scope = kit::Scope::required(p, Action::ReadEvaluations)?.condition("path", &mut params);
     let (lo, hi) = kit::subtree_bounds(&s.centre_path);
     params.extend([
         Value::Text(lo),

@@ -12,7 +12,7 @@ use spin_sdk::sqlite3::Value;
 use crate::input::{self, Fields};
 use crate::model;
 use crate::schemes;
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// `POST /api/v1/evaluation/thematic-grades` → 201.
 pub fn grade(req: &Request, p: &Principal) -> Result<Response, ApiError> {

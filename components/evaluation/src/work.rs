@@ -14,7 +14,7 @@ use crate::access::{self, Org};
 use crate::input::{self, Fields};
 use crate::model;
 use crate::schemes::{self, Scheme};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// One item's checked score.
 struct Score {
@@ -173,7 +173,7 @@ fn authorise_evaluator(p: &Principal, org: &Org) -> Result<(), ApiError> {
     if access::evaluates_from_above(p, &org.path) {
         return Ok(());
     }
-    if access::allowed(p, Action::ManageEvaluations, &org.path)? {
+    if kit::allowed(p, Action::ManageEvaluations, &org.path)? {
         return Err(ApiError::Refused {
             code: "own_org",
             message: "nobody evaluates their own org; an evaluator works from the level above".into(),
@@ -219,7 +219,7 @@ pub fn detail(_req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let db = Db::open()?;
     let path = db.query_one("SELECT org_path FROM eval_work_evaluations WHERE id = ?", &[Value::Integer(id)])?;
     let path = path.map(|r| r.str("org_path")).transpose()?;
-    access::gate(p, Action::ReadEvaluations, path.as_deref().unwrap_or("/-/"), "evaluation")?;
+    kit::gate(p, Action::ReadEvaluations, path.as_deref().unwrap_or("/-/"), "evaluation")?;
     if path.is_none() {
         return Err(ApiError::NotFound("no such evaluation".into()));
     }
@@ -235,8 +235,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org = input::query_id(req, "org")?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ReadEvaluations, "e.org_path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow read-evaluations".into()))?;
+    let scope = kit::Scope::required(p, Action::ReadEvaluations)?.condition("e.org_path", &mut params);
     let mut sql = format!(
         "SELECT e.id, e.scheme_id, e.org_id, o.name AS org_name, e.period, e.evaluator_id, a.name AS evaluator, e.total_centi, e.created_at \
          FROM eval_work_evaluations e JOIN orgs o ON o.id = e.org_id JOIN accounts a ON a.id = e.evaluator_id WHERE {scope} AND e.id > ?"

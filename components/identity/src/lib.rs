@@ -1,15 +1,20 @@
-//! Library component exporting `wenming:platform/identity`: who is calling (sessions, password
+//! Library component exporting `wenming:identity/identity`: who is calling (sessions, password
 //! and SMS-code sign-in) and what they may do where (the permission table). Every step component
 //! imports it, so sign-in rules and the table have one implementation.
 //!
-//! It has no HTTP trigger; the edge composes it into the components that list it under
-//! `[component.<id>.dependencies]`, and it reaches the shared database with the importer's
-//! permissions (`dependencies_inherit_configuration = true`).
+//! It has no HTTP trigger; the edge (or Spin) composes it into the components that list it under
+//! `[component.<id>.dependencies]`. Like the ledger and notify it opens no connection of its
+//! own: every function that reads or writes works on the caller's borrowed connection, so a
+//! request costs one connection and `authenticate` may run inside the caller's transaction.
+//! Sign-in codes are issued here and queued by the caller through notify (a library cannot
+//! import another library on Spin), in the caller's transaction.
 
 spin_sdk::wit_bindgen::generate!({
     path: "../../wit",
     world: "wenming:platform/identity-provider",
     runtime_path: "spin_sdk::wit_bindgen::rt",
+    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
+    generate_all,
 });
 
 mod permissions;
@@ -18,11 +23,14 @@ mod sessions;
 
 /// The interface's types under a short name.
 mod bindings {
-    pub use crate::exports::wenming::platform::identity::{Action, Error, Grant, Guest, Principal, Role, Session};
+    pub use crate::exports::wenming::identity::identity::{
+        Action, Error, Grant, Guest, IssuedCode, Principal, Role, Session,
+    };
 }
 
-use bindings::{Action, Error, Guest, Principal, Session};
+use bindings::{Action, Error, Guest, IssuedCode, Principal, Session};
 use kit::{ApiError, Db};
+use spin_sdk::sqlite3::Connection;
 
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
@@ -39,8 +47,8 @@ impl From<ApiError> for Error {
 struct Identity;
 
 impl Guest for Identity {
-    fn authenticate(bearer: String) -> Result<Principal, Error> {
-        sessions::authenticate(&Db::open()?, &bearer)
+    fn authenticate(db: &Connection, bearer: String) -> Result<Principal, Error> {
+        Db::borrowed(db, |db| sessions::authenticate(db, &bearer))
     }
 
     fn authorize(who: Principal, action: Action, org_path: String) -> Result<(), Error> {
@@ -55,20 +63,20 @@ impl Guest for Identity {
         permissions::scopes(&who, action)
     }
 
-    fn sign_in_password(phone: String, password: String) -> Result<Session, Error> {
-        sessions::sign_in_password(&Db::open()?, &phone, &password)
+    fn sign_in_password(db: &Connection, phone: String, password: String) -> Result<Session, Error> {
+        Db::borrowed(db, |db| sessions::sign_in_password(db, &phone, &password))
     }
 
-    fn request_sign_in_code(phone: String) -> Result<(), Error> {
-        sessions::request_sign_in_code(&Db::open()?, &phone)
+    fn request_sign_in_code(db: &Connection, phone: String) -> Result<IssuedCode, Error> {
+        Db::borrowed(db, |db| sessions::request_sign_in_code(db, &phone))
     }
 
-    fn sign_in_code(phone: String, code: String) -> Result<Session, Error> {
-        sessions::sign_in_code(&Db::open()?, &phone, &code)
+    fn sign_in_code(db: &Connection, phone: String, code: String) -> Result<Session, Error> {
+        Db::borrowed(db, |db| sessions::sign_in_code(db, &phone, &code))
     }
 
-    fn sign_out(bearer: String) -> Result<(), Error> {
-        sessions::sign_out(&Db::open()?, &bearer)
+    fn sign_out(db: &Connection, bearer: String) -> Result<(), Error> {
+        Db::borrowed(db, |db| sessions::sign_out(db, &bearer))
     }
 
     fn hash_password(password: String) -> Result<String, Error> {

@@ -9,7 +9,8 @@ use Role::{Auditor, CentreAdmin, Citizen, DepartmentHandler, InstituteAdmin, Sta
 /// in the whole subtree of the org where it is held.
 ///
 /// Team leaders also decide membership of the teams they lead; that depends on
-/// `teams.leader_account_id`, not on a role, so the volunteers step checks it itself.
+/// `teams.leader_account_id`, not on a role, and is decided by `kit::leads_team` (one rule for
+/// every step).
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (
         Action::ReadDirectory,

@@ -7,7 +7,7 @@
 use kit::{ApiError, Db, Row};
 use spin_sdk::sqlite3::Value;
 
-use crate::bindings::{Error, Grant, Principal, Role, Session};
+use crate::bindings::{Error, Grant, IssuedCode, Principal, Role, Session};
 use crate::secrets;
 
 /// How long a session lasts: one working day, so a shared office PC is not signed in overnight.
@@ -190,48 +190,39 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session,
     })?
 }
 
-pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<(), Error> {
+/// Issues a code for `phone` within the per-phone limits, on the caller's connection and inside
+/// its transaction (which makes "count, then insert" exact); the caller queues the code through
+/// notify in that same transaction.
+pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<IssuedCode, Error> {
     check_phone(phone)?;
     let code = secrets::new_code()?;
-    db.transaction(|db| {
-        let now = kit::now();
-        let recent = db
-            .query_one(
-                "SELECT COUNT(*) AS n, MIN(created_at) AS first, MAX(created_at) AS last
-                 FROM sms_codes WHERE phone = ? AND created_at > ?",
-                &[text(phone), Value::Integer(now - DAY_SECONDS)],
-            )?
-            .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?;
-        if let Some(last) = recent.opt_i64("last")? {
-            if now - last < CODE_INTERVAL_SECONDS {
-                return Ok(Err(Error::Throttled(seconds_left(last + CODE_INTERVAL_SECONDS, now))));
-            }
+    let now = kit::now();
+    let recent = db
+        .query_one(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS first, MAX(created_at) AS last
+             FROM sms_codes WHERE phone = ? AND created_at > ?",
+            &[text(phone), Value::Integer(now - DAY_SECONDS)],
+        )?
+        .ok_or_else(|| ApiError::Internal("COUNT returned no row".into()))?;
+    if let Some(last) = recent.opt_i64("last")? {
+        if now - last < CODE_INTERVAL_SECONDS {
+            return Err(Error::Throttled(seconds_left(last + CODE_INTERVAL_SECONDS, now)));
         }
-        if recent.i64("n")? >= CODES_PER_DAY {
-            let first = recent.i64("first")?;
-            return Ok(Err(Error::Throttled(seconds_left(first + DAY_SECONDS, now))));
-        }
-        let id = db.insert(
-            "INSERT INTO sms_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            &[
-                text(phone),
-                text(&secrets::sha256_hex(&format!("{phone}:{code}"))),
-                Value::Integer(now),
-                Value::Integer(now + CODE_SECONDS),
-            ],
-        )?;
-        db.exec(
-            "INSERT INTO outbox (channel, recipient, template, params, idempotency_key, created_at)
-             VALUES ('sms', ?, 'sign-in-code', ?, ?, ?)",
-            &[
-                text(phone),
-                text(&serde_json::json!({ "code": code }).to_string()),
-                text(&format!("sign-in-code:{id}")),
-                Value::Integer(now),
-            ],
-        )?;
-        Ok(Ok(()))
-    })?
+    }
+    if recent.i64("n")? >= CODES_PER_DAY {
+        let first = recent.i64("first")?;
+        return Err(Error::Throttled(seconds_left(first + DAY_SECONDS, now)));
+    }
+    let id = db.insert(
+        "INSERT INTO sms_codes (phone, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        &[
+            text(phone),
+            text(&secrets::sha256_hex(&format!("{phone}:{code}"))),
+            Value::Integer(now),
+            Value::Integer(now + CODE_SECONDS),
+        ],
+    )?;
+    Ok(IssuedCode { id, code })
 }
 
 pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> {

@@ -1,5 +1,13 @@
 //! The shared database through `spin:sqlite`: typed rows, transactions, idempotency, audit.
+//!
+//! One connection per request: [`Db::open`] hands every caller in a component instance (one
+//! instance serves one request) the same connection, so authentication, the handler and the
+//! library calls it makes (identity, ledger, notify borrow it) share one checkout from the
+//! host's pool, and anything may run inside the handler's transaction. A library component
+//! wraps the connection its caller lends it with [`Db::borrowed`].
 
+use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use spin_sdk::sqlite3::{Connection, Value};
@@ -59,24 +67,62 @@ impl Row {
 
 /// A connection to the `default` database.
 pub struct Db {
-    conn: Connection,
+    conn: Handle,
+}
+
+/// Who owns the connection behind a [`Db`].
+enum Handle {
+    /// The request's connection, shared by every `Db::open` in this instance.
+    Shared(Rc<Connection>),
+    /// A connection the caller of a library component lent it. Never dropped here: dropping an
+    /// imported resource would close the caller's connection.
+    Borrowed(ManuallyDrop<Connection>),
+}
+
+thread_local! {
+    /// The request's connection, opened on first use. A component instance serves one request
+    /// and is then thrown away, so this never outlives the request.
+    static REQUEST_CONNECTION: RefCell<Option<Rc<Connection>>> = const { RefCell::new(None) };
 }
 
 impl Db {
-    /// Opens the `default` database.
+    /// The request's connection to the `default` database (opened on the first call).
     pub fn open() -> Result<Db, ApiError> {
-        Ok(Db { conn: Connection::open_default()? })
+        let existing = REQUEST_CONNECTION.with(|c| c.borrow().clone());
+        let conn = match existing {
+            Some(conn) => conn,
+            None => {
+                let conn = Rc::new(Connection::open_default()?);
+                REQUEST_CONNECTION.with(|c| *c.borrow_mut() = Some(Rc::clone(&conn)));
+                conn
+            }
+        };
+        Ok(Db { conn: Handle::Shared(conn) })
     }
 
-    /// The underlying connection, to hand to a library component (e.g. the ledger) so its
-    /// writes join this connection's transaction.
+    /// Runs `f` on a `Db` over `conn`, a connection a library component's caller lent it
+    /// (`borrow<connection>` in WIT), so the library's reads and writes join the caller's
+    /// transaction. `f` sees only `&Db`, so the wrapper cannot outlive the borrow.
+    pub fn borrowed<T>(conn: &Connection, f: impl FnOnce(&Db) -> T) -> T {
+        // SAFETY: the handle is the caller's live resource for the whole call, and
+        // `ManuallyDrop` keeps this copy from dropping (closing) it.
+        let copy = unsafe { Connection::from_handle(conn.handle()) };
+        let db = Db { conn: Handle::Borrowed(ManuallyDrop::new(copy)) };
+        f(&db)
+    }
+
+    /// The underlying connection, to lend to a library component (identity, the ledger,
+    /// notify) so its reads and writes join this connection's transaction.
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        match &self.conn {
+            Handle::Shared(conn) => conn,
+            Handle::Borrowed(conn) => conn,
+        }
     }
 
     /// Runs a query and returns its rows.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, ApiError> {
-        let result = self.conn.execute(sql, params)?;
+        let result = self.connection().execute(sql, params)?;
         let columns = Rc::new(result.columns.clone());
         Ok(result.rows.into_iter().map(|r| Row { columns: Rc::clone(&columns), values: r.values }).collect())
     }
@@ -88,24 +134,27 @@ impl Db {
 
     /// Runs a statement; returns the number of rows it changed.
     pub fn exec(&self, sql: &str, params: &[Value]) -> Result<u64, ApiError> {
-        self.conn.execute(sql, params)?;
-        Ok(self.conn.changes())
+        let conn = self.connection();
+        conn.execute(sql, params)?;
+        Ok(conn.changes())
     }
 
     /// Runs an INSERT; returns the new row's id.
     pub fn insert(&self, sql: &str, params: &[Value]) -> Result<i64, ApiError> {
-        self.conn.execute(sql, params)?;
-        Ok(self.conn.last_insert_rowid())
+        let conn = self.connection();
+        conn.execute(sql, params)?;
+        Ok(conn.last_insert_rowid())
     }
 
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`, so concurrent writers queue on the
     /// lock instead of failing at commit). Any error rolls everything back.
     pub fn transaction<T>(&self, f: impl FnOnce(&Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        self.conn.execute("BEGIN IMMEDIATE", &[])?;
+        let conn = self.connection();
+        conn.execute("BEGIN IMMEDIATE", &[])?;
         match f(self) {
             Ok(v) => {
-                if let Err(e) = self.conn.execute("COMMIT", &[]) {
-                    let _rollback = self.conn.execute("ROLLBACK", &[]);
+                if let Err(e) = conn.execute("COMMIT", &[]) {
+                    let _rollback = conn.execute("ROLLBACK", &[]);
                     return Err(e.into());
                 }
                 Ok(v)
@@ -113,7 +162,7 @@ impl Db {
             Err(e) => {
                 // A failed rollback leaves the transaction open; the host closes the connection
                 // (and so rolls back) when the guest drops it.
-                let _rollback = self.conn.execute("ROLLBACK", &[]);
+                let _rollback = conn.execute("ROLLBACK", &[]);
                 Err(e)
             }
         }
@@ -138,24 +187,6 @@ pub fn unique_violation(e: &ApiError) -> Option<&str> {
 pub fn subtree_bounds(path: &str) -> (String, String) {
     let stem = path.strip_suffix('/').unwrap_or(path);
     (format!("{stem}/"), format!("{stem}0"))
-}
-
-/// `((col >= ? AND col < ?) OR ...)` over the subtrees at `paths`, pushing the bounds onto
-/// `params`; `None` when there are no paths (the caller decides what "nowhere" means).
-pub fn subtree_sql(paths: &[String], column: &str, params: &mut Vec<Value>) -> Option<String> {
-    if paths.is_empty() {
-        return None;
-    }
-    let parts: Vec<String> = paths
-        .iter()
-        .map(|s| {
-            let (lo, hi) = subtree_bounds(s);
-            params.push(Value::Text(lo));
-            params.push(Value::Text(hi));
-            format!("({column} >= ? AND {column} < ?)")
-        })
-        .collect();
-    Some(format!("({})", parts.join(" OR ")))
 }
 
 /// Whether `account_id` works outside `scopes`: it holds a role other than `citizen` and none of

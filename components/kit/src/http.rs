@@ -114,9 +114,14 @@ pub fn allow_method(method: &Method, allowed: &'static str) -> Result<(), ApiErr
     }
 }
 
-/// A positive id from a path segment; anything else names no resource (404).
+/// A positive id from a path segment, written in plain digits; anything else (`0`, `-1`, `+1`,
+/// `1.5`, `x`) names no resource (404).
 pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
+    Some(segment)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
 }
 
 /// An optional positive-id query parameter (empty is absent); anything else is a 422 naming it.
@@ -158,6 +163,14 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_ids_are_plain_positive_integers_or_not_found() {
+        assert_eq!(path_id("12", "org").unwrap(), 12);
+        for bad in ["0", "-1", "+1", "1.5", "x", "", " 1", "99999999999999999999"] {
+            assert_eq!(path_id(bad, "org").unwrap_err().status(), 404, "{bad:?}");
+        }
+    }
 
     #[test]
     fn fnv1a_matches_the_reference_values() {

@@ -12,7 +12,13 @@
 //! - [`request_now`]: the request's clock (overridable in tests only).
 //! - [`Fields`]: request bodies field by field; [`idempotency_key`], [`request_fingerprint`].
 //! - [`time`]: RFC 3339 in `+08:00`; [`csv`]: spreadsheet-safe CSV.
+//! - [`access`]: [`authenticate`], [`optional`], [`deny`]/[`gate`], [`Scope`] — identity in the
+//!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
+//!   components' bindings, generated once in the `bindings` crate.
+//! - [`ledger_error`], [`sms`] (the one way to queue a message), [`leads_team`] (the one rule
+//!   for team leadership), [`settings`] (the one reader of `deployment_settings`).
 
+pub mod access;
 pub mod clock;
 pub mod csv;
 pub mod db;
@@ -20,10 +26,17 @@ pub mod error;
 pub mod fields;
 pub mod http;
 pub mod mask;
+pub mod platform;
+pub mod settings;
 pub mod time;
 
+pub use access::{allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, Scope};
+pub use bindings::settings as settings_api;
+pub use bindings::{identity, ledger, notify};
+pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
+
 pub use clock::request_now;
-pub use db::{audit, idempotent, subtree_bounds, subtree_sql, unique_violation, works_elsewhere, Db, Row};
+pub use db::{audit, idempotent, subtree_bounds, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{

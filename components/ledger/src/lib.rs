@@ -1,4 +1,4 @@
-//! Library component exporting `wenming:platform/ledger`: the append-only service-minutes and
+//! Library component exporting `wenming:ledger/ledger`: the append-only service-minutes and
 //! points ledgers. Every step credits and debits through it, and only through it.
 //!
 //! It works on the caller's connection (a borrowed `spin:sqlite` connection), so its entries
@@ -11,9 +11,10 @@ spin_sdk::wit_bindgen::generate!({
     world: "wenming:platform/ledger-provider",
     runtime_path: "spin_sdk::wit_bindgen::rt",
     with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
+    generate_all,
 });
 
-use exports::wenming::platform::ledger::{Entry, Error, Guest, Kind, Posting, Source};
+use exports::wenming::ledger::ledger::{Entry, Error, Guest, Kind, Posting, Source};
 use spin_sdk::sqlite3::{Connection, Value};
 
 struct Ledger;

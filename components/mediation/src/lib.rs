@@ -2,16 +2,9 @@
 //! event of a mediation case from the court's or a township centre's platform, signed with a
 //! shared secret. Each event is recorded once (its `event_id`; a retried delivery answers the
 //! same and changes nothing), a case only moves forward (see [`status`]), and the parties are
-//! told by SMS through `wenming:platform/notify` in neutral words — the case number and a status
+//! told by SMS through `wenming:notify/notify` in neutral words — the case number and a status
 //! label, no court name and no "调解", which SMS review refuses and which alarms people when the
 //! court is not the sender. Contract: `docs/mediation.md`.
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/notify-only",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
 
 pub mod status;
 
@@ -22,8 +15,6 @@ use sha2::Sha256;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::sqlite3::Value;
-
-use crate::wenming::platform::notify::{self, Channel, Message};
 
 /// How far a delivery's timestamp may be from now: a captured delivery cannot be replayed later.
 const WINDOW_SECONDS: i64 = 300;
@@ -212,17 +203,11 @@ fn record(db: &Db, e: &Event, now: i64) -> Result<(u16, Json), ApiError> {
     if e.sms {
         for p in &e.parties {
             let Some(phone) = &p.phone else { continue };
-            let message = Message {
-                channel: Channel::Sms,
-                recipient: phone.clone(),
-                template: "case-status".into(),
-                params: vec![("case_no".into(), e.case_no.clone()), ("status".into(), status::label(&e.status).into())],
-                idempotency_key: format!("mediation:{}:{}:{}", e.event_id, p.role, phone),
-            };
-            match notify::queue(db.connection(), &message, now) {
-                Ok(_) => notified += 1,
-                Err(notify::Error::Invalid((field, why))) => eprintln!("notify refused case-status: {field}: {why}"),
-                Err(notify::Error::Storage(m)) => return Err(ApiError::Internal(format!("notify: {m}"))),
+            let params =
+                vec![("case_no".into(), e.case_no.clone()), ("status".into(), status::label(&e.status).into())];
+            let key = format!("mediation:{}:{}:{}", e.event_id, p.role, phone);
+            if kit::sms(db, phone, "case-status", params, key, now)?.is_some() {
+                notified += 1;
             }
         }
     }

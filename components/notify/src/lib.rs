@@ -1,4 +1,4 @@
-//! Library component exporting `wenming:platform/notify`: the notification outbox. Every step
+//! Library component exporting `wenming:notify/notify`: the notification outbox. Every step
 //! queues SMS and WeChat messages through it, and only through it, so the limits hold
 //! everywhere (the `notify` section of `docs/demand-api.md`):
 //!
@@ -26,12 +26,13 @@ spin_sdk::wit_bindgen::generate!({
     world: "wenming:platform/notify-provider",
     runtime_path: "spin_sdk::wit_bindgen::rt",
     with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
+    generate_all,
 });
 
 pub mod limits;
 pub mod message;
 
-use exports::wenming::platform::notify::{Channel, Error, Guest, Message, Outcome};
+use exports::wenming::notify::notify::{Channel, Error, Guest, Message, Outcome};
 use message::Checked;
 use spin_sdk::sqlite3::{Connection, Value};
 
@@ -54,15 +55,11 @@ fn first_integer(db: &Connection, sql: &str, params: &[Value]) -> Result<Option<
     })
 }
 
-/// The deployment's cap, read on the caller's connection (inside its transaction).
+/// The deployment's cap, read through `kit::settings` on the caller's connection (inside its
+/// transaction).
 fn daily_cap(db: &Connection) -> Result<i64, Error> {
-    let result =
-        db.execute("SELECT value FROM deployment_settings WHERE key = 'notify.daily_cap'", &[]).map_err(storage)?;
-    let setting = match result.rows.first().and_then(|r| r.values.first()) {
-        Some(Value::Text(v)) => Some(v.clone()),
-        Some(Value::Integer(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let setting = kit::Db::borrowed(db, |db| kit::settings::get(db, "notify.daily_cap"))
+        .map_err(|e| Error::Storage(format!("deployment settings: {e}")))?;
     limits::daily_cap(setting.as_deref()).map_err(|e| Error::Storage(format!("deployment settings: {e}")))
 }
 

@@ -10,7 +10,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access;
 use crate::input::{self, Fields};
 use crate::volunteer::Volunteer;
-use crate::wenming::platform::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal};
 
 /// What an item is.
 pub const KINDS: [&str; 3] = ["goods", "service", "honour"];
@@ -184,7 +184,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     if org.str("level")? == "city" {
         return Err(ApiError::invalid("org_id", "a catalogue belongs to a centre, institute, station or point"));
     }
-    if !access::allowed(p, Action::ManageRewards, &path)? {
+    if !kit::allowed(p, Action::ManageRewards, &path)? {
         // The org tree is readable by everyone signed in, so there is nothing to hide: 403.
         return Err(ApiError::Forbidden(if identity::scopes(p, Action::ManageRewards).is_empty() {
             "your roles do not allow manage-rewards".into()
@@ -231,7 +231,7 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let c = Changes::read(&mut f)?;
     let db = Db::open()?;
     let item = Item::load(&db, id)?;
-    access::gate(p, Action::ManageRewards, item.as_ref().map_or("/-/", |i| i.org_path.as_str()), "reward")?;
+    kit::gate(p, Action::ManageRewards, item.as_ref().map_or("/-/", |i| i.org_path.as_str()), "reward")?;
     let before = item.ok_or_else(|| ApiError::NotFound("no such reward".into()))?;
     let from = c.valid_from.unwrap_or(before.valid_from);
     let until = c.valid_until.unwrap_or(before.valid_until);
@@ -277,7 +277,7 @@ pub fn detail(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let db = Db::open()?;
     let item = Item::load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such reward".into()))?;
     let offered = Volunteer::by_account(&db, p.account_id)?.is_some_and(|v| item.offered_to(&v));
-    if !offered && !access::allowed(p, Action::ManageRewards, &item.org_path)? {
+    if !offered && !kit::allowed(p, Action::ManageRewards, &item.org_path)? {
         return Err(ApiError::NotFound("no such reward".into()));
     }
     Ok(kit::json(200, &item.json(now)))
@@ -293,8 +293,9 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let mut params = Vec::new();
     let mut reach = Vec::new();
-    if let Some(sql) = access::scope_sql(p, Action::ManageRewards, "i.org_path", &mut params) {
-        reach.push(sql);
+    let managed = kit::Scope::of(p, Action::ManageRewards);
+    if !managed.is_empty() {
+        reach.push(managed.condition("i.org_path", &mut params));
     }
     if let Some(v) = Volunteer::by_account(&db, p.account_id)? {
         let above = access::ancestors(&v.home_path);

@@ -7,11 +7,10 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, Fields};
 use crate::stars::org_path;
 use crate::volunteer::Volunteer;
-use crate::wenming::platform::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal};
 
 /// Honour statuses, for `?status=`.
 pub const STATUSES: [&str; 3] = ["nominated", "approved", "rejected"];
@@ -125,7 +124,7 @@ pub fn nominate(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let reason = f.text("reason", 1000)?;
     let db = Db::open()?;
     let path = org_path(&db, org_id)?.ok_or_else(|| ApiError::invalid("org_id", "no such active org"))?;
-    if !access::allowed(p, Action::ManageRewards, &path)? {
+    if !kit::allowed(p, Action::ManageRewards, &path)? {
         return Err(ApiError::Forbidden(if identity::scopes(p, Action::ManageRewards).is_empty() {
             "your roles do not allow manage-rewards".into()
         } else {
@@ -175,7 +174,7 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
     let note = f.opt_text("reason", 500)?.filter(|r| !r.is_empty());
     let db = Db::open()?;
     let h = Honour::load(&db, id)?;
-    access::gate(p, Action::ManageRewards, h.as_ref().map_or("/-/", |h| h.org_path.as_str()), "honour")?;
+    kit::gate(p, Action::ManageRewards, h.as_ref().map_or("/-/", |h| h.org_path.as_str()), "honour")?;
     let h = h.ok_or_else(|| ApiError::NotFound("no such honour".into()))?;
     if h.nominated_by == p.account_id {
         return Err(ApiError::Refused {
@@ -259,8 +258,7 @@ pub fn nominations(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let status = input::query_choice(req, "status", &STATUSES)?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ManageRewards, "h.org_path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow manage-rewards".into()))?;
+    let scope = kit::Scope::required(p, Action::ManageRewards)?.condition("h.org_path", &mut params);
     let mut filter = format!("{scope} AND h.id > ?");
     params.push(Value::Integer(page.after));
     if let Some(s) = status {
@@ -285,11 +283,11 @@ pub fn detail(req: &Request, id: i64) -> Result<Response, ApiError> {
             return Ok(kit::json(200, &h.public_json()));
         }
     }
-    let Some(p) = access::optional(req)? else {
+    let Some(p) = kit::optional(req)? else {
         return Err(ApiError::NotFound("no such honour".into()));
     };
     let h = h.ok_or_else(|| ApiError::NotFound("no such honour".into()))?;
-    if access::allowed(&p, Action::ManageRewards, &h.org_path)? {
+    if kit::allowed(&p, Action::ManageRewards, &h.org_path)? {
         return Ok(kit::json(200, &h.json()));
     }
     if h.status == "approved" {

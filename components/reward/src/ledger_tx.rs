@@ -1,19 +1,10 @@
-//! Points through `wenming:platform/ledger`, on this component's own `spin:sqlite` connection,
+//! Points through `wenming:ledger/ledger`, on this component's own `spin:sqlite` connection,
 //! so a debit or refund commits or rolls back with the redemption's own writes. Minutes are
 //! only read (star levels).
 
-use kit::{ApiError, Db};
+use kit::{ledger_error, ApiError, Db};
 
-use crate::wenming::platform::ledger::{self, Kind, Posting, Source};
-
-/// The ledger's errors in the one error shape (a debit's shortfall is handled by the caller).
-pub fn ledger_error(e: ledger::Error) -> ApiError {
-    match e {
-        ledger::Error::Invalid((field, message)) => ApiError::Internal(format!("ledger: {field}: {message}")),
-        ledger::Error::Insufficient(balance) => ApiError::Internal(format!("ledger: insufficient balance {balance}")),
-        ledger::Error::Storage(m) => ApiError::Internal(format!("ledger: {m}")),
-    }
-}
+use kit::ledger::{self, Kind, Posting, Source};
 
 /// The balance of `kind` for `volunteer_id`.
 pub fn balance(db: &Db, volunteer_id: i64, kind: Kind) -> Result<i64, ApiError> {

@@ -5,24 +5,17 @@
 //! Star levels are proposed when the minutes balance crosses a configured threshold (by a staff
 //! sweep, or lazily when a star is read), shown publicly for the notice period (公示) and only
 //! then confirmed by staff. Redemption takes stock with a conditional update and debits points
-//! through `wenming:platform/ledger` on this component's own connection, in one transaction, so
+//! through `wenming:ledger/ledger` on this component's own connection, in one transaction, so
 //! neither stock nor balance can go below zero and a failure leaves both untouched; the
 //! volunteer collects with a pickup code, and a cancellation before handover refunds through the
 //! ledger and returns the stock. Honours are nominated by one staff member and decided by
-//! another. Authentication and authorisation go through `wenming:platform/identity`; time is
+//! another. Authentication and authorisation go through `wenming:identity/identity`; time is
 //! `kit::request_now`.
 //!
 //! Modules: one per resource — [`stars`] (proposals, sweep, notices, a volunteer's star),
 //! [`catalogue`] (items), [`redemptions`] (redeem, handover, cancel), [`honours`] — the pure rules
 //! [`rules`] (thresholds, levels, pickup codes), and the plumbing [`access`], [`input`],
 //! [`ledger_tx`], [`volunteer`].
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/ledger-step",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
 
 pub mod access;
 pub mod catalogue;
@@ -50,7 +43,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
     let allow = |allowed: &'static str| kit::allow_method(method, allowed);
-    let only = |allowed: &'static str| allow(allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| allow(allowed).and_then(|()| kit::authenticate(req));
     match segments.as_slice() {
         // Star levels.
         ["stars", "thresholds"] => {
@@ -66,18 +59,11 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             stars::notices(req)
         }
         ["stars", "proposals"] => stars::list(req, &only("GET")?),
-        ["stars", "proposals", id] => {
-            let id = input::path_id(id, "proposal")?;
-            stars::detail(req, &only("GET")?, id)
-        }
+        ["stars", "proposals", id] => stars::detail(req, &only("GET")?, input::path_id(id, "proposal")?),
         ["stars", "proposals", id, decision @ ("confirm" | "reject")] => {
-            let id = input::path_id(id, "proposal")?;
-            stars::decide(req, &only("POST")?, id, *decision == "confirm")
+            stars::decide(req, &only("POST")?, input::path_id(id, "proposal")?, *decision == "confirm")
         }
-        ["volunteers", id, "star"] => {
-            let id = input::path_id(id, "volunteer")?;
-            stars::volunteer_star(req, &only("GET")?, id)
-        }
+        ["volunteers", id, "star"] => stars::volunteer_star(req, &only("GET")?, input::path_id(id, "volunteer")?),
         // The catalogue.
         ["rewards"] => {
             let p = only("GET, POST")?;
@@ -87,8 +73,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             }
         }
         ["rewards", id] => {
-            let id = input::path_id(id, "reward")?;
             let p = only("GET, PATCH")?;
+            let id = input::path_id(id, "reward")?;
             match method {
                 Method::Get => catalogue::detail(req, &p, id),
                 _ => catalogue::update(req, &p, id),
@@ -102,35 +88,27 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 _ => redemptions::redeem(req, &p),
             }
         }
-        ["redemptions", id] => {
-            let id = input::path_id(id, "redemption")?;
-            redemptions::detail(&only("GET")?, id)
-        }
+        ["redemptions", id] => redemptions::detail(&only("GET")?, input::path_id(id, "redemption")?),
         ["redemptions", id, "handover"] => {
-            let id = input::path_id(id, "redemption")?;
-            redemptions::handover(req, &only("POST")?, id)
+            redemptions::handover(req, &only("POST")?, input::path_id(id, "redemption")?)
         }
-        ["redemptions", id, "cancel"] => {
-            let id = input::path_id(id, "redemption")?;
-            redemptions::cancel(req, &only("POST")?, id)
-        }
+        ["redemptions", id, "cancel"] => redemptions::cancel(req, &only("POST")?, input::path_id(id, "redemption")?),
         // Honours.
         ["honours"] => {
             allow("GET, POST")?;
             match method {
                 Method::Get => honours::public_list(req),
-                _ => honours::nominate(req, &access::authenticate(req)?),
+                _ => honours::nominate(req, &kit::authenticate(req)?),
             }
         }
         ["honours", "nominations"] => honours::nominations(req, &only("GET")?),
         ["honours", id] => {
-            let id = input::path_id(id, "honour")?;
             allow("GET")?;
+            let id = input::path_id(id, "honour")?;
             honours::detail(req, id)
         }
         ["honours", id, decision @ ("approve" | "reject")] => {
-            let id = input::path_id(id, "honour")?;
-            honours::decide(req, &only("POST")?, id, *decision == "approve")
+            honours::decide(req, &only("POST")?, input::path_id(id, "honour")?, *decision == "approve")
         }
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }

@@ -15,14 +15,13 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::catalogue::Item;
 use crate::input::{self, Fields};
 use crate::ledger_tx::{self, Debit};
 use crate::rules;
 use crate::volunteer::{self, Volunteer};
-use crate::wenming::platform::identity::{Action, Principal};
-use crate::wenming::platform::ledger::Source;
+use kit::identity::{Action, Principal};
+use kit::ledger::Source;
 
 /// Redemption statuses, for `?status=`.
 pub const STATUSES: [&str; 3] = ["reserved", "handed_over", "cancelled"];
@@ -216,8 +215,9 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let mut params = Vec::new();
     let mut reach = Vec::new();
-    if let Some(sql) = access::scope_sql(p, Action::ManageRewards, "r.org_path", &mut params) {
-        reach.push(sql);
+    let managed = kit::Scope::of(p, Action::ManageRewards);
+    if !managed.is_empty() {
+        reach.push(managed.condition("r.org_path", &mut params));
     }
     if let Some(v) = Volunteer::by_account(&db, p.account_id)? {
         reach.push("r.volunteer_id = ?".to_string());
@@ -250,7 +250,7 @@ fn visible(db: &Db, p: &Principal, id: i64) -> Result<(Redemption, bool), ApiErr
     if r.volunteer_account_id == p.account_id {
         return Ok((r, true));
     }
-    if access::allowed(p, Action::ManageRewards, &r.org_path)? {
+    if kit::allowed(p, Action::ManageRewards, &r.org_path)? {
         return Ok((r, false));
     }
     Err(ApiError::NotFound("no such redemption".into()))
@@ -271,7 +271,7 @@ pub fn handover(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiEr
     let code = f.line("pickup_code", 20)?;
     let db = Db::open()?;
     let r = Redemption::load(&db, id)?;
-    access::gate(p, Action::ManageRewards, r.as_ref().map_or("/-/", |r| r.org_path.as_str()), "redemption")?;
+    kit::gate(p, Action::ManageRewards, r.as_ref().map_or("/-/", |r| r.org_path.as_str()), "redemption")?;
     let body = db.transaction(|db| {
         let before = Redemption::load(db, id)?.ok_or_else(|| ApiError::NotFound("no such redemption".into()))?;
         if before.status == "cancelled" {

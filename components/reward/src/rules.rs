@@ -2,7 +2,6 @@
 //! minutes balance reaches, and pickup codes. No database, no identity calls.
 
 use kit::{ApiError, Db};
-use spin_sdk::sqlite3::Value;
 
 /// The setting that holds the thresholds, in whole hours.
 pub const THRESHOLDS_KEY: &str = "reward.star_thresholds_h";
@@ -92,16 +91,12 @@ impl StarRules {
 
     /// Reads the rules from `deployment_settings` (a bad value is a deployment error: 500).
     pub fn load(db: &Db) -> Result<StarRules, ApiError> {
-        let rows = db.query(
-            "SELECT key, value FROM deployment_settings WHERE key IN (?, ?)",
-            &[Value::Text(THRESHOLDS_KEY.into()), Value::Text(NOTICE_KEY.into())],
-        )?;
         let mut thresholds = None;
         let mut notice = None;
-        for r in rows {
-            match r.str("key")?.as_str() {
-                THRESHOLDS_KEY => thresholds = Some(r.str("value")?),
-                _ => notice = Some(r.str("value")?),
+        for (key, value) in kit::settings::get_many(db, &[THRESHOLDS_KEY, NOTICE_KEY])? {
+            match key.as_str() {
+                THRESHOLDS_KEY => thresholds = Some(value),
+                _ => notice = Some(value),
             }
         }
         StarRules::from_values(thresholds.as_deref(), notice.as_deref())

@@ -11,13 +11,12 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, Fields};
 use crate::ledger_tx;
 use crate::rules::{self, StarRules};
 use crate::volunteer::{self, Volunteer};
-use crate::wenming::platform::identity::{Action, Principal};
-use crate::wenming::platform::ledger::Kind;
+use kit::identity::{Action, Principal};
+use kit::ledger::Kind;
 
 /// Proposal statuses, for `?status=`.
 pub const STATUSES: [&str; 4] = ["proposed", "confirmed", "rejected", "superseded"];
@@ -207,7 +206,7 @@ pub fn set_thresholds(req: &Request, p: &Principal) -> Result<Response, ApiError
     let mut at = None;
     for row in centres {
         let path = row.str("path")?;
-        if access::allowed(p, Action::ManageRewards, &path)? {
+        if kit::allowed(p, Action::ManageRewards, &path)? {
             at = Some(path);
             break;
         }
@@ -225,11 +224,7 @@ pub fn set_thresholds(req: &Request, p: &Principal) -> Result<Response, ApiError
             (rules::THRESHOLDS_KEY, rules::format_thresholds(&after.thresholds_h)),
             (rules::NOTICE_KEY, after.notice_days.to_string()),
         ] {
-            db.exec(
-                "INSERT INTO deployment_settings (key, value, updated_at) VALUES (?, ?, ?)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                &[Value::Text(key.into()), Value::Text(value), Value::Integer(kit::now())],
-            )?;
+            kit::settings::set(db, key, &value, kit::now())?;
         }
         let show = |r: &StarRules| json!({ "thresholds_h": r.thresholds_h, "notice_days": r.notice_days });
         kit::audit(
@@ -274,17 +269,16 @@ pub fn sweep(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org_id = f.opt_id("org_id")?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ManageRewards, "o.path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow manage-rewards".into()))?;
+    let scope = kit::Scope::required(p, Action::ManageRewards)?.condition("o.path", &mut params);
     let audit_path = match org_id {
         Some(id) => {
             let path = org_path(&db, id)?.ok_or_else(|| ApiError::invalid("org_id", "no such active org"))?;
-            if !access::allowed(p, Action::ManageRewards, &path)? {
+            if !kit::allowed(p, Action::ManageRewards, &path)? {
                 return Err(ApiError::Forbidden("you may sweep only in your own area".into()));
             }
             path
         }
-        None => crate::wenming::platform::identity::scopes(p, Action::ManageRewards).remove(0),
+        None => kit::identity::scopes(p, Action::ManageRewards).remove(0),
     };
     let narrow = under(&db, org_id, "o.path", &mut params)?;
     let rules = StarRules::load(&db)?;
@@ -312,8 +306,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org_id = input::query_id(req, "org_id")?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let scope = access::scope_sql(p, Action::ManageRewards, "o.path", &mut params)
-        .ok_or_else(|| ApiError::Forbidden("your roles do not allow manage-rewards".into()))?;
+    let scope = kit::Scope::required(p, Action::ManageRewards)?.condition("o.path", &mut params);
     let mut filter = format!("{scope} AND s.id > ?");
     params.push(Value::Integer(page.after));
     if let Some(s) = status {
@@ -337,7 +330,7 @@ fn visible(db: &Db, p: &Principal, id: i64) -> Result<Proposal, ApiError> {
         }
     }
     let path = s.as_ref().map_or("/-/", |s| s.home_path.as_str());
-    access::gate(p, Action::ManageRewards, path, "proposal")?;
+    kit::gate(p, Action::ManageRewards, path, "proposal")?;
     s.ok_or_else(|| ApiError::NotFound("no such proposal".into()))
 }
 
@@ -362,7 +355,7 @@ pub fn decide(req: &Request, p: &Principal, id: i64, confirm: bool) -> Result<Re
     let db = Db::open()?;
     let s = Proposal::load(&db, id)?;
     let path = s.as_ref().map_or("/-/", |s| s.home_path.as_str()).to_string();
-    access::gate(p, Action::ManageRewards, &path, "proposal")?;
+    kit::gate(p, Action::ManageRewards, &path, "proposal")?;
     let s = s.ok_or_else(|| ApiError::NotFound("no such proposal".into()))?;
     if s.volunteer_account_id == p.account_id {
         return Err(ApiError::Refused { code: "own_star", message: "nobody decides their own star level".into() });
@@ -470,7 +463,7 @@ pub fn volunteer_star(req: &Request, p: &Principal, id: i64) -> Result<Response,
     let v = Volunteer::by_id(&db, id)?;
     match &v {
         Some(v) if v.account_id == p.account_id => {}
-        _ => access::gate(p, Action::ReadVolunteers, v.as_ref().map_or("/-/", |v| v.home_path.as_str()), "volunteer")?,
+        _ => kit::gate(p, Action::ReadVolunteers, v.as_ref().map_or("/-/", |v| v.home_path.as_str()), "volunteer")?,
     }
     let v = v.ok_or_else(|| ApiError::NotFound("no such volunteer".into()))?;
     let rules = StarRules::load(&db)?;

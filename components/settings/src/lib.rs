@@ -1,6 +1,7 @@
-//! Library component exporting `wenming:platform/settings`: deployment settings read from the
-//! shared database's `deployment_settings` table. Step components import it instead of reading
-//! the table themselves, so the table's shape has one owner.
+//! Library component exporting `wenming:settings/settings`: deployment settings from the shared
+//! database's `deployment_settings` table, read through `kit::settings` — the one reader and
+//! writer of that table, which steps (and the `notify` library, which cannot import this one on
+//! Spin) call directly on their own connection. This component serves the same reads over WIT.
 //!
 //! It has no HTTP trigger; the edge (or Spin) composes it into the components that list it under
 //! `[component.<id>.dependencies]`. It reaches the database only when the importing component
@@ -12,18 +13,17 @@ spin_sdk::wit_bindgen::generate!({
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-use exports::wenming::platform::settings::{Error, Guest};
-use spin_sdk::sqlite3::{Connection, Error as DbError, Value};
+use exports::wenming::settings::settings::{Error, Guest};
+use spin_sdk::sqlite3::{Connection, Error as DbError};
 
 struct Settings;
 
 impl Guest for Settings {
     fn get(key: String) -> Result<Option<String>, Error> {
-        let db = Connection::open_default().map_err(to_error)?;
-        let result =
-            db.execute("SELECT value FROM deployment_settings WHERE key = ?", &[Value::Text(key)]).map_err(to_error)?;
-        let value = result.rows().next().and_then(|row| row.get::<&str>("value").map(str::to_string));
-        Ok(value)
+        // Its own connection, with the importer's permissions: an isolated dependency is told
+        // `access-denied` here.
+        let conn = Connection::open_default().map_err(to_error)?;
+        kit::Db::borrowed(&conn, |db| kit::settings::get(db, &key)).map_err(|e| Error::Storage(e.to_string()))
     }
 }
 

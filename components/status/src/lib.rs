@@ -1,15 +1,9 @@
 //! `GET /api/v1/status`: whether the platform is up, which migrations the database is on, and
 //! which county this deployment serves. County staff and uptime checks read it; it is also the
 //! simplest proof that a component reaches the shared libSQL database, and that a step component
-//! reaches a library component (`wenming:platform/settings`) composed into it.
+//! reaches a library component (`wenming:settings/settings`) composed into it.
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/settings-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
-
-use wenming::platform::settings;
+use bindings::settings;
 
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;

@@ -7,19 +7,12 @@
 //! → closed; a published one past its closing time counts as closed without anyone writing it.
 //! One response per person (and per household when asked) is held by primary keys, not by a
 //! read-then-write check. Authentication and authorisation go through
-//! `wenming:platform/identity`; time is `kit::request_now`.
+//! `wenming:identity/identity`; time is `kit::request_now`.
 //!
 //! Modules: [`surveys`] (create, edit, publish, close, list, detail), [`respond`] (the public
 //! form, submitting), [`results`] (counts, averages, texts, CSV), [`links`] (need → work), and
-//! the plumbing [`survey`] (loading and the JSON), [`access`], [`input`].
+//! the plumbing [`survey`] (loading and the JSON) and [`input`]; identity through `kit`.
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/identity-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
-
-pub mod access;
 pub mod input;
 pub mod links;
 pub mod respond;
@@ -43,7 +36,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
     let allow = |allowed: &'static str| kit::allow_method(method, allowed);
-    let only = |allowed: &'static str| allow(allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| allow(allowed).and_then(|()| kit::authenticate(req));
     let survey_id = |id: &str| input::path_id(id, "survey");
     match segments.as_slice() {
         ["surveys"] => {
@@ -54,45 +47,27 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             }
         }
         ["surveys", id] => {
-            let id = survey_id(id)?;
             let p = only("GET, PUT")?;
+            let id = survey_id(id)?;
             match method {
                 Method::Get => surveys::detail(req, &p, id),
                 _ => surveys::update(req, &p, id),
             }
         }
-        ["surveys", id, "publish"] => {
-            let id = survey_id(id)?;
-            surveys::publish(req, &only("POST")?, id)
-        }
-        ["surveys", id, "close"] => {
-            let id = survey_id(id)?;
-            surveys::close(req, &only("POST")?, id)
-        }
+        ["surveys", id, "publish"] => surveys::publish(req, &only("POST")?, survey_id(id)?),
+        ["surveys", id, "close"] => surveys::close(req, &only("POST")?, survey_id(id)?),
         ["surveys", id, "form"] => {
-            let id = survey_id(id)?;
             allow("GET")?;
+            let id = survey_id(id)?;
             respond::form(req, id)
         }
-        ["surveys", id, "responses"] => {
-            let id = survey_id(id)?;
-            respond::submit(req, &only("POST")?, id)
-        }
-        ["surveys", id, "responses.csv"] => {
-            let id = survey_id(id)?;
-            results::csv(req, &only("GET")?, id)
-        }
-        ["surveys", id, "results"] => {
-            let id = survey_id(id)?;
-            results::summary(req, &only("GET")?, id)
-        }
-        ["surveys", id, "results", "texts"] => {
-            let id = survey_id(id)?;
-            results::texts(req, &only("GET")?, id)
-        }
+        ["surveys", id, "responses"] => respond::submit(req, &only("POST")?, survey_id(id)?),
+        ["surveys", id, "responses.csv"] => results::csv(req, &only("GET")?, survey_id(id)?),
+        ["surveys", id, "results"] => results::summary(req, &only("GET")?, survey_id(id)?),
+        ["surveys", id, "results", "texts"] => results::texts(req, &only("GET")?, survey_id(id)?),
         ["surveys", id, "links"] => {
-            let id = survey_id(id)?;
             let p = only("GET, POST")?;
+            let id = survey_id(id)?;
             match method {
                 Method::Get => links::list(req, &p, id),
                 _ => links::create(req, &p, id),

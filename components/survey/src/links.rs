@@ -9,10 +9,9 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::Fields;
 use crate::survey::Survey;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 /// What a link may point at.
 pub const TARGETS: [&str; 3] = ["service_menu_item", "demand", "activity"];
@@ -88,7 +87,7 @@ pub fn create(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let now = kit::request_now(req);
     let db = Db::open()?;
     let s = Survey::load(&db, id)?;
-    access::gate(p, Action::ManageSurveys, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
+    kit::gate(p, Action::ManageSurveys, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     let s = s.ok_or_else(|| ApiError::NotFound("no such survey".into()))?;
     let questionnaire = s.questionnaire()?;
     if let Some(key) = &question {
@@ -108,8 +107,8 @@ pub fn create(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let missing = || ApiError::invalid("target_id", format!("no such {} in your area", kind.replace('_', " ")));
     let (_, _, path) = target(&db, kind, target_id)?.ok_or_else(missing)?;
     let reachable = match kind {
-        "service_menu_item" => s.org_path.starts_with(&path) || access::allowed(p, Action::ManageSurveys, &path)?,
-        _ => access::allowed(p, Action::ManageSurveys, &path)?,
+        "service_menu_item" => s.org_path.starts_with(&path) || kit::allowed(p, Action::ManageSurveys, &path)?,
+        _ => kit::allowed(p, Action::ManageSurveys, &path)?,
     };
     if !reachable {
         return Err(missing());
@@ -150,7 +149,7 @@ pub fn list(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError>
     let page = Page::from_request(req)?;
     let db = Db::open()?;
     let s = Survey::load(&db, id)?;
-    access::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
+    kit::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     let mut items = Vec::new();
     let mut last = None;
     for r in db.query(

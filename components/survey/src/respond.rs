@@ -12,7 +12,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::input::{self, Fields};
 use crate::survey::{self, Survey};
-use crate::wenming::platform::identity::Principal;
+use kit::identity::Principal;
 
 /// `GET /api/v1/surveys/{id}/form` — no session: what a phone shows. Drafts do not exist here.
 pub fn form(req: &Request, id: i64) -> Result<Response, ApiError> {

@@ -13,15 +13,14 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 use survey_model::{Choice, Kind, Question};
 
-use crate::access;
 use crate::input;
 use crate::links;
 use crate::survey::Survey;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 fn visible(db: &Db, p: &Principal, id: i64) -> Result<Survey, ApiError> {
     let s = Survey::load(db, id)?;
-    access::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
+    kit::gate(p, Action::ReadSurveyResults, s.as_ref().map_or("/-/", |s| s.org_path.as_str()), "survey")?;
     s.ok_or_else(|| ApiError::NotFound("no such survey".into()))
 }
 

@@ -5,10 +5,9 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access;
 use crate::input::{self, Definition};
 use crate::survey::{self, Survey, COLUMNS};
-use crate::wenming::platform::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal};
 
 /// The org a survey targets: it must exist, be active and lie below the city level (else 422
 /// `org_id`), and be one where `p` may manage surveys (else 403).
@@ -19,7 +18,7 @@ fn target_org(db: &Db, p: &Principal, org_id: i64) -> Result<String, ApiError> {
     if level == "city" {
         return Err(ApiError::invalid("org_id", "a survey targets a centre, institute, station or point"));
     }
-    if !access::allowed(p, Action::ManageSurveys, &path)? {
+    if !kit::allowed(p, Action::ManageSurveys, &path)? {
         // The org tree is readable by everyone signed in, so there is nothing to hide: 403.
         return Err(ApiError::Forbidden(if identity::scopes(p, Action::ManageSurveys).is_empty() {
             "your roles do not allow manage-surveys".into()
@@ -77,7 +76,7 @@ fn summary(s: &Survey) -> serde_json::Value {
 fn visible(db: &Db, p: &Principal, id: i64, action: Action) -> Result<Survey, ApiError> {
     let s = Survey::load(db, id)?;
     let path = s.as_ref().map_or("/-/", |s| s.org_path.as_str());
-    access::gate(p, action, path, "survey")?;
+    kit::gate(p, action, path, "survey")?;
     s.ok_or_else(|| ApiError::NotFound("no such survey".into()))
 }
 
@@ -199,9 +198,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let under = input::query_id(req, "under")?;
     let db = Db::open()?;
     let mut params = Vec::new();
-    let Some(scope) = access::scope_sql(p, Action::ReadSurveyResults, "s.org_path", &mut params) else {
-        return Err(ApiError::Forbidden("your roles do not allow read-survey-results".into()));
-    };
+    let scope = kit::Scope::required(p, Action::ReadSurveyResults)?.condition("s.org_path", &mut params);
     let mut sql = format!(
         "SELECT {COLUMNS}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses \
          FROM surveys s JOIN orgs o ON o.id = s.org_id WHERE {scope} AND s.id > ?"

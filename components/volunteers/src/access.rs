@@ -1,73 +1,12 @@
-//! Who is calling and what they may see, all through `wenming:platform/identity` (the permission
-//! table lives there, never here), plus the org lookups every resource needs.
-//!
-//! The rule for resources addressed by URL: outside the caller's scope is **404** (its existence
-//! is not revealed); an action the caller's roles allow nowhere is **403**. Identity calls are
-//! made before a transaction opens, never inside one.
+//! The org lookups every resource here needs, and role grants. Who is calling and what they may
+//! see is `kit`'s (`kit::authenticate`, `kit::gate`, `kit::Scope`), through
+//! `wenming:identity/identity`: outside the caller's scope is **404** (its existence is not
+//! revealed); an action the caller's roles allow nowhere is **403**.
 
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
-use crate::wenming::platform::identity::{self, Action, Principal};
-
-kit::identity_adapter!();
-// `deny`, `gate` and `scope_sql`: 404 outside the caller's scope, 403 when allowed nowhere.
-kit::scoped_access!();
-
-/// The subtree ranges a list may show: `p`'s scopes for `action`, narrowed to the subtree at
-/// `within` (an `?org=` filter). Errors: 403 when `p` has no scope at all, 404 when `within`
-/// lies outside every scope.
-pub fn list_ranges(p: &Principal, action: Action, within: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    let scopes = identity::scopes(p, action);
-    if scopes.is_empty() {
-        return Err(ApiError::Forbidden(format!("your roles do not allow {}", kit::wit_name(&action))));
-    }
-    let ranges = ranges(&scopes, within);
-    if ranges.is_empty() {
-        return Err(ApiError::NotFound("no such org".into()));
-    }
-    Ok(ranges)
-}
-
-/// Scopes (materialised paths) → disjoint half-open path ranges, optionally intersected with the
-/// subtree at `within`. Nested scopes collapse into the outer one.
-pub fn ranges(scopes: &[String], within: Option<&str>) -> Vec<(String, String)> {
-    let norm = |s: &str| format!("{}/", s.trim_end_matches('/'));
-    let mut paths: Vec<String> = scopes
-        .iter()
-        .map(|s| norm(s))
-        .filter_map(|s| match within.map(norm) {
-            None => Some(s),
-            Some(w) if w.starts_with(&s) => Some(w),
-            Some(w) if s.starts_with(&w) => Some(s),
-            Some(_) => None,
-        })
-        .collect();
-    paths.sort();
-    paths.dedup();
-    let mut outer: Vec<String> = Vec::new();
-    for p in paths {
-        // Sorted, so an ancestor comes before its descendants.
-        if !outer.iter().any(|o| p.starts_with(o.as_str())) {
-            outer.push(p);
-        }
-    }
-    outer.iter().map(|p| kit::subtree_bounds(p)).collect()
-}
-
-/// `(col >= ? AND col < ?) OR ...` for `ranges`, pushing the bounds onto `params`: one indexed
-/// range per scope, never a recursive walk.
-pub fn range_sql(column: &str, ranges: &[(String, String)], params: &mut Vec<Value>) -> String {
-    let parts: Vec<String> = ranges
-        .iter()
-        .map(|(lo, hi)| {
-            params.push(Value::Text(lo.clone()));
-            params.push(Value::Text(hi.clone()));
-            format!("({column} >= ? AND {column} < ?)")
-        })
-        .collect();
-    format!("({})", parts.join(" OR "))
-}
+use kit::identity::{Action, Principal};
 
 /// An org as the resources here need it.
 #[derive(Debug, Clone)]
@@ -95,7 +34,7 @@ pub fn active_org(db: &Db, id: i64, field: &str) -> Result<Org, ApiError> {
 /// another station's org cannot be told from one that does not exist.
 pub fn visible_org(db: &Db, p: &Principal, id: i64, field: &str) -> Result<Org, ApiError> {
     match org(db, id)?.filter(|o| o.active) {
-        Some(org) if allowed(p, Action::ReadDirectory, &org.path)? => Ok(org),
+        Some(org) if kit::allowed(p, Action::ReadDirectory, &org.path)? => Ok(org),
         _ => Err(ApiError::NotFound(format!("no such active org for {field}"))),
     }
 }
@@ -147,49 +86,4 @@ pub fn revoke_role(db: &Db, actor_id: i64, account_id: i64, role: &str, org: &Or
         kit::audit(db, actor_id, "role.revoke", "role_grant", Some(id), &org.path, Some(&before), None)?;
     }
     Ok(())
-}
-
-/// Whether `p`'s roles allow `action` anywhere.
-pub fn has_any(p: &Principal, action: Action) -> bool {
-    !identity::scopes(p, action).is_empty()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn nested_scopes_collapse() {
-        assert_eq!(
-            ranges(&s(&["/1/4/17/", "/1/4/", "/1/5/"]), None),
-            vec![("/1/4/".into(), "/1/40".into()), ("/1/5/".into(), "/1/50".into())]
-        );
-        // A sibling whose id shares a prefix is not nested.
-        assert_eq!(ranges(&s(&["/1/4/", "/1/40/"]), None).len(), 2);
-    }
-
-    #[test]
-    fn a_filter_narrows_or_empties() {
-        let scopes = s(&["/1/4/", "/1/5/9/"]);
-        assert_eq!(ranges(&scopes, Some("/1/4/17/")), vec![("/1/4/17/".into(), "/1/4/170".into())]);
-        // Filtering at an ancestor keeps the caller's own scopes only.
-        assert_eq!(
-            ranges(&scopes, Some("/1/")),
-            vec![("/1/4/".into(), "/1/40".into()), ("/1/5/9/".into(), "/1/5/90".into())]
-        );
-        assert!(ranges(&scopes, Some("/1/6/")).is_empty());
-        assert!(ranges(&scopes, Some("/1/40/")).is_empty());
-    }
-
-    #[test]
-    fn range_sql_binds_every_bound() {
-        let mut params = Vec::new();
-        let sql = range_sql("o.path", &ranges(&s(&["/1/4/", "/1/5/"]), None), &mut params);
-        assert_eq!(sql, "((o.path >= ? AND o.path < ?) OR (o.path >= ? AND o.path < ?))");
-        assert_eq!(params.len(), 4);
-    }
 }

@@ -75,10 +75,7 @@ impl Fields {
     }
 }
 
-/// A positive id from a path segment; anything else names no resource (404).
-pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
-    segment.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("no such {what}")))
-}
+pub use kit::path_id;
 
 /// An optional positive-id query parameter (`?org=`); anything else is a 422 naming it.
 pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {

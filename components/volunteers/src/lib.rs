@@ -1,7 +1,7 @@
 //! Volunteers (志愿者), service teams (服务队伍) and their membership, and volunteer organisations
 //! (志愿组织): the `volunteers` part of `docs/directory-api.md`.
 //!
-//! Every request is authenticated and authorised through `wenming:platform/identity` (imported,
+//! Every request is authenticated and authorised through `wenming:identity/identity` (imported,
 //! composed in by the edge); this component holds no permission table of its own. Lists are
 //! scoped with `identity::scopes` and one indexed path range per scope (`kit::subtree_bounds` on
 //! `orgs.path`); a resource outside the caller's scope is 404. Phone and ID numbers are masked in
@@ -12,12 +12,6 @@
 //!
 //! Modules: [`volunteers`], [`teams`], [`organisations`] (one per resource), [`access`] (identity and scope), [`input`] (bodies,
 //! times, CSV).
-
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "wenming:platform/identity-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
 
 pub mod access;
 pub mod input;
@@ -39,7 +33,7 @@ fn handle(req: Request) -> Response {
 fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
-    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| access::authenticate(req));
+    let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     match segments.as_slice() {
         ["volunteers"] => {
             let p = only("GET, POST")?;

@@ -10,7 +10,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::input::{self, Fields};
-use crate::wenming::platform::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal};
 
 const SELECT: &str = "SELECT g.id, g.org_id, g.name, g.contact_name, g.contact_phone, g.description, g.status,
         g.reason, g.decided_by, g.decided_at, g.created_at, o.name AS org_name, o.path AS org_path
@@ -131,8 +131,8 @@ pub fn decide(req: &Request, p: &Principal, id: i64, approve: bool) -> Result<Re
         return Err(ApiError::invalid("reason", "a rejection needs a reason"));
     }
     let db = Db::open()?;
-    let current = load(&db, id)?.ok_or_else(|| access::deny(p, Action::ReviewOrganisations, "organisation"))?;
-    access::gate(p, Action::ReviewOrganisations, &current.org_path, "organisation")?;
+    let current = load(&db, id)?.ok_or_else(|| kit::deny(p, Action::ReviewOrganisations, "organisation"))?;
+    kit::gate(p, Action::ReviewOrganisations, &current.org_path, "organisation")?;
     let (verdict, action) =
         if approve { ("approved", "organisation.approve") } else { ("rejected", "organisation.reject") };
 
@@ -194,18 +194,18 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             .into(),
         ));
     }
-    let directory = access::ranges(&directory, within.as_deref());
-    let review = access::ranges(&review, within.as_deref());
+    let directory = kit::Scope::from_paths(&directory).within(within.as_deref());
+    let review = kit::Scope::from_paths(&review).within(within.as_deref());
     if directory.is_empty() && review.is_empty() {
         return Err(ApiError::NotFound("no such org".into()));
     }
     let mut params = Vec::new();
     let mut visible = Vec::new();
     if !directory.is_empty() {
-        visible.push(format!("(g.status = 'approved' AND {})", access::range_sql("o.path", &directory, &mut params)));
+        visible.push(format!("(g.status = 'approved' AND {})", directory.condition("o.path", &mut params)));
     }
     if !review.is_empty() {
-        visible.push(access::range_sql("o.path", &review, &mut params));
+        visible.push(review.condition("o.path", &mut params));
     }
     let mut sql = format!("{SELECT} WHERE ({}) AND g.id > ?", visible.join(" OR "));
     params.push(Value::Integer(page.after));
@@ -226,13 +226,13 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 /// contact phone whole.
 pub fn get(p: &Principal, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
-    let g = load(&db, id)?.ok_or_else(|| access::deny(p, Action::ReadDirectory, "organisation"))?;
-    let reviewer = access::allowed(p, Action::ReviewOrganisations, &g.org_path)?;
+    let g = load(&db, id)?.ok_or_else(|| kit::deny(p, Action::ReadDirectory, "organisation"))?;
+    let reviewer = kit::allowed(p, Action::ReviewOrganisations, &g.org_path)?;
     if !reviewer {
         if g.status != "approved" {
-            return Err(access::deny(p, Action::ReadDirectory, "organisation"));
+            return Err(kit::deny(p, Action::ReadDirectory, "organisation"));
         }
-        access::gate(p, Action::ReadDirectory, &g.org_path, "organisation")?;
+        kit::gate(p, Action::ReadDirectory, &g.org_path, "organisation")?;
     }
     Ok(kit::json(200, &g.json(reviewer)))
 }

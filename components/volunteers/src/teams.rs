@@ -9,7 +9,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access;
 use crate::input::{self, Fields};
 use crate::volunteers;
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 const SELECT: &str = "SELECT t.id, t.org_id, t.name, t.leader_account_id, t.categories, t.active, t.created_at,
         t.updated_at, o.name AS org_name, o.path AS org_path, a.name AS leader_name
@@ -108,12 +108,12 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let leader_id = f.id("leader_account_id")?;
     let categories = f.labels("categories", MAX_CATEGORIES, CATEGORY_CHARS)?.unwrap_or_default();
 
-    if !access::has_any(p, Action::ManageTeams) {
+    if !kit::anywhere(p, Action::ManageTeams) {
         return Err(ApiError::Forbidden("your roles do not allow manage-teams".into()));
     }
     let db = Db::open()?;
     let org = access::visible_org(&db, p, org_id, "org_id")?;
-    if !access::allowed(p, Action::ManageTeams, &org.path)? {
+    if !kit::allowed(p, Action::ManageTeams, &org.path)? {
         return Err(ApiError::Forbidden("you may not manage teams at this org".into()));
     }
     let leader_ok = db
@@ -123,7 +123,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         == Some(1);
     // Someone who works elsewhere is not the caller's to make a leader (the team's answers
     // would show their name).
-    let scopes = crate::wenming::platform::identity::scopes(p, Action::ManageTeams);
+    let scopes = kit::identity::scopes(p, Action::ManageTeams);
     if !leader_ok || kit::works_elsewhere(&db, leader_id, &scopes)? {
         return Err(ApiError::invalid("leader_account_id", "no such active account"));
     }
@@ -167,9 +167,8 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org = input::query_id(req, "org")?;
     let db = Db::open()?;
     let within = access::filter_org(&db, org)?;
-    let ranges = access::list_ranges(p, Action::ReadDirectory, within.as_deref())?;
     let mut params = Vec::new();
-    let scope = access::range_sql("o.path", &ranges, &mut params);
+    let scope = kit::Scope::listing(p, Action::ReadDirectory, within.as_deref())?.condition("o.path", &mut params);
     params.push(Value::Integer(page.after));
     params.push(Value::Integer(page.limit));
     let rows = db.query(&format!("{SELECT} WHERE {scope} AND t.id > ? ORDER BY t.id LIMIT ?"), &params)?;
@@ -181,8 +180,8 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 /// `GET /api/v1/teams/{id}`: read-directory at the team's org.
 pub fn get(p: &Principal, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
-    let team = load(&db, id)?.ok_or_else(|| access::deny(p, Action::ReadDirectory, "team"))?;
-    access::gate(p, Action::ReadDirectory, &team.org_path, "team")?;
+    let team = load(&db, id)?.ok_or_else(|| kit::deny(p, Action::ReadDirectory, "team"))?;
+    kit::gate(p, Action::ReadDirectory, &team.org_path, "team")?;
     Ok(kit::json(200, &team.json()))
 }
 
@@ -247,9 +246,9 @@ pub fn decide(
 ) -> Result<Response, ApiError> {
     let _no_fields = Fields::from_optional_request(req, &[])?;
     let db = Db::open()?;
-    let team = load(&db, team_id)?.ok_or_else(|| access::deny(p, Action::ManageTeams, "team"))?;
-    if team.leader_account_id != p.account_id && !access::allowed(p, Action::ManageTeams, &team.org_path)? {
-        return Err(access::deny(p, Action::ManageTeams, "team"));
+    let team = load(&db, team_id)?.ok_or_else(|| kit::deny(p, Action::ManageTeams, "team"))?;
+    if !kit::leads_team(&db, p.account_id, team.id)? && !kit::allowed(p, Action::ManageTeams, &team.org_path)? {
+        return Err(kit::deny(p, Action::ManageTeams, "team"));
     }
     let (verdict, action) =
         if approve { ("approved", "team.member.approve") } else { ("rejected", "team.member.reject") };
@@ -294,12 +293,12 @@ pub fn members(req: &Request, p: &Principal, team_id: i64) -> Result<Response, A
         }
     }
     let db = Db::open()?;
-    let team = load(&db, team_id)?.ok_or_else(|| access::deny(p, Action::ReadVolunteers, "team"))?;
-    let may = team.leader_account_id == p.account_id
-        || access::allowed(p, Action::ReadVolunteers, &team.org_path)?
-        || access::allowed(p, Action::ManageTeams, &team.org_path)?;
+    let team = load(&db, team_id)?.ok_or_else(|| kit::deny(p, Action::ReadVolunteers, "team"))?;
+    let may = kit::leads_team(&db, p.account_id, team.id)?
+        || kit::allowed(p, Action::ReadVolunteers, &team.org_path)?
+        || kit::allowed(p, Action::ManageTeams, &team.org_path)?;
     if !may {
-        return Err(access::deny(p, Action::ReadVolunteers, "team"));
+        return Err(kit::deny(p, Action::ReadVolunteers, "team"));
     }
     let mut params = vec![Value::Integer(team_id), Value::Integer(page.after)];
     let mut sql = format!("{MEMBER_SELECT} WHERE m.team_id = ? AND m.volunteer_id > ?");

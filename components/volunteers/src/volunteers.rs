@@ -14,7 +14,7 @@ use domain::{Date, Gender, ResidentId};
 
 use crate::access::{self, Org};
 use crate::input::{self, Fields};
-use crate::wenming::platform::identity::{Action, Principal};
+use kit::identity::{Action, Principal};
 
 const SELECT: &str = "SELECT v.id, v.account_id, v.volunteer_no, v.real_name, v.gender, v.birth_date, v.phone,
         v.id_number, v.skills, v.service_area, v.home_org_id, v.status, v.created_at, v.updated_at,
@@ -142,7 +142,7 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 
     let db = Db::open()?;
     let org = access::visible_org(&db, p, home_org_id, "home_org_id")?;
-    let staff = access::allowed(p, Action::ManageVolunteers, &org.path)?;
+    let staff = kit::allowed(p, Action::ManageVolunteers, &org.path)?;
     if !staff {
         let own = db
             .query_one("SELECT phone FROM accounts WHERE id = ?", &[Value::Integer(p.account_id)])?
@@ -250,8 +250,7 @@ fn filter(req: &Request, p: &Principal, db: &Db, params: &mut Vec<Value>) -> Res
     let skill = input::query_text(req, "skill", SKILL_CHARS)?;
     let q = input::query_text(req, "q", NAME_CHARS)?;
     let within = access::filter_org(db, org)?;
-    let ranges = access::list_ranges(p, Action::ReadVolunteers, within.as_deref())?;
-    let mut sql = access::range_sql("o.path", &ranges, params);
+    let mut sql = kit::Scope::listing(p, Action::ReadVolunteers, within.as_deref())?.condition("o.path", params);
     if let Some(skill) = skill {
         sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(v.skills) s WHERE s.value = ?)");
         params.push(Value::Text(skill));
@@ -339,18 +338,18 @@ pub fn export(req: &Request, p: &Principal) -> Result<Response, ApiError> {
 /// Whether `p` sees `v` whole: the volunteer themself, or read-volunteers-unmasked at the home
 /// org.
 fn sees_whole(p: &Principal, v: &Volunteer) -> Result<bool, ApiError> {
-    Ok(v.account_id == p.account_id || access::allowed(p, Action::ReadVolunteersUnmasked, &v.org_path)?)
+    Ok(v.account_id == p.account_id || kit::allowed(p, Action::ReadVolunteersUnmasked, &v.org_path)?)
 }
 
 /// `GET /api/v1/volunteers/{id}`.
 pub fn get(p: &Principal, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let Some(v) = load(&db, id)? else {
-        return Err(access::deny(p, Action::ReadVolunteers, "volunteer"));
+        return Err(kit::deny(p, Action::ReadVolunteers, "volunteer"));
     };
     let whole = sees_whole(p, &v)?;
     if !whole {
-        access::gate(p, Action::ReadVolunteers, &v.org_path, "volunteer")?;
+        kit::gate(p, Action::ReadVolunteers, &v.org_path, "volunteer")?;
     }
     Ok(kit::json(200, &v.json(whole)))
 }
@@ -368,11 +367,11 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
 
     let db = Db::open()?;
     let Some(current) = load(&db, id)? else {
-        return Err(access::deny(p, Action::ManageVolunteers, "volunteer"));
+        return Err(kit::deny(p, Action::ManageVolunteers, "volunteer"));
     };
     let is_self = current.account_id == p.account_id;
-    if !is_self && !access::allowed(p, Action::ManageVolunteers, &current.org_path)? {
-        return Err(access::deny(p, Action::ManageVolunteers, "volunteer"));
+    if !is_self && !kit::allowed(p, Action::ManageVolunteers, &current.org_path)? {
+        return Err(kit::deny(p, Action::ManageVolunteers, "volunteer"));
     }
     let new_org: Option<Org> = match home_org_id {
         Some(org_id) if org_id != current.home_org_id => {
@@ -382,7 +381,7 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             } else {
                 access::visible_org(&db, p, org_id, "home_org_id")?
             };
-            if !is_self && !access::allowed(p, Action::ManageVolunteers, &org.path)? {
+            if !is_self && !kit::allowed(p, Action::ManageVolunteers, &org.path)? {
                 return Err(ApiError::Forbidden("you may not manage volunteers at the new home org".into()));
             }
             Some(org)

@@ -1,17 +1,10 @@
 //! Test guest for the ledger library: posts inside its own transactions on its own connection,
 //! so tests can see that ledger entries commit and roll back with the caller.
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "wenming:platform/ledger-user",
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-    with: { "spin:sqlite/sqlite@3.0.0": spin_sdk::wit::spin::sqlite::sqlite },
-});
-
+use bindings::ledger::{self, Kind, Posting, Source};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::sqlite3::{Connection, Value};
-use wenming::platform::ledger::{self, Kind, Posting, Source};
 
 fn param(req: &Request, name: &str) -> Option<String> {
     req.query().split('&').find_map(|p| p.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
