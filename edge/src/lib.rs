@@ -11,7 +11,8 @@
 //!   (guest execution) or per chained call (service chaining); [`routing`] picks the component
 //!   with Spin's precedence and [`request_view`] shows the request to the guest as Spin does.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
-//!   pooled libSQL connections, [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
+//!   pooled connections (local files through the SQLite that libSQL bundles, or a libSQL
+//!   server), [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
 //! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`metrics`] counts requests and latencies for the admin listener.
 //! - [`migrate`] applies versioned SQL migrations before serving.
