@@ -99,6 +99,16 @@ impl Reply {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (for query values).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One raw HTTP/1.1 exchange: writes `request` verbatim, reads until the server closes.
 /// Send `Connection: close` in `request`.
 pub fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (Reply, SocketAddr) {
