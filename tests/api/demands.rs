@@ -580,8 +580,8 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     let leader: &str = &d.team.leader.token;
     let citizen: &str = &d.citizen.token;
     let dispatcher: &str = &d.admin_a.token;
-    let second = citizen_at(&d, "15855550002").await;
-    let third = citizen_at(&d, "15855550003").await;
+    let second = d.citizen("15855550002").await;
+    let third = d.citizen("15855550003").await;
 
     let submitted = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let open = id(&d.order(&d.citizen, d.meals, "normal", t).await);
@@ -599,7 +599,7 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     let cancelled = id(&d.order(&third, d.meals, "normal", t).await);
     let reply = d.citizen_try(&third.token, cancelled, "cancel", t + 5, &json!({ "reason": "已经解决了" })).await;
     assert_eq!(reply.status, 200, "citizen cancel: {}", reply.text());
-    let fourth = citizen_at(&d, "15855550004").await;
+    let fourth = d.citizen("15855550004").await;
     let (closed, done) = d.completed_order(&fourth, d.care, t).await;
     let reply = d.citizen_try(&fourth.token, closed, "rate", done + 5, &json!({ "rating": "satisfied" })).await;
     assert_eq!(reply.status, 200, "rate: {}", reply.text());
@@ -660,16 +660,12 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     }
 }
 
-async fn citizen_at(d: &Desk, phone: &str) -> Person {
-    d.citizen(phone).await
-}
-
 #[tokio::test]
 async fn a_citizen_may_cancel_before_acceptance_whether_submitted_dispatched_or_open() {
     // Arrange: one order in each state before acceptance
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let submitted = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let dispatched = id(&d.order(&d.citizen, d.meals, "normal", t).await);
     d.send_to(dispatched, &d.team, t + 10).await;
@@ -729,7 +725,7 @@ async fn urgency_sets_priority_and_deadline_and_the_queue_is_sorted_by_priority_
     let t = d.t0;
     let mut people = Vec::new();
     for i in 0..5 {
-        people.push(citizen_at(&d, &format!("1585555{:04}", 100 + i)).await);
+        people.push(d.citizen(&format!("1585555{:04}", 100 + i)).await);
     }
     // Placed in an order unlike the expected queue order, a second apart.
     let plan: [(&Person, i64, &str, i64, i64); 5] = [
@@ -973,7 +969,7 @@ async fn staff_can_run_escalation_and_an_accepted_order_is_never_escalated() {
     // Arrange: two critical orders; one accepted in time
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let waiting = id(&d.order(&d.citizen, d.care, "critical", t).await);
     let served = id(&d.order(&second, d.care, "critical", t).await);
     d.send_to(served, &d.team, t + 60).await;
@@ -1031,7 +1027,7 @@ async fn a_citizen_cannot_see_or_touch_another_citizens_order() {
     // Arrange
     let d = desk().await;
     let t = d.t0;
-    let other = citizen_at(&d, "15855550009").await;
+    let other = d.citizen("15855550009").await;
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let before = d.snapshot(order);
 
@@ -1085,7 +1081,7 @@ async fn a_department_handler_sees_only_items_forwarded_to_their_department_and_
     // Arrange: two petitions forwarded to two departments, a welfare order left in the queue
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let ours = id(&d.order(&d.citizen, d.petition, "normal", t).await);
     let theirs = id(&d.order(&second, d.petition, "normal", t).await);
     let welfare = id(&d.order(&d.citizen, d.care, "normal", t).await);
@@ -1270,7 +1266,7 @@ async fn of_two_equally_suited_teams_the_one_with_less_open_work_is_suggested_fi
     let d = desk().await;
     let t = d.t0;
     let idle = make_team(&d, d.a, "东街助老二队", &["助老"], 1).await;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let busy = id(&d.order(&second, d.care, "normal", t).await);
     d.send_to(busy, &d.team, t + 10).await;
     d.dispatch(&d.team.leader.token, busy, "accept", t + 20, &json!({})).await;
@@ -1375,7 +1371,7 @@ async fn a_recipient_gets_at_most_the_daily_cap_of_messages_and_orders_still_mov
     }
     assert_eq!(d.outbox(&leader.phone, "order-dispatched"), cap, "no more than the daily cap");
     // A day later the leader hears again.
-    let extra = citizen_at(&d, "15855550077").await;
+    let extra = d.citizen("15855550077").await;
     let next = id(&d.order(&extra, d.care, "normal", t + DAY + 200).await);
     d.send_to(next, &d.team, t + DAY + 300).await;
     assert_eq!(d.outbox(&leader.phone, "order-dispatched"), cap + 1, "the cap is per 24 h");
@@ -1448,7 +1444,7 @@ async fn staff_can_run_auto_close_and_it_closes_only_old_completed_orders() {
     let d = desk().await;
     let t = d.t0;
     let after = d.setting("demand.auto_close_s");
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let (old, old_done) = d.completed_order(&d.citizen, d.care, t).await;
     let (recent, _) = d.completed_order(&second, d.care, old_done + after - HOUR).await;
 
