@@ -5,7 +5,7 @@
 //! (`spin_sdk::key_value`, `fermyon:spin/key-value@2.0.0`) and outbound HTTP
 //! (`spin_sdk::http::send`, `wasi:http/outgoing-handler`) — and answers JSON that carries either
 //! the result (`{"ok": ...}`) or the error by its WIT variant name (`{"error": "access-denied",
-//! "detail": ...}`), so the tests in `tests/tests/{variables,key_value,outbound}.rs` can assert
+//! "detail": ...}`), so the tests in `tests/api/{variables,key_value,outbound}.rs` can assert
 //! exactly what the host did.
 //!
 //! It routes on `spin-path-info` (the part of the path below its trigger's `/...`), so the same

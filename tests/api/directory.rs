@@ -6,68 +6,10 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    json, open_db, resident_id_is_valid, row_count, start_product, start_product_with_demo, unix_now, Edge, Json,
-    CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME, DEMO_INSTITUTE_ADMIN_PASSWORD,
-    DEMO_INSTITUTE_ADMIN_PHONE,
+    count, id, items, json, open_db, resident_id_is_valid, row_count, scalar, start_product, start_product_with_demo,
+    unix_now, Centre, County, Json, CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME,
+    DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE,
 };
-
-/// The product, bootstrapped, with the centre admin signed in.
-struct Centre {
-    edge: Edge,
-    /// The centre admin's bearer token.
-    admin: String,
-    admin_id: i64,
-    /// The centre org's id.
-    centre: i64,
-}
-
-async fn centre() -> Centre {
-    let edge = start_product();
-    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
-    let admin = session["token"].as_str().unwrap().to_owned();
-    let admin_id = session["account"]["id"].as_i64().expect("account.id");
-    let centre = session["account"]["roles"]
-        .as_array()
-        .expect("account.roles")
-        .iter()
-        .find(|r| r["role"] == "centre-admin")
-        .unwrap_or_else(|| panic!("the bootstrapped admin holds no centre-admin role: {session}"))["org_id"]
-        .as_i64()
-        .expect("org_id");
-    Centre { edge, admin, admin_id, centre }
-}
-
-/// A centre with one institute and two stations under it, A and B.
-struct TwoStations {
-    c: Centre,
-    institute: i64,
-    a: Json,
-    b: Json,
-}
-
-async fn two_stations() -> TwoStations {
-    let c = centre().await;
-    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
-    let a = c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await;
-    let b = c.edge.create_org(&c.admin, institute, "西街社区实践站", "station").await;
-    TwoStations { c, institute, a, b }
-}
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-fn items(v: &Json) -> &Vec<Json> {
-    v["items"].as_array().unwrap_or_else(|| panic!("no items array in {v}"))
-}
-
-fn org_name_in_db(edge: &Edge, org: i64) -> String {
-    open_db(&edge.db_path()).query_row("SELECT name FROM orgs WHERE id = ?1", [org], |r| r.get(0)).expect("org row")
-}
-
-fn count(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 /// Finds the node with `id` anywhere in a tree answer (an object or a list of roots).
 fn find_node(tree: &Json, id: i64) -> Option<&Json> {
@@ -98,28 +40,6 @@ fn audit_json(entry: &Json, key: &str) -> Json {
         Json::String(text) => serde_json::from_str(text).unwrap_or(Json::String(text.clone())),
         other => other.clone(),
     }
-}
-
-/// Every item of a paginated list, following `next_cursor`.
-async fn all_pages(edge: &Edge, token: &str, path: &str) -> Vec<Json> {
-    let mut out = Vec::new();
-    let mut cursor: Option<i64> = None;
-    let sep = if path.contains('?') { '&' } else { '?' };
-    for _ in 0..1000 {
-        let url = match cursor {
-            Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
-            None => format!("{path}{sep}limit=100"),
-        };
-        let reply = edge.get_as(token, &url).await;
-        assert_eq!(reply.status, 200, "GET {url}: {}", reply.text());
-        let page = reply.json();
-        out.extend(items(&page).iter().cloned());
-        match page["next_cursor"].as_i64() {
-            Some(next) => cursor = Some(next),
-            None => return out,
-        }
-    }
-    panic!("{path}: more than 1000 pages");
 }
 
 // ---- Sessions -------------------------------------------------------------------------------
@@ -274,7 +194,7 @@ async fn a_garbage_token_or_no_token_is_401_everywhere() {
 
 #[tokio::test]
 async fn an_sms_code_signs_a_citizen_in_once() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let phone = "13700000001";
 
     let asked = c.edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await;
@@ -305,7 +225,7 @@ async fn an_sms_code_signs_a_citizen_in_once() {
 
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_throttled() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let phone = "13700000002";
     let ask = || async { c.edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await };
 
@@ -343,7 +263,7 @@ async fn an_invalid_phone_gets_no_code() {
 
 #[tokio::test]
 async fn the_centre_admin_builds_an_institute_a_station_and_a_point_and_the_tree_nests_them() {
-    let c = centre().await;
+    let c = Centre::new().await;
 
     let institute = c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await;
     let station = c.edge.create_org(&c.admin, id(&institute), "东街社区实践站", "station").await;
@@ -379,7 +299,7 @@ async fn the_centre_admin_builds_an_institute_a_station_and_a_point_and_the_tree
 
 #[tokio::test]
 async fn an_org_at_the_wrong_level_is_refused_with_field_level() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
     let station = id(&c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await);
     let point = id(&c.edge.create_org(&c.admin, station, "东街小学实践点", "point").await);
@@ -406,7 +326,7 @@ async fn an_org_at_the_wrong_level_is_refused_with_field_level() {
 
 #[tokio::test]
 async fn a_sibling_name_is_taken_once_but_cousins_may_share_it() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
     let other = id(&c.edge.create_org(&c.admin, c.centre, "河口镇新时代文明实践所", "institute").await);
     c.edge.create_org(&c.admin, institute, "中心社区实践站", "station").await;
@@ -432,7 +352,7 @@ async fn a_sibling_name_is_taken_once_but_cousins_may_share_it() {
 
 #[tokio::test]
 async fn renaming_an_org_changes_its_name_and_nothing_else() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = c.edge.create_org(&c.admin, c.centre, "城关镇实践所", "institute").await;
     let iid = id(&institute);
 
@@ -450,12 +370,12 @@ async fn renaming_an_org_changes_its_name_and_nothing_else() {
     assert_eq!(read["parent_id"], c.centre);
     assert_eq!(empty.status, 422, "an empty name: {}", empty.text());
     assert_eq!(empty.error_field(), "name");
-    assert_eq!(org_name_in_db(&c.edge, iid), "城关镇新时代文明实践所");
+    assert_eq!(scalar::<String>(&c.edge, "SELECT name FROM orgs WHERE id = ?1", [iid]), "城关镇新时代文明实践所");
 }
 
 #[tokio::test]
 async fn an_org_with_active_children_cannot_be_deactivated() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
     let station = id(&c.edge.create_org(&c.admin, institute, "东街社区实践站", "station").await);
 
@@ -476,7 +396,7 @@ async fn an_org_with_active_children_cannot_be_deactivated() {
 
 #[tokio::test]
 async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
     let mut created = vec![c.centre, institute];
     for n in 1..=3 {
@@ -486,7 +406,7 @@ async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
     let first = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=2").await.json();
     let cursor = first["next_cursor"].as_i64().expect("a full page has a next_cursor");
     let second = c.edge.get_as(&c.admin, &format!("/api/v1/orgs?limit=2&cursor={cursor}")).await.json();
-    let all = all_pages(&c.edge, &c.admin, "/api/v1/orgs").await;
+    let all = c.edge.all_pages(&c.admin, "/api/v1/orgs").await;
     let zero = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=0").await;
     let huge = c.edge.get_as(&c.admin, "/api/v1/orgs?limit=101").await;
     let stations = c.edge.get_as(&c.admin, &format!("/api/v1/orgs?under={institute}&level=station")).await.json();
@@ -512,7 +432,7 @@ async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
 
 #[tokio::test]
 async fn malformed_json_is_400_and_a_wrong_method_is_405() {
-    let c = centre().await;
+    let c = Centre::new().await;
 
     let malformed =
         c.edge.api(Some(&c.admin), "POST", "/api/v1/orgs", &[("content-type", "application/json")], None).await;
@@ -540,23 +460,22 @@ async fn malformed_json_is_400_and_a_wrong_method_is_405() {
 
 #[tokio::test]
 async fn a_station_admin_cannot_see_or_change_another_station() {
-    let w = two_stations().await;
-    let (a, b) = (id(&w.a), id(&w.b));
+    let w = County::new().await;
+    let (a, b) = (w.a, w.b);
     let (_, station_admin) =
-        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
+        w.edge.create_staff(&w.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
 
-    let read_b = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/{b}")).await;
-    let read_a = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/{a}")).await;
+    let read_b = w.edge.get_as(&station_admin, &format!("/api/v1/orgs/{b}")).await;
+    let read_a = w.edge.get_as(&station_admin, &format!("/api/v1/orgs/{a}")).await;
     let rename_b =
-        w.c.edge.patch_as(&station_admin, &format!("/api/v1/orgs/{b}"), &json!({ "name": "被改名的站" })).await;
-    let under_b =
-        w.c.edge
-            .post_as(&station_admin, "/api/v1/orgs", &json!({ "parent_id": b, "name": "越权实践点", "level": "point" }))
-            .await;
-    let deactivate_b = w.c.edge.post_empty_as(&station_admin, &format!("/api/v1/orgs/{b}/deactivate")).await;
-    let tree_b = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={b}")).await;
+        w.edge.patch_as(&station_admin, &format!("/api/v1/orgs/{b}"), &json!({ "name": "被改名的站" })).await;
+    let under_b = w
+        .edge
+        .post_as(&station_admin, "/api/v1/orgs", &json!({ "parent_id": b, "name": "越权实践点", "level": "point" }))
+        .await;
+    let deactivate_b = w.edge.post_empty_as(&station_admin, &format!("/api/v1/orgs/{b}/deactivate")).await;
+    let tree_b = w.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={b}")).await;
     let under_a = w
-        .c
         .edge
         .post_as(&station_admin, "/api/v1/orgs", &json!({ "parent_id": a, "name": "东街小学实践点", "level": "point" }))
         .await;
@@ -568,35 +487,42 @@ async fn a_station_admin_cannot_see_or_change_another_station() {
     assert!([403, 404].contains(&deactivate_b.status), "{}", deactivate_b.text());
     assert_eq!(tree_b.status, 404, "{}", tree_b.text());
     assert_eq!(under_a.status, 201, "their own station is theirs to manage: {}", under_a.text());
-    assert_eq!(org_name_in_db(&w.c.edge, b), "西街社区实践站", "B is unchanged");
-    assert_eq!(count(&w.c.edge, "SELECT active FROM orgs WHERE id = ?1", [b]), 1);
-    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM orgs WHERE parent_id = ?1", [b]), 0);
+    assert_eq!(
+        scalar::<String>(&w.edge, "SELECT name FROM orgs WHERE id = ?1", [b]),
+        "西街社区实践站",
+        "B is unchanged"
+    );
+    assert_eq!(count(&w.edge, "SELECT active FROM orgs WHERE id = ?1", [b]), 1);
+    assert_eq!(count(&w.edge, "SELECT count(*) FROM orgs WHERE parent_id = ?1", [b]), 0);
     // The institute above A is not theirs either.
-    let rename_up =
-        w.c.edge
-            .patch_as(&station_admin, &format!("/api/v1/orgs/{}", w.institute), &json!({ "name": "被改名的所" }))
-            .await;
+    let rename_up = w
+        .edge
+        .patch_as(&station_admin, &format!("/api/v1/orgs/{}", w.institute), &json!({ "name": "被改名的所" }))
+        .await;
     assert!([403, 404].contains(&rename_up.status), "{}", rename_up.text());
-    assert_eq!(org_name_in_db(&w.c.edge, w.institute), "城关镇新时代文明实践所");
+    assert_eq!(
+        scalar::<String>(&w.edge, "SELECT name FROM orgs WHERE id = ?1", [w.institute]),
+        "城关镇新时代文明实践所"
+    );
 }
 
 #[tokio::test]
 async fn a_station_admin_lists_only_their_own_subtree() {
-    let w = two_stations().await;
-    let (a, b) = (id(&w.a), id(&w.b));
-    let point_a = id(&w.c.edge.create_org(&w.c.admin, a, "东街小学实践点", "point").await);
-    let point_b = id(&w.c.edge.create_org(&w.c.admin, b, "西街小学实践点", "point").await);
+    let w = County::new().await;
+    let (a, b) = (w.a, w.b);
+    let point_a = id(&w.edge.create_org(&w.admin, a, "东街小学实践点", "point").await);
+    let point_b = id(&w.edge.create_org(&w.admin, b, "西街小学实践点", "point").await);
     let (_, station_admin) =
-        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
+        w.edge.create_staff(&w.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
 
-    let listed = all_pages(&w.c.edge, &station_admin, "/api/v1/orgs").await;
-    let tree = w.c.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={a}")).await;
-    let search = all_pages(&w.c.edge, &station_admin, "/api/v1/orgs?q=%E8%A5%BF%E8%A1%97").await; // q=西街
+    let listed = w.edge.all_pages(&station_admin, "/api/v1/orgs").await;
+    let tree = w.edge.get_as(&station_admin, &format!("/api/v1/orgs/tree?under={a}")).await;
+    let search = w.edge.all_pages(&station_admin, "/api/v1/orgs?q=%E8%A5%BF%E8%A1%97").await; // q=西街
 
     let ids: HashSet<i64> = listed.iter().map(id).collect();
     assert_eq!(ids, HashSet::from([a, point_a]), "only A's subtree: {listed:?}");
-    let a_path = w.a["path"].as_str().unwrap();
-    assert!(listed.iter().all(|o| o["path"].as_str().unwrap().starts_with(a_path)));
+    let a_path: String = scalar(&w, "SELECT path FROM orgs WHERE id = ?1", [a]);
+    assert!(listed.iter().all(|o| o["path"].as_str().unwrap().starts_with(&a_path)));
     assert!(!ids.contains(&point_b) && !ids.contains(&b) && !ids.contains(&w.institute));
     assert_eq!(tree.status, 200, "{}", tree.text());
     assert_eq!(child_ids(find_node(&tree.json(), a).expect("A in its tree")), vec![point_a]);
@@ -605,66 +531,64 @@ async fn a_station_admin_lists_only_their_own_subtree() {
 
 #[tokio::test]
 async fn a_station_admin_cannot_grant_roles_at_another_station() {
-    let w = two_stations().await;
-    let (a, b) = (id(&w.a), id(&w.b));
+    let w = County::new().await;
+    let (a, b) = (w.a, w.b);
     let (_, station_admin) =
-        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
-    let helper =
-        w.c.edge
-            .post_as(
-                &station_admin,
-                "/api/v1/accounts",
-                &json!({ "name": "东街干事", "phone": "13600000002", "password": "helper-pw-123" }),
-            )
-            .await;
+        w.edge.create_staff(&w.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", a).await;
+    let helper = w
+        .edge
+        .post_as(
+            &station_admin,
+            "/api/v1/accounts",
+            &json!({ "name": "东街干事", "phone": "13600000002", "password": "helper-pw-123" }),
+        )
+        .await;
     assert_eq!(helper.status, 201, "manage-accounts at A lets them create accounts: {}", helper.text());
     let helper = id(&helper.json());
 
-    let at_b =
-        w.c.edge
-            .post_as(
-                &station_admin,
-                &format!("/api/v1/accounts/{helper}/roles"),
-                &json!({ "role": "station-admin", "org_id": b }),
-            )
-            .await;
-    let at_institute =
-        w.c.edge
-            .post_as(
-                &station_admin,
-                &format!("/api/v1/accounts/{helper}/roles"),
-                &json!({ "role": "institute-admin", "org_id": w.institute }),
-            )
-            .await;
-    let at_a =
-        w.c.edge
-            .post_as(
-                &station_admin,
-                &format!("/api/v1/accounts/{helper}/roles"),
-                &json!({ "role": "auditor", "org_id": a }),
-            )
-            .await;
-    let outbox = w.c.edge.get_as(&station_admin, "/api/v1/outbox").await;
+    let at_b = w
+        .edge
+        .post_as(
+            &station_admin,
+            &format!("/api/v1/accounts/{helper}/roles"),
+            &json!({ "role": "station-admin", "org_id": b }),
+        )
+        .await;
+    let at_institute = w
+        .edge
+        .post_as(
+            &station_admin,
+            &format!("/api/v1/accounts/{helper}/roles"),
+            &json!({ "role": "institute-admin", "org_id": w.institute }),
+        )
+        .await;
+    let at_a = w
+        .edge
+        .post_as(
+            &station_admin,
+            &format!("/api/v1/accounts/{helper}/roles"),
+            &json!({ "role": "auditor", "org_id": a }),
+        )
+        .await;
+    let outbox = w.edge.get_as(&station_admin, "/api/v1/outbox").await;
 
     assert!([403, 404].contains(&at_b.status), "{}", at_b.text());
     assert!([403, 404].contains(&at_institute.status), "{}", at_institute.text());
     assert_eq!(at_a.status, 201, "{}", at_a.text());
-    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM role_grants WHERE org_id = ?1", [b]), 0);
-    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1", [helper]), 1);
+    assert_eq!(count(&w.edge, "SELECT count(*) FROM role_grants WHERE org_id = ?1", [b]), 0);
+    assert_eq!(count(&w.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1", [helper]), 1);
     assert_eq!(outbox.status, 403, "read-outbox is the centre admin's: {}", outbox.text());
 }
 
 #[tokio::test]
 async fn a_station_admin_cannot_take_on_staff_of_another_station_to_read_their_names() {
     // Arrange: admins at A and at B; a citizen who signed in once by SMS.
-    let w = two_stations().await;
-    let (a, b) = (id(&w.a), id(&w.b));
-    let edge = &w.c.edge;
-    let (_, admin_a) =
-        edge.create_staff(&w.c.admin, "东街站长", "13600000011", "station-a-pw", "station-admin", a).await;
-    let (staff_b, _) =
-        edge.create_staff(&w.c.admin, "西街站长", "13600000012", "station-b-pw", "station-admin", b).await;
-    let citizen = edge.session_by_code(&w.c.admin, "13600000013").await["account"]["id"].as_i64().unwrap();
+    let w = County::new().await;
+    let (a, b) = (w.a, w.b);
+    let edge = &w.edge;
+    let (_, admin_a) = edge.create_staff(&w.admin, "东街站长", "13600000011", "station-a-pw", "station-admin", a).await;
+    let (staff_b, _) = edge.create_staff(&w.admin, "西街站长", "13600000012", "station-b-pw", "station-admin", b).await;
+    let citizen = edge.session_by_code(&w.admin, "13600000013").await["account"]["id"].as_i64().unwrap();
     let admin_a = admin_a.as_str();
     let grant = |account: i64| async move {
         edge.post_as(admin_a, &format!("/api/v1/accounts/{account}/roles"), &json!({ "role": "auditor", "org_id": a }))
@@ -689,8 +613,8 @@ async fn a_station_admin_cannot_take_on_staff_of_another_station_to_read_their_n
 
 #[tokio::test]
 async fn admin_roles_are_granted_only_at_their_own_level() {
-    let w = two_stations().await;
-    let (a, edge, admin) = (id(&w.a), &w.c.edge, &w.c.admin);
+    let w = County::new().await;
+    let (a, edge, admin) = (w.a, &w.edge, &w.admin);
     let account = edge
         .post_as(
             admin,
@@ -706,7 +630,7 @@ async fn admin_roles_are_granted_only_at_their_own_level() {
     let centre_at_station = grant("centre-admin", a).await;
     let institute_at_station = grant("institute-admin", a).await;
     let station_at_institute = grant("station-admin", w.institute).await;
-    let station_at_centre = grant("station-admin", w.c.centre).await;
+    let station_at_centre = grant("station-admin", w.centre).await;
     let unknown_role = grant("emperor", a).await;
     let station_at_station = grant("station-admin", a).await;
 
@@ -733,7 +657,7 @@ async fn admin_roles_are_granted_only_at_their_own_level() {
 
 #[tokio::test]
 async fn a_phone_has_one_account_and_account_lists_mask_it() {
-    let c = centre().await;
+    let c = Centre::new().await;
 
     let first = c
         .edge
@@ -774,12 +698,12 @@ async fn a_phone_has_one_account_and_account_lists_mask_it() {
 
 #[tokio::test]
 async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇实践所", "institute").await);
     c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{institute}"), &json!({ "name": "城关镇新时代文明实践所" })).await;
     let (staff, _) = c.edge.create_staff(&c.admin, "审计员", "13600000005", "auditor-pw-1", "auditor", c.centre).await;
 
-    let entries = all_pages(&c.edge, &c.admin, "/api/v1/audit").await;
+    let entries = c.edge.all_pages(&c.admin, "/api/v1/audit").await;
     let renames = c.edge.get_as(&c.admin, "/api/v1/audit?action=org.rename").await;
 
     let find = |action: &str, entity: i64| {
@@ -816,36 +740,36 @@ async fn the_centre_admins_writes_are_audited_with_actor_and_before_and_after() 
 
 #[tokio::test]
 async fn an_auditor_reads_the_audit_log_and_a_station_admin_cannot() {
-    let w = two_stations().await;
+    let w = County::new().await;
     let (_, auditor) =
-        w.c.edge.create_staff(&w.c.admin, "审计员", "13600000006", "auditor-pw-1", "auditor", w.c.centre).await;
+        w.edge.create_staff(&w.admin, "审计员", "13600000006", "auditor-pw-1", "auditor", w.centre).await;
     let (_, station_admin) =
-        w.c.edge.create_staff(&w.c.admin, "东街站长", "13600000007", "station-a-pw", "station-admin", id(&w.a)).await;
+        w.edge.create_staff(&w.admin, "东街站长", "13600000007", "station-a-pw", "station-admin", w.a).await;
 
-    let by_auditor = w.c.edge.get_as(&auditor, "/api/v1/audit").await;
-    let by_station_admin = w.c.edge.get_as(&station_admin, "/api/v1/audit").await;
-    let auditor_writes =
-        w.c.edge
-            .post_as(
-                &auditor,
-                "/api/v1/orgs",
-                &json!({ "parent_id": w.institute, "name": "审计员建的站", "level": "station" }),
-            )
-            .await;
+    let by_auditor = w.edge.get_as(&auditor, "/api/v1/audit").await;
+    let by_station_admin = w.edge.get_as(&station_admin, "/api/v1/audit").await;
+    let auditor_writes = w
+        .edge
+        .post_as(
+            &auditor,
+            "/api/v1/orgs",
+            &json!({ "parent_id": w.institute, "name": "审计员建的站", "level": "station" }),
+        )
+        .await;
 
     assert_eq!(by_auditor.status, 200, "{}", by_auditor.text());
     let seen = by_auditor.json();
     assert!(items(&seen).iter().any(|e| e["action"] == "org.create"), "{seen}");
     assert_eq!(by_station_admin.status, 403, "{}", by_station_admin.text());
     assert_eq!(auditor_writes.status, 403, "an auditor only reads: {}", auditor_writes.text());
-    assert_eq!(count(&w.c.edge, "SELECT count(*) FROM orgs WHERE name = '审计员建的站'", []), 0);
+    assert_eq!(count(&w.edge, "SELECT count(*) FROM orgs WHERE name = '审计员建的站'", []), 0);
 }
 
 // ---- Idempotency ----------------------------------------------------------------------------
 
 #[tokio::test]
 async fn the_same_idempotency_key_creates_one_org_and_replays_the_answer() {
-    let c = centre().await;
+    let c = Centre::new().await;
     let body = json!({ "parent_id": c.centre, "name": "城关镇新时代文明实践所", "level": "institute" });
     let post = |key: &'static str| {
         let (edge, admin, body) = (&c.edge, &c.admin, &body);

@@ -17,53 +17,33 @@
 //! phones when identified, formulas defused); links from an option to the demand or menu item it
 //! caused, with the target's current title and status.
 //!
-//! Set-up is all through the API (`county()`): the centre admin makes institute 城关镇 with
-//! stations A (东街) and B (西街), and institute 河西镇 with station D; an institute admin at
-//! 城关镇, station admins at A and B, and an auditor at the centre. Citizens sign in by SMS code
+//! Set-up is all through the API (`county()`, on the harness's `County`): the centre admin makes
+//! institute 城关镇 with stations A (东街) and B (西街), and institute 河西镇 with station D; an
+//! institute admin at 城关镇, station admins at A and B, and an auditor at the centre. Citizens sign in by SMS code
 //! read from the outbox; volunteers are registered by the centre admin and sign in the same way.
 //! The product runs with `allow_clock_override`, and every survey request carries
 //! `X-Wenming-Now`, so the answer window is tested by moving the request clock (sessions keep
 //! real time).
 
+use std::ops::Deref;
+
 use wenming_tests::{
-    json, open_db, product_launch, require_components, resident_id, shanghai_rfc3339, unix_now, Edge, Json, Reply,
-    CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    count, entries, id, json, masked_phone, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person,
+    Reply, CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
 /// The components the survey tests need built (besides the directory's): the survey itself, and
 /// the demand component for the menu items and demands that links point at.
 const SURVEY_COMPONENTS: [&str; 4] = ["survey", "demand", "dispatch", "notify"];
-/// The request-clock header (honoured with `allow_clock_override = true`).
-const NOW: &str = "x-wenming-now";
-const STAFF_PASSWORD: &str = "survey-staff-pw-1";
-const MINUTE: i64 = 60;
-const HOUR: i64 = 3600;
-const DAY: i64 = 86_400;
 
-// ---- The county: set up through the API ------------------------------------------------------
+// ---- The county: the harness's, and what the survey tests add -----------------------------------
 
-/// A signed-in person.
+/// The harness's [`County`] (centre admin, 城关镇 with stations A (东街) and B (西街); `t0` is the
+/// test's "now": survey requests pass `t0 + offset` as `X-Wenming-Now`) with a second institute
+/// and the survey staff. Derefs to it.
 #[allow(dead_code)]
-#[derive(Debug, Clone)]
-struct Person {
-    account_id: i64,
-    name: String,
-    phone: String,
-    token: String,
-}
-
-#[allow(dead_code)]
-struct County {
-    edge: Edge,
-    /// The test's "now" (unix seconds); survey requests pass `t0 + offset` as `X-Wenming-Now`.
-    t0: i64,
-    /// The centre admin's token (also the outbox reader for SMS codes and the audit reader).
-    admin: String,
-    centre: i64,
-    /// 城关镇新时代文明实践所 and its stations A (东街) and B (西街).
-    institute: i64,
-    a: i64,
-    b: i64,
+struct SurveyCounty {
+    county: County,
     /// 河西镇新时代文明实践所 and its station D: outside 城关镇's subtree.
     other_institute: i64,
     d: i64,
@@ -76,52 +56,23 @@ struct County {
     auditor: Person,
 }
 
-const STATION_A: &str = "东街社区实践站";
-const STATION_B: &str = "西街社区实践站";
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-/// The entries of a list answer: `{"items": [...]}` (the convention) or a bare array.
-fn entries(v: &Json) -> Vec<Json> {
-    match v {
-        Json::Array(items) => items.clone(),
-        _ => v["items"].as_array().unwrap_or_else(|| panic!("neither an array nor an items list: {v}")).clone(),
+impl Deref for SurveyCounty {
+    type Target = County;
+    fn deref(&self) -> &County {
+        &self.county
     }
 }
 
 /// The product with the clock override, bootstrapped, with the county made through the API.
-async fn county() -> County {
-    require_components(&SURVEY_COMPONENTS);
-    let edge = product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start();
-    let t0 = unix_now();
-    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
-    let admin = session["token"].as_str().expect("token").to_owned();
-    let centre = session["account"]["roles"]
-        .as_array()
-        .expect("roles")
-        .iter()
-        .find(|r| r["role"] == "centre-admin")
-        .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
-        .as_i64()
-        .expect("org_id");
-    let institute = id(&edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
-    let a = id(&edge.create_org(&admin, institute, STATION_A, "station").await);
-    let b = id(&edge.create_org(&admin, institute, STATION_B, "station").await);
-    let other_institute = id(&edge.create_org(&admin, centre, "河西镇新时代文明实践所", "institute").await);
-    let d = id(&edge.create_org(&admin, other_institute, "河西村实践站", "station").await);
-    let inst_admin = staff(&edge, &admin, "赵文静", "13922220001", "institute-admin", institute).await;
-    let admin_a = staff(&edge, &admin, "李明华", "13922220002", "station-admin", a).await;
-    let admin_b = staff(&edge, &admin, "王建国", "13922220003", "station-admin", b).await;
-    let auditor = staff(&edge, &admin, "审计员", "13922220004", "auditor", centre).await;
-    County { edge, t0, admin, centre, institute, a, b, other_institute, d, inst_admin, admin_a, admin_b, auditor }
-}
-
-/// A staff member with a password and one role, signed in.
-async fn staff(edge: &Edge, admin: &str, name: &str, phone: &str, role: &str, org: i64) -> Person {
-    let (account_id, token) = edge.create_staff(admin, name, phone, STAFF_PASSWORD, role, org).await;
-    Person { account_id, name: name.to_owned(), phone: phone.to_owned(), token }
+async fn county() -> SurveyCounty {
+    let c = County::with_clock(&SURVEY_COMPONENTS).await;
+    let other_institute = id(&c.edge.create_org(&c.admin, c.centre, "河西镇新时代文明实践所", "institute").await);
+    let d = id(&c.edge.create_org(&c.admin, other_institute, "河西村实践站", "station").await);
+    let inst_admin = c.staff("赵文静", "13922220001", "institute-admin", c.institute).await;
+    let admin_a = c.staff("李明华", "13922220002", "station-admin", c.a).await;
+    let admin_b = c.staff("王建国", "13922220003", "station-admin", c.b).await;
+    let auditor = c.staff("审计员", "13922220004", "auditor", c.centre).await;
+    SurveyCounty { county: c, other_institute, d, inst_admin, admin_a, admin_b, auditor }
 }
 
 /// The phone of the `i`-th test citizen.
@@ -129,44 +80,20 @@ fn citizen_phone(i: u32) -> String {
     format!("1585555{i:04}")
 }
 
-/// `138****5678` style: the first three and the last four digits.
-fn masked(phone: &str) -> String {
-    format!("{}****{}", &phone[..3], &phone[7..])
-}
-
-impl County {
+impl SurveyCounty {
     /// Citizen `i` (phone `citizen_phone(i)`) signed in by SMS code: a first-time phone becomes
     /// a plain citizen.
     async fn citizen(&self, i: u32) -> Person {
-        let phone = citizen_phone(i);
-        let session = self.edge.session_by_code(&self.admin, &phone).await;
-        Person {
-            account_id: session["account"]["id"].as_i64().expect("account.id"),
-            name: session["account"]["name"].as_str().unwrap_or_default().to_owned(),
-            phone,
-            token: session["token"].as_str().expect("token").to_owned(),
-        }
+        self.county.citizen(&citizen_phone(i)).await
     }
 
     /// Volunteer `i` registered at `home` by the centre admin, signed in by SMS code.
     async fn volunteer(&self, i: u32, home: i64) -> Person {
         let phone = format!("1374444{i:04}");
-        let male = i.is_multiple_of(2);
         let birth = format!("1985{:02}{:02}", 1 + i % 12, 1 + i % 28);
         let name = format!("志愿者{i:02}");
-        let body = json!({
-            "real_name": name,
-            "gender": if male { "male" } else { "female" },
-            "birth_date": format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]),
-            "phone": phone,
-            "id_number": resident_id("110101", &birth, 10 + i % 80, male),
-            "skills": ["助老"],
-            "service_area": "城关镇",
-            "home_org_id": home,
-        });
-        let reply = self.edge.post_as(&self.admin, "/api/v1/volunteers", &body).await;
-        assert_eq!(reply.status, 201, "POST /api/v1/volunteers {body}: {}", reply.text());
-        let v = reply.json();
+        let v =
+            self.register(&volunteer_registration(&name, &phone, &birth, 10 + i % 80, i.is_multiple_of(2), home)).await;
         let token = self.edge.sign_in_by_code(&self.admin, &phone).await;
         Person {
             account_id: v["account_id"].as_i64().unwrap_or_else(|| panic!("no account_id in {v}")),
@@ -178,8 +105,7 @@ impl County {
 
     /// A request at request time `now` (`token` None: no session).
     async fn at(&self, token: Option<&str>, method: &str, path: &str, now: i64, body: Option<&Json>) -> Reply {
-        let now = now.to_string();
-        self.edge.api(token, method, path, &[(NOW, now.as_str())], body).await
+        self.edge.api_at(token, method, path, now, body).await
     }
 
     async fn get(&self, token: &str, path: &str, now: i64) -> Reply {
@@ -188,9 +114,7 @@ impl County {
 
     /// A 200 `GET` as JSON.
     async fn get_ok(&self, token: &str, path: &str, now: i64) -> Json {
-        let reply = self.get(token, path, now).await;
-        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
-        reply.json()
+        self.edge.get_ok_at(token, path, now).await
     }
 
     /// `POST /api/v1/surveys` at `t0`, whatever the answer.
@@ -284,9 +208,7 @@ impl County {
 
     /// Rows in `survey_responses`, all surveys together.
     fn stored_responses(&self) -> i64 {
-        open_db(&self.edge.db_path())
-            .query_row("SELECT COUNT(*) FROM survey_responses", [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("counting survey_responses: {e}"))
+        count(self, "SELECT COUNT(*) FROM survey_responses", [])
     }
 
     /// Audit entries with `action` about `entity` (read by the centre admin).
@@ -483,38 +405,6 @@ fn station_responses(results: &Json, org: i64) -> i64 {
         .find(|s| s["org_id"] == org)
         .map(|s| s["responses"].as_i64().expect("responses"))
         .unwrap_or(0)
-}
-
-/// RFC 3339 (`2026-05-01T09:00:00+08:00`, or `Z`) → unix seconds.
-fn unix_of(rfc3339: &str) -> i64 {
-    assert!(rfc3339.len() >= 20, "not an RFC 3339 time: {rfc3339}");
-    let num = |r: std::ops::Range<usize>| -> i64 {
-        rfc3339[r].parse().unwrap_or_else(|_| panic!("not an RFC 3339 time: {rfc3339}"))
-    };
-    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
-    let (hh, mm, ss) = (num(11..13), num(14..16), num(17..19));
-    let mut rest = &rfc3339[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            let h: i64 = rest[1..3].parse().expect("offset hours");
-            let m: i64 = rest[4..6].parse().expect("offset minutes");
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    // Howard Hinnant's days-from-civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * DAY + hh * 3600 + mm * 60 + ss - offset
 }
 
 /// RFC 4180 CSV (quoted cells with `""`, commas and newlines inside quotes; a leading BOM
@@ -1183,7 +1073,7 @@ async fn each_person_and_each_household_answers_once_and_a_retried_submission_is
     // Act + Assert: a retry with the same Idempotency-Key is the same 201
     let body = json!({ "answers": yes, "org_id": c.b });
     let now = (t + 3).to_string();
-    let headers = [(NOW, now.as_str()), ("idempotency-key", "survey-retry-1")];
+    let headers = [(CLOCK_HEADER, now.as_str()), ("idempotency-key", "survey-retry-1")];
     let path = format!("/api/v1/surveys/{per_person}/responses");
     let first = c.edge.api(Some(&c2.token), "POST", &path, &headers, Some(&body)).await;
     let retry = c.edge.api(Some(&c2.token), "POST", &path, &headers, Some(&body)).await;
@@ -1275,7 +1165,7 @@ const RESULTS_KEYS: [&str; 8] =
 ///
 /// (* the volunteer's home station; the volunteer gives no `org_id`.)
 /// Returns the survey id and the respondents in that order.
-async fn answered_results_survey(c: &County, anonymous: bool) -> (i64, Vec<Person>) {
+async fn answered_results_survey(c: &SurveyCounty, anonymous: bool) -> (i64, Vec<Person>) {
     let mut body = c.body(c.institute, "2026年城关镇居民需求调查", results_sections());
     body["anonymous"] = json!(anonymous);
     let survey = c.published(&c.inst_admin.token, &body).await;
@@ -1923,7 +1813,7 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
     for who in &people {
         assert!(!text.contains(&who.phone), "the whole phone {} never appears: {text}", who.phone);
     }
-    let row_of = |who: &Person| row_with(&rows, col("phone"), &masked(&who.phone));
+    let row_of = |who: &Person| row_with(&rows, col("phone"), &masked_phone(&who.phone));
     // citizen 1: 老年; 助餐;健康义诊; 2; 公交; 5; meals=good;clinic=ok; 2026-03-01; text
     let r1 = row_of(&people[0]);
     assert_eq!(r1[col("phone")], "158****0001");
@@ -1971,7 +1861,7 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
     assert_eq!(anon_rows.len(), 3, "a header and two responses: {anon_text}");
     for who in people.iter().take(2) {
         assert!(!anon_text.contains(&who.phone), "{anon_text}");
-        assert!(!anon_text.contains(&masked(&who.phone)), "not even masked: {anon_text}");
+        assert!(!anon_text.contains(&masked_phone(&who.phone)), "not even masked: {anon_text}");
         if !who.name.is_empty() {
             assert!(!anon_text.contains(&who.name), "no names: {anon_text}");
         }
@@ -1988,31 +1878,20 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
         .await;
     let rendered = texts.to_string();
     for who in people.iter().take(2) {
-        assert!(!rendered.contains(&masked(&who.phone)) && !rendered.contains(&who.phone), "{rendered}");
+        assert!(!rendered.contains(&masked_phone(&who.phone)) && !rendered.contains(&who.phone), "{rendered}");
     }
     assert_eq!(entries(&texts).len(), 2, "{texts}");
 }
 
 // ---- 10. Links from needs to work --------------------------------------------------------------------
 
-/// `POST /api/v1/service-menu` as the centre admin (201): the item's id.
-async fn menu_item(c: &County, category: &str, name: &str) -> i64 {
-    let body = json!({
-        "centre_org_id": c.centre,
-        "category": category,
-        "name": name,
-        "kind": "welfare",
-        "deadline_normal_s": DAY,
-        "deadline_urgent_s": 4 * HOUR,
-        "deadline_critical_s": HOUR,
-    });
-    let reply = c.edge.post_as(&c.admin, "/api/v1/service-menu", &body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/service-menu {body}: {}", reply.text());
-    id(&reply.json())
+/// A welfare item on the service menu (201): its id.
+async fn menu_item(c: &SurveyCounty, category: &str, name: &str) -> i64 {
+    c.menu_item(category, name, "welfare", (DAY, 4 * HOUR, HOUR)).await
 }
 
 /// A demand for `item` at `org` ordered by `who` (201): its id.
-async fn demand(c: &County, who: &Person, item: i64, org: i64) -> i64 {
+async fn demand(c: &SurveyCounty, who: &Person, item: i64, org: i64) -> i64 {
     let body = json!({
         "menu_item_id": item,
         "org_id": org,
@@ -2022,9 +1901,7 @@ async fn demand(c: &County, who: &Person, item: i64, org: i64) -> i64 {
         "contact_name": "张阿姨",
         "contact_phone": who.phone,
     });
-    let reply = c.edge.post_as(&who.token, "/api/v1/demands", &body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/demands {body}: {}", reply.text());
-    id(&reply.json())
+    id(&c.order(who, &body, None).await)
 }
 
 #[tokio::test]

@@ -1,26 +1,12 @@
 //! `wenming call`: one request to a component in-process, private components included — how an
 //! operator reaches bootstrap endpoints that no network route leads to.
 
-use std::process::Command;
+use wenming_tests::{parity_manifest, wenming_call};
 
-use wenming_tests::{cache_dir, parity_manifest, wenming_bin};
-
+/// `wenming call` on the parity app: whether it succeeded, its stdout and its stderr.
 fn call(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(wenming_bin())
-        .args(["call", "-f"])
-        .arg(parity_manifest())
-        .arg("--state-dir")
-        .arg(state)
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .args(args)
-        .output()
-        .expect("running wenming call");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = wenming_call(&parity_manifest(), state, args);
+    (out.success(), out.stdout, out.stderr)
 }
 
 #[test]

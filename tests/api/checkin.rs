@@ -10,12 +10,11 @@
 //! `allow_clock_override`); the database is read back with rusqlite.
 
 use wenming_tests::{
-    activity_base_time, json, open_db, shanghai_rfc3339, town, unix_now, Json, Reply, SignedInVolunteer, Town,
-    TOWN_STAFF_PASSWORD,
+    activity_base_time, count, id, json, open_db, shanghai_rfc3339, town, unix_now, Json, Reply, SignedInVolunteer,
+    Town, HOUR, TOWN_STAFF_PASSWORD,
 };
 
 const MIN: i64 = 60;
-const HOUR: i64 = 3600;
 /// The activities with a place are at 30°N 120°E with a 200 m check-in radius.
 const LAT: f64 = 30.0;
 const LON: f64 = 120.0;
@@ -23,14 +22,6 @@ const RADIUS_M: i64 = 200;
 /// `checkin.opens_before_s` and `checkout.grace_s` defaults (migrations/0004_activities.sql).
 const OPENS_BEFORE_S: i64 = 1800;
 const GRACE_S: i64 = 7200;
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-fn count(t: &Town, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&t.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 /// Haversine distance in metres on the mean earth radius.
 fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> i64 {

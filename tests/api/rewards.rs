@@ -10,22 +10,13 @@
 //! at the default coefficient). Time moves with `X-Wenming-Now`; balances, stock and rows are
 //! read back from the database with rusqlite.
 
-use wenming_tests::{json, open_db, town, unix_now, Json, Reply, SignedInVolunteer, Town};
-
-const DAY: i64 = 86_400;
-const HOUR: i64 = 3600;
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-fn query_i64(t: &Town, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&t.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
+use wenming_tests::{
+    count, id, json, open_db, scalar, shanghai_rfc3339, town, unix_now, Json, Reply, SignedInVolunteer, Town, DAY, HOUR,
+};
 
 /// The ledger balance of `kind` for a volunteer (0 without entries).
 fn balance(t: &Town, volunteer_id: i64, kind: &str) -> i64 {
-    query_i64(
+    scalar::<i64>(
         t,
         "SELECT COALESCE((SELECT balance_after FROM ledger_entries WHERE volunteer_id = ?1 AND kind = ?2
                           ORDER BY id DESC LIMIT 1), 0)",
@@ -44,7 +35,7 @@ fn points_entries(t: &Town, volunteer_id: i64) -> Vec<(i64, String, String)> {
 }
 
 fn stock(t: &Town, item: i64) -> i64 {
-    query_i64(t, "SELECT stock FROM reward_items WHERE id = ?1", [item])
+    scalar::<i64>(t, "SELECT stock FROM reward_items WHERE id = ?1", [item])
 }
 
 /// `hours` of self-reported service by `v`, approved by station A's admin: `hours` × 60
@@ -54,8 +45,8 @@ async fn give_hours(t: &Town, v: &SignedInVolunteer, hours: i64, slot: i64) {
     let start = now - 30 * DAY + slot * DAY;
     let body = json!({
         "org_id": t.a, "title": "社区助老服务", "category": "助老", "description": "陪伴老人",
-        "started_at": wenming_tests::shanghai_rfc3339(start),
-        "ended_at": wenming_tests::shanghai_rfc3339(start + hours * HOUR),
+        "started_at": shanghai_rfc3339(start),
+        "ended_at": shanghai_rfc3339(start + hours * HOUR),
     });
     let reported = t.edge.post_at(&v.token, "/api/v1/self-reports", now, &body).await;
     assert_eq!(reported.status, 201, "self-report: {}", reported.text());
@@ -119,7 +110,7 @@ async fn a_star_upgrade_is_proposed_when_hours_cross_a_threshold_and_confirmed_o
     let proposal = id(&read.json()["open"][0]);
     let confirm_path = format!("/api/v1/stars/proposals/{proposal}/confirm");
     let early = t.edge.post_at(&t.admin_a, &confirm_path, now + 5 * DAY - 60, &json!({})).await;
-    let status_after_early = query_i64(&t, "SELECT count(*) FROM star_levels WHERE status = 'confirmed'", []);
+    let status_after_early = count(&t, "SELECT count(*) FROM star_levels WHERE status = 'confirmed'", []);
     let own = t.edge.post_at(&v.token, &confirm_path, now + 6 * DAY, &json!({})).await;
     let confirmed = t.edge.post_at(&t.admin_a, &confirm_path, now + 5 * DAY + 60, &json!({})).await;
     let again = t.edge.post_at(&t.admin_a, &confirm_path, now + 5 * DAY + 120, &json!({})).await;
@@ -151,8 +142,8 @@ async fn a_star_upgrade_is_proposed_when_hours_cross_a_threshold_and_confirmed_o
     assert_eq!(history[0]["status"], "confirmed");
     assert_eq!(history[0]["decided_by"], t.admin_a_id, "who confirmed: {after}");
     assert_eq!(history[0]["minutes_at_decision"], 180, "hours at the time: {after}");
-    assert_eq!(history[0]["decided_at"], wenming_tests::shanghai_rfc3339(now + 5 * DAY + 60));
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM audit_log WHERE action = 'star.confirm'", []), 1);
+    assert_eq!(history[0]["decided_at"], shanghai_rfc3339(now + 5 * DAY + 60));
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'star.confirm'", []), 1);
 }
 
 #[tokio::test]
@@ -198,8 +189,8 @@ async fn the_sweep_proposes_in_the_callers_area_only_once_and_a_rejected_level_i
     let read = read.json();
     assert_eq!(read["open"], json!([]), "a rejected level is not proposed again: {read}");
     assert_eq!(read["star"], 0);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM star_levels WHERE volunteer_id = ?1", [at_b.id]), 0);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM audit_log WHERE action IN ('star.sweep', 'star.reject')", []), 3);
+    assert_eq!(count(&t, "SELECT count(*) FROM star_levels WHERE volunteer_id = ?1", [at_b.id]), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action IN ('star.sweep', 'star.reject')", []), 3);
 }
 
 #[tokio::test]
@@ -258,8 +249,8 @@ async fn of_five_volunteers_redeeming_the_last_item_at_once_exactly_one_wins_and
     let debits: Vec<_> = points_entries(&t, vs[w].id).into_iter().filter(|e| e.1 == "redemption").collect();
     let redemption = id(&replies[w].json());
     assert_eq!(debits, vec![(-10, "redemption".to_owned(), format!("redemption:{redemption}"))], "debited once");
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM redemptions", []), 1);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM ledger_entries WHERE source = 'redemption'", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM redemptions", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM ledger_entries WHERE source = 'redemption'", []), 1);
 }
 
 #[tokio::test]
@@ -279,7 +270,7 @@ async fn a_retried_redemption_with_the_same_idempotency_key_debits_once_and_answ
     assert!(code.len() == 8 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
     assert_eq!(balance(&t, v.id, "points"), 12, "20 − 8, once");
     assert_eq!(stock(&t, paper), 4);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM redemptions", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM redemptions", []), 1);
 }
 
 #[tokio::test]
@@ -296,7 +287,7 @@ async fn redeeming_with_too_few_points_is_409_with_the_balance_and_changes_nothi
     assert_eq!(reply.json()["error"]["balance"], 5, "{}", reply.text());
     assert_eq!(stock(&t, paper), 3, "the stock taken is put back by the rollback");
     assert_eq!(balance(&t, v.id, "points"), 5);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM redemptions", []), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM redemptions", []), 0);
 }
 
 #[tokio::test]
@@ -345,7 +336,7 @@ async fn handover_needs_the_right_pickup_code_and_a_handed_over_item_cannot_be_c
     assert_eq!(cancel.error_code(), "wrong_state");
     assert_eq!(balance(&t, v.id, "points"), 0, "no refund after handover");
     assert_eq!(stock(&t, soap), 1);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM audit_log WHERE action = 'redemption.handover'", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'redemption.handover'", []), 1);
 }
 
 #[tokio::test]
@@ -441,7 +432,7 @@ async fn bad_catalogue_input_is_refused_and_stores_nothing() {
     }
     assert_eq!(backwards.status, 422, "{}", backwards.text());
     assert_eq!(backwards.error_field(), "valid_until");
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM reward_items", []), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM reward_items", []), 0);
 }
 
 // ---- Honours -------------------------------------------------------------------------------------
@@ -478,10 +469,10 @@ async fn an_honour_is_approved_by_another_staff_member_never_the_nominator_and_t
     assert_eq!(items[0]["name"], v.name);
     assert_eq!(items[0]["period"], "2026年度");
     assert!(items[0].get("phone").is_none(), "no contact data in public: {items}");
-    let decided_by = query_i64(&t, "SELECT decided_by FROM honours WHERE id = ?1", [h]);
-    let centre_admin = query_i64(&t, "SELECT account_id FROM role_grants WHERE role = 'centre-admin'", []);
+    let decided_by = scalar::<i64>(&t, "SELECT decided_by FROM honours WHERE id = ?1", [h]);
+    let centre_admin = scalar::<i64>(&t, "SELECT account_id FROM role_grants WHERE role = 'centre-admin'", []);
     assert_eq!(decided_by, centre_admin);
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM audit_log WHERE action LIKE 'honour.%'", []), 2);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action LIKE 'honour.%'", []), 2);
 }
 
 // ---- The catalogue and visibility ----------------------------------------------------------------
@@ -514,7 +505,7 @@ async fn a_volunteer_sees_the_active_items_of_their_station_and_above_paged_and_
     assert_eq!(b_item.status, 404, "{}", b_item.text());
     assert_eq!(b_redeem.status, 404, "{}", b_redeem.text());
     assert_eq!(ids(&staff_a), vec![at_a, hidden], "A's admin keeps A's items, inactive included: {}", staff_a.text());
-    assert_eq!(query_i64(&t, "SELECT count(*) FROM audit_log WHERE action = 'reward.update'", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'reward.update'", []), 1);
 }
 
 #[tokio::test]
@@ -524,8 +515,8 @@ async fn an_item_outside_its_validity_window_is_not_available_and_restocking_mak
     give_hours(&t, &v, 10, 0).await;
     let now = unix_now();
     let body = json!({ "org_id": t.a, "name": "理发服务券", "kind": "service", "points_price": 3, "stock": 0,
-                       "valid_from": wenming_tests::shanghai_rfc3339(now - DAY),
-                       "valid_until": wenming_tests::shanghai_rfc3339(now + DAY) });
+                       "valid_from": shanghai_rfc3339(now - DAY),
+                       "valid_until": shanghai_rfc3339(now + DAY) });
     let coupon = id(&t.edge.post_as(&t.admin_a, "/api/v1/rewards", &body).await.json());
 
     let empty =

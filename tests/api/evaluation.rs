@@ -15,22 +15,12 @@
 //! API at a past request time. Every expected number is worked out by hand in the comments.
 
 use wenming_tests::{
-    activity_base_time, json, open_db, town, Json, Reply, SignedInVolunteer, Town, TOWN_STAFF_PASSWORD,
+    activity_base_time, count, id, json, open_db, town, Json, Reply, SignedInVolunteer, Town, DAY, HOUR,
 };
 
-const HOUR: i64 = 3600;
-const DAY: i64 = 86_400;
 /// 2026-10-01T00:00:00+08:00: the start of the period `2026-10`.
 const OCT: i64 = 1_790_784_000;
 const INSTITUTE_ADMIN_PHONE: &str = "13911110009";
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
-}
-
-fn count(t: &Town, sql: &str) -> i64 {
-    open_db(&t.edge.db_path()).query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 fn expect(reply: &Reply, status: u16, what: &str) -> Json {
     assert_eq!(reply.status, status, "{what}: {}", reply.text());
@@ -39,17 +29,7 @@ fn expect(reply: &Reply, status: u16, what: &str) -> Json {
 
 /// The institute admin of 城关镇 (manage-evaluations there).
 async fn institute_admin(t: &Town) -> String {
-    t.edge
-        .create_staff(
-            &t.admin,
-            "城关镇所长",
-            INSTITUTE_ADMIN_PHONE,
-            TOWN_STAFF_PASSWORD,
-            "institute-admin",
-            t.institute,
-        )
-        .await
-        .1
+    t.staff("城关镇所长", INSTITUTE_ADMIN_PHONE, "institute-admin", t.institute).await.token
 }
 
 /// An activity of the town's team at A, approved, with `volunteers` signed up; starts at `start`.
@@ -90,13 +70,13 @@ async fn a_participant_rates_an_activity_once_and_a_non_participant_cannot_rate_
     assert_eq!((first["as"].as_str(), first["points"].as_i64()), (Some("participant"), Some(100)));
     let again = t.edge.post_at(&vs[0].token, "/api/v1/ratings", start + HOUR, &rate("dissatisfied", "citizen")).await;
     assert_eq!((again.status, again.error_code()), (409, "already_rated".into()), "{}", again.text());
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings"), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings", []), 1);
 
     // v1 signed up but never attended: not a participant (403), nothing stored.
     let refused =
         t.edge.post_at(&vs[1].token, "/api/v1/ratings", start + HOUR, &rate("satisfied", "participant")).await;
     assert_eq!((refused.status, refused.error_code()), (403, "not_participant".into()), "{}", refused.text());
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings"), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings", []), 1);
 
     // Project-only scores on an activity are refused; the citizen rates as citizen.
     let mut extra = rate("satisfied", "citizen");
@@ -182,7 +162,7 @@ async fn project_ratings_carry_recognition_and_participation_and_add_up_by_team_
     }
     let b = expect(&t.edge.get_as(&manager, &format!("/api/v1/ratings/summary?org={}", t.b)).await, 200, "B");
     assert_eq!((b["n"].as_i64(), b["score"].clone()), (Some(0), Json::Null));
-    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'project.create'"), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'project.create'", []), 1);
 }
 
 /// A 7-item station scheme (weights 15+15+15+20+10+10+15 = 100) made by the centre admin.
@@ -215,12 +195,12 @@ async fn a_work_evaluation_total_is_computed_by_the_server_and_bad_scores_change
         "items": [{"key": "a", "title": "a", "weight": 60, "max_points": 10}, {"key": "b", "title": "b", "weight": 30, "max_points": 10}]});
     let refused = t.edge.post_as(&t.admin, "/api/v1/evaluation/schemes", &bad_weights).await;
     assert_eq!((refused.status, refused.error_field()), (422, "items".into()), "{}", refused.text());
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_schemes"), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_schemes", []), 0);
     let scheme = station_scheme(&t).await;
     let sid = id(&scheme);
     let eval =
         |values: [f64; 7]| json!({"scheme_id": sid, "org_id": t.a, "period": "2026-Q4", "scores": scores(values)});
-    let audits = count(&t, "SELECT count(*) FROM audit_log");
+    let audits = count(&t, "SELECT count(*) FROM audit_log", []);
 
     // Act + Assert: a score above its maximum, a missing evidence reference, a missing item, and
     // a total sent by the client are all 422 and store nothing.
@@ -241,9 +221,9 @@ async fn a_work_evaluation_total_is_computed_by_the_server_and_bad_scores_change
     typed["total"] = json!(100);
     let r = t.edge.post_as(&manager, "/api/v1/evaluation/work-evaluations", &typed).await;
     assert_eq!((r.status, r.error_field()), (422, "total".into()), "{}", r.text());
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations"), 0);
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_scores"), 0);
-    assert_eq!(count(&t, "SELECT count(*) FROM audit_log"), audits);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations", []), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_scores", []), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log", []), audits);
 
     // The institute admin: 8/10×15 + 9/10×15 + 10/10×15 + 15/20×20 + 4/5×10 + 6.5/10×10 + 92/100×15
     //                    = 12 + 13.5 + 15 + 15 + 8 + 6.5 + 13.8 = 83.8
@@ -256,8 +236,8 @@ async fn a_work_evaluation_total_is_computed_by_the_server_and_bad_scores_change
     assert_eq!(a["items"][6]["contribution"].as_f64(), Some(13.8));
     let retry = t.edge.api(Some(&manager), "POST", "/api/v1/evaluation/work-evaluations", &key, Some(&body)).await;
     assert_eq!(expect(&retry, 201, "retry")["id"], a["id"]);
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations"), 1);
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_scores"), 7);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_scores", []), 7);
     let again = t.edge.post_as(&manager, "/api/v1/evaluation/work-evaluations", &eval([1.0; 7])).await;
     assert_eq!((again.status, again.error_code()), (409, "already_evaluated".into()));
     // The centre admin: 15 + 15 + 7/10×15 + 18/20×20 + 5/5×10 + 5/10×10 + 80/100×15
@@ -267,7 +247,7 @@ async fn a_work_evaluation_total_is_computed_by_the_server_and_bad_scores_change
         .post_as(&t.admin, "/api/v1/evaluation/work-evaluations", &eval([10.0, 10.0, 7.0, 18.0, 5.0, 5.0, 80.0]))
         .await;
     assert_eq!(expect(&c, 201, "centre evaluation")["total"].as_f64(), Some(85.5));
-    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'evaluation.work.create'"), 2);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'evaluation.work.create'", []), 2);
 
     // A's result for 2026-Q4 = (83.8 + 85.5) / 2 = 84.65; B is listed, not yet evaluated.
     let res = t.edge.get_as(&t.admin, &format!("/api/v1/evaluation/schemes/{sid}/results?period=2026-Q4")).await;
@@ -322,7 +302,7 @@ async fn evaluators_work_from_above_and_readers_see_only_their_own_subtree() {
     // A station is not an institute scheme's target.
     let wrong = json!({"scheme_id": inst, "org_id": t.a, "period": "2026-11", "scores": [{"item": "all", "score": 1}]});
     assert_eq!(t.edge.post_as(&t.admin, "/api/v1/evaluation/work-evaluations", &wrong).await.error_field(), "org_id");
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations"), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_work_evaluations", []), 0);
 
     let ea = id(&expect(&t.edge.post_as(&manager, "/api/v1/evaluation/work-evaluations", &on(t.a)).await, 201, "A"));
     let ec = id(&expect(&t.edge.post_as(&t.admin, "/api/v1/evaluation/work-evaluations", &on(c)).await, 201, "C"));
@@ -390,7 +370,7 @@ async fn a_thematic_result_weighs_each_rater_group_average() {
         t.edge.post_as(&tokens[2], "/api/v1/evaluation/thematic-grades", &institute).await.error_field(),
         "org_id"
     );
-    assert_eq!(count(&t, "SELECT count(*) FROM eval_thematic_grades"), 4);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_thematic_grades", []), 4);
 
     // Assert: 0.4×100 + 0.3×60 + 0.3×50 = 40 + 18 + 15 = 73, each group's inputs shown.
     let res = expect(
@@ -681,5 +661,5 @@ async fn the_index_and_rankings_among_stations_match_numbers_worked_by_hand() {
         .collect();
     assert_eq!(top, vec![(t.b, 95.0), (t.a, 78.88)]);
     assert_eq!(again["next_cursor"], 2);
-    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'evaluation.settings'"), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'evaluation.settings'", []), 1);
 }

@@ -11,19 +11,11 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    activity_base_time, json, open_db, row_count, shanghai_rfc3339, town, Json, SignedInVolunteer, Town,
+    activity_base_time, count, id, json, open_db, row_count, shanghai_rfc3339, town, Json, SignedInVolunteer, Town,
+    HOUR,
 };
 
 const ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-const HOUR: i64 = 3600;
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-fn count(t: &Town, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&t.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 /// `(status, code, decided_by)` of activity `id` in the database.
 fn activity_row(t: &Town, id: i64) -> (String, Option<String>, Option<i64>) {
@@ -46,13 +38,6 @@ fn signup_row(t: &Town, activity: i64, volunteer: i64) -> Option<(String, i64, O
 
 fn status_of(t: &Town, activity: i64, v: &SignedInVolunteer) -> String {
     signup_row(t, activity, v.id).unwrap_or_else(|| panic!("no sign-up of volunteer {} to {activity}", v.id)).0
-}
-
-/// Applies with `body` as the team leader; the pending activity (201 asserted).
-async fn apply(t: &Town, body: &Json) -> Json {
-    let reply = t.edge.post_as(&t.leader, "/api/v1/activities", body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/activities {body}: {}", reply.text());
-    reply.json()
 }
 
 // ---- Application and approval ----------------------------------------------------------------
@@ -185,7 +170,7 @@ async fn an_application_and_a_sign_up_retried_with_the_same_idempotency_key_happ
 async fn approval_issues_a_six_character_code_from_the_contract_alphabet_and_is_audited() {
     let t = town().await;
     let base = activity_base_time();
-    let pending = apply(&t, &t.activity_body("垃圾分类宣传", base, base + 2 * HOUR, 10)).await;
+    let pending = t.apply(&t.activity_body("垃圾分类宣传", base, base + 2 * HOUR, 10)).await;
     let activity = id(&pending);
     assert_eq!(pending["status"], "pending");
     assert_eq!(activity_row(&t, activity).1, None, "no code before approval");
@@ -273,7 +258,7 @@ async fn approving_twice_is_a_wrong_state_conflict_and_keeps_the_first_code() {
 async fn a_station_admin_of_another_station_cannot_approve_or_reject_and_the_status_is_unchanged() {
     let t = town().await;
     let base = activity_base_time();
-    let activity = id(&apply(&t, &t.activity_body("东街清扫", base, base + 2 * HOUR, 10)).await);
+    let activity = id(&t.apply(&t.activity_body("东街清扫", base, base + 2 * HOUR, 10)).await);
 
     let approve = t.edge.post_empty_as(&t.admin_b, &format!("/api/v1/activities/{activity}/approve")).await;
     let reject = t
@@ -306,7 +291,7 @@ async fn a_station_admin_of_another_station_cannot_approve_or_reject_and_the_sta
 async fn a_rejection_needs_a_reason_and_is_audited() {
     let t = town().await;
     let base = activity_base_time();
-    let activity = id(&apply(&t, &t.activity_body("待驳回", base, base + HOUR, 10)).await);
+    let activity = id(&t.apply(&t.activity_body("待驳回", base, base + HOUR, 10)).await);
     let path = format!("/api/v1/activities/{activity}/reject");
 
     let bare = t.edge.post_as(&t.admin_a, &path, &json!({})).await;
@@ -335,7 +320,7 @@ async fn without_a_session_only_approved_public_activities_are_listed_or_shown()
     let t = town().await;
     let base = activity_base_time();
     let public = id(&t.approved_activity(&t.activity_body("公开活动", base, base + HOUR, 10)).await);
-    let pending = id(&apply(&t, &t.activity_body("待审活动", base, base + HOUR, 10)).await);
+    let pending = id(&t.apply(&t.activity_body("待审活动", base, base + HOUR, 10)).await);
     let mut body = t.activity_body("邀请活动", base, base + HOUR, 10);
     body["visibility"] = json!("invitation");
     let invitation = id(&t.approved_activity(&body).await);
@@ -711,7 +696,7 @@ async fn the_search_filters_by_subtree_category_time_status_and_text_and_combine
         b_ids.push(b);
     }
     let (b1, b2) = (b_ids[0], b_ids[1]);
-    let pending = id(&apply(&t, &at("待审助老", "助老", day1, 2)).await);
+    let pending = id(&t.apply(&at("待审助老", "助老", day1, 2)).await);
     assert_eq!(
         count(&t, "SELECT count(*) FROM activities a JOIN orgs o ON o.id = a.org_id WHERE o.id = ?1", [t.b]),
         2,

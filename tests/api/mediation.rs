@@ -3,7 +3,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use wenming_tests::{json, open_db, product_launch, unix_now, Edge, Json, Reply};
+use wenming_tests::{count, json, open_db, product_launch, unix_now, Edge, Json, Reply};
 
 const SECRET: &str = "mediation-shared-secret";
 const APPLICANT: &str = "13712340001";
@@ -49,10 +49,6 @@ fn event(event_id: &str, status: &str) -> Json {
     })
 }
 
-fn count(edge: &Edge, sql: &str) -> i64 {
-    open_db(&edge.db_path()).query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 fn case_status(edge: &Edge) -> String {
     open_db(&edge.db_path())
         .query_row("SELECT status FROM mediation_cases", [], |r| r.get(0))
@@ -74,8 +70,8 @@ async fn a_signed_event_is_recorded_once_and_tells_both_parties_in_neutral_words
     assert_eq!(retry.status, 200, "a retry answers the same: {}", retry.text());
     assert_eq!(retry.json()["case_id"], first.json()["case_id"]);
     assert_eq!(case_status(&edge), "accepted");
-    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 1);
-    assert_eq!(count(&edge, "SELECT count(*) FROM outbox WHERE template = 'case-status'"), 2, "one SMS each, once");
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events", []), 1);
+    assert_eq!(count(&edge, "SELECT count(*) FROM outbox WHERE template = 'case-status'", []), 2, "one SMS each, once");
     let params: Vec<String> = open_db(&edge.db_path())
         .prepare("SELECT recipient || ' ' || params FROM outbox WHERE template = 'case-status' ORDER BY recipient")
         .unwrap()
@@ -107,8 +103,8 @@ async fn unsigned_stale_or_forged_deliveries_change_nothing() {
     }
     assert_eq!(unconfigured.status, 403, "{}", unconfigured.text());
     assert_eq!(unconfigured.error_code(), "not_configured");
-    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_cases"), 0);
-    assert_eq!(count(&edge, "SELECT count(*) FROM outbox"), 0);
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_cases", []), 0);
+    assert_eq!(count(&edge, "SELECT count(*) FROM outbox", []), 0);
 }
 
 #[tokio::test]
@@ -143,8 +139,8 @@ async fn a_case_moves_only_forward_and_bad_events_are_refused_whole() {
     assert_eq!(filed.status, 202, "{}", filed.text());
     assert_eq!(after_final.status, 409, "a filed case is final: {}", after_final.text());
     assert_eq!(case_status(&edge), "case_filed");
-    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 3, "only the accepted events");
-    assert_eq!(count(&edge, "SELECT count(*) FROM outbox"), 6, "two parties × three events");
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events", []), 3, "only the accepted events");
+    assert_eq!(count(&edge, "SELECT count(*) FROM outbox", []), 6, "two parties × three events");
 }
 
 #[tokio::test]

@@ -5,44 +5,30 @@
 //! (citizens, department handlers), team suggestions, the outbox's idempotency and limits, and
 //! auto-close.
 //!
-//! Set-up is all through the API (`desk()`): the centre admin makes an institute with stations
-//! A and B, an institute admin and A's station admin, the service menu, a team at A whose leader
-//! is a volunteer (with two approved members), two departments with a handler each; citizens
+//! Set-up is all through the API (`desk()`, on the harness's `County`): the centre admin makes an
+//! institute with stations A and B, an institute admin and A's station admin, the service menu, a
+//! team at A whose leader is a volunteer (with two approved members), two departments with a handler each; citizens
 //! sign in by SMS code read from the outbox. The product runs with `allow_clock_override`, and
 //! every demand/dispatch request carries `X-Wenming-Now`, so deadlines, escalation, the 30 s
 //! repeat window and auto-close are tested by moving the request clock (sessions keep real time).
 
 use std::collections::HashSet;
+use std::ops::Deref;
 
 use wenming_tests::{
-    json, open_db, product_launch, require_components, resident_id, unix_now, Edge, Json, Reply, CENTRE_ADMIN_PASSWORD,
-    CENTRE_ADMIN_PHONE,
+    count, entries, id, ids, json, open_db, scalar, unix_of, volunteer_registration, County, Json, Person, Reply,
+    CENTRE_ADMIN_PHONE, CLOCK_HEADER, DAY, HOUR, MINUTE, STAFF_PASSWORD,
 };
 
 /// The components the demand loop needs built (besides the directory's).
 const DEMAND_COMPONENTS: [&str; 3] = ["demand", "dispatch", "notify"];
-/// The request-clock header (honoured with `allow_clock_override = true`).
-const NOW: &str = "x-wenming-now";
-const STAFF_PASSWORD: &str = "desk-staff-pw-1";
-const MINUTE: i64 = 60;
-const HOUR: i64 = 3600;
-const DAY: i64 = 86_400;
 
 /// Deadlines (seconds to be accepted) of the menu items the desk creates.
 const CARE_DEADLINES: (i64, i64, i64) = (DAY, 4 * HOUR, HOUR); // 助老 / 上门陪护
 const MEALS_DEADLINES: (i64, i64, i64) = (2 * HOUR, HOUR, 30 * MINUTE); // 助老 / 代购送餐
 const PETITION_DEADLINES: (i64, i64, i64) = (3 * DAY, DAY, 4 * HOUR); // 信访 / 噪声扰民投诉
 
-// ---- The desk: a county set up through the API -----------------------------------------------
-
-/// A signed-in person.
-#[derive(Debug, Clone)]
-struct Person {
-    account_id: i64,
-    name: String,
-    phone: String,
-    token: String,
-}
+// ---- The desk: the harness's county and what the demand loop adds ---------------------------------
 
 /// A volunteer signed in by SMS code.
 #[allow(dead_code)]
@@ -60,17 +46,11 @@ struct Team {
     leader: Person,
 }
 
+/// The harness's [`County`] (centre admin, institute, stations A and B; `t0` is the test's "now":
+/// requests pass `t0 + offset` as `X-Wenming-Now`) with what the demand loop adds. Derefs to it.
 #[allow(dead_code)]
 struct Desk {
-    edge: Edge,
-    /// The test's "now" (unix seconds); requests pass `t0 + offset` as `X-Wenming-Now`.
-    t0: i64,
-    /// The centre admin's token (also the outbox reader for SMS codes).
-    admin: String,
-    centre: i64,
-    institute: i64,
-    a: i64,
-    b: i64,
+    county: County,
     /// `institute-admin` at the institute (the parent of A: escalations go here).
     inst_admin: Person,
     /// `station-admin` at A, the dispatcher in most tests (a personal name citizens never see).
@@ -94,103 +74,34 @@ struct Desk {
     citizen: Person,
 }
 
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-/// The entries of a list answer: `{"items": [...]}` (the convention) or a bare array.
-fn entries(v: &Json) -> Vec<Json> {
-    match v {
-        Json::Array(items) => items.clone(),
-        _ => v["items"].as_array().unwrap_or_else(|| panic!("neither an array nor an items list: {v}")).clone(),
+impl Deref for Desk {
+    type Target = County;
+    fn deref(&self) -> &County {
+        &self.county
     }
-}
-
-fn ids(v: &Json) -> Vec<i64> {
-    entries(v).iter().map(id).collect()
-}
-
-/// The `existing_id` of a 409 `duplicate` (in `error`, or beside it).
-fn existing_id(reply: &Reply) -> Option<i64> {
-    let v = reply.json();
-    v["error"]["existing_id"].as_i64().or_else(|| v["existing_id"].as_i64())
-}
-
-/// RFC 3339 (`2026-05-01T09:00:00+08:00`, or `Z`) → unix seconds.
-fn unix_of(rfc3339: &str) -> i64 {
-    let s = rfc3339.as_bytes();
-    assert!(s.len() >= 20, "not an RFC 3339 time: {rfc3339}");
-    let num = |r: std::ops::Range<usize>| -> i64 {
-        rfc3339[r].parse().unwrap_or_else(|_| panic!("not an RFC 3339 time: {rfc3339}"))
-    };
-    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
-    let (hh, mm, ss) = (num(11..13), num(14..16), num(17..19));
-    let mut rest = &rfc3339[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            let h: i64 = rest[1..3].parse().expect("offset hours");
-            let m: i64 = rest[4..6].parse().expect("offset minutes");
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    // Howard Hinnant's days-from-civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * DAY + hh * 3600 + mm * 60 + ss - offset
 }
 
 /// The product with the clock override, bootstrapped, with the whole desk made through the API.
 async fn desk() -> Desk {
-    require_components(&DEMAND_COMPONENTS);
-    let edge = product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start();
-    let t0 = unix_now();
-    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
-    let admin = session["token"].as_str().expect("token").to_owned();
-    let centre = session["account"]["roles"]
-        .as_array()
-        .expect("roles")
-        .iter()
-        .find(|r| r["role"] == "centre-admin")
-        .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
-        .as_i64()
-        .expect("org_id");
-    let institute = id(&edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
-    let a = id(&edge.create_org(&admin, institute, "东街社区实践站", "station").await);
-    let b = id(&edge.create_org(&admin, institute, "西街社区实践站", "station").await);
-    let inst_admin = staff(&edge, &admin, "赵文静", "13922220001", "institute-admin", institute).await;
-    let admin_a = staff(&edge, &admin, "李明华", "13922220002", "station-admin", a).await;
+    let c = County::with_clock(&DEMAND_COMPONENTS).await;
+    let inst_admin = c.staff("赵文静", "13922220001", "institute-admin", c.institute).await;
+    let admin_a = c.staff("李明华", "13922220002", "station-admin", c.a).await;
 
-    let care = menu_item(&edge, &admin, centre, "助老", "上门陪护", "welfare", CARE_DEADLINES).await;
-    let meals = menu_item(&edge, &admin, centre, "助老", "代购送餐", "welfare", MEALS_DEADLINES).await;
-    let petition = menu_item(&edge, &admin, centre, "信访", "噪声扰民投诉", "petition", PETITION_DEADLINES).await;
+    let care = c.menu_item("助老", "上门陪护", "welfare", CARE_DEADLINES).await;
+    let meals = c.menu_item("助老", "代购送餐", "welfare", MEALS_DEADLINES).await;
+    let petition = c.menu_item("信访", "噪声扰民投诉", "petition", PETITION_DEADLINES).await;
 
-    let team = make_team(&edge, &admin, a, "东街邻里服务队", &["助老", "环保"], 0).await;
+    let team = make_team(&c, c.a, "东街邻里服务队", &["助老", "环保"], 0).await;
     let mut members = Vec::new();
     for i in 1..=2 {
-        members.push(member(&edge, &admin, &team, a, i).await);
+        members.push(member(&c, &team, c.a, i).await);
     }
 
-    let (dept, handler) = department(&edge, &admin, centre, "县住建局", "王志强", "13966660001").await;
-    let (other_dept, other_handler) = department(&edge, &admin, centre, "县生态环境局", "陈海燕", "13966660002").await;
-    let citizen = citizen(&edge, &admin, "15855550001").await;
+    let (dept, handler) = c.department(c.centre, "县住建局", "王志强", "13966660001").await;
+    let (other_dept, other_handler) = c.department(c.centre, "县生态环境局", "陈海燕", "13966660002").await;
+    let citizen = c.citizen("15855550001").await;
     Desk {
-        edge,
-        t0,
-        admin,
-        centre,
-        institute,
-        a,
-        b,
+        county: c,
         inst_admin,
         admin_a,
         care,
@@ -206,83 +117,36 @@ async fn desk() -> Desk {
     }
 }
 
-/// A staff member with a password and one role, signed in.
-async fn staff(edge: &Edge, admin: &str, name: &str, phone: &str, role: &str, org: i64) -> Person {
-    let (account_id, token) = edge.create_staff(admin, name, phone, STAFF_PASSWORD, role, org).await;
-    Person { account_id, name: name.to_owned(), phone: phone.to_owned(), token }
-}
-
-/// `POST /api/v1/service-menu` as the centre admin (201): the item's id.
-async fn menu_item(
-    edge: &Edge,
-    admin: &str,
-    centre: i64,
-    category: &str,
-    name: &str,
-    kind: &str,
-    (normal, urgent, critical): (i64, i64, i64),
-) -> i64 {
-    let body = json!({
-        "centre_org_id": centre,
-        "category": category,
-        "name": name,
-        "kind": kind,
-        "deadline_normal_s": normal,
-        "deadline_urgent_s": urgent,
-        "deadline_critical_s": critical,
-    });
-    let reply = edge.post_as(admin, "/api/v1/service-menu", &body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/service-menu {body}: {}", reply.text());
-    id(&reply.json())
-}
-
-/// Registers volunteer `i` (phone `phone`, valid resident ID) at `home` as the centre admin.
-async fn register_volunteer(edge: &Edge, admin: &str, i: u32, name: &str, phone: &str, home: i64) -> Json {
-    let male = i.is_multiple_of(2);
+/// Registers volunteer `i` (phone `phone`, valid resident ID, born in 1985) at `home` as the
+/// centre admin.
+async fn register_volunteer(c: &County, i: u32, name: &str, phone: &str, home: i64) -> Json {
     let birth = format!("1985{:02}{:02}", 1 + i % 12, 1 + i % 28);
-    let body = json!({
-        "real_name": name,
-        "gender": if male { "male" } else { "female" },
-        "birth_date": format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]),
-        "phone": phone,
-        "id_number": resident_id("110101", &birth, 10 + i % 80, male),
-        "skills": ["助老"],
-        "service_area": "城关镇",
-        "home_org_id": home,
-    });
-    let reply = edge.post_as(admin, "/api/v1/volunteers", &body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/volunteers {body}: {}", reply.text());
-    reply.json()
+    c.register(&volunteer_registration(name, phone, &birth, 10 + i % 80, i.is_multiple_of(2), home)).await
 }
 
 /// A team at `org` with `categories`, led by a new volunteer (account with a password, then
 /// registered as a volunteer) — `i` picks the leader's phone and ID number.
-async fn make_team(edge: &Edge, admin: &str, org: i64, name: &str, categories: &[&str], i: u32) -> Team {
+async fn make_team(c: &County, org: i64, name: &str, categories: &[&str], i: u32) -> Team {
     let leader_name = format!("队长{}", ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"][i as usize % 8]);
     let phone = format!("1393333{:04}", i);
-    let account = edge
-        .post_as(admin, "/api/v1/accounts", &json!({ "name": leader_name, "phone": phone, "password": STAFF_PASSWORD }))
-        .await;
-    assert_eq!(account.status, 201, "POST /api/v1/accounts (leader {phone}): {}", account.text());
-    let account_id = id(&account.json());
-    register_volunteer(edge, admin, 40 + i, &leader_name, &phone, org).await;
-    let body = json!({ "org_id": org, "name": name, "leader_account_id": account_id, "categories": categories });
-    let team = edge.post_as(admin, "/api/v1/teams", &body).await;
-    assert_eq!(team.status, 201, "POST /api/v1/teams {body}: {}", team.text());
-    let token = edge.sign_in(&phone, STAFF_PASSWORD).await;
-    Team { id: id(&team.json()), leader: Person { account_id, name: leader_name, phone, token } }
+    let account_id = c.account(&leader_name, &phone).await;
+    register_volunteer(c, 40 + i, &leader_name, &phone, org).await;
+    let team = c.team(org, name, account_id, categories).await;
+    let token = c.edge.sign_in(&phone, STAFF_PASSWORD).await;
+    Team { id: team, leader: Person { account_id, name: leader_name, phone, token } }
 }
 
 /// Volunteer `i` registered at `home`, signed in by SMS code, joined `team`, approved by its
 /// leader.
-async fn member(edge: &Edge, admin: &str, team: &Team, home: i64, i: u32) -> Member {
+async fn member(c: &County, team: &Team, home: i64, i: u32) -> Member {
     let phone = format!("1374444{:04}", i);
-    let v = register_volunteer(edge, admin, i, &format!("队员{i}"), &phone, home).await;
-    let token = edge.sign_in_by_code(admin, &phone).await;
-    let joined = edge.post_empty_as(&token, &format!("/api/v1/teams/{}/members", team.id)).await;
+    let v = register_volunteer(c, i, &format!("队员{i}"), &phone, home).await;
+    let token = c.edge.sign_in_by_code(&c.admin, &phone).await;
+    let joined = c.edge.post_empty_as(&token, &format!("/api/v1/teams/{}/members", team.id)).await;
     assert_eq!(joined.status, 201, "joining team {}: {}", team.id, joined.text());
     let volunteer_id = id(&v);
-    let approved = edge
+    let approved = c
+        .edge
         .post_empty_as(&team.leader.token, &format!("/api/v1/teams/{}/members/{volunteer_id}/approve", team.id))
         .await;
     assert_eq!(approved.status, 200, "approving {volunteer_id}: {}", approved.text());
@@ -293,33 +157,10 @@ async fn member(edge: &Edge, admin: &str, team: &Team, home: i64, i: u32) -> Mem
     }
 }
 
-/// A department at `org` with one handler (a staff account with a password), signed in.
-async fn department(edge: &Edge, admin: &str, org: i64, name: &str, handler: &str, phone: &str) -> (i64, Person) {
-    let dept = edge.post_as(admin, "/api/v1/departments", &json!({ "org_id": org, "name": name })).await;
-    assert_eq!(dept.status, 201, "POST /api/v1/departments: {}", dept.text());
-    let dept = id(&dept.json());
-    let account = edge
-        .post_as(admin, "/api/v1/accounts", &json!({ "name": handler, "phone": phone, "password": STAFF_PASSWORD }))
-        .await;
-    assert_eq!(account.status, 201, "POST /api/v1/accounts (handler): {}", account.text());
-    let account_id = id(&account.json());
-    let added = edge
-        .post_as(admin, &format!("/api/v1/departments/{dept}/handlers"), &json!({ "account_id": account_id }))
-        .await;
-    assert_eq!(added.status, 201, "adding handler to {dept}: {}", added.text());
-    let token = edge.sign_in(phone, STAFF_PASSWORD).await;
-    (dept, Person { account_id, name: handler.to_owned(), phone: phone.to_owned(), token })
-}
-
-/// A citizen signed in by SMS code (a first-time phone becomes a citizen).
-async fn citizen(edge: &Edge, admin: &str, phone: &str) -> Person {
-    let session = edge.session_by_code(admin, phone).await;
-    Person {
-        account_id: session["account"]["id"].as_i64().expect("account.id"),
-        name: session["account"]["name"].as_str().unwrap_or_default().to_owned(),
-        phone: phone.to_owned(),
-        token: session["token"].as_str().expect("token").to_owned(),
-    }
+/// The `existing_id` of a 409 `duplicate` (in `error`, or beside it).
+fn existing_id(reply: &Reply) -> Option<i64> {
+    let v = reply.json();
+    v["error"]["existing_id"].as_i64().or_else(|| v["existing_id"].as_i64())
 }
 
 /// A stored order, read from the database.
@@ -366,8 +207,7 @@ struct Snapshot {
 impl Desk {
     /// A request at request time `now`.
     async fn at(&self, token: &str, method: &str, path: &str, now: i64, body: Option<&Json>) -> Reply {
-        let now = now.to_string();
-        self.edge.api(Some(token), method, path, &[(NOW, now.as_str())], body).await
+        self.edge.api_at(Some(token), method, path, now, body).await
     }
 
     async fn get(&self, token: &str, path: &str, now: i64) -> Reply {
@@ -380,9 +220,7 @@ impl Desk {
 
     /// A 200 `GET` as JSON.
     async fn get_ok(&self, token: &str, path: &str, now: i64) -> Json {
-        let reply = self.get(token, path, now).await;
-        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
-        reply.json()
+        self.edge.get_ok_at(token, path, now).await
     }
 
     /// An order body for `item` at station A (contact phone: `who`'s).
@@ -407,9 +245,7 @@ impl Desk {
 
     /// `who` orders `item` at station A at `now` (201): the order.
     async fn order(&self, who: &Person, item: i64, urgency: &str, now: i64) -> Json {
-        let reply = self.try_order(who, item, urgency, now).await;
-        assert_eq!(reply.status, 201, "POST /api/v1/demands by {}: {}", who.phone, reply.text());
-        reply.json()
+        self.county.order(who, &self.order_body(who, item, urgency), Some(now)).await
     }
 
     /// `POST /api/v1/dispatch/demands/{id}/{action}`, whatever the answer.
@@ -510,17 +346,9 @@ impl Desk {
         rows.map(Result::unwrap).collect()
     }
 
-    fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
-        open_db(&self.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-    }
-
-    fn count_text(&self, sql: &str, params: impl rusqlite::Params) -> String {
-        open_db(&self.edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-    }
-
     /// Outbox rows to `recipient` with `template`.
     fn outbox(&self, recipient: &str, template: &str) -> i64 {
-        self.count("SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND template = ?2", [recipient, template])
+        count(self, "SELECT COUNT(*) FROM outbox WHERE recipient = ?1 AND template = ?2", [recipient, template])
     }
 
     /// Outbox rows with `template` whose idempotency key is about `order`.
@@ -544,10 +372,10 @@ impl Desk {
         Snapshot {
             row: self.row(order),
             events: self.events(order).len(),
-            outbox: self.count("SELECT COUNT(*) FROM outbox", []),
-            assignees: self.count("SELECT COUNT(*) FROM demand_assignees WHERE demand_id = ?1", [order]),
-            grab_teams: self.count("SELECT COUNT(*) FROM demand_grab_teams WHERE demand_id = ?1", [order]),
-            demands: self.count("SELECT COUNT(*) FROM demands", []),
+            outbox: count(self, "SELECT COUNT(*) FROM outbox", []),
+            assignees: count(self, "SELECT COUNT(*) FROM demand_assignees WHERE demand_id = ?1", [order]),
+            grab_teams: count(self, "SELECT COUNT(*) FROM demand_grab_teams WHERE demand_id = ?1", [order]),
+            demands: count(self, "SELECT COUNT(*) FROM demands", []),
         }
     }
 
@@ -711,8 +539,8 @@ async fn a_member_of_another_team_cannot_be_assigned_and_nothing_is_written() {
     // Arrange
     let d = desk().await;
     let t = d.t0;
-    let other = make_team(&d.edge, &d.admin, d.a, "东街环保服务队", &["环保"], 1).await;
-    let outsider = member(&d.edge, &d.admin, &other, d.a, 9).await;
+    let other = make_team(&d, d.a, "东街环保服务队", &["环保"], 1).await;
+    let outsider = member(&d, &other, d.a, 9).await;
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     d.send_to(order, &d.team, t + 10).await;
     d.dispatch(&d.team.leader.token, order, "accept", t + 20, &json!({})).await;
@@ -752,8 +580,8 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     let leader: &str = &d.team.leader.token;
     let citizen: &str = &d.citizen.token;
     let dispatcher: &str = &d.admin_a.token;
-    let second = citizen_at(&d, "15855550002").await;
-    let third = citizen_at(&d, "15855550003").await;
+    let second = d.citizen("15855550002").await;
+    let third = d.citizen("15855550003").await;
 
     let submitted = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let open = id(&d.order(&d.citizen, d.meals, "normal", t).await);
@@ -771,7 +599,7 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     let cancelled = id(&d.order(&third, d.meals, "normal", t).await);
     let reply = d.citizen_try(&third.token, cancelled, "cancel", t + 5, &json!({ "reason": "已经解决了" })).await;
     assert_eq!(reply.status, 200, "citizen cancel: {}", reply.text());
-    let fourth = citizen_at(&d, "15855550004").await;
+    let fourth = d.citizen("15855550004").await;
     let (closed, done) = d.completed_order(&fourth, d.care, t).await;
     let reply = d.citizen_try(&fourth.token, closed, "rate", done + 5, &json!({ "rating": "satisfied" })).await;
     assert_eq!(reply.status, 200, "rate: {}", reply.text());
@@ -832,16 +660,12 @@ async fn every_forbidden_transition_is_409_wrong_state_and_changes_nothing() {
     }
 }
 
-async fn citizen_at(d: &Desk, phone: &str) -> Person {
-    citizen(&d.edge, &d.admin, phone).await
-}
-
 #[tokio::test]
 async fn a_citizen_may_cancel_before_acceptance_whether_submitted_dispatched_or_open() {
     // Arrange: one order in each state before acceptance
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let submitted = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let dispatched = id(&d.order(&d.citizen, d.meals, "normal", t).await);
     d.send_to(dispatched, &d.team, t + 10).await;
@@ -884,7 +708,8 @@ async fn staff_cancelling_a_dispatched_order_tells_the_citizen_why_once() {
     let told = d.outbox_for(order, "order-cancelled");
     assert_eq!(told.len(), 1, "one message: {told:?}");
     assert_eq!(told[0].0, d.citizen.phone, "to the citizen: {told:?}");
-    let params: String = d.count_text(
+    let params: String = scalar(
+        &d,
         "SELECT params FROM outbox WHERE template = 'order-cancelled' AND idempotency_key LIKE ?1",
         [format!("order:{order}:%")],
     );
@@ -900,7 +725,7 @@ async fn urgency_sets_priority_and_deadline_and_the_queue_is_sorted_by_priority_
     let t = d.t0;
     let mut people = Vec::new();
     for i in 0..5 {
-        people.push(citizen_at(&d, &format!("1585555{:04}", 100 + i)).await);
+        people.push(d.citizen(&format!("1585555{:04}", 100 + i)).await);
     }
     // Placed in an order unlike the expected queue order, a second apart.
     let plan: [(&Person, i64, &str, i64, i64); 5] = [
@@ -950,8 +775,8 @@ async fn a_near_duplicate_order_is_409_duplicate_naming_the_open_order_and_creat
     let d = desk().await;
     let t = d.t0;
     let first = id(&d.order(&d.citizen, d.care, "normal", t).await);
-    let before = d.count("SELECT COUNT(*) FROM demands", []);
-    let events_before = d.count("SELECT COUNT(*) FROM demand_events", []);
+    let before = count(&d, "SELECT COUNT(*) FROM demands", []);
+    let events_before = count(&d, "SELECT COUNT(*) FROM demand_events", []);
 
     // Act
     let again = d.try_order(&d.citizen, d.care, "urgent", t + HOUR).await;
@@ -960,8 +785,8 @@ async fn a_near_duplicate_order_is_409_duplicate_naming_the_open_order_and_creat
     assert_eq!(again.status, 409, "a near-duplicate: {}", again.text());
     assert_eq!(again.error_code(), "duplicate", "{}", again.text());
     assert_eq!(existing_id(&again), Some(first), "existing_id: {}", again.text());
-    assert_eq!(d.count("SELECT COUNT(*) FROM demands", []), before, "no new order");
-    assert_eq!(d.count("SELECT COUNT(*) FROM demand_events", []), events_before, "no new timeline entry");
+    assert_eq!(count(&d, "SELECT COUNT(*) FROM demands", []), before, "no new order");
+    assert_eq!(count(&d, "SELECT COUNT(*) FROM demand_events", []), events_before, "no new timeline entry");
 
     // Another item is not a duplicate; nor is the same item once the first is no longer open.
     let other_item = d.try_order(&d.citizen, d.meals, "normal", t + HOUR).await;
@@ -998,7 +823,7 @@ async fn the_same_idempotency_key_places_one_order() {
     let d = desk().await;
     let body = d.order_body(&d.citizen, d.care, "normal");
     let now = d.t0.to_string();
-    let headers = [(NOW, now.as_str()), ("idempotency-key", "order-key-1")];
+    let headers = [(CLOCK_HEADER, now.as_str()), ("idempotency-key", "order-key-1")];
 
     // Act
     let first = d.edge.api(Some(&d.citizen.token), "POST", "/api/v1/demands", &headers, Some(&body)).await;
@@ -1008,7 +833,7 @@ async fn the_same_idempotency_key_places_one_order() {
     assert_eq!(first.status, 201, "{}", first.text());
     assert_eq!(second.status, 201, "the saved answer: {}", second.text());
     assert_eq!(id(&second.json()), id(&first.json()));
-    assert_eq!(d.count("SELECT COUNT(*) FROM demands", []), 1);
+    assert_eq!(count(&d, "SELECT COUNT(*) FROM demands", []), 1);
     assert_eq!(d.events(id(&first.json())).len(), 1, "one timeline entry");
 }
 
@@ -1022,13 +847,13 @@ async fn of_five_teams_grabbing_an_open_order_at_once_exactly_one_wins() {
     let mut teams = vec![d.team.clone()];
     for (i, name) in ["东街助老一队", "东街助老二队", "东街助老三队", "东街助老四队"].iter().enumerate()
     {
-        teams.push(make_team(&d.edge, &d.admin, d.a, name, &["助老"], 2 + i as u32).await);
+        teams.push(make_team(&d, d.a, name, &["助老"], 2 + i as u32).await);
     }
     let order = id(&d.order(&d.citizen, d.care, "critical", t).await);
     let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
     let opened = d.dispatch(&d.admin_a.token, order, "open-for-grab", t + 10, &json!({ "team_ids": team_ids })).await;
     assert_eq!(opened["status"], "open", "{opened}");
-    assert_eq!(d.count("SELECT COUNT(*) FROM demand_grab_teams WHERE demand_id = ?1", [order]), 5);
+    assert_eq!(count(&d, "SELECT COUNT(*) FROM demand_grab_teams WHERE demand_id = ?1", [order]), 5);
 
     // Act: all five grab at once
     let grab = |i: usize| {
@@ -1144,7 +969,7 @@ async fn staff_can_run_escalation_and_an_accepted_order_is_never_escalated() {
     // Arrange: two critical orders; one accepted in time
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let waiting = id(&d.order(&d.citizen, d.care, "critical", t).await);
     let served = id(&d.order(&second, d.care, "critical", t).await);
     d.send_to(served, &d.team, t + 60).await;
@@ -1202,7 +1027,7 @@ async fn a_citizen_cannot_see_or_touch_another_citizens_order() {
     // Arrange
     let d = desk().await;
     let t = d.t0;
-    let other = citizen_at(&d, "15855550009").await;
+    let other = d.citizen("15855550009").await;
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     let before = d.snapshot(order);
 
@@ -1230,7 +1055,7 @@ async fn the_assigned_leader_sees_the_order_with_the_contact_phone_masked_and_ot
     // Arrange
     let d = desk().await;
     let t = d.t0;
-    let other = make_team(&d.edge, &d.admin, d.a, "东街环保服务队", &["环保"], 1).await;
+    let other = make_team(&d, d.a, "东街环保服务队", &["环保"], 1).await;
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
     d.send_to(order, &d.team, t + 60).await;
 
@@ -1256,7 +1081,7 @@ async fn a_department_handler_sees_only_items_forwarded_to_their_department_and_
     // Arrange: two petitions forwarded to two departments, a welfare order left in the queue
     let d = desk().await;
     let t = d.t0;
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let ours = id(&d.order(&d.citizen, d.petition, "normal", t).await);
     let theirs = id(&d.order(&second, d.petition, "normal", t).await);
     let welfare = id(&d.order(&d.citizen, d.care, "normal", t).await);
@@ -1370,7 +1195,7 @@ async fn only_the_centre_admin_edits_the_menu_and_everyone_signed_in_sees_its_ac
         "centre_org_id": d.centre, "category": "助老", "name": "理发", "kind": "welfare",
         "deadline_normal_s": DAY, "deadline_urgent_s": HOUR, "deadline_critical_s": 600,
     });
-    let items_before = d.count("SELECT COUNT(*) FROM service_menu_items", []);
+    let items_before = count(&d, "SELECT COUNT(*) FROM service_menu_items", []);
 
     // Act
     let by_station_admin = d.post(&d.admin_a.token, "/api/v1/service-menu", t, &body).await;
@@ -1382,14 +1207,14 @@ async fn only_the_centre_admin_edits_the_menu_and_everyone_signed_in_sees_its_ac
 
     // Assert
     assert_eq!(by_station_admin.status, 403, "a station admin may not edit the menu: {}", by_station_admin.text());
-    assert_eq!(d.count("SELECT COUNT(*) FROM service_menu_items", []), items_before);
+    assert_eq!(count(&d, "SELECT COUNT(*) FROM service_menu_items", []), items_before);
     for name in ["上门陪护", "代购送餐", "噪声扰民投诉"] {
         assert!(mentions_item(&seen, name), "{name} on the menu: {seen}");
     }
     assert_eq!(patched.status, 200, "PATCH active=false: {}", patched.text());
     assert!(!mentions_item(&seen_after, "代购送餐"), "an inactive item is not shown: {seen_after}");
     assert!(mentions_item(&seen_after, "上门陪护"), "{seen_after}");
-    assert_eq!(d.count("SELECT active FROM service_menu_items WHERE id = ?1", [d.meals]), 0);
+    assert_eq!(count(&d, "SELECT active FROM service_menu_items WHERE id = ?1", [d.meals]), 0);
 }
 
 // ---- Suggestions ------------------------------------------------------------------------------
@@ -1414,8 +1239,8 @@ async fn suggestions_prefer_the_team_with_matching_categories_at_the_same_statio
     // Arrange: the desk's team (助老, at A); 助老 at B; 环保 only, at A
     let d = desk().await;
     let t = d.t0;
-    let at_b = make_team(&d.edge, &d.admin, d.b, "西街助老服务队", &["助老"], 1).await;
-    let green = make_team(&d.edge, &d.admin, d.a, "东街环保服务队", &["环保"], 2).await;
+    let at_b = make_team(&d, d.b, "西街助老服务队", &["助老"], 1).await;
+    let green = make_team(&d, d.a, "东街环保服务队", &["环保"], 2).await;
     let order = id(&d.order(&d.citizen, d.care, "normal", t).await);
 
     // Act
@@ -1440,8 +1265,8 @@ async fn of_two_equally_suited_teams_the_one_with_less_open_work_is_suggested_fi
     // Arrange: two 助老 teams at A; the desk's team already has an accepted order
     let d = desk().await;
     let t = d.t0;
-    let idle = make_team(&d.edge, &d.admin, d.a, "东街助老二队", &["助老"], 1).await;
-    let second = citizen_at(&d, "15855550002").await;
+    let idle = make_team(&d, d.a, "东街助老二队", &["助老"], 1).await;
+    let second = d.citizen("15855550002").await;
     let busy = id(&d.order(&second, d.care, "normal", t).await);
     d.send_to(busy, &d.team, t + 10).await;
     d.dispatch(&d.team.leader.token, busy, "accept", t + 20, &json!({})).await;
@@ -1522,7 +1347,7 @@ async fn a_recipient_gets_at_most_the_daily_cap_of_messages_and_orders_still_mov
     let t = d.t0;
     let cap = d.setting("notify.daily_cap");
     let leader = &d.team.leader;
-    let already = d.count("SELECT COUNT(*) FROM outbox WHERE recipient = ?1", [&leader.phone]);
+    let already = count(&d, "SELECT COUNT(*) FROM outbox WHERE recipient = ?1", [&leader.phone]);
     assert_eq!(already, 0, "the leader signs in with a password: no messages yet");
     let mut orders = Vec::new();
     for i in 0..cap + 2 {
@@ -1546,7 +1371,7 @@ async fn a_recipient_gets_at_most_the_daily_cap_of_messages_and_orders_still_mov
     }
     assert_eq!(d.outbox(&leader.phone, "order-dispatched"), cap, "no more than the daily cap");
     // A day later the leader hears again.
-    let extra = citizen_at(&d, "15855550077").await;
+    let extra = d.citizen("15855550077").await;
     let next = id(&d.order(&extra, d.care, "normal", t + DAY + 200).await);
     d.send_to(next, &d.team, t + DAY + 300).await;
     assert_eq!(d.outbox(&leader.phone, "order-dispatched"), cap + 1, "the cap is per 24 h");
@@ -1571,11 +1396,11 @@ async fn staff_ordering_for_a_citizen_finds_or_creates_the_citizens_account() {
     assert_eq!(created.status, 201, "{}", created.text());
     let row = d.row(id(&existing.json()));
     assert_eq!(row.citizen_id, d.citizen.account_id, "the existing citizen's order");
-    let created_by: i64 = d.count("SELECT created_by FROM demands WHERE id = ?1", [id(&existing.json())]);
+    let created_by: i64 = count(&d, "SELECT created_by FROM demands WHERE id = ?1", [id(&existing.json())]);
     assert_eq!(created_by, d.admin_a.account_id);
     let new_citizen = d.row(id(&created.json())).citizen_id;
     assert_eq!(
-        d.count("SELECT COUNT(*) FROM role_grants WHERE account_id = ?1 AND role = 'citizen'", [new_citizen]),
+        count(&d, "SELECT COUNT(*) FROM role_grants WHERE account_id = ?1 AND role = 'citizen'", [new_citizen]),
         1,
         "a new phone becomes a citizen"
     );
@@ -1619,7 +1444,7 @@ async fn staff_can_run_auto_close_and_it_closes_only_old_completed_orders() {
     let d = desk().await;
     let t = d.t0;
     let after = d.setting("demand.auto_close_s");
-    let second = citizen_at(&d, "15855550002").await;
+    let second = d.citizen("15855550002").await;
     let (old, old_done) = d.completed_order(&d.citizen, d.care, t).await;
     let (recent, _) = d.completed_order(&second, d.care, old_done + after - HOUR).await;
 

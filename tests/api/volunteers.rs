@@ -6,123 +6,24 @@
 use std::collections::HashSet;
 
 use wenming_tests::{
-    json, open_db, resident_id, resident_id_check_char, row_count, start_product, unix_now, Edge, Json,
-    CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    count, id, items, json, masked_id, masked_phone, open_db, resident_id_check_char, row_count, scalar, shanghai_year,
+    unix_now, volunteer_registration, County, Edge, Json,
 };
 
-/// The product with the centre admin signed in, one institute and two stations, A and B.
-struct County {
-    edge: Edge,
-    admin: String,
-    admin_id: i64,
-    centre: i64,
-    a: i64,
-    b: i64,
-}
-
-async fn county() -> County {
-    let edge = start_product();
-    let session = edge.session(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await;
-    let admin = session["token"].as_str().unwrap().to_owned();
-    let admin_id = session["account"]["id"].as_i64().expect("account.id");
-    let centre = session["account"]["roles"]
-        .as_array()
-        .expect("roles")
-        .iter()
-        .find(|r| r["role"] == "centre-admin")
-        .unwrap_or_else(|| panic!("no centre-admin role: {session}"))["org_id"]
-        .as_i64()
-        .unwrap();
-    let institute = id(&edge.create_org(&admin, centre, "城关镇新时代文明实践所", "institute").await);
-    let a = id(&edge.create_org(&admin, institute, "东街社区实践站", "station").await);
-    let b = id(&edge.create_org(&admin, institute, "西街社区实践站", "station").await);
-    County { edge, admin, admin_id, centre, a, b }
-}
-
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
-fn items(v: &Json) -> &Vec<Json> {
-    v["items"].as_array().unwrap_or_else(|| panic!("no items array in {v}"))
-}
-
-/// A registration body whose ID number is valid and agrees with `birth` and `male`.
+/// A registration body whose ID number is valid and agrees with `birth` (`YYYY-MM-DD`) and
+/// `male`.
 fn person(name: &str, phone: &str, birth: &str, male: bool, seq: u32, home: i64) -> Json {
-    json!({
-        "real_name": name,
-        "gender": if male { "male" } else { "female" },
-        "birth_date": birth,
-        "phone": phone,
-        "id_number": resident_id("110101", &birth.replace('-', ""), seq, male),
-        "skills": ["医疗救护", "心理疏导"],
-        "service_area": "城关镇东街",
-        "home_org_id": home,
-    })
-}
-
-fn masked_phone(phone: &str) -> String {
-    format!("{}****{}", &phone[..3], &phone[7..])
-}
-
-fn masked_id(id_number: &str) -> String {
-    format!("{}**********{}", &id_number[..4], &id_number[14..])
-}
-
-async fn register(edge: &Edge, token: &str, body: &Json) -> Json {
-    let reply = edge.post_as(token, "/api/v1/volunteers", body).await;
-    assert_eq!(reply.status, 201, "POST /api/v1/volunteers {body}: {}", reply.text());
-    reply.json()
-}
-
-fn count(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> i64 {
-    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-fn text(edge: &Edge, sql: &str, params: impl rusqlite::Params) -> String {
-    open_db(&edge.db_path()).query_row(sql, params, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-/// Every item of a paginated list, following `next_cursor`.
-async fn all_pages(edge: &Edge, token: &str, path: &str) -> Vec<Json> {
-    let mut out = Vec::new();
-    let mut cursor: Option<i64> = None;
-    let sep = if path.contains('?') { '&' } else { '?' };
-    for _ in 0..1000 {
-        let url = match cursor {
-            Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
-            None => format!("{path}{sep}limit=100"),
-        };
-        let reply = edge.get_as(token, &url).await;
-        assert_eq!(reply.status, 200, "GET {url}: {}", reply.text());
-        let page = reply.json();
-        out.extend(items(&page).iter().cloned());
-        match page["next_cursor"].as_i64() {
-            Some(next) => cursor = Some(next),
-            None => return out,
-        }
-    }
-    panic!("{path}: more than 1000 pages");
-}
-
-/// The current year in Asia/Shanghai.
-fn shanghai_year() -> i64 {
-    // Howard Hinnant's civil-from-days.
-    let z = (unix_now() + 8 * 3600).div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(m <= 2)
+    let mut body = volunteer_registration(name, phone, &birth.replace('-', ""), seq, male, home);
+    body["skills"] = json!(["医疗救护", "心理疏导"]);
+    body["service_area"] = json!("城关镇东街");
+    body
 }
 
 // ---- Registration ---------------------------------------------------------------------------
 
 #[tokio::test]
 async fn a_volunteer_registered_by_the_centre_admin_gets_a_wm_number_not_derived_from_the_id() {
-    let c = county().await;
+    let c = County::new().await;
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let id_number = body["id_number"].as_str().unwrap().to_owned();
 
@@ -165,7 +66,7 @@ async fn a_volunteer_registered_by_the_centre_admin_gets_a_wm_number_not_derived
 
 #[tokio::test]
 async fn an_id_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written() {
-    let c = county().await;
+    let c = County::new().await;
     let mut body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let good = body["id_number"].as_str().unwrap().to_owned();
     let wrong_check = if good.ends_with('0') { '1' } else { '0' };
@@ -182,7 +83,7 @@ async fn an_id_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written
 
 #[tokio::test]
 async fn malformed_id_numbers_are_refused_with_field_id_number() {
-    let c = county().await;
+    let c = County::new().await;
     let base = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let impossible_date = {
         let first17 = "11010119900230121"; // 30 February
@@ -211,7 +112,7 @@ async fn malformed_id_numbers_are_refused_with_field_id_number() {
 
 #[tokio::test]
 async fn a_birth_date_or_gender_that_disagrees_with_the_id_number_is_refused() {
-    let c = county().await;
+    let c = County::new().await;
     let mut wrong_birth = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     wrong_birth["birth_date"] = json!("1990-03-08");
     let mut wrong_gender = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
@@ -234,9 +135,9 @@ async fn a_birth_date_or_gender_that_disagrees_with_the_id_number_is_refused() {
 
 #[tokio::test]
 async fn a_phone_or_id_number_already_registered_is_a_conflict() {
-    let c = county().await;
+    let c = County::new().await;
     let first = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
-    register(&c.edge, &c.admin, &first).await;
+    c.register(&first).await;
     let same_phone = person("李娜", "13812345678", "1992-11-20", false, 34, c.a);
     let mut same_id = person("王芳", "13812345679", "1990-03-07", true, 12, c.b);
     same_id["real_name"] = json!("王芳");
@@ -258,7 +159,7 @@ async fn a_phone_or_id_number_already_registered_is_a_conflict() {
 
 #[tokio::test]
 async fn a_retried_registration_with_the_same_idempotency_key_registers_once() {
-    let c = county().await;
+    let c = County::new().await;
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let post = || {
         c.edge.api(Some(&c.admin), "POST", "/api/v1/volunteers", &[("Idempotency-Key", "reg-zhangwei")], Some(&body))
@@ -275,7 +176,7 @@ async fn a_retried_registration_with_the_same_idempotency_key_registers_once() {
 
 #[tokio::test]
 async fn a_citizen_registers_themself_but_nobody_else() {
-    let c = county().await;
+    let c = County::new().await;
     let session = c.edge.session_by_code(&c.admin, "13700000011").await;
     let citizen = session["token"].as_str().unwrap().to_owned();
     let citizen_id = session["account"]["id"].as_i64().unwrap();
@@ -306,7 +207,7 @@ async fn a_citizen_registers_themself_but_nobody_else() {
 
 #[tokio::test]
 async fn a_station_admin_registers_volunteers_at_their_station_only() {
-    let c = county().await;
+    let c = County::new().await;
     let (_, station_admin) =
         c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
 
@@ -327,7 +228,7 @@ async fn a_station_admin_registers_volunteers_at_their_station_only() {
 
 #[tokio::test]
 async fn a_station_admin_cannot_tell_another_stations_org_from_a_missing_one() {
-    let c = county().await;
+    let c = County::new().await;
     let (admin_a_id, admin_a) =
         c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
     let missing = 999_999;
@@ -360,11 +261,11 @@ async fn a_station_admin_cannot_tell_another_stations_org_from_a_missing_one() {
 
 #[tokio::test]
 async fn lists_and_the_csv_export_mask_phone_and_id_number_even_for_the_centre_admin() {
-    let c = county().await;
+    let c = County::new().await;
     let zhang = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let li = person("李娜", "13987654321", "1992-11-20", false, 34, c.b);
-    register(&c.edge, &c.admin, &zhang).await;
-    register(&c.edge, &c.admin, &li).await;
+    c.register(&zhang).await;
+    c.register(&li).await;
 
     let list = c.edge.get_as(&c.admin, "/api/v1/volunteers").await;
     let csv = c.edge.get_as(&c.admin, "/api/v1/volunteers/export.csv").await;
@@ -400,10 +301,10 @@ async fn lists_and_the_csv_export_mask_phone_and_id_number_even_for_the_centre_a
 
 #[tokio::test]
 async fn one_volunteer_is_whole_for_the_centre_admin_and_themself_and_masked_for_an_auditor() {
-    let c = county().await;
+    let c = County::new().await;
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let id_number = body["id_number"].as_str().unwrap().to_owned();
-    let vid = id(&register(&c.edge, &c.admin, &body).await);
+    let vid = id(&c.register(&body).await);
     let (_, auditor) =
         c.edge.create_staff(&c.admin, "审计员", "13600000005", "auditor-pw-1", "auditor", c.centre).await;
     let themself = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
@@ -430,11 +331,11 @@ async fn one_volunteer_is_whole_for_the_centre_admin_and_themself_and_masked_for
 
 #[tokio::test]
 async fn another_volunteer_cannot_read_a_volunteer_whole() {
-    let c = county().await;
+    let c = County::new().await;
     let zhang = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let li = person("李娜", "13987654321", "1992-11-20", false, 34, c.a);
-    let zhang_id = id(&register(&c.edge, &c.admin, &zhang).await);
-    register(&c.edge, &c.admin, &li).await;
+    let zhang_id = id(&c.register(&zhang).await);
+    c.register(&li).await;
     let li_token = c.edge.sign_in_by_code(&c.admin, "13987654321").await;
 
     let reply = c.edge.get_as(&li_token, &format!("/api/v1/volunteers/{zhang_id}")).await;
@@ -450,17 +351,17 @@ async fn another_volunteer_cannot_read_a_volunteer_whole() {
 
 #[tokio::test]
 async fn a_station_admin_cannot_see_a_volunteer_homed_at_another_station() {
-    let c = county().await;
+    let c = County::new().await;
     let at_a = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let at_b = person("李娜", "13987654321", "1992-11-20", false, 34, c.b);
-    let va = id(&register(&c.edge, &c.admin, &at_a).await);
-    let vb = id(&register(&c.edge, &c.admin, &at_b).await);
+    let va = id(&c.register(&at_a).await);
+    let vb = id(&c.register(&at_b).await);
     let (_, station_admin) =
         c.edge.create_staff(&c.admin, "东街站长", "13600000001", "station-a-pw", "station-admin", c.a).await;
 
     let read_b = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers/{vb}")).await;
     let read_a = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers/{va}")).await;
-    let listed = all_pages(&c.edge, &station_admin, "/api/v1/volunteers").await;
+    let listed = c.edge.all_pages(&station_admin, "/api/v1/volunteers").await;
     let filtered_b = c.edge.get_as(&station_admin, &format!("/api/v1/volunteers?org={}", c.b)).await;
     let csv = c.edge.get_as(&station_admin, "/api/v1/volunteers/export.csv").await;
     let patch_b = c
@@ -482,17 +383,17 @@ async fn a_station_admin_cannot_see_a_volunteer_homed_at_another_station() {
     assert!(csv.text().contains(&masked_id(at_a["id_number"].as_str().unwrap())), "{}", csv.text());
     assert!(!csv.text().contains(&masked_id(at_b["id_number"].as_str().unwrap())), "{}", csv.text());
     assert!([403, 404].contains(&patch_b.status), "{}", patch_b.text());
-    assert_eq!(text(&c.edge, "SELECT service_area FROM volunteers WHERE id = ?1", [vb]), "城关镇东街");
+    assert_eq!(scalar::<String>(&c.edge, "SELECT service_area FROM volunteers WHERE id = ?1", [vb]), "城关镇东街");
 }
 
 // ---- Audit ----------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn registration_is_audited_with_phone_and_id_number_masked() {
-    let c = county().await;
+    let c = County::new().await;
     let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
     let id_number = body["id_number"].as_str().unwrap().to_owned();
-    let vid = id(&register(&c.edge, &c.admin, &body).await);
+    let vid = id(&c.register(&body).await);
 
     let audit = c.edge.get_as(&c.admin, "/api/v1/audit?action=volunteer.register").await;
 
@@ -523,7 +424,7 @@ async fn registration_is_audited_with_phone_and_id_number_masked() {
 
 #[tokio::test]
 async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_stations_admin_cannot() {
-    let c = county().await;
+    let c = County::new().await;
     let leader = c
         .edge
         .post_as(
@@ -536,7 +437,7 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
     let leader_id = id(&leader.json());
     let (_, admin_b) =
         c.edge.create_staff(&c.admin, "西街站长", "13600000022", "station-b-pw", "station-admin", c.b).await;
-    let member = id(&register(&c.edge, &c.admin, &person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await);
+    let member = id(&c.register(&person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await);
     let team = c
         .edge
         .post_as(
@@ -549,7 +450,11 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
     let team = id(&team.json());
     let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
     let status = |edge: &Edge| {
-        text(edge, "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2", [team, member])
+        scalar::<String>(
+            edge,
+            "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
+            [team, member],
+        )
     };
 
     let asked = c.edge.post_empty_as(&volunteer, &format!("/api/v1/teams/{team}/members")).await;
@@ -594,7 +499,7 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
 
 #[tokio::test]
 async fn a_team_is_created_only_with_manage_teams_at_its_org() {
-    let c = county().await;
+    let c = County::new().await;
     let (leader_id, admin_a) =
         c.edge.create_staff(&c.admin, "东街站长", "13600000031", "station-a-pw", "station-admin", c.a).await;
 
@@ -647,11 +552,12 @@ async fn a_team_is_created_only_with_manage_teams_at_its_org() {
 
 #[tokio::test]
 async fn an_organisation_applies_and_only_a_reviewer_over_its_org_approves() {
-    let c = county().await;
+    let c = County::new().await;
     let (_, admin_b) =
         c.edge.create_staff(&c.admin, "西街站长", "13600000041", "station-b-pw", "station-admin", c.b).await;
     let applicant = c.edge.sign_in_by_code(&c.admin, "13700000041").await;
-    let status = |edge: &Edge, org: i64| text(edge, "SELECT status FROM organisations WHERE id = ?1", [org]);
+    let status =
+        |edge: &Edge, org: i64| scalar::<String>(edge, "SELECT status FROM organisations WHERE id = ?1", [org]);
 
     let applied = c
         .edge
@@ -697,7 +603,7 @@ async fn an_organisation_applies_and_only_a_reviewer_over_its_org_approves() {
 
 #[tokio::test]
 async fn an_organisation_with_an_invalid_contact_phone_is_refused() {
-    let c = county().await;
+    let c = County::new().await;
 
     let reply = c
         .edge

@@ -7,7 +7,7 @@ use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::{alphabet, Engine};
 use sha1::{Digest, Sha1};
-use wenming_tests::{open_db, product_launch, Edge};
+use wenming_tests::{open_db, percent_encode, product_launch, Edge};
 
 const TOKEN: &str = "volunteer_token";
 const TIMESTAMP: &str = "1700000000";
@@ -28,15 +28,6 @@ fn account(safe: bool) -> Edge {
     } else {
         launch.start()
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn sha1_sorted(parts: &[&str]) -> String {
@@ -146,7 +137,7 @@ async fn safe_mode_verifies_decrypts_and_answers_encrypted_and_signed() {
             "GET",
             &format!(
                 "/wechat/callback?msg_signature=d9570833681778970b121fca41d250f0aa519a92&timestamp={TIMESTAMP}&nonce={NONCE}&echostr={}",
-                encode(echo)
+                percent_encode(echo)
             ),
             &[],
             "",

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use wenming_tests::{app_manifest, require_components, Echo, Edge, Exited, Json, Upstream};
+use wenming_tests::{app_manifest, percent_encode, require_components, Echo, Edge, Exited, Json, Upstream};
 
 /// What the guest reports for a refused request: `SendError::Http(ErrorCode::HttpRequestDenied)`.
 const DENIED: &str = "Http(ErrorCode::HttpRequestDenied)";
@@ -24,19 +24,9 @@ fn start(upstream: &Upstream, env: &[(&str, String)]) -> Edge {
     launch.start()
 }
 
-/// Percent-encodes everything but unreserved characters, for the `url` query parameter.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Has component `id` GET `url`; returns the guest's report.
 async fn call_out(edge: &Edge, id: &str, url: &str) -> Json {
-    edge.get_json(&format!("/{id}/out?url={}", encode(url)), 200).await
+    edge.get_json(&format!("/{id}/out?url={}", percent_encode(url)), 200).await
 }
 
 fn assert_denied(reply: &Json, what: &str) {
