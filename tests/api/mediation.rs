@@ -179,8 +179,8 @@ async fn a_signature_that_is_not_hex_is_unauthenticated_and_nothing_is_recorded(
         // Assert
         assert_eq!(reply.status, 401, "{what}: {}", reply.text());
     }
-    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 0);
-    assert_eq!(count(&edge, "SELECT count(*) FROM outbox"), 0);
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events", []), 0);
+    assert_eq!(count(&edge, "SELECT count(*) FROM outbox", []), 0);
 
     // Upper-case hex of the right signature is the same signature.
     let upper = format!("sha256={}", hex.to_uppercase());
@@ -197,5 +197,5 @@ async fn a_signature_that_is_not_hex_is_unauthenticated_and_nothing_is_recorded(
         )
         .await;
     assert_eq!(reply.status, 202, "{}", reply.text());
-    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events"), 1);
+    assert_eq!(count(&edge, "SELECT count(*) FROM mediation_events", []), 1);
 }
