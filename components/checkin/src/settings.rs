@@ -3,6 +3,7 @@
 //! documented default; a present but invalid one is a deployment error (500, logged), never
 //! silently replaced — hours are a legal record and must not be computed by a rule nobody chose.
 
+use kit::settings::Pairs;
 use kit::{ApiError, Db};
 
 use crate::minutes::Rounding;
@@ -30,28 +31,18 @@ const MAX_WINDOW_S: i64 = 7 * 86_400;
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
-        let pairs = kit::settings::get_many(db, &["checkin.opens_before_s", "checkout.grace_s", "hours.rounding"])?;
+        let pairs = Pairs::load(db, &["checkin.opens_before_s", "checkout.grace_s", "hours.rounding"])?;
         Rules::from_pairs(&pairs).map_err(|e| ApiError::Internal(format!("deployment settings: {e}")))
     }
 
     /// The rules from `(key, value)` settings: defaults for missing keys, errors for bad values.
-    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Rules, String> {
-        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim());
-        let seconds = |key: &str, default: i64| -> Result<i64, String> {
-            match get(key) {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=MAX_WINDOW_S).contains(n))
-                    .ok_or_else(|| format!("{key} must be whole seconds from 0 to {MAX_WINDOW_S}, not {v:?}")),
-            }
-        };
+    pub fn from_pairs(pairs: &Pairs) -> Result<Rules, String> {
+        let seconds = |key: &str, default: i64| pairs.int(key, default, 0..=MAX_WINDOW_S);
         let defaults = Rules::default();
         Ok(Rules {
             opens_before_s: seconds("checkin.opens_before_s", defaults.opens_before_s)?,
             grace_s: seconds("checkout.grace_s", defaults.grace_s)?,
-            rounding: match get("hours.rounding") {
+            rounding: match pairs.get("hours.rounding") {
                 None => defaults.rounding,
                 Some(v) => Rounding::parse(v)?,
             },
@@ -63,13 +54,13 @@ impl Rules {
 mod tests {
     use super::*;
 
-    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    fn pairs(v: &[(&str, &str)]) -> Pairs {
+        Pairs(v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     #[test]
     fn missing_keys_take_the_defaults() {
-        assert_eq!(Rules::from_pairs(&[]).unwrap(), Rules::default());
+        assert_eq!(Rules::from_pairs(&Pairs::default()).unwrap(), Rules::default());
     }
 
     #[test]

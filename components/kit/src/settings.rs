@@ -38,15 +38,36 @@ pub fn get_many(db: &Db, keys: &[&str]) -> Result<Vec<(String, String)>, ApiErro
 /// A whole-number setting within `range`; `default` when unset. A value that is set but not
 /// such a number is a deployment error (500), never silently replaced.
 pub fn int(db: &Db, key: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
-    match get(db, key)? {
-        None => Ok(default),
-        Some(v) => v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-            ApiError::Internal(format!(
-                "deployment setting {key} must be a whole number from {} to {}, not {v:?}",
-                range.start(),
-                range.end()
-            ))
-        }),
+    Pairs(get_many(db, &[key])?)
+        .int(key, default, range)
+        .map_err(|e| ApiError::Internal(format!("deployment setting {e}")))
+}
+
+/// Settings already read (`(key, value)` pairs from [`get_many`]), for a step's typed rules:
+/// pure, so the rules' parsing is unit-tested without a database.
+#[derive(Debug, Clone, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The settings `keys` of this deployment.
+    pub fn load(db: &Db, keys: &[&str]) -> Result<Pairs, ApiError> {
+        get_many(db, keys).map(Pairs)
+    }
+
+    /// The trimmed value of `key`, or `None` when unset.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
+    }
+
+    /// A whole number within `range`; `default` when unset; an error naming the key and the
+    /// allowed range for anything else (the caller decides the status: a deployment error).
+    pub fn int(&self, key: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, String> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                format!("{key} must be a whole number from {} to {}, not {v:?}", range.start(), range.end())
+            }),
+        }
     }
 }
 
@@ -58,4 +79,23 @@ pub fn set(db: &Db, key: &str, value: &str, now: i64) -> Result<(), ApiError> {
         &[Value::Text(key.to_string()), Value::Text(value.to_string()), Value::Integer(now)],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pairs;
+
+    fn pairs(v: &[(&str, &str)]) -> Pairs {
+        Pairs(v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn whole_numbers_are_read_trimmed_within_their_range_and_unset_keys_take_the_default() {
+        let p = pairs(&[("a", " 600 "), ("b", "-1"), ("c", "7d")]);
+        assert_eq!(p.int("a", 5, 0..=1000), Ok(600));
+        assert_eq!(p.int("missing", 5, 0..=1000), Ok(5));
+        assert!(p.int("a", 5, 0..=599).unwrap_err().contains("from 0 to 599"));
+        assert!(p.int("b", 5, 0..=1000).is_err());
+        assert!(p.int("c", 5, 0..=1000).unwrap_err().starts_with("c must be"));
+    }
 }

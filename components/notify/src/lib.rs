@@ -55,12 +55,15 @@ fn first_integer(db: &Connection, sql: &str, params: &[Value]) -> Result<Option<
     })
 }
 
-/// The deployment's cap, read through `kit::settings` on the caller's connection (inside its
-/// transaction).
+/// The deployment's cap (`notify.daily_cap`), read through `kit::settings` on the caller's
+/// connection (inside its transaction). Unset → the default; a present but unreadable value is a
+/// deployment error, not silently replaced — nobody chose the default, and guessing could flood
+/// people (or silence them).
 fn daily_cap(db: &Connection) -> Result<i64, Error> {
-    let setting = kit::Db::borrowed(db, |db| kit::settings::get(db, "notify.daily_cap"))
-        .map_err(|e| Error::Storage(format!("deployment settings: {e}")))?;
-    limits::daily_cap(setting.as_deref()).map_err(|e| Error::Storage(format!("deployment settings: {e}")))
+    kit::Db::borrowed(db, |db| {
+        kit::settings::int(db, "notify.daily_cap", limits::DEFAULT_DAILY_CAP, 0..=limits::MAX_DAILY_CAP)
+    })
+    .map_err(|e| Error::Storage(format!("deployment settings: {e}")))
 }
 
 fn queue(db: &Connection, m: &Checked, now: i64) -> Result<Outcome, Error> {

@@ -1,6 +1,6 @@
 //! The two limits that protect a recipient: no identical message twice within
 //! [`REPEAT_WINDOW_S`], and at most the deployment's daily cap (`notify.daily_cap` in
-//! `deployment_settings`, default [`DEFAULT_DAILY_CAP`]) in any [`DAY_S`]. Pure: no database.
+//! `deployment_settings`, default [`DEFAULT_DAILY_CAP`]) in any [`DAY_S`]. Pure: no database (the cap is read in `lib.rs`).
 
 /// An identical message to the same recipient within this many seconds is a repeat.
 pub const REPEAT_WINDOW_S: i64 = 30;
@@ -10,20 +10,6 @@ pub const DAY_S: i64 = 86_400;
 pub const DEFAULT_DAILY_CAP: i64 = 10;
 /// The largest cap a deployment may set: beyond this the cap protects nobody.
 pub const MAX_DAILY_CAP: i64 = 10_000;
-
-/// The cap from the stored setting: missing → the default. A present but unreadable value is a
-/// deployment error, not silently replaced — nobody chose the default, and guessing could flood
-/// people (or silence them).
-pub fn daily_cap(setting: Option<&str>) -> Result<i64, String> {
-    match setting.map(str::trim) {
-        None => Ok(DEFAULT_DAILY_CAP),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=MAX_DAILY_CAP).contains(n))
-            .ok_or_else(|| format!("notify.daily_cap must be a whole number from 0 to {MAX_DAILY_CAP}, not {v:?}")),
-    }
-}
 
 /// The half-open window `(now - seconds, now]` as the bounds for `created_at > ? AND
 /// created_at <= ?`. The upper bound matters when tests move the clock back: a message stamped
@@ -35,16 +21,6 @@ pub fn window(now: i64, seconds: i64) -> (i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_cap_defaults_and_refuses_nonsense() {
-        assert_eq!(daily_cap(None), Ok(10));
-        assert_eq!(daily_cap(Some(" 3 ")), Ok(3));
-        assert_eq!(daily_cap(Some("0")), Ok(0));
-        for bad in ["", "-1", "ten", "1e3", "10001"] {
-            assert!(daily_cap(Some(bad)).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn windows_end_now() {
