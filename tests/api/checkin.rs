@@ -9,12 +9,13 @@
 //! volunteers sign up. Time moves with `X-Wenming-Now` (the product runs with
 //! `allow_clock_override`); the database is read back with rusqlite.
 
+use domain::mask::{mask_id_number, mask_phone};
+use domain::Date;
 use wenming_tests::{
     activity_base_time, count, id, json, open_db, shanghai_rfc3339, town, unix_now, Json, Reply, SignedInVolunteer,
-    Town, HOUR, TOWN_STAFF_PASSWORD,
+    Town, DAY, HOUR, MINUTE, TOWN_STAFF_PASSWORD,
 };
 
-const MIN: i64 = 60;
 /// The activities with a place are at 30°N 120°E with a 200 m check-in radius.
 const LAT: f64 = 30.0;
 const LON: f64 = 120.0;
@@ -151,8 +152,8 @@ async fn checking_in_before_the_window_opens_or_after_the_end_is_outside_the_win
     let e = s + 3 * HOUR;
     let (activity, code) = activity_with(&t, "时间窗口", s, e, false, false, &v).await;
 
-    let too_early = check_in(&t, &v[0], s - OPENS_BEFORE_S - MIN, json!({ "code": code })).await;
-    let too_late = check_in(&t, &v[0], e + MIN, json!({ "code": code })).await;
+    let too_early = check_in(&t, &v[0], s - OPENS_BEFORE_S - MINUTE, json!({ "code": code })).await;
+    let too_late = check_in(&t, &v[0], e + MINUTE, json!({ "code": code })).await;
 
     for (when, reply) in [("before opening", &too_early), ("after the end", &too_late)] {
         assert_eq!(reply.status, 409, "{when}: {}", reply.text());
@@ -160,8 +161,8 @@ async fn checking_in_before_the_window_opens_or_after_the_end_is_outside_the_win
     }
     assert_eq!(attendances(&t, activity), 0, "no attendance row");
     // Inside the window (just after it opens, and just before the end) check-in works.
-    let early_ok = check_in(&t, &v[0], s - OPENS_BEFORE_S + MIN, json!({ "code": code })).await;
-    let late_ok = check_in(&t, &v[1], e - MIN, json!({ "code": code })).await;
+    let early_ok = check_in(&t, &v[0], s - OPENS_BEFORE_S + MINUTE, json!({ "code": code })).await;
+    let late_ok = check_in(&t, &v[1], e - MINUTE, json!({ "code": code })).await;
     assert_eq!(early_ok.status, 201, "{}", early_ok.text());
     assert_eq!(late_ok.status, 201, "{}", late_ok.text());
 }
@@ -176,14 +177,15 @@ async fn checking_in_inside_the_radius_records_the_distance_and_twice_is_the_sam
     let expected = haversine_m(near.0, near.1, LAT, LON);
     assert!(expected < RADIUS_M, "{expected}");
 
-    let first = check_in(&t, &v, s - 5 * MIN, json!({ "code": code, "latitude": near.0, "longitude": near.1 })).await;
-    let second = check_in(&t, &v, s + 5 * MIN, json!({ "code": code, "latitude": LAT, "longitude": LON })).await;
+    let first =
+        check_in(&t, &v, s - 5 * MINUTE, json!({ "code": code, "latitude": near.0, "longitude": near.1 })).await;
+    let second = check_in(&t, &v, s + 5 * MINUTE, json!({ "code": code, "latitude": LAT, "longitude": LON })).await;
 
     assert_eq!(first.status, 201, "{}", first.text());
     let first = first.json();
     let recorded = first["check_in_distance_m"].as_i64().unwrap_or_else(|| panic!("no distance: {first}"));
     assert!((recorded - expected).abs() <= 1, "answered {recorded} m, expected about {expected} m");
-    assert_eq!(first["checked_in_at"], shanghai_rfc3339(s - 5 * MIN), "RFC 3339 in +08:00: {first}");
+    assert_eq!(first["checked_in_at"], shanghai_rfc3339(s - 5 * MINUTE), "RFC 3339 in +08:00: {first}");
     assert_eq!(second.status, 200, "a repeated check-in answers 200 with the first attendance: {}", second.text());
     let second = second.json();
     assert_eq!(second["id"], first["id"], "the same attendance");
@@ -196,7 +198,7 @@ async fn checking_in_inside_the_radius_records_the_distance_and_twice_is_the_sam
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(at, s - 5 * MIN, "the first check-in's time is kept");
+    assert_eq!(at, s - 5 * MINUTE, "the first check-in's time is kept");
     assert_eq!(distance, recorded, "the distance is recorded in the database");
 }
 
@@ -224,7 +226,7 @@ async fn checking_out_far_from_the_place_is_recorded_and_flagged_for_the_organis
         )
         .await;
     let listed =
-        t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/attendances"), s + 2 * HOUR + MIN).await;
+        t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/attendances"), s + 2 * HOUR + MINUTE).await;
 
     // Assert: not refused (people leave from wherever the work ended), but the distance is kept
     // and the organiser sees the flags before confirming.
@@ -311,16 +313,16 @@ async fn minutes_are_computed_by_the_server_with_the_default_rounding_and_capped
     let e = s + 3 * HOUR; // 180 scheduled minutes
     let (activity, code) = activity_with(&t, "时长计算", s, e, false, false, &v).await;
     for (i, vol) in v.iter().enumerate() {
-        let at = if i == 3 { s - 20 * MIN } else { s };
+        let at = if i == 3 { s - 20 * MINUTE } else { s };
         let r = check_in(&t, vol, at, json!({ "code": code })).await;
         assert_eq!(r.status, 201, "{}", r.text());
     }
 
-    let eighty = check_out(&t, &v[0], &code, s + 80 * MIN).await;
-    let twenty = check_out(&t, &v[1], &code, s + 20 * MIN).await;
-    let ten = check_out(&t, &v[2], &code, s + 10 * MIN).await;
-    let after_end = check_out(&t, &v[3], &code, e + 30 * MIN).await;
-    let again = check_out(&t, &v[0], &code, s + 150 * MIN).await;
+    let eighty = check_out(&t, &v[0], &code, s + 80 * MINUTE).await;
+    let twenty = check_out(&t, &v[1], &code, s + 20 * MINUTE).await;
+    let ten = check_out(&t, &v[2], &code, s + 10 * MINUTE).await;
+    let after_end = check_out(&t, &v[3], &code, e + 30 * MINUTE).await;
+    let again = check_out(&t, &v[0], &code, s + 150 * MINUTE).await;
 
     for (reply, minutes, what) in [
         (&eighty, 90, "1 h 20 min → 90"),
@@ -335,7 +337,7 @@ async fn minutes_are_computed_by_the_server_with_the_default_rounding_and_capped
     assert_eq!(stored, vec![90, 30, 0, 180], "minutes in the database");
     assert_eq!(again.status, 200, "{}", again.text());
     assert_eq!(again.json()["minutes"], 90, "checking out twice returns the first result");
-    assert_eq!(attendance_row(&t, activity, &v[0]).0, Some(s + 80 * MIN), "the first check-out time is kept");
+    assert_eq!(attendance_row(&t, activity, &v[0]).0, Some(s + 80 * MINUTE), "the first check-out time is kept");
 }
 
 #[tokio::test]
@@ -348,7 +350,7 @@ async fn minutes_sent_by_the_client_are_not_taken() {
     check_in(&t, &v, s, json!({ "code": code })).await;
 
     let reply =
-        t.edge.post_at(&v.token, "/api/v1/checkouts", s + 60 * MIN, &json!({ "code": code, "minutes": 999 })).await;
+        t.edge.post_at(&v.token, "/api/v1/checkouts", s + 60 * MINUTE, &json!({ "code": code, "minutes": 999 })).await;
 
     assert!(reply.status == 422 || reply.status == 200, "{}", reply.text());
     let minutes = attendance_row(&t, activity, &v).2;
@@ -362,17 +364,17 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
     let t = town().await;
     let v = t.volunteers(0, 1, t.a).await.remove(0);
     let s = activity_base_time();
-    let e = s + 2 * HOUR + 10 * MIN; // 130 scheduled minutes, 120 once rounded
+    let e = s + 2 * HOUR + 10 * MINUTE; // 130 scheduled minutes, 120 once rounded
     let (activity, code) = activity_with(&t, "忘记签退", s, e, false, false, std::slice::from_ref(&v)).await;
     let r = check_in(&t, &v, s, json!({ "code": code })).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let attendance = id(&r.json());
     let list = format!("/api/v1/activities/{activity}/attendances");
-    let early = t.edge.get_at(&t.admin_a, &list, e + GRACE_S - MIN).await;
+    let early = t.edge.get_at(&t.admin_a, &list, e + GRACE_S - MINUTE).await;
     assert_eq!(early.status, 200, "{}", early.text());
     assert_eq!(attendance_row(&t, activity, &v), (None, 0, None), "still open within the grace");
 
-    let touched = t.edge.get_at(&t.admin_a, &list, e + GRACE_S + MIN).await;
+    let touched = t.edge.get_at(&t.admin_a, &list, e + GRACE_S + MINUTE).await;
 
     assert_eq!(touched.status, 200, "{}", touched.text());
     let listed = touched.json();
@@ -383,7 +385,7 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
 
     // The organiser corrects it: a reason is required, and the correction is audited.
     let confirm = format!("/api/v1/attendances/{attendance}/confirm");
-    let no_reason = t.edge.post_at(&t.admin_a, &confirm, e + GRACE_S + 2 * MIN, &json!({ "minutes": 130 })).await;
+    let no_reason = t.edge.post_at(&t.admin_a, &confirm, e + GRACE_S + 2 * MINUTE, &json!({ "minutes": 130 })).await;
     assert_eq!(no_reason.status, 422, "{}", no_reason.text());
     assert_eq!(no_reason.error_field(), "reason");
     assert!(ledger(&t, v.id).is_empty(), "nothing posted without a reason");
@@ -392,7 +394,7 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
         .post_at(
             &t.admin_a,
             &confirm,
-            e + GRACE_S + 3 * MIN,
+            e + GRACE_S + 3 * MINUTE,
             &json!({ "minutes": 130, "reason": "志愿者忘记签退，实际全程在岗" }),
         )
         .await;
@@ -429,11 +431,11 @@ async fn the_explicit_close_attendance_closes_forgotten_check_outs() {
     let s = activity_base_time();
     let e = s + 2 * HOUR;
     let (activity, code) = activity_with(&t, "显式关闭", s, e, false, false, std::slice::from_ref(&v)).await;
-    check_in(&t, &v, s + 30 * MIN, json!({ "code": code })).await;
+    check_in(&t, &v, s + 30 * MINUTE, json!({ "code": code })).await;
     let path = format!("/api/v1/activities/{activity}/close-attendance");
 
-    let too_soon = t.edge.post_at(&t.admin_a, &path, e + MIN, &json!({})).await;
-    let due = t.edge.post_at(&t.admin_a, &path, e + GRACE_S + MIN, &json!({})).await;
+    let too_soon = t.edge.post_at(&t.admin_a, &path, e + MINUTE, &json!({})).await;
+    let due = t.edge.post_at(&t.admin_a, &path, e + GRACE_S + MINUTE, &json!({})).await;
 
     assert_eq!(too_soon.status, 409, "{}", too_soon.text());
     assert_eq!(due.status, 200, "{}", due.text());
@@ -456,9 +458,10 @@ async fn confirming_hours_posts_minutes_and_points_to_the_ledger_once() {
     let path = format!("/api/v1/attendances/{attendance}/confirm");
     let key = format!("attendance:{attendance}");
 
-    let first = t.edge.post_at(&t.admin_a, &path, e + MIN, &json!({})).await;
-    let second = t.edge.post_at(&t.admin_a, &path, e + 2 * MIN, &json!({})).await;
-    let different = t.edge.post_at(&t.admin_a, &path, e + 3 * MIN, &json!({ "minutes": 60, "reason": "改一下" })).await;
+    let first = t.edge.post_at(&t.admin_a, &path, e + MINUTE, &json!({})).await;
+    let second = t.edge.post_at(&t.admin_a, &path, e + 2 * MINUTE, &json!({})).await;
+    let different =
+        t.edge.post_at(&t.admin_a, &path, e + 3 * MINUTE, &json!({ "minutes": 60, "reason": "改一下" })).await;
 
     assert_eq!(first.status, 200, "{}", first.text());
     assert_eq!(first.json()["confirmed_minutes"], 120);
@@ -498,9 +501,9 @@ async fn a_volunteer_who_also_manages_the_station_cannot_confirm_their_own_hours
     };
     let (mine, theirs) = (att(&me), att(&other));
 
-    let own = t.edge.post_at(&me.token, &format!("/api/v1/attendances/{mine}/confirm"), e + MIN, &json!({})).await;
+    let own = t.edge.post_at(&me.token, &format!("/api/v1/attendances/{mine}/confirm"), e + MINUTE, &json!({})).await;
     let someone_elses =
-        t.edge.post_at(&me.token, &format!("/api/v1/attendances/{theirs}/confirm"), e + MIN, &json!({})).await;
+        t.edge.post_at(&me.token, &format!("/api/v1/attendances/{theirs}/confirm"), e + MINUTE, &json!({})).await;
 
     assert_eq!(own.status, 403, "{}", own.text());
     assert_eq!(
@@ -625,8 +628,7 @@ async fn the_service_record_lists_the_confirmed_entries_with_totals_equal_to_the
 async fn the_records_csv_masks_phone_and_id_and_the_printable_page_says_it_is_not_a_certificate() {
     let t = town().await;
     let v = volunteer_with_history(&t).await;
-    let masked_phone = format!("{}****{}", &v.phone[..3], &v.phone[7..]);
-    let masked_id = format!("{}**********{}", &v.id_number[..4], &v.id_number[14..]);
+    let (masked_phone, masked_id) = (mask_phone(&v.phone), mask_id_number(&v.id_number));
 
     let csv = t.edge.get_as(&t.admin, &format!("/api/v1/records.csv?volunteer={}", v.id)).await;
     let html = t.edge.get_as(&v.token, &format!("/api/v1/volunteers/{}/record.html", v.id)).await;
@@ -673,7 +675,6 @@ async fn csv_rows(t: &Town, query: &str) -> Vec<(String, String, String, i64)> {
 async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
     // Arrange: two volunteers with confirmed hours at two activities two days apart; v0 is an
     // approved member of the team, v1 only asked to join; one more attendance is not confirmed.
-    const DAY: i64 = 86_400;
     let t = town().await;
     let v = t.volunteers(0, 3, t.a).await;
     let (v0, v1, v2) = (&v[0], &v[1], &v[2]);
@@ -693,8 +694,10 @@ async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
         assert_eq!(out.status, 200, "{}", out.text());
         if who.id != v2.id {
             let att = id(&out.json());
-            let c =
-                t.edge.post_at(&t.admin_a, &format!("/api/v1/attendances/{att}/confirm"), to + MIN, &json!({})).await;
+            let c = t
+                .edge
+                .post_at(&t.admin_a, &format!("/api/v1/attendances/{att}/confirm"), to + MINUTE, &json!({}))
+                .await;
             assert_eq!(c.status, 200, "{}", c.text());
         }
     }
@@ -714,7 +717,7 @@ async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
         4,
         "four confirmed attendances"
     );
-    let (d1, d2) = (shanghai_rfc3339(s)[..10].to_owned(), shanghai_rfc3339(s2)[..10].to_owned());
+    let (d1, d2) = (Date::of(s).to_string(), Date::of(s2).to_string());
     let row = |v: &SignedInVolunteer, title: &str, date: &str, minutes: i64| {
         (v.name.clone(), title.to_owned(), date.to_owned(), minutes)
     };
@@ -734,9 +737,9 @@ async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
     let from_d2 = csv_rows(&t, &format!("from={d2}")).await;
     let to_d1 = csv_rows(&t, &format!("to={d1}")).await;
     let on_d1 = csv_rows(&t, &format!("from={d1}&to={d1}")).await;
-    let from_time = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MIN).replace('+', "%2B"))).await;
+    let from_time = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MINUTE).replace('+', "%2B"))).await;
     // An unencoded `+` (as people type it) arrives as a space and still means +08:00.
-    let from_time_typed = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MIN))).await;
+    let from_time_typed = csv_rows(&t, &format!("from={}", shanghai_rfc3339(s + MINUTE))).await;
     let v0_at_y = csv_rows(&t, &format!("volunteer={}&activity={y}", v0.id)).await;
     let team_on_d1 = csv_rows(&t, &format!("team={}&from={d1}&to={d1}", t.team)).await;
     let nothing = csv_rows(&t, &format!("volunteer={}&activity={x}", v2.id)).await;

@@ -5,10 +5,12 @@
 
 use std::collections::HashSet;
 
+use domain::phone::is_mobile;
+use domain::ResidentId;
 use wenming_tests::{
-    count, id, items, json, open_db, resident_id_is_valid, row_count, scalar, start_product, start_product_with_demo,
-    unix_now, Centre, County, Json, CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME,
-    DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE,
+    count, id, items, json, open_db, row_count, scalar, start_product, start_product_with_demo, unix_now, Centre,
+    County, Json, CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME,
+    DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE, HOUR,
 };
 
 /// Finds the node with `id` anywhere in a tree answer (an object or a list of roots).
@@ -240,6 +242,50 @@ async fn a_second_code_within_a_minute_is_throttled() {
     let queued =
         count(&c.edge, "SELECT count(*) FROM outbox WHERE recipient = ?1 AND template = 'sign-in-code'", [phone]);
     assert_eq!(queued, 1, "one code queued, not two");
+}
+
+/// Notify's daily cap (`notify.daily_cap`, 10 messages a day per recipient) counts every message
+/// a phone was sent, so a phone that already had its ten today is refused a sign-in code rather
+/// than issued one that is never sent; a phone with nine gets its code as the tenth.
+#[tokio::test]
+async fn a_phone_that_reached_the_daily_message_cap_is_refused_a_sign_in_code() {
+    let c = Centre::new().await;
+    let (capped, below) = ("13700000011", "13700000012");
+    let cap: String = scalar(&c.edge, "SELECT value FROM deployment_settings WHERE key = 'notify.daily_cap'", []);
+    assert_eq!(cap, "10", "the default cap");
+    let db = open_db(&c.edge.db_path());
+    for (phone, earlier) in [(capped, 10), (below, 9)] {
+        for i in 0..earlier {
+            db.execute(
+                "INSERT INTO outbox (channel, recipient, template, params, idempotency_key, status, created_at)
+                 VALUES ('sms', ?1, 'order-accepted', '{}', ?2, 'sent', ?3)",
+                rusqlite::params![phone, format!("earlier:{phone}:{i}"), unix_now() - (i + 1) * HOUR],
+            )
+            .expect("an earlier message today");
+        }
+    }
+    let edge = &c.edge;
+    let ask = move |phone: &'static str| async move {
+        edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await
+    };
+
+    let refused = ask(capped).await;
+    let issued = ask(below).await;
+
+    assert_eq!(refused.status, 429, "{}", refused.text());
+    assert_eq!(refused.error_code(), "throttled", "{}", refused.text());
+    let retry_after: i64 = refused.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!(retry_after >= 1, "Retry-After {retry_after}");
+    let codes = |phone: &str| count(&c.edge, "SELECT count(*) FROM sms_codes WHERE phone = ?1", [phone]);
+    let messages = |phone: &str| count(&c.edge, "SELECT count(*) FROM outbox WHERE recipient = ?1", [phone]);
+    let code_messages = |phone: &str| {
+        count(&c.edge, "SELECT count(*) FROM outbox WHERE recipient = ?1 AND template = 'sign-in-code'", [phone])
+    };
+    assert_eq!(codes(capped), 0, "no code issued that could not be sent");
+    assert_eq!((messages(capped), code_messages(capped)), (10, 0), "nothing more queued for the capped phone");
+    assert_eq!(issued.status, 202, "nine earlier messages leave room for one: {}", issued.text());
+    assert_eq!(codes(below), 1);
+    assert_eq!((messages(below), code_messages(below)), (10, 1), "the code is the tenth message");
 }
 
 #[tokio::test]
@@ -821,11 +867,11 @@ async fn the_demo_county_signs_in_and_is_big_enough_and_believable() {
         .unwrap();
     assert!(volunteers.len() >= 300, "{} volunteers", volunteers.len());
     for (id_number, birth_date, gender, phone, volunteer_no) in &volunteers {
-        assert!(resident_id_is_valid(id_number), "check digit of {id_number}");
-        assert_eq!(&id_number[6..14], birth_date.replace('-', ""), "{id_number} vs {birth_date}");
-        let male = (id_number.as_bytes()[16] - b'0') % 2 == 1;
-        assert_eq!(gender == "male", male, "{id_number} vs {gender}");
-        assert!(wenming_tests::is_mobile(phone), "{phone}");
+        let parsed = ResidentId::parse(id_number).unwrap_or_else(|e| panic!("{id_number}: {e}"));
+        assert_eq!(parsed.as_str(), id_number, "stored as the canonical 18 characters");
+        assert_eq!(&parsed.birth_date().to_string(), birth_date, "{id_number} vs {birth_date}");
+        assert_eq!(parsed.gender().as_str(), gender, "{id_number} vs {gender}");
+        assert!(is_mobile(phone), "{phone}");
         assert!(
             volunteer_no.len() == 12
                 && volunteer_no.starts_with("WM")

@@ -10,12 +10,12 @@
 //! default and rounding down shows. Every request carries `X-Wenming-Now`.
 
 use wenming_tests::{
-    json, open_db, require_components, town, Json, Reply, SignedInVolunteer, Town, CLOCK_HEADER, TOWN_LEADER_PHONE,
+    id, json, open_db, require_components, town, unix_now, Json, Reply, SignedInVolunteer, Town, CLOCK_HEADER, DAY,
+    HOUR, MINUTE, TOWN_LEADER_PHONE,
 };
 
 /// What the loop needs besides the activity components `town()` checks.
 const COMPONENTS: [&str; 5] = ["demand", "dispatch", "notify", "ledger", "reward"];
-const MINUTE: i64 = 60;
 /// Points per hour for 助老 in this deployment, in hundredths.
 const CARE_PER_HOUR_X100: i64 = 200;
 
@@ -29,10 +29,6 @@ struct Desk {
     t0: i64,
 }
 
-fn id(v: &Json) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no integer id in {v}"))
-}
-
 /// The points `minutes` earn for 助老 here: whole points, rounded down.
 fn care_points(minutes: i64) -> i64 {
     minutes * CARE_PER_HOUR_X100 / 6000
@@ -41,15 +37,15 @@ fn care_points(minutes: i64) -> i64 {
 async fn desk(members: usize) -> Desk {
     require_components(&COMPONENTS);
     let t = town().await;
-    let t0 = wenming_tests::unix_now();
+    let t0 = unix_now();
     let body = json!({
         "centre_org_id": t.centre,
         "category": "助老",
         "name": "上门陪护",
         "kind": "welfare",
-        "deadline_normal_s": 86_400,
-        "deadline_urgent_s": 14_400,
-        "deadline_critical_s": 3_600,
+        "deadline_normal_s": DAY,
+        "deadline_urgent_s": 4 * HOUR,
+        "deadline_critical_s": HOUR,
     });
     let item = t.edge.post_as(&t.admin, "/api/v1/service-menu", &body).await;
     assert_eq!(item.status, 201, "POST /api/v1/service-menu: {}", item.text());
@@ -215,6 +211,20 @@ async fn completing_an_order_credits_each_volunteers_minutes_and_points_once() {
     }
     assert_eq!((care_points(90), care_points(45)), (3, 1), "2 points an hour, rounded down");
     assert_eq!(d.ledger_rows(), 4, "nothing else was posted");
+
+    // Assert: the same request told the citizen through notify, once, keyed by the same entry.
+    // With the leader authenticated by identity, one request of `dispatch` has used each of its
+    // three dependencies, three WIT packages from three components (`wenming:identity`,
+    // `wenming:ledger`, `wenming:notify`): the composition Spin accepts works end to end.
+    let told: Vec<(String, String)> = d
+        .db()
+        .prepare("SELECT recipient, idempotency_key FROM outbox WHERE template = 'order-completed'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(told, vec![("15866660001".to_owned(), format!("order:{order}:order-completed:{event}"))]);
 
     // Assert: the stored report keeps its fields and has each volunteer's minutes
     let stored: String = d.db().query_row("SELECT report FROM demands WHERE id = ?1", [order], |r| r.get(0)).unwrap();

@@ -27,9 +27,10 @@
 
 use std::ops::Deref;
 
+use domain::mask::mask_phone;
 use wenming_tests::{
-    count, entries, id, json, masked_phone, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person,
-    Reply, CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
+    count, entries, id, json, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
+    CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
 /// The components the survey tests need built (besides the directory's): the survey itself, and
@@ -1813,7 +1814,7 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
     for who in &people {
         assert!(!text.contains(&who.phone), "the whole phone {} never appears: {text}", who.phone);
     }
-    let row_of = |who: &Person| row_with(&rows, col("phone"), &masked_phone(&who.phone));
+    let row_of = |who: &Person| row_with(&rows, col("phone"), &mask_phone(&who.phone));
     // citizen 1: 老年; 助餐;健康义诊; 2; 公交; 5; meals=good;clinic=ok; 2026-03-01; text
     let r1 = row_of(&people[0]);
     assert_eq!(r1[col("phone")], "158****0001");
@@ -1861,7 +1862,7 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
     assert_eq!(anon_rows.len(), 3, "a header and two responses: {anon_text}");
     for who in people.iter().take(2) {
         assert!(!anon_text.contains(&who.phone), "{anon_text}");
-        assert!(!anon_text.contains(&masked_phone(&who.phone)), "not even masked: {anon_text}");
+        assert!(!anon_text.contains(&mask_phone(&who.phone)), "not even masked: {anon_text}");
         if !who.name.is_empty() {
             assert!(!anon_text.contains(&who.name), "no names: {anon_text}");
         }
@@ -1878,7 +1879,7 @@ async fn the_csv_has_one_row_per_response_masked_phones_only_when_identified_and
         .await;
     let rendered = texts.to_string();
     for who in people.iter().take(2) {
-        assert!(!rendered.contains(&masked_phone(&who.phone)) && !rendered.contains(&who.phone), "{rendered}");
+        assert!(!rendered.contains(&mask_phone(&who.phone)) && !rendered.contains(&who.phone), "{rendered}");
     }
     assert_eq!(entries(&texts).len(), 2, "{texts}");
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
-use wenming_tests::{fresh_state_dir, wenming_migrate, workspace_root, Edge};
+use wenming_tests::{fresh_state_dir, unix_now, wenming_migrate, workspace_root, Edge};
 
 #[tokio::main]
 async fn main() {
@@ -107,7 +107,7 @@ fn ms(d: Duration) -> String {
 fn seed(db: &std::path::Path, n: i64) -> Vec<String> {
     let mut conn = rusqlite::Connection::open(db).unwrap();
     let tx = conn.transaction().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = unix_now();
     tx.execute_batch(&format!(
         "INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (1, NULL, 'centre', '压测中心', '/1/', 0, 0);
          INSERT INTO accounts (id, name, phone, created_at, updated_at) VALUES (1, '组织者', '13700000000', 0, 0);

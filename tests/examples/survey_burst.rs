@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
-use wenming_tests::{fresh_state_dir, wenming_migrate, workspace_root, Edge};
+use wenming_tests::{fresh_state_dir, unix_now, wenming_migrate, workspace_root, Edge};
 
 /// The questionnaire: one question of each countable type, plus a condition.
 fn sections() -> serde_json::Value {
@@ -170,7 +170,7 @@ fn session(tx: &rusqlite::Transaction, account: i64, token: &str, now: i64) {
 fn seed(db: &std::path::Path, n: i64) -> (Vec<String>, String) {
     let mut conn = rusqlite::Connection::open(db).unwrap();
     let tx = conn.transaction().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = unix_now();
     tx.execute_batch(
         "INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (1, NULL, 'centre', '压测中心', '/1/', 0, 0);
          INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (2, 1, 'station', '压测站', '/1/2/', 0, 0);

@@ -19,6 +19,8 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 
+use domain::Date;
+
 use crate::{
     id, json, product_launch, require_components, resident_id, shanghai_rfc3339, start_product, unix_now, Edge, HasDb,
     Json, ACTIVITY_COMPONENTS, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
@@ -212,7 +214,7 @@ pub fn volunteer_registration(name: &str, phone: &str, birth: &str, seq: u32, ma
     json!({
         "real_name": name,
         "gender": if male { "male" } else { "female" },
-        "birth_date": format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]),
+        "birth_date": Date::parse_compact(birth).unwrap_or_else(|e| panic!("birth {birth}: {e}")).to_string(),
         "phone": phone,
         "id_number": resident_id("110101", birth, seq, male),
         "skills": ["助老"],

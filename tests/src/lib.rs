@@ -27,7 +27,9 @@
 //!   what areas add to it ([`Town`] with station admins and a team; staff, citizens, volunteers,
 //!   teams, departments, menu items, activities).
 //! - [`json`], [`time`], [`people`]: small helpers: ids and lists of an answer, unix seconds and
-//!   RFC 3339 in Asia/Shanghai, resident ID numbers and masks.
+//!   RFC 3339 in Asia/Shanghai, valid resident ID numbers. The rules behind the last two (the
+//!   calendar, check characters, phones, masks) are the `domain` crate's, which tests also use
+//!   directly: the same code the components run, never a copy.
 //!
 //! Everything is re-exported here, so a test names it as `wenming_tests::Edge`.
 
