@@ -10,7 +10,8 @@ use crate::access::{self, not_found};
 use crate::accounts;
 use crate::input::{self, Body};
 use crate::orgs;
-use kit::identity::{Action, Role};
+use domain::Role;
+use kit::identity::Action;
 use kit::Scope;
 
 const COLUMNS: &str = "d.id, d.org_id, o.path AS org_path, o.name AS org_name, d.name, d.active, d.created_at";

@@ -86,21 +86,7 @@ pub fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid(field, "must be an 11-digit mobile number such as 13812345678"))
 }
 
-pub use kit::path_id;
-
-/// An optional id in the query (`?org=17`).
-pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, format!("{name} must be a positive integer id"))),
-    }
-}
+pub use kit::{path_id, query_id};
 
 /// An optional boolean in the query (`true`/`false`, `1`/`0`).
 pub fn query_bool(req: &Request, name: &str) -> Result<Option<bool>, ApiError> {
@@ -126,16 +112,7 @@ pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
 /// A `LIKE` pattern matching `q` anywhere, with `%`, `_` and `\` taken literally (use with
 /// `ESCAPE '\'`).
 pub fn like_pattern(q: &str) -> String {
-    let mut out = String::with_capacity(q.len() + 2);
-    out.push('%');
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+    format!("%{}%", kit::like_escape(q))
 }
 
 /// Unix seconds (not negative), or RFC 3339 as `domain::time` reads it → unix seconds.

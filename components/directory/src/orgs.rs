@@ -112,7 +112,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             .query_one("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM orgs", &[])?
             .ok_or_else(|| ApiError::Internal("no max id".into()))?
             .i64("id")?;
-        let path = format!("{}{id}/", parent.path);
+        let path = kit::org_path(&parent.path)?.child(id).to_string();
         let now = kit::now();
         db.exec(
             "INSERT INTO orgs (id, parent_id, level, name, path, active, created_at, updated_at)
@@ -223,7 +223,7 @@ pub fn tree(req: &Request) -> Result<Response, ApiError> {
         None => match caller.readable().roots() {
             [] => return Err(ApiError::Forbidden("you hold no role at any org".into())),
             [path] => db
-                .query_one(&format!("SELECT {COLUMNS} FROM orgs WHERE path = ?"), &[Value::Text(path.clone())])?
+                .query_one(&format!("SELECT {COLUMNS} FROM orgs WHERE path = ?"), &[Value::Text(path.to_string())])?
                 .map(|row| Org::from_row(&row))
                 .transpose()?
                 .ok_or_else(|| not_found("org"))?,
@@ -234,7 +234,7 @@ pub fn tree(req: &Request) -> Result<Response, ApiError> {
     };
 
     // Ordered by path, every org comes after its parent, so one pass can attach children.
-    let (lo, hi) = kit::subtree_bounds(&root.path);
+    let (lo, hi) = kit::org_path(&root.path)?.subtree_bounds();
     let root_depth = root.path.matches('/').count();
     // A path's depth is its count of '/'; filtering here keeps the rows left out of the tree
     // from crossing into the component at all.

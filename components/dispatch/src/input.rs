@@ -5,23 +5,18 @@
 use kit::fields::positive;
 use kit::ApiError;
 use serde_json::Value;
-use spin_sdk::http::Request;
 
 pub use kit::time::rfc3339;
-pub use kit::{idempotency_key, request_fingerprint};
+pub use kit::{idempotency_key, path_id, query_choice, query_id, request_fingerprint, Fields};
 
-// Unknown fields are refused up front: a misspelt `team_id` must not silently become "no team".
-kit::component_fields!();
-
-impl Fields {
-    /// An optional free text, trimmed; blank is the same as absent (unlike
-    /// [`kit::Fields::opt_text`], which keeps it as empty).
-    pub fn opt_text(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
-        Ok(self.0.opt_text(name, max)?.filter(|s| !s.is_empty()))
-    }
-
+/// The dispatch component's own body getter; the common ones are [`kit::Fields`]'.
+pub trait DispatchFields {
     /// A required list of 1 to `max` distinct positive ids (duplicates are dropped, order kept).
-    pub fn ids(&mut self, name: &str, max: usize) -> Result<Vec<i64>, ApiError> {
+    fn ids(&mut self, name: &str, max: usize) -> Result<Vec<i64>, ApiError>;
+}
+
+impl DispatchFields for Fields {
+    fn ids(&mut self, name: &str, max: usize) -> Result<Vec<i64>, ApiError> {
         let Some(Value::Array(items)) = self.take(name) else {
             return Err(ApiError::invalid(name, "is required: a list of ids"));
         };
@@ -39,36 +34,6 @@ impl Fields {
             return Err(ApiError::invalid(name, format!("may name at most {max}")));
         }
         Ok(ids)
-    }
-}
-
-pub use kit::path_id;
-
-/// An optional positive-id query parameter; anything else is a 422 naming it.
-pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name).map(|v| v.trim().to_string()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-    }
-}
-
-/// An optional query parameter that must be one of `allowed`; anything else is a 422 naming it.
-pub fn query_choice(req: &Request, name: &str, allowed: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
-    match kit::query_param(req, name).map(|v| v.trim().to_string()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) => allowed
-            .iter()
-            .find(|a| **a == v)
-            .copied()
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, format!("must be one of {}", allowed.join(", ")))),
     }
 }
 

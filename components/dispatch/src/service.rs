@@ -33,7 +33,7 @@ use kit::{ApiError, Db};
 use serde_json::{json, Value as Json};
 use spin_sdk::sqlite3::Value;
 
-use crate::input::Fields;
+use crate::input::{DispatchFields, Fields};
 use crate::order::Order;
 use kit::identity::Principal;
 use kit::ledger::{self, Source};
