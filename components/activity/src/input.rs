@@ -55,28 +55,21 @@ pub fn parse_time(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn fields_name_what_is_wrong() {
         let body =
             serde_json::json!({"title": " ", "capacity": 0, "lat": 91.0, "at": "tomorrow", "v": "secret", "x": 1});
         assert_eq!(
-            field(Fields::from_value(body.clone(), &["title", "capacity", "lat", "at", "v"]).err().unwrap()),
-            "x"
+            Fields::from_value(body.clone(), &["title", "capacity", "lat", "at", "v"]).err().unwrap().field(),
+            Some("x")
         );
         let mut f = Fields::from_value(body, &["title", "capacity", "lat", "at", "v", "x"]).unwrap();
-        assert_eq!(field(f.line("title", 10).unwrap_err()), "title");
-        assert_eq!(field(f.opt_int("capacity", 1..=10).unwrap_err()), "capacity");
-        assert_eq!(field(f.opt_number("lat", -90.0..=90.0).unwrap_err()), "lat");
-        assert_eq!(field(f.activity_time("at").unwrap_err()), "at");
-        assert_eq!(field(f.choice("v", &["public", "invitation"]).unwrap_err()), "v");
-        assert_eq!(field(f.activity_time("missing").unwrap_err()), "missing");
+        assert_eq!(f.line("title", 10).unwrap_err().field(), Some("title"));
+        assert_eq!(f.opt_int("capacity", 1..=10).unwrap_err().field(), Some("capacity"));
+        assert_eq!(f.opt_number("lat", -90.0..=90.0).unwrap_err().field(), Some("lat"));
+        assert_eq!(f.activity_time("at").unwrap_err().field(), Some("at"));
+        assert_eq!(f.choice("v", &["public", "invitation"]).unwrap_err().field(), Some("v"));
+        assert_eq!(f.activity_time("missing").unwrap_err().field(), Some("missing"));
     }
 
     #[test]

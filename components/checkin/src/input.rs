@@ -123,16 +123,15 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
         let body = serde_json::json!({"code": "  ", "minutes": -3, "latitude": "x", "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["code", "minutes", "latitude"]).err().unwrap()), "extra");
+        assert_eq!(
+            Fields::from_value(body.clone(), &["code", "minutes", "latitude"]).err().unwrap().field(),
+            Some("extra")
+        );
         let mut f = Fields::from_value(body, &["code", "minutes", "latitude", "extra"]).unwrap();
-        assert_eq!(field(f.line("code", 10).unwrap_err()), "code");
-        assert_eq!(field(f.opt_int("minutes", 0..=10).unwrap_err()), "minutes");
-        assert_eq!(field(f.opt_number("latitude", -90.0..=90.0).unwrap_err()), "latitude");
-        assert_eq!(field(f.time("missing").unwrap_err()), "missing");
+        assert_eq!(f.line("code", 10).unwrap_err().field(), Some("code"));
+        assert_eq!(f.opt_int("minutes", 0..=10).unwrap_err().field(), Some("minutes"));
+        assert_eq!(f.opt_number("latitude", -90.0..=90.0).unwrap_err().field(), Some("latitude"));
+        assert_eq!(f.time("missing").unwrap_err().field(), Some("missing"));
     }
 }

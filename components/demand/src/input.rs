@@ -74,17 +74,16 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
         let body = serde_json::json!({"urgency": "soon", "latitude": 91, "rating": 3, "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["urgency", "latitude", "rating"]).err().unwrap()), "extra");
+        assert_eq!(
+            Fields::from_value(body.clone(), &["urgency", "latitude", "rating"]).err().unwrap().field(),
+            Some("extra")
+        );
         let mut f = Fields::from_value(body, &["urgency", "latitude", "rating", "extra"]).unwrap();
-        assert_eq!(field(f.choice("urgency", &["normal", "urgent"]).unwrap_err()), "urgency");
-        assert_eq!(field(f.opt_number("latitude", -90.0..=90.0).unwrap_err()), "latitude");
-        assert_eq!(field(f.choice("rating", &["satisfied"]).unwrap_err()), "rating");
-        assert_eq!(field(f.line("missing", 10).unwrap_err()), "missing");
-        assert_eq!(field(f.text("description", 10).unwrap_err()), "description");
+        assert_eq!(f.choice("urgency", &["normal", "urgent"]).unwrap_err().field(), Some("urgency"));
+        assert_eq!(f.opt_number("latitude", -90.0..=90.0).unwrap_err().field(), Some("latitude"));
+        assert_eq!(f.choice("rating", &["satisfied"]).unwrap_err().field(), Some("rating"));
+        assert_eq!(f.line("missing", 10).unwrap_err().field(), Some("missing"));
+        assert_eq!(f.text("description", 10).unwrap_err().field(), Some("description"));
     }
 }

@@ -41,22 +41,18 @@ impl DispatchFields for Fields {
 mod tests {
     use super::*;
 
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn fields_name_what_is_wrong() {
         let body = serde_json::json!({"reason": "  ", "team_ids": [3, 3, "x"], "minutes": 0, "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["reason", "team_ids", "minutes"]).err().unwrap()), "extra");
+        assert_eq!(
+            Fields::from_value(body.clone(), &["reason", "team_ids", "minutes"]).err().unwrap().field(),
+            Some("extra")
+        );
         let mut f = Fields::from_value(body, &["reason", "team_ids", "minutes", "extra"]).unwrap();
-        assert_eq!(field(f.text("reason", 10).unwrap_err()), "reason");
-        assert_eq!(field(f.ids("team_ids", 5).unwrap_err()), "team_ids");
-        assert_eq!(field(f.int("minutes", 1..=10).unwrap_err()), "minutes");
-        assert_eq!(field(f.id("team_id").unwrap_err()), "team_id");
+        assert_eq!(f.text("reason", 10).unwrap_err().field(), Some("reason"));
+        assert_eq!(f.ids("team_ids", 5).unwrap_err().field(), Some("team_ids"));
+        assert_eq!(f.int("minutes", 1..=10).unwrap_err().field(), Some("minutes"));
+        assert_eq!(f.id("team_id").unwrap_err().field(), Some("team_id"));
     }
 
     #[test]
@@ -64,7 +60,7 @@ mod tests {
         let mut f =
             Fields::from_value(serde_json::json!({"a": [3, 1, 3], "b": [], "c": [1, 2, 3]}), &["a", "b", "c"]).unwrap();
         assert_eq!(f.ids("a", 5).unwrap(), vec![3, 1]);
-        assert_eq!(field(f.ids("b", 5).unwrap_err()), "b");
-        assert_eq!(field(f.ids("c", 2).unwrap_err()), "c");
+        assert_eq!(f.ids("b", 5).unwrap_err().field(), Some("b"));
+        assert_eq!(f.ids("c", 2).unwrap_err().field(), Some("c"));
     }
 }

@@ -289,18 +289,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn unknown_fields_and_non_objects_are_refused() {
-        assert_eq!(field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()), "extra");
-        assert_eq!(field(Fields::from_value(json!([1]), &["a"]).unwrap_err()), "body");
-        assert_eq!(field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()), "a");
+        assert_eq!(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err().field(), Some("extra"));
+        assert_eq!(Fields::from_value(json!([1]), &["a"]).unwrap_err().field(), Some("body"));
+        assert_eq!(Fields::from_value(json!({"a": 1}), &[]).unwrap_err().field(), Some("a"));
         let f = Fields::from_value(json!({"a": null}), &["a"]).unwrap();
         assert!(f.has("a") && !f.present("a") && !f.is_empty());
     }
@@ -309,13 +302,13 @@ mod tests {
     fn getters_name_what_is_wrong() {
         let body = json!({"name": "  ", "n": 11, "id": 0, "ok": "yes", "note": 5, "two": "a\nb"});
         let mut f = Fields::from_value(body, &["name", "n", "id", "ok", "note", "two"]).unwrap();
-        assert_eq!(field(f.line("name", 10).unwrap_err()), "name");
-        assert_eq!(field(f.int("n", 1..=10).unwrap_err()), "n");
-        assert_eq!(field(f.id("id").unwrap_err()), "id");
-        assert_eq!(field(f.opt_bool("ok").unwrap_err()), "ok");
-        assert_eq!(field(f.opt_text("note", 10).unwrap_err()), "note");
-        assert_eq!(field(f.opt_line("two", 10).unwrap_err()), "two");
-        assert_eq!(field(f.text("missing", 10).unwrap_err()), "missing");
+        assert_eq!(f.line("name", 10).unwrap_err().field(), Some("name"));
+        assert_eq!(f.int("n", 1..=10).unwrap_err().field(), Some("n"));
+        assert_eq!(f.id("id").unwrap_err().field(), Some("id"));
+        assert_eq!(f.opt_bool("ok").unwrap_err().field(), Some("ok"));
+        assert_eq!(f.opt_text("note", 10).unwrap_err().field(), Some("note"));
+        assert_eq!(f.opt_line("two", 10).unwrap_err().field(), Some("two"));
+        assert_eq!(f.text("missing", 10).unwrap_err().field(), Some("missing"));
     }
 
     #[test]
@@ -354,18 +347,18 @@ mod tests {
         ];
         let mut f = Fields::from_value(body, &names).unwrap();
         assert_eq!(f.choice("kind", &["goods", "service"]).unwrap(), "goods");
-        assert_eq!(field(f.opt_choice("bad_kind", &["goods"]).unwrap_err()), "bad_kind");
+        assert_eq!(f.opt_choice("bad_kind", &["goods"]).unwrap_err().field(), Some("bad_kind"));
         assert_eq!(f.opt_labels("tags", 5, 10).unwrap(), Some(vec!["a".to_string(), "b".to_string()]));
-        assert_eq!(field(f.opt_number("lat", -90.0..=90.0).unwrap_err()), "lat");
+        assert_eq!(f.opt_number("lat", -90.0..=90.0).unwrap_err().field(), Some("lat"));
         assert_eq!(f.opt_number("lon", -180.0..=180.0).unwrap(), Some(120.5));
         assert_eq!(f.clearable_time("at").unwrap(), Some(Some(1_777_597_200)));
-        assert_eq!(field(f.time("no_offset").unwrap_err()), "no_offset");
+        assert_eq!(f.time("no_offset").unwrap_err().field(), Some("no_offset"));
         assert_eq!(f.clearable_time("cleared").unwrap(), Some(None));
         assert_eq!(f.clearable_time("never_sent").unwrap(), None);
         assert_eq!(f.date("birth").unwrap().to_string(), "1990-02-28");
-        assert_eq!(field(f.date("bad_birth").unwrap_err()), "bad_birth");
+        assert_eq!(f.date("bad_birth").unwrap_err().field(), Some("bad_birth"));
         assert_eq!(f.phone("phone").unwrap().as_str(), "13812345678");
-        assert_eq!(field(f.opt_phone("bad_phone").unwrap_err()), "bad_phone");
+        assert_eq!(f.opt_phone("bad_phone").unwrap_err().field(), Some("bad_phone"));
         assert_eq!(f.opt_phone("phone").unwrap(), None, "taken fields are gone");
     }
 
@@ -378,6 +371,6 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(f.text("crlf", 10).unwrap(), "a\nb");
-        assert_eq!(field(f.text("cr", 10).unwrap_err()), "cr");
+        assert_eq!(f.text("cr", 10).unwrap_err().field(), Some("cr"));
     }
 }

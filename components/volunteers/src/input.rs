@@ -42,17 +42,13 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
         let body = serde_json::json!({"name": "  ", "n": -3, "tags": ["a", "a", "b"], "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["name", "n", "tags"]).err().unwrap()), "extra");
+        assert_eq!(Fields::from_value(body.clone(), &["name", "n", "tags"]).err().unwrap().field(), Some("extra"));
         let mut f = Fields::from_value(body, &["name", "n", "tags", "extra"]).unwrap();
-        assert_eq!(field(f.line("name", 10).unwrap_err()), "name");
-        assert_eq!(field(f.id("n").unwrap_err()), "n");
+        assert_eq!(f.line("name", 10).unwrap_err().field(), Some("name"));
+        assert_eq!(f.id("n").unwrap_err().field(), Some("n"));
         assert_eq!(f.opt_labels("tags", 5, 10).unwrap().unwrap(), vec!["a", "b"]);
-        assert_eq!(field(f.line("missing", 10).unwrap_err()), "missing");
-        assert_eq!(field(Fields::from_value(serde_json::json!([1]), &[]).err().unwrap()), "body");
+        assert_eq!(f.line("missing", 10).unwrap_err().field(), Some("missing"));
+        assert_eq!(Fields::from_value(serde_json::json!([1]), &[]).err().unwrap().field(), Some("body"));
     }
 }
