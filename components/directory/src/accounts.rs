@@ -9,7 +9,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found};
-use crate::input::{self, Body};
+use crate::input::{self, Fields};
 use crate::orgs;
 use domain::Role;
 use kit::identity::{self, Action};
@@ -20,11 +20,10 @@ use kit::{identity_error, Scope};
 pub fn create(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
-    let mut body = Body::parse(req)?;
-    let name = body.str("name")?;
-    let phone = body.str("phone")?;
+    let mut body = Fields::from_request(req, &["name", "phone", "password"])?;
+    let name = body.raw("name")?;
+    let phone = body.raw("phone")?;
     let password = body.opt_str("password")?;
-    body.finish()?;
     let name = input::name("name", &name)?;
     let phone = input::phone("phone", &phone)?;
     // Hashing is slow and needs no database: done before taking the write lock.
@@ -84,10 +83,9 @@ fn admin_level(role: Role) -> Option<&'static str> {
 pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
-    let mut body = Body::parse(req)?;
-    let role_text = body.str("role")?;
+    let mut body = Fields::from_request(req, &["role", "org_id"])?;
+    let role_text = body.raw("role")?;
     let org_id = body.id("org_id")?;
-    body.finish()?;
     let role = Role::parse(&role_text).map_err(|_| {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         ApiError::invalid("role", format!("role must be one of {}", all.join(", ")))

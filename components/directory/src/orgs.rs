@@ -11,7 +11,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found, Caller};
-use crate::input::{self, Body};
+use crate::input::{self, Fields};
 use kit::identity::Action;
 use kit::Scope;
 
@@ -75,11 +75,10 @@ pub fn visible(db: &Db, caller: &Caller, id: i64) -> Result<Org, ApiError> {
 /// `{"parent_id", "name", "level"}` → 201 org; manage-orgs at the parent.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
-    let mut body = Body::parse(req)?;
+    let mut body = Fields::from_request(req, &["parent_id", "name", "level"])?;
     let parent_id = body.id("parent_id")?;
-    let name = body.str("name")?;
-    let level = body.str("level")?;
-    body.finish()?;
+    let name = body.raw("name")?;
+    let level = body.raw("level")?;
     let name = input::name("name", &name)?;
     if !LEVELS.contains(&level.as_str()) {
         return Err(ApiError::invalid("level", format!("level must be one of {}", LEVELS.join(", "))));
@@ -314,9 +313,7 @@ pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let org = visible(&db, &caller, id)?;
     caller.require(Action::ManageOrgs, &org.path, "org")?;
-    let mut body = Body::parse(req)?;
-    let name = body.str("name")?;
-    body.finish()?;
+    let name = Fields::from_request(req, &["name"])?.raw("name")?;
     let name = input::name("name", &name)?;
 
     let org = db.transaction(|db| {
