@@ -4,10 +4,9 @@
 
 use domain::phone::is_mobile;
 use kit::ApiError;
-use spin_sdk::http::Request;
 
 pub use kit::time::rfc3339;
-pub use kit::{idempotency_key, path_id, query_id, request_fingerprint, Fields};
+pub use kit::{idempotency_key, path_id, query_bool, query_id, request_fingerprint, Fields};
 
 /// The demand component's own body getter; the common ones are [`kit::Fields`]'.
 pub trait DemandFields {
@@ -44,15 +43,6 @@ pub fn valid_landline(s: &str) -> bool {
         && digits.starts_with('0')
         && (10..=12).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// An optional `true`/`false` query parameter.
-pub fn query_bool(req: &Request, name: &str) -> Result<bool, ApiError> {
-    match kit::query_param(req, name).as_deref().map(str::trim) {
-        None | Some("") | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(_) => Err(ApiError::invalid(name, "must be true or false")),
-    }
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ fn name_conflict(e: ApiError) -> ApiError {
 /// `GET /api/v1/service-menu`.
 pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let wanted = input::query_id(req, "centre")?;
-    let include_inactive = input::query_bool(req, "include_inactive")?;
+    let include_inactive = input::query_bool(req, "include_inactive")?.unwrap_or(false);
     let db = Db::open()?;
     let (centre_id, centre_path) =
         centre(&db, wanted)?.ok_or_else(|| ApiError::NotFound("no such active centre".into()))?;

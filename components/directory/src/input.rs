@@ -24,17 +24,7 @@ pub fn phone(field: &str, raw: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid(field, "must be an 11-digit mobile number such as 13812345678"))
 }
 
-pub use kit::{path_id, query_id};
-
-/// An optional boolean in the query (`true`/`false`, `1`/`0`).
-pub fn query_bool(req: &Request, name: &str) -> Result<Option<bool>, ApiError> {
-    match kit::query_param(req, name).as_deref() {
-        None | Some("") => Ok(None),
-        Some("true" | "1") => Ok(Some(true)),
-        Some("false" | "0") => Ok(Some(false)),
-        Some(_) => Err(ApiError::invalid(name, format!("{name} must be true or false"))),
-    }
-}
+pub use kit::{path_id, query_bool, query_id};
 
 /// An optional time in the query: unix seconds or RFC 3339.
 pub fn query_time(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {

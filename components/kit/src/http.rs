@@ -151,6 +151,16 @@ pub fn query_text(req: &Request, name: &str, max: usize) -> Result<Option<String
     query_filter(req, name).map(|v| crate::fields::check_line(name, &v, max)).transpose()
 }
 
+/// An optional `true`/`false` filter (`1`/`0` too, as forms and scripts send them).
+pub fn query_bool(req: &Request, name: &str) -> Result<Option<bool>, ApiError> {
+    match query_filter(req, name).as_deref() {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid(name, "must be true or false")),
+    }
+}
+
 /// The `Idempotency-Key` header, if sent.
 pub fn idempotency_key(req: &Request) -> Option<String> {
     req.header("idempotency-key").and_then(|v| v.as_str()).map(str::to_string)

@@ -42,8 +42,8 @@ pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_e
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{
-    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_choice, query_filter,
-    query_id, query_param, query_text, request_fingerprint, Page,
+    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_bool, query_choice,
+    query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
 
