@@ -17,7 +17,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access;
 use crate::activities;
-use crate::input::{self, Fields};
+use crate::input::{self, ActivityFields, Fields};
 use kit::identity::Principal;
 
 const FIELDS: &[&str] = &[
@@ -103,9 +103,9 @@ fn validate(req: &Request, now: i64) -> Result<Application, ApiError> {
         _ => None,
     };
 
-    let starts_at = f.time("starts_at")?;
-    let ends_at = f.time("ends_at")?;
-    let signup_deadline = f.time("signup_deadline")?;
+    let starts_at = f.activity_time("starts_at")?;
+    let ends_at = f.activity_time("ends_at")?;
+    let signup_deadline = f.activity_time("signup_deadline")?;
     if starts_at <= now {
         return Err(ApiError::invalid("starts_at", "must be in the future"));
     }
@@ -124,7 +124,7 @@ fn validate(req: &Request, now: i64) -> Result<Application, ApiError> {
 
     let capacity = f.opt_int("capacity", 1..=10_000)?.ok_or_else(|| ApiError::invalid("capacity", "is required"))?;
     let min_age = f.opt_int("min_age", 1..=100)?;
-    let required_skills = f.labels("required_skills", 20, 30)?;
+    let required_skills = f.opt_labels("required_skills", 20, 30)?.unwrap_or_default();
     let visibility = f.choice("visibility", &["public", "invitation"])?;
     let dynamic_code = f.opt_bool("dynamic_code")?.unwrap_or(false);
     Ok(Application {

@@ -50,7 +50,7 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
             .query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(org)])?
             .ok_or_else(|| ApiError::NotFound("no such org".into()))?
             .str("path")?;
-        let (lo, hi) = kit::subtree_bounds(&path);
+        let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
         sql.push_str(" AND o.path >= ? AND o.path < ?");
         params.extend([Value::Text(lo), Value::Text(hi)]);
     }

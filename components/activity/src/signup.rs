@@ -19,7 +19,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access;
 use crate::activities::{self, Activity, Viewer};
 use crate::codes;
-use crate::input::{self, Fields};
+use crate::input::{self, ActivityFields, Fields};
 use kit::identity::Principal;
 
 /// The signing-up volunteer.

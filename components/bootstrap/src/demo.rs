@@ -344,7 +344,7 @@ fn seed_in(
     for (s, hash) in STAFF.iter().zip(hashes) {
         let id = insert_account(db, s.name, s.phone, Some(hash), now)?;
         let (org_id, _) = place(s.at)?;
-        insert_grant(db, id, s.role.as_str(), org_id, Some(admin_id), now)?;
+        insert_grant(db, id, s.role, org_id, Some(admin_id), now)?;
         staff_ids.push(id);
     }
 
@@ -402,7 +402,7 @@ fn seed_in(
                 Value::Integer(joined),
             ],
         )?;
-        insert_grant(db, account_id, "volunteer", home.id, Some(admin_id), joined)?;
+        insert_grant(db, account_id, Role::Volunteer, home.id, Some(admin_id), joined)?;
         volunteers.push(Volunteer { id, account_id, home_path: home.path.clone(), joined });
     }
 
@@ -426,7 +426,7 @@ fn seed_in(
                 .iter()
                 .find(|v| v.account_id != staff_ids[TEAM_LEADER])
                 .ok_or_else(|| ApiError::Internal(format!("team {name} has no volunteers")))?;
-            insert_grant(db, leader.account_id, "team-leader", org_id, Some(admin_id), now)?;
+            insert_grant(db, leader.account_id, Role::TeamLeader, org_id, Some(admin_id), now)?;
             leader.account_id
         };
         let team = db.insert(

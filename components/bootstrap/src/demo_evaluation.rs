@@ -65,7 +65,7 @@ fn ids(db: &Db, sql: &str, params: &[Value]) -> Result<Vec<i64>, ApiError> {
 pub fn seed(db: &Db, county: &County) -> Result<Json, ApiError> {
     let now = county.now;
     let period = quarter(now).ok_or_else(|| ApiError::Internal(format!("no evaluation period holds {now}")))?;
-    let (lo, hi) = kit::subtree_bounds(county.centre_path);
+    let (lo, hi) = kit::org_path(county.centre_path)?.subtree_bounds();
     let bounds = [Value::Text(lo), Value::Text(hi)];
     let stations = ids(
         db,

@@ -15,6 +15,7 @@ mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
 
+use domain::{OrgPath, Role};
 use kit::{identity, identity_error};
 use kit::{ApiError, Db};
 use serde::Deserialize;
@@ -77,7 +78,11 @@ pub(crate) fn insert_org(
             Value::Integer(now),
         ],
     )?;
-    let path = format!("{}{id}/", parent.map_or("/", |(_, p)| p));
+    let path = match parent {
+        Some((_, parent_path)) => kit::org_path(parent_path)?.child(id),
+        None => OrgPath::root(id),
+    }
+    .to_string();
     db.exec("UPDATE orgs SET path = ? WHERE id = ?", &[Value::Text(path.clone()), Value::Integer(id)])?;
     Ok((id, path))
 }
@@ -113,7 +118,7 @@ pub(crate) fn insert_account(
 pub(crate) fn insert_grant(
     db: &Db,
     account_id: i64,
-    role: &str,
+    role: Role,
     org_id: i64,
     granted_by: Option<i64>,
     now: i64,
@@ -122,7 +127,7 @@ pub(crate) fn insert_grant(
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, created_at) VALUES (?, ?, ?, ?, ?)",
         &[
             Value::Integer(account_id),
-            Value::Text(role.into()),
+            Value::Text(role.as_str().into()),
             Value::Integer(org_id),
             granted_by.map_or(Value::Null, Value::Integer),
             Value::Integer(now),
@@ -165,11 +170,11 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         let now = kit::now();
         let (centre_id, centre_path) = insert_org(db, None, "centre", &centre_name, now)?;
         let account_id = insert_account(db, &admin_name, &body.phone, Some(&hash), now)?;
-        let grant_id = insert_grant(db, account_id, domain::Role::CentreAdmin.as_str(), centre_id, None, now)?;
+        let grant_id = insert_grant(db, account_id, Role::CentreAdmin, centre_id, None, now)?;
         let after = serde_json::json!({
             "centre": { "id": centre_id, "name": centre_name, "path": centre_path },
             "account": { "id": account_id, "name": admin_name, "phone": kit::mask_phone(&body.phone) },
-            "grant": { "id": grant_id, "role": "centre-admin", "org_id": centre_id },
+            "grant": { "id": grant_id, "role": Role::CentreAdmin.as_str(), "org_id": centre_id },
         });
         kit::audit(
             db,
@@ -188,7 +193,7 @@ fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
         serde_json::json!({
             "centre": { "id": centre_id, "name": centre_name, "level": "centre", "path": centre_path },
             "account": { "id": account_id, "name": admin_name, "phone": kit::mask_phone(&body.phone) },
-            "grant": { "id": grant_id, "role": "centre-admin", "org_id": centre_id },
+            "grant": { "id": grant_id, "role": Role::CentreAdmin.as_str(), "org_id": centre_id },
         }),
     ))
 }

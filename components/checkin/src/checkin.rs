@@ -40,14 +40,8 @@ pub fn code_field(f: &mut Fields) -> Result<String, ApiError> {
 
 /// The body's position in degrees: both `latitude` and `longitude`, or neither.
 pub fn position_fields(f: &mut Fields) -> Result<Option<(f64, f64)>, ApiError> {
-    let lat = f.opt_f64("latitude")?;
-    let lon = f.opt_f64("longitude")?;
-    if lat.is_some_and(|v| !geo::valid_latitude(v)) {
-        return Err(ApiError::invalid("latitude", "must be degrees from -90 to 90"));
-    }
-    if lon.is_some_and(|v| !geo::valid_longitude(v)) {
-        return Err(ApiError::invalid("longitude", "must be degrees from -180 to 180"));
-    }
+    let lat = f.opt_number("latitude", -90.0..=90.0)?;
+    let lon = f.opt_number("longitude", -180.0..=180.0)?;
     match (lat, lon) {
         (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
         (None, None) => Ok(None),
@@ -90,7 +84,7 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let mut f = Fields::from_request(req, &["code", "latitude", "longitude", "dynamic_code"])?;
     let code = code_field(&mut f)?;
     let position = position_fields(&mut f)?;
-    let given_dynamic = match f.opt_value("dynamic_code") {
+    let given_dynamic = match f.take("dynamic_code") {
         None => None,
         Some(v) => Some(
             dynamic_code::normalise(&v)

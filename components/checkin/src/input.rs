@@ -1,59 +1,13 @@
 //! Request bodies field by field (so a 422 always names the field; the common getters are
-//! `kit::Fields`), path and query ids, dates and clock times in `+08:00`, HTML escaping. Pure helpers: no database, no identity calls.
+//! `kit::Fields`), path and query ids, dates and clock times in `+08:00`, HTML escaping.
+//! Pure helpers: no database, no identity calls.
 
 use kit::ApiError;
 use spin_sdk::http::Request;
 
 use domain::{Date, Timestamp};
 pub use kit::time::{opt_rfc3339, parse_rfc3339, rfc3339};
-pub use kit::{idempotency_key, request_fingerprint};
-
-// Unknown fields are refused up front (a typo must not be silently ignored). The common getters
-// are `kit::Fields`'; these are check-in's own.
-kit::component_fields!();
-
-impl Fields {
-    /// An optional field as sent (null is absent), for values parsed elsewhere.
-    pub fn opt_value(&mut self, name: &str) -> Option<serde_json::Value> {
-        self.take(name)
-    }
-
-    /// An optional number (a coordinate), finite.
-    pub fn opt_f64(&mut self, name: &str) -> Result<Option<f64>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(name, "must be a number")),
-        }
-    }
-
-    /// A required time, RFC 3339 (`2026-05-01T09:00:00+08:00`), as unix seconds.
-    pub fn time(&mut self, name: &str) -> Result<i64, ApiError> {
-        let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        parse_rfc3339(s.trim())
-            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time such as 2026-05-01T09:00:00+08:00"))
-    }
-}
-
-pub use kit::path_id;
-
-/// An optional positive-id query parameter; anything else is a 422 naming it.
-pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name) {
-        None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-    }
-}
+pub use kit::{idempotency_key, path_id, query_id, request_fingerprint, Fields};
 
 /// Which end of a day a bare date in a `from`/`to` filter means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,13 +20,12 @@ pub enum DayEnd {
 
 /// An optional time filter: RFC 3339, or a date `YYYY-MM-DD` in `+08:00`.
 pub fn query_time(req: &Request, name: &str, end: DayEnd) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name).map(|v| v.trim().to_string()) {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) => parse_filter_time(&kit::time::restore_offset_plus(v), end)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a date YYYY-MM-DD or an RFC 3339 time")),
-    }
+    kit::query_filter(req, name)
+        .map(|v| {
+            parse_filter_time(&kit::time::restore_offset_plus(v), end)
+                .ok_or_else(|| ApiError::invalid(name, "must be a date YYYY-MM-DD or an RFC 3339 time"))
+        })
+        .transpose()
 }
 
 /// The pure part of [`query_time`].
@@ -170,16 +123,15 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
         let body = serde_json::json!({"code": "  ", "minutes": -3, "latitude": "x", "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["code", "minutes", "latitude"]).err().unwrap()), "extra");
+        assert_eq!(
+            Fields::from_value(body.clone(), &["code", "minutes", "latitude"]).err().unwrap().field(),
+            Some("extra")
+        );
         let mut f = Fields::from_value(body, &["code", "minutes", "latitude", "extra"]).unwrap();
-        assert_eq!(field(f.line("code", 10).unwrap_err()), "code");
-        assert_eq!(field(f.opt_int("minutes", 0..=10).unwrap_err()), "minutes");
-        assert_eq!(field(f.opt_f64("latitude").unwrap_err()), "latitude");
-        assert_eq!(field(f.time("missing").unwrap_err()), "missing");
+        assert_eq!(f.line("code", 10).unwrap_err().field(), Some("code"));
+        assert_eq!(f.opt_int("minutes", 0..=10).unwrap_err().field(), Some("minutes"));
+        assert_eq!(f.opt_number("latitude", -90.0..=90.0).unwrap_err().field(), Some("latitude"));
+        assert_eq!(f.time("missing").unwrap_err().field(), Some("missing"));
     }
 }

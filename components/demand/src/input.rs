@@ -4,51 +4,20 @@
 
 use domain::phone::is_mobile;
 use kit::ApiError;
-use spin_sdk::http::Request;
 
 pub use kit::time::rfc3339;
-pub use kit::{idempotency_key, request_fingerprint};
+pub use kit::{idempotency_key, path_id, query_bool, query_id, request_fingerprint, Fields};
 
-// Unknown fields are refused up front (a typo such as `urgancy` must not silently become the
-// default); the common getters are `kit::Fields`'.
-kit::component_fields!();
-
-impl Fields {
-    /// An optional number in `range` (a coordinate).
-    pub fn opt_f64(&mut self, name: &str, range: std::ops::RangeInclusive<f64>) -> Result<Option<f64>, ApiError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(v) => v.as_f64().filter(|f| f.is_finite() && range.contains(f)).map(Some).ok_or_else(|| {
-                ApiError::invalid(name, format!("must be a number from {} to {}", range.start(), range.end()))
-            }),
-        }
-    }
-
-    /// A required choice among `choices`.
-    pub fn choice(&mut self, name: &str, choices: &[&'static str]) -> Result<&'static str, ApiError> {
-        let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-        choices
-            .iter()
-            .find(|c| **c == s.trim())
-            .copied()
-            .ok_or_else(|| ApiError::invalid(name, format!("must be one of: {}", choices.join(", "))))
-    }
-
-    /// An optional mobile number (an account's phone), `^1[3-9]\d{9}$`.
-    pub fn opt_mobile(&mut self, name: &str) -> Result<Option<String>, ApiError> {
-        let Some(s) = self.opt_str(name)? else { return Ok(None) };
-        let s = s.trim().to_string();
-        if is_mobile(&s) {
-            Ok(Some(s))
-        } else {
-            Err(ApiError::invalid(name, "must be a mobile number such as 13812345678"))
-        }
-    }
-
+/// The demand component's own body getter; the common ones are [`kit::Fields`]'.
+pub trait DemandFields {
     /// A required contact number: a mobile, or a landline such as `0571-87654321` (many older
     /// people are reached at home).
-    pub fn contact_phone(&mut self, name: &str) -> Result<String, ApiError> {
-        let s = self.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
+    fn contact_phone(&mut self, name: &str) -> Result<String, ApiError>;
+}
+
+impl DemandFields for Fields {
+    fn contact_phone(&mut self, name: &str) -> Result<String, ApiError> {
+        let s = self.raw(name)?;
         let s = s.trim().to_string();
         if is_mobile(&s) || valid_landline(&s) {
             Ok(s)
@@ -76,32 +45,6 @@ pub fn valid_landline(s: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub use kit::path_id;
-
-/// An optional positive-id query parameter; anything else is a 422 naming it.
-pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match kit::query_param(req, name) {
-        None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
-    }
-}
-
-/// An optional `true`/`false` query parameter.
-pub fn query_bool(req: &Request, name: &str) -> Result<bool, ApiError> {
-    match kit::query_param(req, name).as_deref().map(str::trim) {
-        None | Some("") | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(_) => Err(ApiError::invalid(name, "must be true or false")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,17 +64,16 @@ mod tests {
 
     #[test]
     fn fields_name_what_is_wrong() {
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
         let body = serde_json::json!({"urgency": "soon", "latitude": 91, "rating": 3, "extra": 1});
-        assert_eq!(field(Fields::from_value(body.clone(), &["urgency", "latitude", "rating"]).err().unwrap()), "extra");
+        assert_eq!(
+            Fields::from_value(body.clone(), &["urgency", "latitude", "rating"]).err().unwrap().field(),
+            Some("extra")
+        );
         let mut f = Fields::from_value(body, &["urgency", "latitude", "rating", "extra"]).unwrap();
-        assert_eq!(field(f.choice("urgency", &["normal", "urgent"]).unwrap_err()), "urgency");
-        assert_eq!(field(f.opt_f64("latitude", -90.0..=90.0).unwrap_err()), "latitude");
-        assert_eq!(field(f.choice("rating", &["satisfied"]).unwrap_err()), "rating");
-        assert_eq!(field(f.line("missing", 10).unwrap_err()), "missing");
-        assert_eq!(field(f.text("description", 10).unwrap_err()), "description");
+        assert_eq!(f.choice("urgency", &["normal", "urgent"]).unwrap_err().field(), Some("urgency"));
+        assert_eq!(f.opt_number("latitude", -90.0..=90.0).unwrap_err().field(), Some("latitude"));
+        assert_eq!(f.choice("rating", &["satisfied"]).unwrap_err().field(), Some("rating"));
+        assert_eq!(f.line("missing", 10).unwrap_err().field(), Some("missing"));
+        assert_eq!(f.text("description", 10).unwrap_err().field(), Some("description"));
     }
 }

@@ -147,7 +147,7 @@ fn name_conflict(e: ApiError) -> ApiError {
 /// `GET /api/v1/service-menu`.
 pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let wanted = input::query_id(req, "centre")?;
-    let include_inactive = input::query_bool(req, "include_inactive")?;
+    let include_inactive = input::query_bool(req, "include_inactive")?.unwrap_or(false);
     let db = Db::open()?;
     let (centre_id, centre_path) =
         centre(&db, wanted)?.ok_or_else(|| ApiError::NotFound("no such active centre".into()))?;
@@ -314,11 +314,7 @@ mod tests {
     fn more_urgent_never_waits_longer() {
         assert!(check_deadlines(86_400, 14_400, 3_600).is_ok());
         assert!(check_deadlines(3_600, 3_600, 3_600).is_ok());
-        let field = |e: ApiError| match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(field(check_deadlines(3_600, 7_200, 60).unwrap_err()), "deadline_urgent_s");
-        assert_eq!(field(check_deadlines(86_400, 3_600, 7_200).unwrap_err()), "deadline_critical_s");
+        assert_eq!(check_deadlines(3_600, 7_200, 60).unwrap_err().field(), Some("deadline_urgent_s"));
+        assert_eq!(check_deadlines(86_400, 3_600, 7_200).unwrap_err().field(), Some("deadline_critical_s"));
     }
 }

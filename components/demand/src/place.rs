@@ -28,7 +28,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::citizens;
-use crate::input::{self, Fields};
+use crate::input::{self, DemandFields, Fields};
 use crate::menu::Item;
 use crate::notices;
 use crate::order::{Order, OrderExt as _, View};
@@ -73,8 +73,8 @@ fn parse(req: &Request) -> Result<Body, ApiError> {
     let org_id = f.id("org_id")?;
     let description = f.text("description", 2000)?;
     let address = f.line("address", 200)?;
-    let latitude = f.opt_f64("latitude", -90.0..=90.0)?;
-    let longitude = f.opt_f64("longitude", -180.0..=180.0)?;
+    let latitude = f.opt_number("latitude", -90.0..=90.0)?;
+    let longitude = f.opt_number("longitude", -180.0..=180.0)?;
     // A point needs both halves: one alone cannot be placed on a map.
     let coordinates = match (latitude, longitude) {
         (Some(lat), Some(lon)) => Some(((lat * 1_000_000.0).round() as i64, (lon * 1_000_000.0).round() as i64)),
@@ -86,7 +86,7 @@ fn parse(req: &Request) -> Result<Body, ApiError> {
     let preferred_time = f.opt_line("preferred_time", 100)?.unwrap_or_default();
     let contact_name = f.line("contact_name", 50)?;
     let contact_phone = f.contact_phone("contact_phone")?;
-    let citizen_phone = f.opt_mobile("citizen_phone")?;
+    let citizen_phone = f.opt_phone("citizen_phone")?.map(domain::Phone::into_string);
     Ok(Body {
         menu_item_id,
         org_id,

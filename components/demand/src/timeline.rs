@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use domain::{OrgPath, Role};
 use kit::{ApiError, Db};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
@@ -37,13 +38,10 @@ pub fn label(role: &str) -> &'static str {
     }
 }
 
-/// The admin roles, in the order they are preferred when several cover the order equally.
-const ADMIN_ROLES: [&str; 3] = ["station-admin", "institute-admin", "centre-admin"];
-
 /// Which role `actor` acted in on `order`: see the module docs.
 fn role_of(db: &Db, order: &Order, actor: i64) -> Result<&'static str, ApiError> {
     if actor == order.citizen_id {
-        return Ok("citizen");
+        return Ok(Role::Citizen.as_str());
     }
     let me = Value::Integer(actor);
     let led = kit::led_teams(db, actor)?;
@@ -52,7 +50,7 @@ fn role_of(db: &Db, order: &Order, actor: i64) -> Result<&'static str, ApiError>
             db.query("SELECT team_id FROM demand_grab_teams WHERE demand_id = ?", &[Value::Integer(order.id)])?;
         let grab = grab.iter().map(|r| r.i64("team_id")).collect::<Result<Vec<_>, _>>()?;
         if led.iter().any(|t| order.team_id == Some(*t) || grab.contains(t)) {
-            return Ok("team-leader");
+            return Ok(Role::TeamLeader.as_str());
         }
     }
     if let Some(dep) = order.department_id {
@@ -61,27 +59,38 @@ fn role_of(db: &Db, order: &Order, actor: i64) -> Result<&'static str, ApiError>
             &[Value::Integer(dep), me.clone()],
         )?;
         if handles.is_some() {
-            return Ok("department-handler");
+            return Ok(Role::DepartmentHandler.as_str());
         }
     }
-    let grants = db.query(
+    let rows = db.query(
         "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
         &[me],
     )?;
-    let mut grants: Vec<(String, String)> =
-        grants.iter().map(|r| Ok((r.str("role")?, r.str("path")?))).collect::<Result<_, ApiError>>()?;
-    // Deepest org first: the admin closest above the order is the one who acted for it.
-    grants.sort_by_key(|(_, path)| std::cmp::Reverse(path.len()));
-    let covering = grants.iter().find_map(|(role, path)| {
-        ADMIN_ROLES.into_iter().find(|r| r == role).filter(|_| order.org_path.starts_with(path.as_str()))
-    });
-    if let Some(role) = covering {
-        return Ok(role);
+    let mut grants: Vec<(Role, OrgPath)> = Vec::new();
+    for r in &rows {
+        // A name that is no role (none is stored) matches nothing, as any unknown text would.
+        if let Ok(role) = Role::parse(&r.str("role")?) {
+            grants.push((role, kit::org_path(&r.str("path")?)?));
+        }
+    }
+    // Deepest org first: the admin closest above the order is the one who acted for it; at the
+    // same depth, the first grant.
+    grants.sort_by_key(|(_, path)| std::cmp::Reverse(path.depth()));
+    let at = kit::org_path(&order.org_path)?;
+    if let Some((role, _)) = grants.iter().find(|(role, path)| role.is_admin() && path.contains(&at)) {
+        return Ok(role.as_str());
     }
     // Someone acting on an order outside their admin subtree (a team leader after the team was
     // cleared by a decline, say): whichever staff role they hold.
-    let held = ["team-leader", "department-handler", "station-admin", "institute-admin", "centre-admin", "auditor"];
-    Ok(held.into_iter().find(|wanted| grants.iter().any(|(role, _)| role == wanted)).unwrap_or("staff"))
+    let held = [
+        Role::TeamLeader,
+        Role::DepartmentHandler,
+        Role::StationAdmin,
+        Role::InstituteAdmin,
+        Role::CentreAdmin,
+        Role::Auditor,
+    ];
+    Ok(held.into_iter().find(|wanted| grants.iter().any(|(role, _)| role == wanted)).map_or("staff", Role::as_str))
 }
 
 /// `GET /api/v1/demands/{id}/timeline`.

@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 use kit::{ApiError, Scope};
 use spin_sdk::http::Request;
 
-use kit::identity::{Action, Principal, Role};
+use kit::identity::{Action, Principal};
 
 /// A signed-in caller: the principal identity resolved from the bearer token.
 pub struct Caller {
@@ -65,40 +65,11 @@ pub fn not_found(what: &str) -> ApiError {
     ApiError::NotFound(format!("no such {what}"))
 }
 
-pub const ROLES: [Role; 8] = [
-    Role::CentreAdmin,
-    Role::InstituteAdmin,
-    Role::StationAdmin,
-    Role::TeamLeader,
-    Role::Volunteer,
-    Role::Citizen,
-    Role::DepartmentHandler,
-    Role::Auditor,
-];
-
-/// The role's name as the API and the database spell it.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::CentreAdmin => "centre-admin",
-        Role::InstituteAdmin => "institute-admin",
-        Role::StationAdmin => "station-admin",
-        Role::TeamLeader => "team-leader",
-        Role::Volunteer => "volunteer",
-        Role::Citizen => "citizen",
-        Role::DepartmentHandler => "department-handler",
-        Role::Auditor => "auditor",
-    }
-}
-
-pub fn parse_role(name: &str) -> Option<Role> {
-    ROLES.into_iter().find(|r| role_name(*r) == name)
-}
-
 /// A principal's roles as the API shows them.
 pub fn roles_json(principal: &Principal) -> serde_json::Value {
     principal
         .grants
         .iter()
-        .map(|g| serde_json::json!({ "role": role_name(g.role), "org_id": g.org_id, "org_path": g.org_path }))
+        .map(|g| serde_json::json!({ "role": kit::role(g.role).as_str(), "org_id": g.org_id, "org_path": g.org_path }))
         .collect()
 }

@@ -8,10 +8,11 @@ use kit::{ApiError, Db, Page, Row};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::access::{self, not_found, parse_role, role_name};
-use crate::input::{self, Body};
+use crate::access::{self, not_found};
+use crate::input::{self, Fields};
 use crate::orgs;
-use kit::identity::{self, Action, Role};
+use domain::Role;
+use kit::identity::{self, Action};
 use kit::{identity_error, Scope};
 
 /// `{"name", "phone", "password"?}` → 201 `{"id", "name", "phone"}` (masked); manage-accounts
@@ -19,11 +20,10 @@ use kit::{identity_error, Scope};
 pub fn create(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
-    let mut body = Body::parse(req)?;
-    let name = body.str("name")?;
-    let phone = body.str("phone")?;
+    let mut body = Fields::from_request(req, &["name", "phone", "password"])?;
+    let name = body.raw("name")?;
+    let phone = body.raw("phone")?;
     let password = body.opt_str("password")?;
-    body.finish()?;
     let name = input::name("name", &name)?;
     let phone = input::phone("phone", &phone)?;
     // Hashing is slow and needs no database: done before taking the write lock.
@@ -59,7 +59,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         let after = serde_json::json!({ "id": id, "name": name, "phone": kit::mask_phone(&phone) });
         // An account has no org of its own; file the entry under the creator's outermost subtree
         // so the auditors who can see that subtree see it.
-        let filed_under = &scope.roots()[0];
+        let filed_under = scope.roots()[0].as_str();
         kit::audit(db, caller.account_id(), "account.create", "account", Some(id), filed_under, None, Some(&after))?;
         Ok((201, after))
     })
@@ -83,12 +83,11 @@ fn admin_level(role: Role) -> Option<&'static str> {
 pub fn grant(req: &Request, account_id: &str) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let account_id = input::path_id(account_id, "account")?;
-    let mut body = Body::parse(req)?;
-    let role_text = body.str("role")?;
+    let mut body = Fields::from_request(req, &["role", "org_id"])?;
+    let role_text = body.raw("role")?;
     let org_id = body.id("org_id")?;
-    body.finish()?;
-    let role = parse_role(&role_text).ok_or_else(|| {
-        let all: Vec<&str> = access::ROLES.iter().map(|r| role_name(*r)).collect();
+    let role = Role::parse(&role_text).map_err(|_| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         ApiError::invalid("role", format!("role must be one of {}", all.join(", ")))
     })?;
 
@@ -143,7 +142,7 @@ pub fn insert_grant(db: &Db, account_id: i64, role: Role, org_id: i64, granted_b
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, created_at) VALUES (?, ?, ?, ?, ?)",
         &[
             Value::Integer(account_id),
-            Value::Text(role_name(role).into()),
+            Value::Text(role.as_str().into()),
             Value::Integer(org_id),
             Value::Integer(granted_by),
             Value::Integer(kit::now()),

@@ -8,9 +8,10 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found};
 use crate::accounts;
-use crate::input::{self, Body};
+use crate::input::{self, Fields};
 use crate::orgs;
-use kit::identity::{Action, Role};
+use domain::Role;
+use kit::identity::Action;
 use kit::Scope;
 
 const COLUMNS: &str = "d.id, d.org_id, o.path AS org_path, o.name AS org_name, d.name, d.active, d.created_at";
@@ -18,10 +19,9 @@ const COLUMNS: &str = "d.id, d.org_id, o.path AS org_path, o.name AS org_name, d
 /// `{"org_id", "name"}` → 201 department; manage-departments at the org.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
-    let mut body = Body::parse(req)?;
+    let mut body = Fields::from_request(req, &["org_id", "name"])?;
     let org_id = body.id("org_id")?;
-    let name = body.str("name")?;
-    body.finish()?;
+    let name = body.raw("name")?;
     let name = input::name("name", &name)?;
     let db = Db::open()?;
     let org = orgs::visible(&db, &caller, org_id)?;
@@ -155,9 +155,7 @@ pub fn add_handler(req: &Request, id: &str) -> Result<Response, ApiError> {
     let org_path = department.str("org_path")?;
     let org_id = department.i64("org_id")?;
     caller.require(Action::ManageDepartments, &org_path, "department")?;
-    let mut body = Body::parse(req)?;
-    let account_id = body.id("account_id")?;
-    body.finish()?;
+    let account_id = Fields::from_request(req, &["account_id"])?.id("account_id")?;
     if db.query_one("SELECT id FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?.is_none() {
         return Err(ApiError::invalid("account_id", "no such account"));
     }

@@ -11,7 +11,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, not_found, Caller};
-use crate::input::{self, Body};
+use crate::input::{self, Fields};
 use kit::identity::Action;
 use kit::Scope;
 
@@ -75,11 +75,10 @@ pub fn visible(db: &Db, caller: &Caller, id: i64) -> Result<Org, ApiError> {
 /// `{"parent_id", "name", "level"}` → 201 org; manage-orgs at the parent.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
-    let mut body = Body::parse(req)?;
+    let mut body = Fields::from_request(req, &["parent_id", "name", "level"])?;
     let parent_id = body.id("parent_id")?;
-    let name = body.str("name")?;
-    let level = body.str("level")?;
-    body.finish()?;
+    let name = body.raw("name")?;
+    let level = body.raw("level")?;
     let name = input::name("name", &name)?;
     if !LEVELS.contains(&level.as_str()) {
         return Err(ApiError::invalid("level", format!("level must be one of {}", LEVELS.join(", "))));
@@ -112,7 +111,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             .query_one("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM orgs", &[])?
             .ok_or_else(|| ApiError::Internal("no max id".into()))?
             .i64("id")?;
-        let path = format!("{}{id}/", parent.path);
+        let path = kit::org_path(&parent.path)?.child(id).to_string();
         let now = kit::now();
         db.exec(
             "INSERT INTO orgs (id, parent_id, level, name, path, active, created_at, updated_at)
@@ -223,7 +222,7 @@ pub fn tree(req: &Request) -> Result<Response, ApiError> {
         None => match caller.readable().roots() {
             [] => return Err(ApiError::Forbidden("you hold no role at any org".into())),
             [path] => db
-                .query_one(&format!("SELECT {COLUMNS} FROM orgs WHERE path = ?"), &[Value::Text(path.clone())])?
+                .query_one(&format!("SELECT {COLUMNS} FROM orgs WHERE path = ?"), &[Value::Text(path.to_string())])?
                 .map(|row| Org::from_row(&row))
                 .transpose()?
                 .ok_or_else(|| not_found("org"))?,
@@ -234,7 +233,7 @@ pub fn tree(req: &Request) -> Result<Response, ApiError> {
     };
 
     // Ordered by path, every org comes after its parent, so one pass can attach children.
-    let (lo, hi) = kit::subtree_bounds(&root.path);
+    let (lo, hi) = kit::org_path(&root.path)?.subtree_bounds();
     let root_depth = root.path.matches('/').count();
     // A path's depth is its count of '/'; filtering here keeps the rows left out of the tree
     // from crossing into the component at all.
@@ -314,9 +313,7 @@ pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let org = visible(&db, &caller, id)?;
     caller.require(Action::ManageOrgs, &org.path, "org")?;
-    let mut body = Body::parse(req)?;
-    let name = body.str("name")?;
-    body.finish()?;
+    let name = Fields::from_request(req, &["name"])?.raw("name")?;
     let name = input::name("name", &name)?;
 
     let org = db.transaction(|db| {

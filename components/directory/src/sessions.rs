@@ -8,18 +8,17 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, roles_json};
-use crate::input::{self, Body};
+use crate::input::{self, Fields};
 use kit::identity::{self, Session};
 use kit::identity_error;
 use kit::notify::Outcome;
 
 /// `{"phone", "password"}` for staff, `{"phone", "code"}` for citizens and volunteers.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
-    let mut body = Body::parse(req)?;
-    let phone = body.str("phone")?;
+    let mut body = Fields::from_request(req, &["phone", "password", "code"])?;
+    let phone = body.raw("phone")?;
     let password = body.opt_str("password")?;
     let code = body.opt_str("code")?;
-    body.finish()?;
     let phone = phone.trim();
     if phone.is_empty() || phone.len() > 32 {
         return Err(ApiError::invalid("phone", "phone must be 1 to 32 characters"));
@@ -63,9 +62,7 @@ fn session_json(session: &Session) -> serde_json::Value {
 /// through notify in the same transaction, so a code exists only if its message is queued. With
 /// `sms_provider = none` admins read it in the outbox.
 pub fn request_code(req: &Request) -> Result<Response, ApiError> {
-    let mut body = Body::parse(req)?;
-    let phone = body.str("phone")?;
-    body.finish()?;
+    let phone = Fields::from_request(req, &["phone"])?.raw("phone")?;
     let phone = input::phone("phone", &phone)?;
     let db = Db::open()?;
     db.transaction(|db| {

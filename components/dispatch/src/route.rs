@@ -19,7 +19,7 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::Work;
 use crate::act;
-use crate::input::Fields;
+use crate::input::{DispatchFields, Fields};
 use crate::notices;
 use crate::order::{self, Order};
 use kit::identity::Principal;

@@ -33,7 +33,7 @@ use kit::{ApiError, Db};
 use serde_json::{json, Value as Json};
 use spin_sdk::sqlite3::Value;
 
-use crate::input::Fields;
+use crate::input::{DispatchFields, Fields};
 use crate::order::Order;
 use kit::identity::Principal;
 use kit::ledger::{self, Source};
@@ -219,13 +219,6 @@ pub fn parse_list(list: &Json) -> Result<Vec<Served>, ApiError> {
 mod tests {
     use super::*;
 
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn each_volunteer_comes_with_their_own_minutes() {
         let list = json!([{"volunteer_id": 4, "minutes": 90}, {"minutes": 30, "volunteer_id": 7}]);
@@ -255,11 +248,11 @@ mod tests {
             ),
             (json!([{"volunteer_id": 4, "minutes": 60, "points": 9}]), "volunteers[0].points"),
         ] {
-            assert_eq!(field(parse_list(&list).unwrap_err()), expected, "{list}");
+            assert_eq!(parse_list(&list).unwrap_err().field(), Some(expected), "{list}");
         }
         let many: Vec<Json> =
             (1..=MAX_VOLUNTEERS as i64 + 1).map(|i| json!({"volunteer_id": i, "minutes": 5})).collect();
-        assert_eq!(field(parse_list(&Json::Array(many)).unwrap_err()), "volunteers");
+        assert_eq!(parse_list(&Json::Array(many)).unwrap_err().field(), Some("volunteers"));
     }
 
     #[test]
@@ -276,10 +269,10 @@ mod tests {
             Report::from_fields(&mut fields(json!({"volunteers": [{"volunteer_id": 3, "minutes": 45}]}))).unwrap();
         assert_eq!((each.field, each.served), ("volunteers", vec![Served { volunteer_id: 3, minutes: 45 }]));
         let both = json!({"volunteers": [{"volunteer_id": 3, "minutes": 45}], "minutes": 45});
-        assert_eq!(field(Report::from_fields(&mut fields(both)).unwrap_err()), "minutes");
+        assert_eq!(Report::from_fields(&mut fields(both)).unwrap_err().field(), Some("minutes"));
         let too_long = json!({"volunteer_ids": [3], "minutes": MAX_MINUTES + 1});
-        assert_eq!(field(Report::from_fields(&mut fields(too_long)).unwrap_err()), "minutes");
-        assert_eq!(field(Report::from_fields(&mut fields(json!({"minutes": 5}))).unwrap_err()), "volunteer_ids");
+        assert_eq!(Report::from_fields(&mut fields(too_long)).unwrap_err().field(), Some("minutes"));
+        assert_eq!(Report::from_fields(&mut fields(json!({"minutes": 5}))).unwrap_err().field(), Some("volunteer_ids"));
     }
 
     #[test]

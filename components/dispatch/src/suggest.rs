@@ -175,7 +175,7 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let Some(centre_path) = centre_path else {
         return Ok(kit::json(200, &json!({ "demand_id": id, "category": order.item_category, "items": [] })));
     };
-    let (lo, hi) = kit::subtree_bounds(&centre_path);
+    let (lo, hi) = kit::org_path(&centre_path)?.subtree_bounds();
     let rows = db.query(
         "SELECT t.id, t.name, t.categories, t.org_id, o.name AS org_name, o.path AS org_path,
             (SELECT count(*) FROM demands d WHERE d.team_id = t.id AND d.status IN ('accepted', 'in_service')) AS open_load,

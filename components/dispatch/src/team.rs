@@ -28,7 +28,7 @@ use spin_sdk::sqlite3::Value;
 use crate::access::{Relation, Work};
 use crate::act;
 use crate::escalate;
-use crate::input::{self, Fields};
+use crate::input::{self, DispatchFields, Fields};
 use crate::notices;
 use crate::order::{self, Order, OrderExt as _};
 use crate::route;

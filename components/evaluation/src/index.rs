@@ -30,7 +30,7 @@ fn count(db: &Db, sql: &str, params: &[Value]) -> Result<(i64, i64), ApiError> {
 
 /// Gathers the index inputs of `org`'s subtree for `period` (see docs/evaluation-api.md).
 pub fn inputs(db: &Db, org: &Org, period: &Period) -> Result<IndexInputs, ApiError> {
-    let (lo, hi) = kit::subtree_bounds(&org.path);
+    let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
     let (from, to) = (Value::Integer(period.start), Value::Integer(period.end));
     let sub = [Value::Text(lo.clone()), Value::Text(hi.clone())];
     let with = |extra: &[Value]| -> Vec<Value> { extra.iter().cloned().chain(sub.iter().cloned()).collect() };

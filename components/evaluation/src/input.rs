@@ -5,32 +5,18 @@ use spin_sdk::http::Request;
 
 use crate::model::Period;
 
-pub use kit::{idempotency_key, path_id, query_id, request_fingerprint};
+pub use kit::{idempotency_key, path_id, query_id, request_fingerprint, Fields};
 
-kit::component_fields!();
-
-impl Fields {
-    /// A required choice among `choices`.
-    pub fn choice(&mut self, name: &str, choices: &[&'static str]) -> Result<&'static str, ApiError> {
-        let s = self.raw(name)?;
-        choices
-            .iter()
-            .find(|c| **c == s.trim())
-            .copied()
-            .ok_or_else(|| ApiError::invalid(name, format!("must be one of: {}", choices.join(", "))))
-    }
-
+/// The evaluation component's own body getter; the common ones are [`kit::Fields`]'.
+pub trait EvaluationFields {
     /// A required period (`2026-11`, `2026-Q4`, `2026`).
-    pub fn period(&mut self, name: &str) -> Result<Period, ApiError> {
+    fn period(&mut self, name: &str) -> Result<Period, ApiError>;
+}
+
+impl EvaluationFields for Fields {
+    fn period(&mut self, name: &str) -> Result<Period, ApiError> {
         let s = self.raw(name)?;
         Period::parse(&s).ok_or_else(|| period_error(name))
-    }
-
-    /// A required `YYYY-MM-DD` date, returned as given.
-    pub fn date(&mut self, name: &str) -> Result<String, ApiError> {
-        let s = self.raw(name)?;
-        let s = s.trim();
-        domain::Date::parse(s).map(|_| s.to_string()).map_err(|_| ApiError::invalid(name, "must be a date YYYY-MM-DD"))
     }
 }
 

@@ -39,8 +39,8 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org_id = f.id("org_id")?;
     let team_id = f.opt_id("team_id")?;
     let description = f.opt_text("description", 2000)?.unwrap_or_default();
-    let starts_on = f.date("starts_on")?;
-    let ends_on = f.date("ends_on")?;
+    let starts_on = f.date("starts_on")?.to_string();
+    let ends_on = f.date("ends_on")?.to_string();
     if ends_on < starts_on {
         return Err(ApiError::invalid("ends_on", "must not be before starts_on"));
     }
@@ -97,7 +97,7 @@ pub fn list(req: &Request, _p: &Principal) -> Result<Response, ApiError> {
     let mut params = vec![Value::Integer(page.after)];
     if let Some(org) = under {
         let org = Org::load(&db, org)?.ok_or_else(|| ApiError::invalid("under", "no such org"))?;
-        let (lo, hi) = kit::subtree_bounds(&org.path);
+        let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
         sql.push_str(" AND p.org_path >= ? AND p.org_path < ?");
         params.extend([Value::Text(lo), Value::Text(hi)]);
     }

@@ -212,7 +212,7 @@ fn filter(db: &Db, req: &Request) -> Result<Option<Filter>, ApiError> {
         }
         _ => {
             let org = Org::load(db, id)?.ok_or_else(missing)?;
-            let (lo, hi) = kit::subtree_bounds(&org.path);
+            let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
             (
                 "org_path >= ? AND org_path < ?".to_string(),
                 vec![Value::Text(lo), Value::Text(hi)],

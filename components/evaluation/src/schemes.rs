@@ -260,7 +260,7 @@ pub fn results(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErr
     let s = Scheme::load(&db, id)?.ok_or_else(|| ApiError::NotFound("no such scheme".into()))?;
     let mut params = Vec::new();
     let scope = kit::Scope::required(p, Action::ReadEvaluations)?.condition("path", &mut params);
-    let (lo, hi) = kit::subtree_bounds(&s.centre_path);
+    let (lo, hi) = kit::org_path(&s.centre_path)?.subtree_bounds();
     params.extend([
         Value::Text(lo),
         Value::Text(hi),

@@ -9,7 +9,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
-use crate::input::{self, Fields};
+use crate::input::{self, EvaluationFields, Fields};
 use crate::model;
 use crate::schemes;
 use kit::identity::Principal;

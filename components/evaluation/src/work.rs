@@ -11,7 +11,7 @@ use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, Org};
-use crate::input::{self, Fields};
+use crate::input::{self, EvaluationFields, Fields};
 use crate::model;
 use crate::schemes::{self, Scheme};
 use kit::identity::{Action, Principal};

@@ -15,6 +15,7 @@
 //! second connection and may happen inside a transaction.
 
 use bindings::identity::{self, Action, Principal};
+use domain::{OrgPath, Role};
 use spin_sdk::http::Request;
 use spin_sdk::sqlite3::Value;
 
@@ -54,6 +55,23 @@ pub fn identity_error(e: identity::Error) -> ApiError {
         Error::Forbidden(message) => ApiError::Forbidden(message),
         Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         Error::Storage(message) => ApiError::Internal(format!("identity: {message}")),
+    }
+}
+
+/// The vocabulary's role for the interface's: the cases correspond one to one and are named
+/// alike, and `domain::Role` holds the names, so no component keeps a table of its own. The match
+/// is exhaustive: a role added to the WIT enum fails to compile here until the domain has it.
+pub fn role(role: identity::Role) -> Role {
+    use identity::Role as Wit;
+    match role {
+        Wit::CentreAdmin => Role::CentreAdmin,
+        Wit::InstituteAdmin => Role::InstituteAdmin,
+        Wit::StationAdmin => Role::StationAdmin,
+        Wit::TeamLeader => Role::TeamLeader,
+        Wit::Volunteer => Role::Volunteer,
+        Wit::Citizen => Role::Citizen,
+        Wit::DepartmentHandler => Role::DepartmentHandler,
+        Wit::Auditor => Role::Auditor,
     }
 }
 
@@ -105,29 +123,32 @@ pub fn gate(p: &Principal, action: Action, org_path: &str, what: &str) -> Result
     }
 }
 
-/// Where something may be done: the outermost roots of a set of org subtrees (materialised
-/// paths such as `/1/4/`). Nested scopes collapse into the outer one, so a root is never
-/// matched twice; no roots means nowhere.
+/// Where something may be done: the outermost roots of a set of org subtrees. Nested scopes
+/// collapse into the outer one, so a root is never matched twice; no roots means nowhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    roots: Vec<String>,
+    roots: Vec<OrgPath>,
 }
 
-/// `/1/4` and `/1/4/` are the same org path.
-fn normalise(path: &str) -> String {
-    format!("{}/", path.trim_end_matches('/'))
+/// A path as identity and `?org=` filters hand it over (`/1/4` and `/1/4/` are the same org);
+/// `None` for text that is no org path, which therefore lies in no scope.
+fn org_path(path: &str) -> Option<OrgPath> {
+    OrgPath::parse(&format!("{}/", path.trim_end_matches('/'))).ok()
 }
 
 impl Scope {
     /// The subtrees at `paths`, reduced to the outermost.
     pub fn from_paths(paths: &[String]) -> Scope {
-        let mut all: Vec<String> = paths.iter().map(|p| normalise(p)).collect();
+        Scope::from_org_paths(paths.iter().filter_map(|p| org_path(p)).collect())
+    }
+
+    fn from_org_paths(mut all: Vec<OrgPath>) -> Scope {
         all.sort();
         all.dedup();
-        let mut roots: Vec<String> = Vec::new();
+        let mut roots: Vec<OrgPath> = Vec::new();
         for path in all {
             // Sorted, so an ancestor comes before its descendants.
-            if !roots.iter().any(|root| path.starts_with(root.as_str())) {
+            if !roots.iter().any(|root| root.contains(&path)) {
                 roots.push(path);
             }
         }
@@ -159,25 +180,29 @@ impl Scope {
         Ok(scope)
     }
 
-    /// This scope narrowed to the subtree at `within`; unchanged when `within` is `None`.
+    /// This scope narrowed to the subtree at `within`; unchanged when `within` is `None`, and
+    /// nowhere when `within` is no org path.
     pub fn within(self, within: Option<&str>) -> Scope {
-        let Some(within) = within.map(normalise) else {
+        let Some(within) = within else {
             return self;
         };
-        let narrowed: Vec<String> = self
+        let Some(within) = org_path(within) else {
+            return Scope::default();
+        };
+        let narrowed: Vec<OrgPath> = self
             .roots
             .into_iter()
             .filter_map(|root| {
-                if within.starts_with(&root) {
+                if root.contains(&within) {
                     Some(within.clone())
-                } else if root.starts_with(&within) {
+                } else if within.contains(&root) {
                     Some(root)
                 } else {
                     None
                 }
             })
             .collect();
-        Scope::from_paths(&narrowed)
+        Scope::from_org_paths(narrowed)
     }
 
     /// Whether this is nowhere.
@@ -186,14 +211,13 @@ impl Scope {
     }
 
     /// The outermost roots, sorted.
-    pub fn roots(&self) -> &[String] {
+    pub fn roots(&self) -> &[OrgPath] {
         &self.roots
     }
 
     /// Whether the org at `path` lies in the scope.
     pub fn contains(&self, path: &str) -> bool {
-        let path = normalise(path);
-        self.roots.iter().any(|root| path.starts_with(root.as_str()))
+        org_path(path).is_some_and(|path| self.roots.iter().any(|root| root.contains(&path)))
     }
 
     /// `((col >= ? AND col < ?) OR ...)`, one indexed range per root, pushing the bounds onto
@@ -207,7 +231,7 @@ impl Scope {
             .roots
             .iter()
             .map(|root| {
-                let (lo, hi) = crate::subtree_bounds(root);
+                let (lo, hi) = root.subtree_bounds();
                 params.push(Value::Text(lo));
                 params.push(Value::Text(hi));
                 format!("({column} >= ? AND {column} < ?)")
@@ -221,7 +245,7 @@ impl Scope {
     pub fn is_large(&self, db: &Db, from: &str, column: &str) -> Result<bool, ApiError> {
         let mut seen = 0;
         for root in &self.roots {
-            let (lo, hi) = crate::subtree_bounds(root);
+            let (lo, hi) = root.subtree_bounds();
             let row = db.query_one(
                 &format!(
                     "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {column} >= ? AND {column} < ? LIMIT ?)"
@@ -297,10 +321,31 @@ mod tests {
         v.iter().map(|x| x.to_string()).collect()
     }
 
+    fn p(v: &[&str]) -> Vec<OrgPath> {
+        v.iter().map(|x| OrgPath::parse(x).unwrap()).collect()
+    }
+
+    #[test]
+    fn wit_roles_are_the_domain_roles_of_the_same_name() {
+        use identity::Role as Wit;
+        for wit in [
+            Wit::CentreAdmin,
+            Wit::InstituteAdmin,
+            Wit::StationAdmin,
+            Wit::TeamLeader,
+            Wit::Volunteer,
+            Wit::Citizen,
+            Wit::DepartmentHandler,
+            Wit::Auditor,
+        ] {
+            assert_eq!(role(wit).as_str(), crate::wit_name(&wit));
+        }
+    }
+
     #[test]
     fn nested_scopes_collapse_into_the_outermost() {
-        let scope = Scope::from_paths(&s(&["/1/4/17/", "/1/4/", "/1/5"]));
-        assert_eq!(scope.roots(), &s(&["/1/4/", "/1/5/"])[..]);
+        let scope = Scope::from_paths(&s(&["/1/4/17/", "/1/4/", "/1/5", "not a path"]));
+        assert_eq!(scope.roots(), &p(&["/1/4/", "/1/5/"])[..]);
         // A sibling whose id shares a prefix is not nested.
         assert_eq!(Scope::from_paths(&s(&["/1/4/", "/1/40/"])).roots().len(), 2);
         assert!(scope.contains("/1/4/17/203/") && scope.contains("/1/5"));
@@ -310,9 +355,10 @@ mod tests {
     #[test]
     fn a_filter_narrows_or_empties() {
         let scope = Scope::from_paths(&s(&["/1/4/", "/1/5/9/"]));
-        assert_eq!(scope.clone().within(Some("/1/4/17/")).roots(), &s(&["/1/4/17/"])[..]);
+        assert_eq!(scope.clone().within(Some("/1/4/17/")).roots(), &p(&["/1/4/17/"])[..]);
         // Filtering at an ancestor keeps the caller's own roots only.
-        assert_eq!(scope.clone().within(Some("/1/")).roots(), &s(&["/1/4/", "/1/5/9/"])[..]);
+        assert_eq!(scope.clone().within(Some("/1/")).roots(), &p(&["/1/4/", "/1/5/9/"])[..]);
+        assert!(scope.clone().within(Some("/1/x/")).is_empty());
         assert!(scope.clone().within(Some("/1/6/")).is_empty());
         assert!(scope.clone().within(Some("/1/40/")).is_empty());
         assert_eq!(scope.clone().within(None), scope);

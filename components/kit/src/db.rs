@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
+use domain::{OrgPath, Role};
 use spin_sdk::sqlite3::{Connection, Value};
 
 use crate::ApiError;
@@ -182,11 +183,23 @@ pub fn unique_violation(e: &ApiError) -> Option<&str> {
     }
 }
 
-/// The half-open range of materialised paths in the subtree at `path` (`/1/4/` → [`/1/4/`,
-/// `/1/40`)): use as `path >= ?1 AND path < ?2`, which the index on `path` answers directly.
-pub fn subtree_bounds(path: &str) -> (String, String) {
-    let stem = path.strip_suffix('/').unwrap_or(path);
-    (format!("{stem}/"), format!("{stem}0"))
+/// A materialised org path read from the database (`orgs.path` and its copies). The schema only
+/// ever stores parsed paths, so one that does not parse is corrupt data: a 500, never a guess.
+pub fn org_path(stored: &str) -> Result<OrgPath, ApiError> {
+    OrgPath::parse(stored).map_err(|_| ApiError::Internal(format!("corrupt org path {stored:?}")))
+}
+
+/// `%`, `_` and `\` escaped, so that text a person typed is matched literally by
+/// `LIKE ... ESCAPE '\'`.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Whether `account_id` works outside `scopes`: it holds a role other than `citizen` and none of
@@ -198,16 +211,13 @@ pub fn works_elsewhere(db: &Db, account_id: i64, scopes: &[String]) -> Result<bo
         "SELECT g.role, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.account_id = ?",
         &[Value::Integer(account_id)],
     )?;
-    let inside = |path: &str| {
-        let path = format!("{}/", path.trim_end_matches('/'));
-        scopes.iter().any(|s| path.starts_with(&format!("{}/", s.trim_end_matches('/'))))
-    };
+    let scope = crate::Scope::from_paths(scopes);
     let mut elsewhere = false;
     for g in &grants {
-        if inside(&g.str("path")?) {
+        if scope.contains(&g.str("path")?) {
             return Ok(false);
         }
-        elsewhere |= g.str("role")? != "citizen";
+        elsewhere |= g.str("role")? != Role::Citizen.as_str();
     }
     Ok(elsewhere)
 }
@@ -291,14 +301,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subtree_bounds_cover_the_subtree_only() {
-        let (lo, hi) = subtree_bounds("/1/4/");
-        for inside in ["/1/4/", "/1/4/17/", "/1/4/17/203/"] {
-            assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
-        }
-        for outside in ["/1/", "/1/40/", "/1/5/", "/1/3/99/"] {
-            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
-        }
+    fn stored_org_paths_are_parsed_or_refused() {
+        assert_eq!(org_path("/1/4/").unwrap().subtree_bounds(), ("/1/4/".to_string(), "/1/40".to_string()));
+        assert_eq!(org_path("/1/4").unwrap_err().status(), 500);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
     }
 
     #[test]

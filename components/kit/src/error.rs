@@ -65,6 +65,15 @@ impl ApiError {
         ApiError::Conflict { code, message: message.into() }
     }
 
+    /// The field a 422 names (the first, when it names several); `None` for any other error.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { field, .. } => Some(field),
+            ApiError::InvalidFields(list) => list.first().map(|(field, _)| field.as_str()),
+            _ => None,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {

@@ -1,9 +1,13 @@
 //! Request bodies taken field by field, so every 422 names its field. Unknown fields are refused
 //! up front: a misspelt `urgancy` must not silently become the default.
 //!
-//! Components wrap [`Fields`] to add their domain getters (phones, resident ids, dates);
-//! everything here is the same in every component.
+//! Every getter more than one component needs is here, once, with the vocabulary's types
+//! (`domain`'s phones, dates and times). A getter only one component has lives beside that
+//! component, as a small extension trait on [`Fields`].
 
+use std::ops::RangeInclusive;
+
+use domain::{Date, Phone, Timestamp};
 use serde_json::{Map, Value};
 use spin_sdk::http::Request;
 
@@ -95,11 +99,13 @@ impl Fields {
         check_line(name, &s, max).map(Some)
     }
 
-    /// A required free text (newlines allowed), trimmed, 1 to `max` characters.
+    /// A required free text (newlines allowed), trimmed, 1 to `max` characters. Present but blank
+    /// is `must not be blank`, as for [`Fields::line`].
     pub fn text(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
         match self.opt_text(name, max)? {
-            Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(required(name)),
+            None => Err(required(name)),
+            Some(s) if s.is_empty() => Err(ApiError::invalid(name, "must not be blank")),
+            Some(s) => Ok(s),
         }
     }
 
@@ -133,7 +139,7 @@ impl Fields {
     }
 
     /// An optional whole number in `range` (a JSON integer; `5.0` and `"5"` are refused).
-    pub fn opt_int(&mut self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
+    pub fn opt_int(&mut self, name: &str, range: RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
         match self.take(name) {
             None => Ok(None),
             Some(v) => v.as_i64().filter(|n| range.contains(n)).map(Some).ok_or_else(|| {
@@ -143,7 +149,7 @@ impl Fields {
     }
 
     /// A required whole number in `range`.
-    pub fn int(&mut self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+    pub fn int(&mut self, name: &str, range: RangeInclusive<i64>) -> Result<i64, ApiError> {
         self.opt_int(name, range)?.ok_or_else(|| required(name))
     }
 
@@ -155,6 +161,102 @@ impl Fields {
             Some(_) => Err(ApiError::invalid(name, "must be true or false")),
         }
     }
+
+    /// An optional finite number in `range` (a coordinate, a distance).
+    pub fn opt_number(&mut self, name: &str, range: RangeInclusive<f64>) -> Result<Option<f64>, ApiError> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(v) => v.as_f64().filter(|n| n.is_finite() && range.contains(n)).map(Some).ok_or_else(|| {
+                ApiError::invalid(name, format!("must be a number from {} to {}", range.start(), range.end()))
+            }),
+        }
+    }
+
+    /// A required value from the closed list `options`, surrounding whitespace forgiven.
+    pub fn choice(&mut self, name: &str, options: &[&'static str]) -> Result<&'static str, ApiError> {
+        self.opt_choice(name, options)?.ok_or_else(|| required(name))
+    }
+
+    /// An optional value from the closed list `options`.
+    pub fn opt_choice(&mut self, name: &str, options: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
+        self.opt_str(name)?.map(|s| one_of(name, s.trim(), options)).transpose()
+    }
+
+    /// An optional list of short labels (skills, categories): at most `max_items`, each one line of
+    /// 1 to `max_chars` characters; duplicates are dropped, order kept.
+    pub fn opt_labels(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(v) = self.take(name) else { return Ok(None) };
+        let Value::Array(items) = v else {
+            return Err(ApiError::invalid(name, "must be a list of strings"));
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in items {
+            let Value::String(s) = item else {
+                return Err(ApiError::invalid(name, "must be a list of strings"));
+            };
+            let s = check_line(name, &s, max_chars)?;
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        if out.len() > max_items {
+            return Err(ApiError::invalid(name, format!("at most {max_items} entries")));
+        }
+        Ok(Some(out))
+    }
+
+    /// A required RFC 3339 time with an offset (`domain::time`'s grammar) → unix seconds; the 422
+    /// says what is wrong with it.
+    pub fn time(&mut self, name: &str) -> Result<i64, ApiError> {
+        let s = self.raw(name)?;
+        Timestamp::parse(s.trim()).map(Timestamp::unix).map_err(|e| ApiError::invalid(name, e.to_string()))
+    }
+
+    /// An optional time that null clears (for edits): absent is `None`, null is `Some(None)`, a
+    /// time is `Some(Some(unix seconds))`.
+    pub fn clearable_time(&mut self, name: &str) -> Result<Option<Option<i64>>, ApiError> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        if !self.present(name) {
+            self.map.remove(name);
+            return Ok(Some(None));
+        }
+        self.time(name).map(|t| Some(Some(t)))
+    }
+
+    /// A required calendar date `YYYY-MM-DD` (`domain::Date`).
+    pub fn date(&mut self, name: &str) -> Result<Date, ApiError> {
+        let s = self.raw(name)?;
+        Date::parse(s.trim()).map_err(|e| ApiError::invalid(name, e.to_string()))
+    }
+
+    /// A required mainland mobile number (`domain::Phone`), surrounding whitespace forgiven.
+    pub fn phone(&mut self, name: &str) -> Result<Phone, ApiError> {
+        self.opt_phone(name)?.ok_or_else(|| required(name))
+    }
+
+    /// An optional mainland mobile number.
+    pub fn opt_phone(&mut self, name: &str) -> Result<Option<Phone>, ApiError> {
+        self.opt_str(name)?
+            .map(|s| Phone::parse(s.trim()).map_err(|e| ApiError::invalid(name, e.to_string())))
+            .transpose()
+    }
+}
+
+/// `value` if it is one of `options`, else a 422 naming `name` and listing them (for bodies and
+/// query filters alike).
+pub fn one_of(name: &str, value: &str, options: &[&'static str]) -> Result<&'static str, ApiError> {
+    options
+        .iter()
+        .find(|o| **o == value)
+        .copied()
+        .ok_or_else(|| ApiError::invalid(name, format!("must be one of: {}", options.join(", "))))
 }
 
 /// The 422 for a missing required field.
@@ -182,67 +284,16 @@ pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
     Ok(s.to_string())
 }
 
-/// Declares a component's `Fields`: a wrapper over [`Fields`] (reached through `Deref`, so every
-/// common getter is there) to which the component adds its own getters in an `impl Fields`.
-#[macro_export]
-macro_rules! component_fields {
-    () => {
-        /// A JSON object body taken field by field: [`kit::Fields`] plus this component's getters.
-        pub struct Fields(pub kit::Fields);
-
-        impl std::ops::Deref for Fields {
-            type Target = kit::Fields;
-            fn deref(&self) -> &kit::Fields {
-                &self.0
-            }
-        }
-
-        impl std::ops::DerefMut for Fields {
-            fn deref_mut(&mut self) -> &mut kit::Fields {
-                &mut self.0
-            }
-        }
-
-        #[allow(dead_code)]
-        impl Fields {
-            /// See [`kit::Fields::from_request`].
-            pub fn from_request(req: &spin_sdk::http::Request, allowed: &[&str]) -> Result<Fields, kit::ApiError> {
-                kit::Fields::from_request(req, allowed).map(Fields)
-            }
-
-            /// See [`kit::Fields::from_optional_request`].
-            pub fn from_optional_request(
-                req: &spin_sdk::http::Request,
-                allowed: &[&str],
-            ) -> Result<Fields, kit::ApiError> {
-                kit::Fields::from_optional_request(req, allowed).map(Fields)
-            }
-
-            /// See [`kit::Fields::from_value`].
-            pub fn from_value(body: serde_json::Value, allowed: &[&str]) -> Result<Fields, kit::ApiError> {
-                kit::Fields::from_value(body, allowed).map(Fields)
-            }
-        }
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn field(e: ApiError) -> String {
-        match e {
-            ApiError::Invalid { field, .. } => field,
-            other => panic!("{other:?}"),
-        }
-    }
-
     #[test]
     fn unknown_fields_and_non_objects_are_refused() {
-        assert_eq!(field(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err()), "extra");
-        assert_eq!(field(Fields::from_value(json!([1]), &["a"]).unwrap_err()), "body");
-        assert_eq!(field(Fields::from_value(json!({"a": 1}), &[]).unwrap_err()), "a");
+        assert_eq!(Fields::from_value(json!({"a": 1, "extra": 1}), &["a"]).unwrap_err().field(), Some("extra"));
+        assert_eq!(Fields::from_value(json!([1]), &["a"]).unwrap_err().field(), Some("body"));
+        assert_eq!(Fields::from_value(json!({"a": 1}), &[]).unwrap_err().field(), Some("a"));
         let f = Fields::from_value(json!({"a": null}), &["a"]).unwrap();
         assert!(f.has("a") && !f.present("a") && !f.is_empty());
     }
@@ -251,13 +302,13 @@ mod tests {
     fn getters_name_what_is_wrong() {
         let body = json!({"name": "  ", "n": 11, "id": 0, "ok": "yes", "note": 5, "two": "a\nb"});
         let mut f = Fields::from_value(body, &["name", "n", "id", "ok", "note", "two"]).unwrap();
-        assert_eq!(field(f.line("name", 10).unwrap_err()), "name");
-        assert_eq!(field(f.int("n", 1..=10).unwrap_err()), "n");
-        assert_eq!(field(f.id("id").unwrap_err()), "id");
-        assert_eq!(field(f.opt_bool("ok").unwrap_err()), "ok");
-        assert_eq!(field(f.opt_text("note", 10).unwrap_err()), "note");
-        assert_eq!(field(f.opt_line("two", 10).unwrap_err()), "two");
-        assert_eq!(field(f.text("missing", 10).unwrap_err()), "missing");
+        assert_eq!(f.line("name", 10).unwrap_err().field(), Some("name"));
+        assert_eq!(f.int("n", 1..=10).unwrap_err().field(), Some("n"));
+        assert_eq!(f.id("id").unwrap_err().field(), Some("id"));
+        assert_eq!(f.opt_bool("ok").unwrap_err().field(), Some("ok"));
+        assert_eq!(f.opt_text("note", 10).unwrap_err().field(), Some("note"));
+        assert_eq!(f.opt_line("two", 10).unwrap_err().field(), Some("two"));
+        assert_eq!(f.text("missing", 10).unwrap_err().field(), Some("missing"));
     }
 
     #[test]
@@ -271,5 +322,55 @@ mod tests {
         assert_eq!(f.opt_int("n", 1..=5).unwrap(), Some(3));
         assert_eq!(f.opt_bool("b").unwrap(), Some(true));
         assert_eq!(f.opt_id("id").unwrap(), None, "taken fields are gone");
+    }
+
+    #[test]
+    fn vocabulary_getters_read_domain_types() {
+        let body = json!({
+            "kind": " goods ", "bad_kind": "cash", "tags": ["a", " a", "b"], "lat": 91.0, "lon": 120.5,
+            "at": "2026-05-01T09:00:00+08:00", "no_offset": "2026-05-01T09:00:00", "cleared": null,
+            "birth": "1990-02-28", "bad_birth": "1990-02-30", "phone": " 13812345678 ", "bad_phone": "12812345678",
+        });
+        let names = [
+            "kind",
+            "bad_kind",
+            "tags",
+            "lat",
+            "lon",
+            "at",
+            "no_offset",
+            "cleared",
+            "birth",
+            "bad_birth",
+            "phone",
+            "bad_phone",
+        ];
+        let mut f = Fields::from_value(body, &names).unwrap();
+        assert_eq!(f.choice("kind", &["goods", "service"]).unwrap(), "goods");
+        assert_eq!(f.opt_choice("bad_kind", &["goods"]).unwrap_err().field(), Some("bad_kind"));
+        assert_eq!(f.opt_labels("tags", 5, 10).unwrap(), Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(f.opt_number("lat", -90.0..=90.0).unwrap_err().field(), Some("lat"));
+        assert_eq!(f.opt_number("lon", -180.0..=180.0).unwrap(), Some(120.5));
+        assert_eq!(f.clearable_time("at").unwrap(), Some(Some(1_777_597_200)));
+        assert_eq!(f.time("no_offset").unwrap_err().field(), Some("no_offset"));
+        assert_eq!(f.clearable_time("cleared").unwrap(), Some(None));
+        assert_eq!(f.clearable_time("never_sent").unwrap(), None);
+        assert_eq!(f.date("birth").unwrap().to_string(), "1990-02-28");
+        assert_eq!(f.date("bad_birth").unwrap_err().field(), Some("bad_birth"));
+        assert_eq!(f.phone("phone").unwrap().as_str(), "13812345678");
+        assert_eq!(f.opt_phone("bad_phone").unwrap_err().field(), Some("bad_phone"));
+        assert_eq!(f.opt_phone("phone").unwrap(), None, "taken fields are gone");
+    }
+
+    #[test]
+    fn text_tells_blank_from_missing_and_folds_crlf() {
+        let mut f = Fields::from_value(json!({"blank": " ", "crlf": "a\r\nb", "cr": "a\rb"}), &["blank", "crlf", "cr"])
+            .unwrap();
+        match f.text("blank", 10).unwrap_err() {
+            ApiError::Invalid { message, .. } => assert_eq!(message, "must not be blank"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.text("crlf", 10).unwrap(), "a\nb");
+        assert_eq!(f.text("cr", 10).unwrap_err().field(), Some("cr"));
     }
 }

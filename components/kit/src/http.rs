@@ -126,16 +126,38 @@ pub fn path_id(segment: &str, what: &str) -> Result<i64, ApiError> {
 
 /// An optional positive-id query parameter (empty is absent); anything else is a 422 naming it.
 pub fn query_id(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    match query_param(req, name) {
+    query_filter(req, name)
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id"))
+        })
+        .transpose()
+}
+
+/// An optional query parameter, trimmed; empty is absent (`?status=` means no filter).
+pub fn query_filter(req: &Request, name: &str) -> Option<String> {
+    query_param(req, name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// An optional `?name=` filter from the closed list `options`; anything else is a 422 naming it.
+pub fn query_choice(req: &Request, name: &str, options: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
+    query_filter(req, name).map(|v| crate::fields::one_of(name, &v, options)).transpose()
+}
+
+/// An optional one-line text filter (`?q=`, `?skill=`): trimmed, at most `max` characters.
+pub fn query_text(req: &Request, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    query_filter(req, name).map(|v| crate::fields::check_line(name, &v, max)).transpose()
+}
+
+/// An optional `true`/`false` filter (`1`/`0` too, as forms and scripts send them).
+pub fn query_bool(req: &Request, name: &str) -> Result<Option<bool>, ApiError> {
+    match query_filter(req, name).as_deref() {
         None => Ok(None),
-        Some(v) if v.trim().is_empty() => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be a positive integer id")),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid(name, "must be true or false")),
     }
 }
 

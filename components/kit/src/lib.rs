@@ -30,18 +30,20 @@ pub mod platform;
 pub mod settings;
 pub mod time;
 
-pub use access::{allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, Scope};
+pub use access::{
+    allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, role, Scope,
+};
 pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
 pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use clock::request_now;
-pub use db::{audit, idempotent, subtree_bounds, unique_violation, works_elsewhere, Db, Row};
+pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{
-    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_id, query_param,
-    request_fingerprint, Page,
+    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_bool, query_choice,
+    query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
 

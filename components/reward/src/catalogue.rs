@@ -141,8 +141,8 @@ impl Changes {
             points_price: f.opt_int("points_price", 0..=MAX_PRICE)?,
             stock: f.opt_int("stock", 0..=MAX_STOCK)?,
             min_star: f.opt_int("min_star", 0..=10)?,
-            valid_from: f.opt_time("valid_from")?,
-            valid_until: f.opt_time("valid_until")?,
+            valid_from: f.clearable_time("valid_from")?,
+            valid_until: f.clearable_time("valid_until")?,
             active: f.opt_bool("active")?,
         })
     }

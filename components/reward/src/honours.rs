@@ -131,7 +131,7 @@ pub fn nominate(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             "you may nominate only in your own area".into()
         }));
     }
-    let (lo, hi) = kit::subtree_bounds(&path);
+    let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
     Volunteer::by_id(&db, volunteer_id)?
         .filter(|v| v.status == "active" && v.home_path >= lo && v.home_path < hi)
         .ok_or_else(|| ApiError::invalid("volunteer_id", "no active volunteer of this org's area"))?;
@@ -224,12 +224,12 @@ fn filters(req: &Request, db: &Db, params: &mut Vec<Value>) -> Result<String, Ap
     let mut sql = String::new();
     if let Some(org_id) = input::query_id(req, "org_id")? {
         let path = org_path(db, org_id)?.ok_or_else(|| ApiError::invalid("org_id", "no such active org"))?;
-        let (lo, hi) = kit::subtree_bounds(&path);
+        let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
         sql.push_str(" AND h.org_path >= ? AND h.org_path < ?");
         params.extend([Value::Text(lo), Value::Text(hi)]);
     }
     for name in ["title", "period"] {
-        if let Some(v) = input::query_text(req, name)? {
+        if let Some(v) = input::query_text(req, name, 60)? {
             sql.push_str(&format!(" AND h.{name} = ?"));
             params.push(Value::Text(v));
         }

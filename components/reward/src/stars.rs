@@ -255,7 +255,7 @@ fn under(db: &Db, org_id: Option<i64>, column: &str, params: &mut Vec<Value>) ->
         return Ok(String::new());
     };
     let path = org_path(db, org_id)?.ok_or_else(|| ApiError::invalid("org_id", "no such active org"))?;
-    let (lo, hi) = kit::subtree_bounds(&path);
+    let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
     params.push(Value::Text(lo));
     params.push(Value::Text(hi));
     Ok(format!(" AND {column} >= ? AND {column} < ?"))

@@ -6,9 +6,7 @@ use serde_json::Value;
 use spin_sdk::http::Request;
 use survey_model::{FieldError, Questionnaire};
 
-pub use kit::{idempotency_key, path_id, query_id, request_fingerprint};
-
-kit::component_fields!();
+pub use kit::{idempotency_key, path_id, query_id, request_fingerprint, Fields};
 
 /// The model's problems in the one error shape (422 with `fields`).
 pub fn model_errors(errors: Vec<FieldError>) -> ApiError {
@@ -58,11 +56,11 @@ impl Definition {
         let title = note(pr, f.line("title", 200))?;
         let description = note(pr, f.opt_text("description", 2000))?.flatten().unwrap_or_default();
         let org_id = note(pr, f.id("org_id"))?;
-        let audience = note(pr, choice(&mut f, "audience", &AUDIENCES))?.flatten().unwrap_or("residents");
+        let audience = note(pr, f.opt_choice("audience", &AUDIENCES))?.flatten().unwrap_or("residents");
         let anonymous = note(pr, f.opt_bool("anonymous"))?.flatten().unwrap_or(false);
-        let one_per = note(pr, choice(&mut f, "one_per", &ONE_PER))?.flatten().unwrap_or("person");
-        let opens_at = note(pr, time(&mut f, "opens_at"))?;
-        let closes_at = note(pr, time(&mut f, "closes_at"))?;
+        let one_per = note(pr, f.opt_choice("one_per", &ONE_PER))?.flatten().unwrap_or("person");
+        let opens_at = note(pr, f.time("opens_at"))?;
+        let closes_at = note(pr, f.time("closes_at"))?;
         if let (Some(open), Some(close)) = (opens_at, closes_at) {
             if close <= open {
                 problems.push(("closes_at".into(), "must be after opens_at".into()));
@@ -108,24 +106,6 @@ fn note<T>(problems: &mut Vec<(String, String)>, r: Result<T, ApiError>) -> Resu
         }
         Err(other) => Err(other),
     }
-}
-
-fn choice(f: &mut Fields, name: &str, choices: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
-    let Some(s) = f.opt_str(name)? else {
-        return Ok(None);
-    };
-    choices
-        .iter()
-        .find(|c| **c == s.trim())
-        .copied()
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid(name, format!("must be one of: {}", choices.join(", "))))
-}
-
-fn time(f: &mut Fields, name: &str) -> Result<i64, ApiError> {
-    let s = f.opt_str(name)?.ok_or_else(|| ApiError::invalid(name, "is required"))?;
-    kit::time::parse_rfc3339(s.trim())
-        .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 time such as 2026-12-01T08:00:00+08:00"))
 }
 
 #[cfg(test)]

@@ -28,13 +28,13 @@ fn visible(db: &Db, p: &Principal, id: i64) -> Result<Survey, ApiError> {
 /// survey's subtree). Returns the SQL condition on `r.org_path` and its bounds.
 fn narrowing(db: &Db, req: &Request, s: &Survey) -> Result<(Option<i64>, String, String), ApiError> {
     let Some(org) = input::query_id(req, "org_id")? else {
-        let (lo, hi) = kit::subtree_bounds(&s.org_path);
+        let (lo, hi) = kit::org_path(&s.org_path)?.subtree_bounds();
         return Ok((None, lo, hi));
     };
     let row = db.query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(org)])?;
     match row.map(|r| r.str("path")).transpose()? {
         Some(path) if path.starts_with(&s.org_path) => {
-            let (lo, hi) = kit::subtree_bounds(&path);
+            let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
             Ok((Some(org), lo, hi))
         }
         _ => Err(ApiError::invalid("org_id", "must be an org in the survey's area")),

@@ -220,7 +220,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     if let Some(org) = under {
         let row = db.query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(org)])?;
         let path = row.ok_or_else(|| ApiError::NotFound("no such org".into()))?.str("path")?;
-        let (lo, hi) = kit::subtree_bounds(&path);
+        let (lo, hi) = kit::org_path(&path)?.subtree_bounds();
         sql.push_str(" AND s.org_path >= ? AND s.org_path < ?");
         params.extend([Value::Text(lo), Value::Text(hi)]);
     }

@@ -3,7 +3,7 @@
 //!
 //! Every request is authenticated and authorised through `wenming:identity/identity` (imported,
 //! composed in by the edge); this component holds no permission table of its own. Lists are
-//! scoped with `identity::scopes` and one indexed path range per scope (`kit::subtree_bounds` on
+//! scoped with `identity::scopes` and one indexed path range per scope (`kit::Scope` over
 //! `orgs.path`); a resource outside the caller's scope is 404. Phone and ID numbers are masked in
 //! every list and export and shown whole only to the volunteer themself and to
 //! `read-volunteers-unmasked` at their home org. Writes validate everything first, then run in

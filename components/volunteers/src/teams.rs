@@ -106,7 +106,7 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let org_id = f.id("org_id")?;
     let name = f.line("name", NAME_CHARS)?;
     let leader_id = f.id("leader_account_id")?;
-    let categories = f.labels("categories", MAX_CATEGORIES, CATEGORY_CHARS)?.unwrap_or_default();
+    let categories = f.opt_labels("categories", MAX_CATEGORIES, CATEGORY_CHARS)?.unwrap_or_default();
 
     if !kit::anywhere(p, Action::ManageTeams) {
         return Err(ApiError::Forbidden("your roles do not allow manage-teams".into()));

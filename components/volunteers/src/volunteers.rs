@@ -13,7 +13,7 @@ use spin_sdk::sqlite3::Value;
 use domain::{Date, Gender, ResidentId};
 
 use crate::access::{self, Org};
-use crate::input::{self, Fields};
+use crate::input::{self, Fields, VolunteerFields};
 use kit::identity::{Action, Principal};
 
 const SELECT: &str = "SELECT v.id, v.account_id, v.volunteer_no, v.real_name, v.gender, v.birth_date, v.phone,
@@ -124,7 +124,7 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let phone = f.phone("phone")?;
     let id_number =
         ResidentId::parse(&f.raw("id_number")?).map_err(|e| ApiError::invalid("id_number", e.to_string()))?;
-    let skills = f.labels("skills", MAX_SKILLS, SKILL_CHARS)?.unwrap_or_default();
+    let skills = f.opt_labels("skills", MAX_SKILLS, SKILL_CHARS)?.unwrap_or_default();
     let service_area = f.opt_line_or_empty("service_area", SERVICE_AREA_CHARS)?.unwrap_or_default();
     let home_org_id = f.id("home_org_id")?;
 
@@ -361,7 +361,7 @@ pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     if f.is_empty() {
         return Err(ApiError::invalid("body", "send at least one of skills, service_area, home_org_id"));
     }
-    let skills = f.labels("skills", MAX_SKILLS, SKILL_CHARS)?;
+    let skills = f.opt_labels("skills", MAX_SKILLS, SKILL_CHARS)?;
     let service_area = f.opt_line_or_empty("service_area", SERVICE_AREA_CHARS)?;
     let home_org_id = f.opt_id("home_org_id")?;
 

@@ -2,6 +2,7 @@
 //! open now (需求调查), the next public activities (志愿活动), where to order a service (群众点单) —
 //! from what the database holds at that moment. Nothing is written: the callback only reads.
 
+use domain::Timestamp;
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
@@ -117,8 +118,18 @@ fn station_of_scene(db: &Db, scene: &str) -> Result<Option<String>, ApiError> {
         .transpose()
 }
 
-/// `MM-DD HH:MM` in +08:00.
+/// `MM-DD HH:MM` in Asia/Shanghai: short enough for a chat line.
 fn local_minute(t: i64) -> String {
-    let s = kit::time::rfc3339(t);
-    s.get(5..16).map_or(s.clone(), |m| m.replace('T', " "))
+    let at = Timestamp::from_unix(t);
+    let day = at.date();
+    format!("{:02}-{:02} {}", day.month(), day.day(), at.clock())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn minutes_are_shown_in_shanghai() {
+        // 2026-05-01T01:05:00Z is 09:05 in Shanghai.
+        assert_eq!(super::local_minute(1_777_597_500), "05-01 09:05");
+    }
 }
