@@ -598,35 +598,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn periods_are_months_quarters_and_years_in_china_time() {
-        let m = Period::parse("2026-11").unwrap();
-        assert_eq!(kit::time::rfc3339(m.start), "2026-11-01T00:00:00+08:00");
-        assert_eq!(kit::time::rfc3339(m.end), "2026-12-01T00:00:00+08:00");
+    fn periods_are_domain_periods_in_unix_seconds() {
+        // The calendar itself is `domain::period`'s (tested there); this adapter only carries
+        // its bounds and refuses what it refuses.
         let q = Period::parse("2026-Q4").unwrap();
         assert_eq!(kit::time::rfc3339(q.start), "2026-10-01T00:00:00+08:00");
         assert_eq!(kit::time::rfc3339(q.end), "2027-01-01T00:00:00+08:00");
-        let y = Period::parse("2026").unwrap();
-        assert_eq!(
-            (kit::time::rfc3339(y.start).as_str(), kit::time::rfc3339(y.end).as_str()),
-            ("2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00")
-        );
         assert_eq!(Period::parse("2026-12").unwrap().end, Period::parse("2027-01").unwrap().start);
-        assert_eq!(Period::parse("2026-01").unwrap().start, 1_767_196_800);
-        for bad in [
-            "",
-            "26",
-            "2026-13",
-            "2026-00",
-            "2026-Q5",
-            "2026-Q0",
-            "2026-1",
-            "1999",
-            "２０２６",
-            "2026-11-01",
-            "2026-q4",
-        ] {
-            assert_eq!(Period::parse(bad), None, "{bad}");
-        }
+        assert_eq!(Period::parse("2026-13"), None);
     }
 
     fn item(key: &str, weight: i64, max: i64) -> Value {
