@@ -10,7 +10,7 @@ use domain::ResidentId;
 use wenming_tests::{
     count, id, items, json, open_db, row_count, scalar, start_product, start_product_with_demo, unix_now, Centre,
     County, Json, CENTRE_ADMIN_NAME, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE, CENTRE_NAME,
-    DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE, HOUR,
+    DEMO_INSTITUTE_ADMIN_PASSWORD, DEMO_INSTITUTE_ADMIN_PHONE, HOUR, STAFF_PASSWORD,
 };
 
 /// Finds the node with `id` anywhere in a tree answer (an object or a list of roots).
@@ -133,6 +133,85 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         "locked for 15 minutes: locked_until {locked_until}, now {now}"
     );
     assert_eq!(row_count(&edge.db_path(), "sessions"), 0, "no session was started");
+}
+
+#[tokio::test]
+async fn concurrent_guesses_are_counted_before_they_are_checked_and_an_admin_unlocks_the_account() {
+    // Arrange: a station admin at A is the target; the admin at B is someone who may not unlock.
+    let c = County::new().await;
+    let target = c.staff("东街站长", "13600000001", "station-admin", c.a).await;
+    let outsider = c.staff("西街站长", "13600000002", "station-admin", c.b).await;
+    let url = c.edge.url("/api/v1/sessions");
+    let client = reqwest::Client::new();
+    const RIGHT_AT: usize = 20;
+
+    // Act: 40 wrong passwords at once, and the right one sent among them.
+    let mut tasks = Vec::new();
+    for i in 0..41 {
+        let password = if i == RIGHT_AT { STAFF_PASSWORD } else { "guessing-wrong" };
+        let body = json!({ "phone": target.phone, "password": password });
+        let (client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let reply = client.post(url).json(&body).send().await.expect("sign-in sent");
+            let status = reply.status().as_u16();
+            let retry_after = reply.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (status, retry_after, reply.text().await.expect("body"))
+        }));
+    }
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.expect("sign-in task"));
+    }
+
+    // Assert: at most five passwords were checked in the window; every other attempt, the right
+    // one included, got the one locked answer. Only if the right one was among the first five
+    // (and so checked) may it sign in, which restarts the window.
+    let right = replies[RIGHT_AT].clone();
+    let checked_wrong = replies.iter().filter(|(status, _, _)| *status == 401).count();
+    let limit = if right.0 == 201 { 2 * 5 - 1 } else { 5 };
+    assert!(checked_wrong <= limit, "{checked_wrong} wrong passwords checked: {replies:?}");
+    assert!(right.0 == 201 || right.0 == 429, "the right password: {right:?}");
+    let refused: Vec<_> = replies.iter().filter(|(status, _, _)| ![401, 201].contains(status)).collect();
+    assert!(refused.len() >= 41 - 10, "{replies:?}");
+    for (status, retry_after, body) in &refused {
+        assert_eq!(*status, 429, "{body}");
+        let retry_after: i64 = retry_after.as_deref().expect("429 with Retry-After").parse().unwrap();
+        assert!((1..=15 * 60).contains(&retry_after), "Retry-After {retry_after}");
+        assert_eq!(body, &refused[0].2, "one answer for every attempt while locked");
+    }
+    if right.0 == 201 {
+        // The lock was lifted by the holder; lock it again the slow way for the rest.
+        for _ in 0..5 {
+            c.edge.try_sign_in(&target.phone, "guessing-wrong").await;
+        }
+    }
+    let locked_until: Option<i64> =
+        scalar(&c.edge, "SELECT locked_until FROM accounts WHERE id = ?1", [target.account_id]);
+    assert!(locked_until.expect("accounts.locked_until is set") > unix_now(), "the account is locked");
+    let still_locked = c.edge.try_sign_in(&target.phone, STAFF_PASSWORD).await;
+    assert_eq!(still_locked.status, 429, "{}", still_locked.text());
+    assert_eq!(still_locked.text(), refused[0].2, "the right password gets the same answer");
+
+    // Act: someone without manage-accounts over the account tries to unlock it; then the centre admin.
+    let unlock = format!("/api/v1/accounts/{}/unlock", target.account_id);
+    let by_outsider = c.edge.post_empty_as(&outsider.token, &unlock).await;
+    let by_admin = c.edge.post_empty_as(&c.admin, &unlock).await;
+    let signed_in = c.edge.try_sign_in(&target.phone, STAFF_PASSWORD).await;
+
+    // Assert: the outsider cannot tell the account exists and changed nothing; the admin's unlock
+    // clears the lock, is audited, and the right password signs in.
+    assert_eq!(by_outsider.status, 404, "{}", by_outsider.text());
+    assert_eq!(by_admin.status, 200, "{}", by_admin.text());
+    assert_eq!(by_admin.json()["id"], target.account_id);
+    assert_eq!(signed_in.status, 201, "{}", signed_in.text());
+    let unlocks = count(
+        &c.edge,
+        "SELECT count(*) FROM audit_log WHERE action = 'account.unlock' AND entity = 'account' AND entity_id = ?1 AND actor_id = ?2",
+        [target.account_id, c.admin_id],
+    );
+    assert_eq!(unlocks, 1, "the unlock is audited once (the outsider's refusal is not)");
+    let before: String = scalar(&c.edge, "SELECT before FROM audit_log WHERE action = 'account.unlock'", []);
+    assert!(before.contains("\"locked\":true"), "the audit shows the lock it lifted: {before}");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use domain::resident_id::check_char;
 use domain::Date;
 use wenming_tests::{
     count, id, items, json, open_db, row_count, scalar, unix_now, volunteer_registration, County, Edge, Json,
+    CENTRE_ADMIN_PHONE,
 };
 
 /// A registration body whose ID number is valid and agrees with `birth` (`YYYY-MM-DD`) and
@@ -226,6 +227,65 @@ async fn a_station_admin_registers_volunteers_at_their_station_only() {
     assert_eq!(at_a.status, 201, "{}", at_a.text());
     assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers WHERE home_org_id = ?1", [c.b]), 0);
     assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers WHERE home_org_id = ?1", [c.a]), 1);
+}
+
+#[tokio::test]
+async fn a_station_admin_cannot_register_someone_elses_staff_but_can_register_a_citizen() {
+    // Arrange: a station admin at A, and staff who work elsewhere: the centre admin, the
+    // institute admin and a department handler at the centre; and a plain citizen.
+    let c = County::new().await;
+    let station_admin = c.staff("东街站长", "13600000001", "station-admin", c.a).await;
+    let institute_admin = c.staff("城关镇管理员", "13600000002", "institute-admin", c.institute).await;
+    let (_, handler) = c.department(c.centre, "民政科", "民政科办事员", "13600000003").await;
+    let citizen = c.citizen("13812340009").await;
+    let grants_before = row_count(&c.edge.db_path(), "role_grants");
+
+    // Act
+    let mut refused = Vec::new();
+    for (seq, (whose, phone)) in
+        [("centre admin", CENTRE_ADMIN_PHONE), ("institute admin", "13600000002"), ("handler", "13600000003")]
+            .into_iter()
+            .enumerate()
+    {
+        let body = person("冒名者", phone, "1990-03-07", true, 20 + seq as u32, c.a);
+        refused.push((whose, c.edge.post_as(&station_admin.token, "/api/v1/volunteers", &body).await));
+    }
+    let grants_after_refusals = row_count(&c.edge.db_path(), "role_grants");
+    let volunteers_after_refusals = row_count(&c.edge.db_path(), "volunteers");
+    let citizen_registered = c
+        .edge
+        .post_as(
+            &station_admin.token,
+            "/api/v1/volunteers",
+            &person("王芳", &citizen.phone, "1988-05-01", false, 31, c.a),
+        )
+        .await;
+
+    // Assert: each refused like a foreign team leader (422 on the field naming the person), with
+    // no account id disclosed and nothing written; the citizen registers.
+    for (whose, reply) in &refused {
+        assert_eq!(reply.status, 422, "{whose}: {}", reply.text());
+        assert_eq!(reply.error_field(), "phone", "{whose}: {}", reply.text());
+        assert!(!reply.text().contains("account_id"), "{whose}: {}", reply.text());
+    }
+    assert_eq!(volunteers_after_refusals, 0);
+    assert_eq!(grants_after_refusals, grants_before);
+    for account in [c.admin_id, institute_admin.account_id, handler.account_id] {
+        assert_eq!(
+            count(&c.edge, "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer'", [account]),
+            0
+        );
+    }
+    assert_eq!(citizen_registered.status, 201, "{}", citizen_registered.text());
+    assert_eq!(citizen_registered.json()["account_id"], citizen.account_id);
+    assert_eq!(
+        count(
+            &c.edge,
+            "SELECT count(*) FROM role_grants WHERE account_id = ?1 AND role = 'volunteer' AND org_id = ?2",
+            [citizen.account_id, c.a]
+        ),
+        1
+    );
 }
 
 #[tokio::test]

@@ -292,6 +292,53 @@ pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
     Ok(kit::json(200, &item))
 }
 
+/// `POST /api/v1/accounts/{id}/unlock` → 200 the account: clears a password lockout and the
+/// failed-attempt count; manage-accounts over an org where the account holds a role (the scope
+/// `GET /accounts/{id}` uses, so an account outside it is 404). Anyone can lock an account by
+/// guessing, the only centre admin included; this is how an admin gives it back. Audited as
+/// `account.unlock`, with the lock as it was, even when there was none (the admin acted).
+pub fn unlock(req: &Request, id: &str) -> Result<Response, ApiError> {
+    let caller = access::caller(req)?;
+    let id = input::path_id(id, "account")?;
+    let scope = caller.scope_or_forbidden(Action::ManageAccounts)?;
+    let db = Db::open()?;
+    let row = db
+        .query_one("SELECT id, name, phone, active, created_at FROM accounts WHERE id = ?", &[Value::Integer(id)])?
+        .ok_or_else(|| not_found("account"))?;
+    let item = with_roles(&db, &[row], &scope)?.pop().ok_or_else(|| not_found("account"))?;
+    // Filed under the first in-scope role's org, so the auditors who can see the caller's
+    // view of the account see the entry.
+    let filed_under = match item["roles"].as_array().and_then(|r| r.first()) {
+        Some(role) => role["org_path"].as_str().unwrap_or_default().to_string(),
+        None => return Err(not_found("account")),
+    };
+    db.transaction(|db| {
+        let now = kit::now();
+        let before = db
+            .query_one("SELECT failed_sign_ins, locked_until FROM accounts WHERE id = ?", &[Value::Integer(id)])?
+            .ok_or_else(|| not_found("account"))?;
+        let locked_until = before.opt_i64("locked_until")?.filter(|until| *until > now);
+        let before = serde_json::json!({
+            "failed_sign_ins": before.i64("failed_sign_ins")?,
+            "locked": locked_until.is_some(),
+            "locked_until": locked_until.map(input::rfc3339),
+        });
+        db.exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
+        let after = serde_json::json!({ "failed_sign_ins": 0, "locked": false, "locked_until": null });
+        kit::audit(
+            db,
+            caller.account_id(),
+            "account.unlock",
+            "account",
+            Some(id),
+            &filed_under,
+            Some(&before),
+            Some(&after),
+        )
+    })?;
+    Ok(kit::json(200, &item))
+}
+
 /// Account JSON (phone masked) with the roles each holds inside `scope`.
 fn with_roles(db: &Db, accounts: &[Row], scope: &Scope) -> Result<Vec<serde_json::Value>, ApiError> {
     if accounts.is_empty() {

@@ -47,6 +47,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
 
         ["accounts"] => allow("GET, POST").and_then(|()| if get { accounts::list(req) } else { accounts::create(req) }),
         ["accounts", id] => allow("GET").and_then(|()| accounts::get(req, id)),
+        ["accounts", id, "unlock"] => allow("POST").and_then(|()| accounts::unlock(req, id)),
         ["accounts", id, "roles"] => allow("POST").and_then(|()| accounts::grant(req, id)),
         ["accounts", id, "roles", grant] => allow("DELETE").and_then(|()| accounts::revoke(req, id, grant)),
 

@@ -128,23 +128,62 @@ fn locked_until(row: &Row, now: i64) -> Result<Option<i64>, ApiError> {
     Ok(row.opt_i64("locked_until")?.filter(|until| *until > now))
 }
 
-pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session, Error> {
-    let wrong = || Error::Unauthenticated(WRONG_PASSWORD.into());
+/// What reserving a password attempt found.
+enum Reservation {
+    /// No account has this phone.
+    Unknown,
+    /// The account is locked for this many more seconds; nothing was reserved.
+    Locked(u64),
+    /// The attempt is reserved and already counted as a failure: the account's row.
+    Reserved(Row),
+}
+
+/// Reserves one password attempt on `phone`'s account in one short write: it is counted as a
+/// failure *before* argon2 runs, so concurrent attempts cannot all pass a lock check that none of
+/// them has yet recorded (they once could: 40 at once were all checked). The attempt that
+/// reaches `MAX_FAILED_SIGN_INS` sets the lock itself (the counter restarts at 0 for the next
+/// window), so at most that many passwords are checked per lock window whatever the concurrency;
+/// a locked account reserves nothing.
+fn reserve_attempt(db: &Db, phone: &str, now: i64) -> Result<Reservation, ApiError> {
+    let max = Value::Integer(MAX_FAILED_SIGN_INS);
+    // SET expressions all read the row as it was, so both CASEs see the same old count.
+    let reserved = db.exec(
+        "UPDATE accounts SET
+             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ? THEN 0 ELSE failed_sign_ins + 1 END,
+             locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE NULL END
+         WHERE phone = ? AND (locked_until IS NULL OR locked_until <= ?)",
+        &[max.clone(), max, Value::Integer(now + LOCK_SECONDS), text(phone), Value::Integer(now)],
+    )?;
     let account = db.query_one(
         "SELECT id, name, password_hash, locked_until, active FROM accounts WHERE phone = ?",
         &[text(phone)],
     )?;
-    let Some(account) = account else {
-        secrets::verify_password(password, DUMMY_PHC);
-        return Err(wrong());
+    Ok(match account {
+        None => Reservation::Unknown,
+        Some(account) if reserved == 0 => {
+            let until = account.opt_i64("locked_until")?.unwrap_or(now + LOCK_SECONDS);
+            Reservation::Locked(seconds_left(until, now))
+        }
+        Some(account) => Reservation::Reserved(account),
+    })
+}
+
+/// Password sign-in in three steps: reserve (count the attempt, or refuse if locked), verify
+/// with argon2 outside any transaction (it is deliberately slow, and the write lock must not be
+/// held while it runs), settle (a success clears the count and any lock; a failure stays
+/// counted). While locked every attempt, right password or wrong, gets the same 429, so the
+/// answer does not tell which guess was right.
+pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session, Error> {
+    let wrong = || Error::Unauthenticated(WRONG_PASSWORD.into());
+    let account = match db.transaction(|db| reserve_attempt(db, phone, kit::now()))? {
+        Reservation::Unknown => {
+            secrets::verify_password(password, DUMMY_PHC);
+            return Err(wrong());
+        }
+        Reservation::Locked(seconds) => return Err(Error::Locked(seconds)),
+        Reservation::Reserved(account) => account,
     };
-    let now = kit::now();
-    if let Some(until) = locked_until(&account, now)? {
-        return Err(Error::Locked(seconds_left(until, now)));
-    }
     let id = account.i64("id")?;
-    // Verified outside the transaction: argon2 is deliberately slow, and the write lock must not
-    // be held while it runs.
     let matches = match account.opt_str("password_hash")? {
         Some(phc) => secrets::verify_password(password, &phc),
         None => {
@@ -152,31 +191,17 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session,
             false
         }
     };
-    if account.i64("active")? != 1 {
+    if !matches || account.i64("active")? != 1 {
+        // Already counted when it was reserved.
         return Err(wrong());
     }
-    let token = if matches { Some(secrets::new_token()?) } else { None };
-    db.transaction(|db| {
-        let now = kit::now();
-        let Some(token) = token else {
-            // Counted in the database, not read-modify-written, so concurrent failures all count.
-            db.exec("UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?", &[Value::Integer(id)])?;
-            db.exec(
-                "UPDATE accounts SET failed_sign_ins = 0, locked_until = ? WHERE id = ? AND failed_sign_ins >= ?",
-                &[Value::Integer(now + LOCK_SECONDS), Value::Integer(id), Value::Integer(MAX_FAILED_SIGN_INS)],
-            )?;
-            return Ok(Err(wrong()));
-        };
-        // A concurrent failure may have locked the account while the password was being checked.
-        let fresh = db
-            .query_one("SELECT name, locked_until FROM accounts WHERE id = ?", &[Value::Integer(id)])?
-            .ok_or_else(|| ApiError::Internal(format!("account {id} vanished")))?;
-        if let Some(until) = locked_until(&fresh, now)? {
-            return Ok(Err(Error::Locked(seconds_left(until, now))));
-        }
+    let token = secrets::new_token()?;
+    Ok(db.transaction(|db| {
+        // The holder has proved the password: the window restarts, and a lock that attempts
+        // reserved alongside this one set is lifted (they were checked, and counted, already).
         db.exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
-        Ok(Ok(start_session(db, id, fresh.str("name")?, token)?))
-    })?
+        start_session(db, id, account.str("name")?, token)
+    })?)
 }
 
 /// Issues a code for `phone` within the per-phone limits, on the caller's connection and inside

@@ -195,6 +195,16 @@ pub fn register(req: &Request, p: &Principal) -> Result<Response, ApiError> {
                 ],
             )
             .map_err(register_conflict)?;
+        // Registering grants a role, so it refuses someone else's staff as granting roles and
+        // naming team leaders do (`kit::works_elsewhere`), with the leader path's answer (422 on
+        // the field that names the person). Checked after the insert so that an account already
+        // registered is still the 409 above; the error rolls the transaction back, so nothing
+        // is written. A new phone, a plain citizen and the caller themself pass.
+        if account_id != p.account_id
+            && kit::works_elsewhere(db, account_id, &kit::identity::scopes(p, Action::ManageVolunteers))?
+        {
+            return Err(ApiError::invalid("phone", "belongs to an account you may not register"));
+        }
         access::grant_role(db, p.account_id, account_id, "volunteer", &org)?;
         let v = load(db, id)?.ok_or_else(|| ApiError::Internal("the new volunteer vanished".into()))?;
         // Masked here too: this body is kept for Idempotency-Key replays.
