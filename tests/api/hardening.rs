@@ -123,3 +123,44 @@ async fn api_answers_are_never_sniffed() {
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{:?}", reply.headers);
     }
 }
+
+/// `(name, value)` every answer of the `web` component carries.
+const PAGE_HEADERS: [(&str, &str); 3] =
+    [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")];
+
+#[tokio::test]
+async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() {
+    let c = Centre::new().await;
+
+    let mut replies = Vec::new();
+    for path in ["/", "/index.html", "/survey.html", "/survey.js", "/survey.css", "/index.js", "/no-such-page"] {
+        replies.push((path, c.edge.get(path).await));
+    }
+
+    for (path, reply) in &replies {
+        let expected = if *path == "/no-such-page" { 404 } else { 200 };
+        assert_eq!(reply.status, expected, "{path}: {}", reply.text());
+        for (name, value) in PAGE_HEADERS {
+            assert_eq!(reply.header(name), Some(value), "{path}: {name} in {:?}", reply.headers);
+        }
+        let csp = reply.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        for directive in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+            assert!(csp.split(';').any(|d| d.trim() == directive), "{path}: {directive} missing from {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+    }
+    // The policy forbids inline code, so the pages must have none, or they would stop working.
+    for (path, reply) in replies.iter().filter(|(p, _)| p.ends_with(".html") || *p == "/") {
+        let html = reply.text();
+        assert!(!html.contains("<script>") && !html.contains("<style>") && !html.contains(" style="), "{path}");
+        assert!(!html.contains(" onclick=") && !html.contains(" onload="), "{path}");
+    }
+    let page = |p: &str| replies.iter().find(|(path, _)| *path == p).map(|(_, r)| r).expect("fetched");
+    let survey = page("/survey.html").text();
+    assert!(survey.contains(r#"<script src="/survey.js"></script>"#), "{survey}");
+    assert!(survey.contains(r#"<link rel="stylesheet" href="/survey.css">"#), "{survey}");
+    assert!(page("/survey.js").header("content-type").unwrap_or_default().starts_with("text/javascript"));
+    assert!(page("/survey.css").header("content-type").unwrap_or_default().starts_with("text/css"));
+    // The page's requests are JSON as the API requires.
+    assert!(page("/survey.js").text().contains("'content-type': 'application/json'"));
+}
