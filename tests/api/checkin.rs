@@ -297,6 +297,8 @@ const CODE_LOCKOUT_S: i64 = 600;
 async fn rotating_code_at(t: &Town, activity: i64, now: i64) -> String {
     let shown = t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/dynamic-code"), now).await;
     assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.header("cache-control"), Some("no-store"), "{:?}", shown.headers);
+    assert_eq!(shown.header("x-content-type-options"), Some("nosniff"), "{:?}", shown.headers);
     shown.json()["code"].as_str().unwrap_or_else(|| panic!("no code: {}", shown.text())).to_owned()
 }
 

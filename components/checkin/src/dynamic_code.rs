@@ -172,12 +172,11 @@ pub fn handle(req: &Request, p: &Principal, activity_id: i64) -> Result<Response
         "code": current(secret.as_bytes(), now),
         "valid_for_s": valid_for_s(now),
     });
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .header("cache-control", "no-store")
-        .body(body.to_string())
-        .build())
+    // kit's JSON answer (nosniff included), kept out of every cache: the code is a secret of
+    // the venue for its 30 seconds.
+    let mut resp = kit::json(200, &body);
+    resp.set_header("cache-control", "no-store");
+    Ok(resp)
 }
 
 #[cfg(test)]
