@@ -354,6 +354,57 @@ async fn wrong_rotating_codes_are_limited_per_volunteer_and_activity_until_the_w
     assert_eq!(attendances(&t, activity), 2);
 }
 
+#[tokio::test]
+async fn concurrent_wrong_rotating_codes_are_counted_and_refused_past_the_limit() {
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    let s = activity_base_time();
+    let (activity, code) = activity_with(&t, "并发猜码", s, s + 3 * HOUR, false, true, std::slice::from_ref(&v)).await;
+    let t0 = s + 7;
+    let right = rotating_code_at(&t, activity, t0).await;
+    let previous = rotating_code_at(&t, activity, t0 - 30).await;
+
+    // Act: twenty different wrong guesses at once, as a guessing script would send them.
+    let mut tasks = Vec::new();
+    for guess in (0..1_000_000).map(|n| format!("{n:06}")).filter(|c| *c != right && *c != previous).take(20) {
+        let url = t.edge.url("/api/v1/checkins");
+        let token = v.token.clone();
+        let body = json!({ "code": code, "dynamic_code": guess }).to_string();
+        tasks.push(tokio::spawn(async move {
+            let reply = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .header("x-wenming-now", t0.to_string())
+                .body(body)
+                .send()
+                .await
+                .expect("check-in request");
+            let retry_after = reply.headers().contains_key("retry-after");
+            (reply.status().as_u16(), retry_after)
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+
+    // Assert: exactly the limit's worth were compared (422); every other one got the one 429.
+    let wrong = answers.iter().filter(|(status, _)| *status == 422).count() as i64;
+    let throttled = answers.iter().filter(|(status, retry)| *status == 429 && *retry).count() as i64;
+    assert_eq!((wrong, throttled), (CODE_ATTEMPTS, 20 - CODE_ATTEMPTS), "{answers:?}");
+    let attempts = count(
+        &t,
+        "SELECT attempts FROM checkin_code_attempts WHERE activity_id = ?1 AND volunteer_id = ?2",
+        [activity, v.id],
+    );
+    assert_eq!(attempts, CODE_ATTEMPTS);
+    assert_eq!(attendances(&t, activity), 0);
+}
+
 // ---- Check-out and minutes -------------------------------------------------------------------------
 
 #[tokio::test]
