@@ -289,6 +289,122 @@ async fn the_rotating_code_works_now_and_in_the_next_window_but_not_61_seconds_l
     assert_eq!(retry.status, 201, "{}", retry.text());
 }
 
+/// `checkin.code_attempts` and `checkin.code_lockout_s` defaults
+/// (migrations/0011_checkin_code_attempts.sql).
+const CODE_ATTEMPTS: i64 = 5;
+const CODE_LOCKOUT_S: i64 = 600;
+
+async fn rotating_code_at(t: &Town, activity: i64, now: i64) -> String {
+    let shown = t.edge.get_at(&t.admin_a, &format!("/api/v1/activities/{activity}/dynamic-code"), now).await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.header("cache-control"), Some("no-store"), "{:?}", shown.headers);
+    assert_eq!(shown.header("x-content-type-options"), Some("nosniff"), "{:?}", shown.headers);
+    shown.json()["code"].as_str().unwrap_or_else(|| panic!("no code: {}", shown.text())).to_owned()
+}
+
+#[tokio::test]
+async fn wrong_rotating_codes_are_limited_per_volunteer_and_activity_until_the_window_passes() {
+    let t = town().await;
+    let v = t.volunteers(0, 2, t.a).await;
+    let s = activity_base_time();
+    let (activity, code) = activity_with(&t, "猜码", s, s + 3 * HOUR, false, true, &v).await;
+    let t0 = s + 7;
+    let right = rotating_code_at(&t, activity, t0).await;
+    let previous = rotating_code_at(&t, activity, t0 - 30).await;
+    // A code that is neither this window's nor the previous one's: a wrong guess.
+    let wrong =
+        (0..1_000_000).map(|n| format!("{n:06}")).find(|c| *c != right && *c != previous).expect("a wrong code");
+
+    // Act: the limit's worth of wrong guesses, then the right code in the same window.
+    let mut guesses = Vec::new();
+    for i in 0..CODE_ATTEMPTS {
+        guesses.push(check_in(&t, &v[0], t0 + i, json!({ "code": code, "dynamic_code": wrong })).await);
+    }
+    let locked = check_in(&t, &v[0], t0 + 10, json!({ "code": code, "dynamic_code": right })).await;
+    // Another volunteer of the same activity has attempts of their own.
+    let other = check_in(&t, &v[1], t0 + 10, json!({ "code": code, "dynamic_code": right })).await;
+
+    // Assert
+    for g in &guesses {
+        assert_eq!(g.status, 422, "{}", g.text());
+        assert_eq!(g.error_field(), "dynamic_code", "{}", g.text());
+    }
+    assert_eq!(locked.status, 429, "{}", locked.text());
+    assert_eq!(locked.error_code(), "throttled", "{}", locked.text());
+    let retry_after: i64 = locked.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert_eq!(retry_after, CODE_LOCKOUT_S - 10, "the window started at the first guess");
+    assert_eq!(other.status, 201, "{}", other.text());
+    let (window_start, attempts): (i64, i64) = open_db(&t.edge.db_path())
+        .query_row(
+            "SELECT window_start, attempts FROM checkin_code_attempts WHERE activity_id = ?1 AND volunteer_id = ?2",
+            [activity, v[0].id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the attempts row");
+    assert_eq!((window_start, attempts), (t0, CODE_ATTEMPTS), "the wrong guesses, counted; the refused one not");
+    assert_eq!(count(&t, "SELECT count(*) FROM attendances WHERE volunteer_id = ?1", [v[0].id]), 0);
+
+    // Once the window has passed, the code shown then works.
+    let later = t0 + CODE_LOCKOUT_S;
+    let still_locked = check_in(&t, &v[0], later - 1, json!({ "code": code, "dynamic_code": right })).await;
+    assert_eq!(still_locked.status, 429, "{}", still_locked.text());
+    let fresh = rotating_code_at(&t, activity, later).await;
+    let after = check_in(&t, &v[0], later, json!({ "code": code, "dynamic_code": fresh })).await;
+    assert_eq!(after.status, 201, "{}", after.text());
+    assert_eq!(attendances(&t, activity), 2);
+}
+
+#[tokio::test]
+async fn concurrent_wrong_rotating_codes_are_counted_and_refused_past_the_limit() {
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    let s = activity_base_time();
+    let (activity, code) = activity_with(&t, "并发猜码", s, s + 3 * HOUR, false, true, std::slice::from_ref(&v)).await;
+    let t0 = s + 7;
+    let right = rotating_code_at(&t, activity, t0).await;
+    let previous = rotating_code_at(&t, activity, t0 - 30).await;
+
+    // Act: twenty different wrong guesses at once, as a guessing script would send them.
+    let mut tasks = Vec::new();
+    for guess in (0..1_000_000).map(|n| format!("{n:06}")).filter(|c| *c != right && *c != previous).take(20) {
+        let url = t.edge.url("/api/v1/checkins");
+        let token = v.token.clone();
+        let body = json!({ "code": code, "dynamic_code": guess }).to_string();
+        tasks.push(tokio::spawn(async move {
+            let reply = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .header("x-wenming-now", t0.to_string())
+                .body(body)
+                .send()
+                .await
+                .expect("check-in request");
+            let retry_after = reply.headers().contains_key("retry-after");
+            (reply.status().as_u16(), retry_after)
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+
+    // Assert: exactly the limit's worth were compared (422); every other one got the one 429.
+    let wrong = answers.iter().filter(|(status, _)| *status == 422).count() as i64;
+    let throttled = answers.iter().filter(|(status, retry)| *status == 429 && *retry).count() as i64;
+    assert_eq!((wrong, throttled), (CODE_ATTEMPTS, 20 - CODE_ATTEMPTS), "{answers:?}");
+    let attempts = count(
+        &t,
+        "SELECT attempts FROM checkin_code_attempts WHERE activity_id = ?1 AND volunteer_id = ?2",
+        [activity, v.id],
+    );
+    assert_eq!(attempts, CODE_ATTEMPTS);
+    assert_eq!(attendances(&t, activity), 0);
+}
+
 // ---- Check-out and minutes -------------------------------------------------------------------------
 
 #[tokio::test]

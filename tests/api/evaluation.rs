@@ -663,3 +663,37 @@ async fn the_index_and_rankings_among_stations_match_numbers_worked_by_hand() {
     assert_eq!(again["next_cursor"], 2);
     assert_eq!(count(&t, "SELECT count(*) FROM audit_log WHERE action = 'evaluation.settings'", []), 1);
 }
+
+#[tokio::test]
+async fn the_auditor_reads_the_evaluation_but_never_rates_or_grades() {
+    // Arrange: an activity at A under way; a thematic scheme that citizens may grade; an auditor
+    // at the centre; a citizen sending the same requests, which are otherwise valid.
+    let t = town().await;
+    let start = activity_base_time();
+    let activity = activity_with(&t, start, &[]).await;
+    let body = json!({"centre_id": t.centre, "kind": "thematic", "name": "满意度测评", "target_level": "station",
+        "groups": [{"key": "citizen", "title": "群众", "weight": 100}]});
+    let sid = id(&expect(&t.edge.post_as(&t.admin, "/api/v1/evaluation/schemes", &body).await, 201, "scheme"));
+    let auditor = t.staff("审计员", "13911110021", "auditor", t.centre).await.token;
+    let citizen = t.edge.sign_in_by_code(&t.admin, "13722220031").await;
+    let rating = json!({"activity_id": activity, "as": "citizen", "level": "very_satisfied"});
+    let grade = json!({"scheme_id": sid, "org_id": t.a, "period": "2026-Q4", "grade": "satisfied"});
+
+    // Act
+    let rated = t.edge.post_at(&auditor, "/api/v1/ratings", start + HOUR, &rating).await;
+    let graded = t.edge.post_as(&auditor, "/api/v1/evaluation/thematic-grades", &grade).await;
+
+    // Assert: refused, nothing stored; the auditor still reads.
+    for reply in [&rated, &graded] {
+        assert_eq!((reply.status, reply.error_code()), (403, "read_only".into()), "{}", reply.text());
+    }
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings", []), 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_thematic_grades", []), 0);
+    let summary = t.edge.get_at(&auditor, &format!("/api/v1/ratings/summary?activity={activity}"), start + HOUR).await;
+    assert_eq!(expect(&summary, 200, "the auditor reads")["n"], 0);
+    // The same requests from a citizen are served: the refusal was the role's.
+    expect(&t.edge.post_at(&citizen, "/api/v1/ratings", start + HOUR, &rating).await, 201, "citizen rating");
+    expect(&t.edge.post_as(&citizen, "/api/v1/evaluation/thematic-grades", &grade).await, 201, "citizen grade");
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings", []), 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_thematic_grades", []), 1);
+}

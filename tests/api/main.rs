@@ -29,6 +29,7 @@ mod checkin;
 mod demands;
 mod directory;
 mod evaluation;
+mod hardening;
 mod mediation;
 mod openapi;
 mod order_hours;

@@ -7,9 +7,11 @@
 //! check-in) → the window `starts_at - checkin.opens_before_s ..= ends_at` (409
 //! `outside_window`) → the place: with one, the haversine distance (integer metres) must be
 //! within `radius_m` (422 `location` with `distance_m` and `radius_m`; no position → 422
-//! `location`) → the rotating code when the activity uses one (422 `dynamic_code`) → 201 with the
-//! new attendance, its distance recorded. The request writes nothing until every check has
-//! passed (closing forgotten check-outs that are already due is time's doing, not the request's;
+//! `location`) → the rotating code when the activity uses one: an attempt is reserved first
+//! (`checkin.code_attempts` per `checkin.code_lockout_s` per volunteer and activity; used up →
+//! 429 with `Retry-After`, even for the right code), a wrong code keeps it (422 `dynamic_code`),
+//! a right one gives it back → 201 with the new attendance, its distance recorded. Apart from
+//! the attempt count, the request writes nothing until every check has passed (closing forgotten check-outs that are already due is time's doing, not the request's;
 //! see [`crate::auto_close`]).
 
 use kit::{ApiError, Db};
@@ -131,10 +133,14 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         let given = given_dynamic.ok_or_else(|| {
             ApiError::invalid("dynamic_code", "this activity needs the rotating code shown by the organiser")
         })?;
+        // Counted before it is compared, and kept when wrong: the limit is what makes a 6-digit
+        // code worth having (unthrottled, two valid codes in 10⁶ fall in minutes).
+        dynamic_code::reserve_attempt(&db, act.id, volunteer.id, now, rules.code_attempts, rules.code_lockout_s)?;
         let ok = act.dynamic_secret.as_deref().is_some_and(|s| dynamic_code::accepts(s.as_bytes(), now, &given));
         if !ok {
             return Err(ApiError::invalid("dynamic_code", "the code is wrong or has expired; use the code shown now"));
         }
+        dynamic_code::refund_attempt(&db, act.id, volunteer.id)?;
     }
 
     let (status, attendance) = db.transaction(|db| {

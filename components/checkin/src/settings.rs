@@ -1,5 +1,7 @@
 //! The deployment's hours rules from `deployment_settings` (see `migrations/0004_activities.sql`):
-//! `checkin.opens_before_s`, `checkout.grace_s` and `hours.rounding`. A missing key takes the
+//! `checkin.opens_before_s`, `checkout.grace_s` and `hours.rounding`; and the rotating code's
+//! attempt limit, `checkin.code_attempts` per `checkin.code_lockout_s` (see
+//! `migrations/0011_checkin_code_attempts.sql`). A missing key takes the
 //! documented default; a present but invalid one is a deployment error (500, logged), never
 //! silently replaced — hours are a legal record and must not be computed by a rule nobody chose.
 
@@ -17,11 +19,22 @@ pub struct Rules {
     pub grace_s: i64,
     /// How service minutes are rounded.
     pub rounding: Rounding,
+    /// Rotating-code attempts a volunteer has per activity per window.
+    pub code_attempts: i64,
+    /// The attempt window's length in seconds; a volunteer who used up the attempts waits until
+    /// it ends.
+    pub code_lockout_s: i64,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { opens_before_s: 1800, grace_s: 7200, rounding: Rounding::default() }
+        Rules {
+            opens_before_s: 1800,
+            grace_s: 7200,
+            rounding: Rounding::default(),
+            code_attempts: 5,
+            code_lockout_s: 600,
+        }
     }
 }
 
@@ -31,7 +44,16 @@ const MAX_WINDOW_S: i64 = 7 * 86_400;
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
-        let pairs = Pairs::load(db, &["checkin.opens_before_s", "checkout.grace_s", "hours.rounding"])?;
+        let pairs = Pairs::load(
+            db,
+            &[
+                "checkin.opens_before_s",
+                "checkout.grace_s",
+                "hours.rounding",
+                "checkin.code_attempts",
+                "checkin.code_lockout_s",
+            ],
+        )?;
         Rules::from_pairs(&pairs).map_err(|e| ApiError::Internal(format!("deployment settings: {e}")))
     }
 
@@ -46,6 +68,11 @@ impl Rules {
                 None => defaults.rounding,
                 Some(v) => Rounding::parse(v)?,
             },
+            // At least one attempt, or nobody could ever check in; at most 100 per window keeps a
+            // guess at the million codes hopeless (two valid codes: 1 in 5,000 per window).
+            code_attempts: pairs.int("checkin.code_attempts", defaults.code_attempts, 1..=100)?,
+            // A minute to a day.
+            code_lockout_s: pairs.int("checkin.code_lockout_s", defaults.code_lockout_s, 60..=86_400)?,
         })
     }
 }

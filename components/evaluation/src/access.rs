@@ -6,7 +6,20 @@
 use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
-use kit::identity::{self, Action, Principal};
+use kit::identity::{self, Action, Principal, Role};
+
+/// Refuses an account that holds the auditor role anywhere (403 `read_only`). Auditors read the
+/// evaluation to check it; a rating or thematic grade of theirs would feed the very index they
+/// audit, so the role stays read-only even where anyone signed in may give an opinion.
+pub fn refuse_auditor(p: &Principal) -> Result<(), ApiError> {
+    if p.grants.iter().any(|g| matches!(g.role, Role::Auditor)) {
+        return Err(ApiError::Refused {
+            code: "read_only",
+            message: "auditors read the evaluation and never feed it: no ratings or grades".into(),
+        });
+    }
+    Ok(())
+}
 
 /// Whether `p` holds manage-evaluations strictly above `org_path` (an ancestor of the org, never
 /// the org itself: nobody evaluates their own institute or station).

@@ -86,6 +86,7 @@ fn took_part(db: &Db, s: &Subject, account: i64) -> Result<bool, ApiError> {
 
 /// `POST /api/v1/ratings` → 201 the rating.
 pub fn rate(req: &Request, p: &Principal) -> Result<Response, ApiError> {
+    crate::access::refuse_auditor(p)?;
     let now = kit::request_now(req);
     let mut f = Fields::from_request(
         req,

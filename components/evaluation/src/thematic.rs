@@ -16,6 +16,7 @@ use kit::identity::Principal;
 
 /// `POST /api/v1/evaluation/thematic-grades` → 201.
 pub fn grade(req: &Request, p: &Principal) -> Result<Response, ApiError> {
+    crate::access::refuse_auditor(p)?;
     let now = kit::request_now(req);
     let mut f = Fields::from_request(req, &["scheme_id", "org_id", "period", "grade", "comment"])?;
     let scheme_id = f.id("scheme_id")?;

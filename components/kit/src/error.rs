@@ -30,6 +30,11 @@ pub enum ApiError {
     /// 413: the body is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// 415: a body sent as something other than `application/json`. Refused before it is read,
+    /// so a cross-site HTML form (which can only send `text/plain`, `multipart/form-data` or
+    /// `application/x-www-form-urlencoded` without a preflight) cannot drive an endpoint.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: well-formed but invalid; `field` names the offending field.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -84,6 +89,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::TooLarge(_) => 413,
+            ApiError::UnsupportedMediaType(_) => 415,
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => 422,
             ApiError::Throttled { .. } => 429,
             ApiError::Internal(_) => 500,
@@ -100,6 +106,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::TooLarge(_) => "too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => "invalid",
             ApiError::Throttled { .. } => "throttled",
             ApiError::Internal(_) => "internal",
@@ -124,7 +131,10 @@ impl ApiError {
             error["fields"] = list.iter().map(|(f, m)| serde_json::json!({ "field": f, "message": m })).collect();
         }
         let mut builder = Response::builder();
-        builder.status(self.status()).header("content-type", "application/json");
+        builder
+            .status(self.status())
+            .header("content-type", "application/json")
+            .header("x-content-type-options", "nosniff");
         if let ApiError::Throttled { retry_after, .. } = &self {
             builder.header("retry-after", retry_after.to_string());
         }

@@ -7,16 +7,28 @@ use crate::ApiError;
 
 /// A JSON response with a status.
 pub fn json(status: u16, body: &serde_json::Value) -> Response {
-    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        // Never sniffed into something a browser would run or render.
+        .header("x-content-type-options", "nosniff")
+        .body(body.to_string())
+        .build()
 }
 
-/// Parses the JSON body: malformed JSON is 400; well-formed JSON of the wrong shape is 422 with
-/// the field serde names.
+/// Parses the JSON body: a body not sent as `application/json` is 415 (checked before anything
+/// is read); malformed JSON, or an object naming a key twice, is 400; well-formed JSON of the
+/// wrong shape is 422 with the field serde names.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let body = req.body();
     if body.is_empty() {
         return Err(ApiError::Malformed("a JSON body is required".into()));
     }
+    require_json_content_type(req.header("content-type").and_then(|v| v.as_str()))?;
+    // serde_json keeps the last of two equal keys; which one a client meant is not ours to guess,
+    // and a proxy or logger that kept the first would see a different request.
+    serde_json::from_slice::<NoDuplicateKeys>(body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             let text = e.to_string();
@@ -30,6 +42,73 @@ pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         }
         _ => ApiError::Malformed(format!("the body is not valid JSON: {e}")),
     })
+}
+
+/// `Ok` when `content_type` is `application/json`, parameters (`; charset=utf-8`) allowed and
+/// case ignored; anything else, or none, is 415 `unsupported_media_type`.
+pub fn require_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let essence = content_type.map(|v| v.split(';').next().unwrap_or("").trim());
+    if essence.is_some_and(|e| e.eq_ignore_ascii_case("application/json")) {
+        return Ok(());
+    }
+    Err(ApiError::UnsupportedMediaType(match content_type {
+        None => "send the body with Content-Type: application/json".into(),
+        Some(v) => format!("the body must be sent as application/json, not {v:?}"),
+    }))
+}
+
+/// Any JSON value, walked only to refuse an object that names the same key twice.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
 }
 
 /// A query parameter, percent-decoded (`+` is a space).
@@ -185,6 +264,28 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_application_json_is_a_json_body() {
+        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON ;charset=UTF-8"] {
+            assert!(require_json_content_type(Some(ok)).is_ok(), "{ok}");
+        }
+        for bad in
+            [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonx"), Some("")]
+        {
+            assert_eq!(require_json_content_type(bad).unwrap_err().status(), 415, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_named_twice_is_refused_at_any_depth() {
+        let check = |s: &str| serde_json::from_str::<NoDuplicateKeys>(s).is_ok();
+        assert!(check(r#"{"a": 1, "b": [{"a": 2}, {"a": 3}], "c": {"d": null}}"#));
+        assert!(!check(r#"{"a": 1, "a": 2}"#));
+        assert!(!check(r#"{"a": 1, "\u0061": 2}"#), "an escaped key is the same key");
+        assert!(!check(r#"{"x": [{"b": 1, "b": 1}]}"#));
+        assert!(!check(r#"{"x": {"y": {"z": 1, "z": 2}}}"#));
+    }
 
     #[test]
     fn path_ids_are_plain_positive_integers_or_not_found() {

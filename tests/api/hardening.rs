@@ -1,0 +1,166 @@
+//! Holding up under abuse (issue 13), against the product (`spin.toml`): bodies only as
+//! `application/json` (a cross-site form cannot send that without a preflight), no JSON key
+//! named twice, and the security headers on pages and API answers.
+//!
+//! Each refusal is checked to have written nothing: the outbox, the sessions and the orgs are
+//! counted before and after.
+
+use wenming_tests::{count, json, Centre, Edge, Reply};
+
+/// `POST path` with `body` sent byte for byte as `content_type` (none when `None`), signed in as
+/// `token` when given.
+async fn post_raw(edge: &Edge, token: Option<&str>, path: &str, content_type: Option<&str>, body: &str) -> Reply {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(value) = &authorization {
+        headers.push(("authorization", value));
+    }
+    if let Some(value) = content_type {
+        headers.push(("content-type", value));
+    }
+    edge.request("POST", path, &headers, body.to_owned()).await
+}
+
+fn written(c: &Centre) -> (i64, i64, i64) {
+    (
+        count(&c.edge, "SELECT count(*) FROM outbox", []),
+        count(&c.edge, "SELECT count(*) FROM sessions", []),
+        count(&c.edge, "SELECT count(*) FROM orgs", []),
+    )
+}
+
+fn assert_refused(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text());
+    assert_eq!(reply.error_code(), code, "{}", reply.text());
+    assert!(reply.header("content-type").unwrap_or_default().starts_with("application/json"), "{:?}", reply.headers);
+}
+
+#[tokio::test]
+async fn json_sent_as_anything_but_application_json_is_415_and_writes_nothing() {
+    let c = Centre::new().await;
+    let code_body = json!({ "phone": "13700000011" }).to_string();
+    let org_body = json!({ "parent_id": c.centre, "name": "城关镇", "level": "institute" }).to_string();
+    let before = written(&c);
+
+    // Act: what a cross-site form can send without a preflight, and no type at all.
+    let mut replies = Vec::new();
+    for content_type in
+        [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("text/plain; charset=utf-8"), None]
+    {
+        replies.push(post_raw(&c.edge, None, "/api/v1/sms-codes", content_type, &code_body).await);
+    }
+    let sign_in = post_raw(
+        &c.edge,
+        None,
+        "/api/v1/sessions",
+        Some("text/plain"),
+        &json!({ "phone": "13700000011", "code": "000000" }).to_string(),
+    )
+    .await;
+    let staff = post_raw(&c.edge, Some(&c.admin), "/api/v1/orgs", Some("text/plain"), &org_body).await;
+
+    // Assert
+    for reply in replies.iter().chain([&sign_in, &staff]) {
+        assert_refused(reply, 415, "unsupported_media_type");
+    }
+    assert_eq!(written(&c), before, "no code queued, no session, no org");
+
+    // The same bodies as application/json, parameters allowed, are served.
+    let asked = post_raw(&c.edge, None, "/api/v1/sms-codes", Some("application/json; charset=utf-8"), &code_body).await;
+    let made = post_raw(&c.edge, Some(&c.admin), "/api/v1/orgs", Some("Application/JSON"), &org_body).await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    assert_eq!(made.status, 201, "{}", made.text());
+}
+
+#[tokio::test]
+async fn a_json_key_named_twice_is_400_and_writes_nothing() {
+    let c = Centre::new().await;
+    let before = written(&c);
+
+    let codes = post_raw(
+        &c.edge,
+        None,
+        "/api/v1/sms-codes",
+        Some("application/json"),
+        r#"{"phone": "13700000012", "phone": "13700000013"}"#,
+    )
+    .await;
+    let sign_in = post_raw(
+        &c.edge,
+        None,
+        "/api/v1/sessions",
+        Some("application/json"),
+        r#"{"phone": "13700000012", "code": "000000", "code": "111111"}"#,
+    )
+    .await;
+    // Escaped, the key is the same key.
+    let staff = post_raw(
+        &c.edge,
+        Some(&c.admin),
+        "/api/v1/orgs",
+        Some("application/json"),
+        &format!(r#"{{"parent_id": {}, "name": "甲", "\u006eame": "乙", "level": "institute"}}"#, c.centre),
+    )
+    .await;
+
+    for reply in [&codes, &sign_in, &staff] {
+        assert_refused(reply, 400, "malformed");
+        assert!(reply.text().contains("duplicate key"), "{}", reply.text());
+    }
+    assert_eq!(written(&c), before, "no code queued, no session, no org");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_sniffed() {
+    let c = Centre::new().await;
+
+    let ok = c.edge.get_as(&c.admin, "/api/v1/me").await;
+    let refused = c.edge.get("/api/v1/me").await;
+
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(refused.status, 401, "{}", refused.text());
+    for reply in [&ok, &refused] {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{:?}", reply.headers);
+    }
+}
+
+/// `(name, value)` every answer of the `web` component carries.
+const PAGE_HEADERS: [(&str, &str); 3] =
+    [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")];
+
+#[tokio::test]
+async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() {
+    let c = Centre::new().await;
+
+    let mut replies = Vec::new();
+    for path in ["/", "/index.html", "/survey.html", "/survey.js", "/survey.css", "/index.js", "/no-such-page"] {
+        replies.push((path, c.edge.get(path).await));
+    }
+
+    for (path, reply) in &replies {
+        let expected = if *path == "/no-such-page" { 404 } else { 200 };
+        assert_eq!(reply.status, expected, "{path}: {}", reply.text());
+        for (name, value) in PAGE_HEADERS {
+            assert_eq!(reply.header(name), Some(value), "{path}: {name} in {:?}", reply.headers);
+        }
+        let csp = reply.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        for directive in ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+            assert!(csp.split(';').any(|d| d.trim() == directive), "{path}: {directive} missing from {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+    }
+    // The policy forbids inline code, so the pages must have none, or they would stop working.
+    for (path, reply) in replies.iter().filter(|(p, _)| p.ends_with(".html") || *p == "/") {
+        let html = reply.text();
+        assert!(!html.contains("<script>") && !html.contains("<style>") && !html.contains(" style="), "{path}");
+        assert!(!html.contains(" onclick=") && !html.contains(" onload="), "{path}");
+    }
+    let page = |p: &str| replies.iter().find(|(path, _)| *path == p).map(|(_, r)| r).expect("fetched");
+    let survey = page("/survey.html").text();
+    assert!(survey.contains(r#"<script src="/survey.js"></script>"#), "{survey}");
+    assert!(survey.contains(r#"<link rel="stylesheet" href="/survey.css">"#), "{survey}");
+    assert!(page("/survey.js").header("content-type").unwrap_or_default().starts_with("text/javascript"));
+    assert!(page("/survey.css").header("content-type").unwrap_or_default().starts_with("text/css"));
+    // The page's requests are JSON as the API requires.
+    assert!(page("/survey.js").text().contains("'content-type': 'application/json'"));
+}
