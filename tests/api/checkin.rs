@@ -290,7 +290,7 @@ async fn the_rotating_code_works_now_and_in_the_next_window_but_not_61_seconds_l
 }
 
 /// `checkin.code_attempts` and `checkin.code_lockout_s` defaults
-/// (migrations/0011_checkin_code_attempts.sql).
+/// (migrations/0010_checkin_code_attempts.sql).
 const CODE_ATTEMPTS: i64 = 5;
 const CODE_LOCKOUT_S: i64 = 600;
 

@@ -79,7 +79,7 @@ pub fn normalise(value: &serde_json::Value) -> Option<String> {
 /// code is compared: at most `limit` attempts per window of `window_s` seconds, the window
 /// starting at the first attempt after the previous one ended. One conditional upsert counts and
 /// checks at once, so concurrent guesses cannot all pass a limit they read before it was reached
-/// (see `migrations/0011_checkin_code_attempts.sql`). Used up → 429 with `Retry-After` until the
+/// (see `migrations/0010_checkin_code_attempts.sql`). Used up → 429 with `Retry-After` until the
 /// window ends, whatever the code sent — a right code among the guesses is not told apart.
 pub fn reserve_attempt(
     db: &Db,

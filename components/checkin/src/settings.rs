@@ -1,7 +1,7 @@
 //! The deployment's hours rules from `deployment_settings` (see `migrations/0004_activities.sql`):
 //! `checkin.opens_before_s`, `checkout.grace_s` and `hours.rounding`; and the rotating code's
 //! attempt limit, `checkin.code_attempts` per `checkin.code_lockout_s` (see
-//! `migrations/0011_checkin_code_attempts.sql`). A missing key takes the
+//! `migrations/0010_checkin_code_attempts.sql`). A missing key takes the
 //! documented default; a present but invalid one is a deployment error (500, logged), never
 //! silently replaced — hours are a legal record and must not be computed by a rule nobody chose.
 
