@@ -115,7 +115,7 @@ struct UpArgs {
     /// Longest a client may take to send a whole request head (request line and headers), from
     /// accepting the connection, or from the first byte of a later keep-alive request; then the
     /// connection is closed without an answer. Stops clients that send half a request and hold
-    /// the connection; costs a client on a link slower than a head per this time its request.
+    /// the connection; costs a client too slow to send its head in this time its request.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     header_read_timeout: Duration,
     /// Longest a keep-alive connection may sit idle between a response and the next request;
