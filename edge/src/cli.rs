@@ -330,6 +330,16 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     if args.header_read_timeout.is_zero() || args.idle_timeout.is_zero() {
         bail!("--header-read-timeout and --idle-timeout must be longer than zero");
     }
+    if let Some(limit) = open_files_limit() {
+        // Databases, the compile cache, the listeners and outbound requests need descriptors too.
+        if args.max_connections as u64 + FD_HEADROOM > limit {
+            tracing::warn!(
+                "--max-connections {} leaves under {FD_HEADROOM} of the {limit} open files allowed \
+                 (`ulimit -n`) for databases and the rest: lower it or raise the limit",
+                args.max_connections
+            );
+        }
+    }
     let loaded = load(&args.run).await?;
     let routes: Vec<String> = loaded
         .router
@@ -399,6 +409,21 @@ fn target_name(t: &crate::routing::Target) -> String {
     }
 }
 
+/// Descriptors `up` wants left over beside its client connections.
+const FD_HEADROOM: u64 = 64;
+
+/// The soft limit on open files (`ulimit -n`), where the system tells it (Linux's
+/// `/proc/self/limits`); `None` when unknown or unlimited.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_open_files_limit(&limits)
+}
+
+fn parse_open_files_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.strip_prefix("Max open files")?.split_whitespace().next()?.parse().ok()
+}
+
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
@@ -446,6 +471,16 @@ mod tests {
         assert_eq!(up.queue_timeout, Duration::from_millis(250));
         assert_eq!(up.shutdown_grace, Duration::from_secs(30), "the default parses too");
         assert!(Cli::try_parse_from(["wenming", "up", "--request-timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn the_open_files_limit_is_read_from_proc_limits() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(parse_open_files_limit(limits), Some(1024));
+        assert_eq!(parse_open_files_limit("Max open files  unlimited  unlimited  files\n"), None);
+        assert_eq!(parse_open_files_limit(""), None);
     }
 
     #[test]
