@@ -112,6 +112,24 @@ struct UpArgs {
     /// How long shutdown (SIGINT/SIGTERM) waits for in-flight requests (e.g. `30s`, `1m`).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     shutdown_grace: Duration,
+    /// Longest a client may take to send a whole request head (request line and headers), from
+    /// accepting the connection, or from the first byte of a later keep-alive request; then the
+    /// connection is closed without an answer. Stops clients that send half a request and hold
+    /// the connection; costs a client too slow to send its head in this time its request.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    header_read_timeout: Duration,
+    /// Longest a keep-alive connection may sit idle between a response and the next request;
+    /// then it is closed. Shorter frees connection slots sooner; costs clients that pause longer
+    /// a new TCP handshake. Keep it longer than a reverse proxy's upstream keep-alive (nginx:
+    /// 60s), so the proxy closes first and never sends on a connection the edge just closed.
+    #[arg(long, default_value = "75s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+    /// Client connections open at once (each holds a file descriptor). Beyond it new connections
+    /// are not accepted but wait in the listen backlog until a connection closes, so other
+    /// clients see a delay rather than an error and the process keeps descriptors for its
+    /// databases. Keep it well under `ulimit -n`; costs clients beyond it that wait.
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
 }
 
 /// One request to one component, in-process: how an operator reaches private components (the
@@ -298,10 +316,30 @@ fn serve_options(args: &UpArgs) -> ServeOptions {
         max_instance_memory: args.run.max_instance_memory,
         shutdown_grace: args.shutdown_grace,
         metrics_listen: args.metrics_listen,
+        header_read_timeout: args.header_read_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
     }
 }
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
+    // Checked before loading, which can take a while, so a typo fails at once.
+    if args.max_connections == 0 {
+        bail!("--max-connections must be at least 1");
+    }
+    if args.header_read_timeout.is_zero() || args.idle_timeout.is_zero() {
+        bail!("--header-read-timeout and --idle-timeout must be longer than zero");
+    }
+    if let Some(limit) = open_files_limit() {
+        // Databases, the compile cache, the listeners and outbound requests need descriptors too.
+        if args.max_connections as u64 + FD_HEADROOM > limit {
+            tracing::warn!(
+                "--max-connections {} leaves under {FD_HEADROOM} of the {limit} open files allowed \
+                 (`ulimit -n`) for databases and the rest: lower it or raise the limit",
+                args.max_connections
+            );
+        }
+    }
     let loaded = load(&args.run).await?;
     let routes: Vec<String> = loaded
         .router
@@ -350,6 +388,10 @@ async fn call(args: CallArgs) -> anyhow::Result<()> {
         max_instance_memory: args.run.max_instance_memory,
         shutdown_grace: Duration::ZERO,
         metrics_listen: None,
+        // `call` serves no connections; these only complete the options.
+        header_read_timeout: Duration::ZERO,
+        idle_timeout: Duration::ZERO,
+        max_connections: 1,
     };
     let (status, answer) =
         crate::server::call(loaded, options, &args.component, &args.method, &args.path, &headers, body).await?;
@@ -365,6 +407,21 @@ fn target_name(t: &crate::routing::Target) -> String {
         crate::routing::Target::Component(id) => id.clone(),
         crate::routing::Target::Static(i) => format!("static-response-{i}"),
     }
+}
+
+/// Descriptors `up` wants left over beside its client connections.
+const FD_HEADROOM: u64 = 64;
+
+/// The soft limit on open files (`ulimit -n`), where the system tells it (Linux's
+/// `/proc/self/limits`); `None` when unknown or unlimited.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_open_files_limit(&limits)
+}
+
+fn parse_open_files_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.strip_prefix("Max open files")?.split_whitespace().next()?.parse().ok()
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -414,5 +471,40 @@ mod tests {
         assert_eq!(up.queue_timeout, Duration::from_millis(250));
         assert_eq!(up.shutdown_grace, Duration::from_secs(30), "the default parses too");
         assert!(Cli::try_parse_from(["wenming", "up", "--request-timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn the_open_files_limit_is_read_from_proc_limits() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(parse_open_files_limit(limits), Some(1024));
+        assert_eq!(parse_open_files_limit("Max open files  unlimited  unlimited  files\n"), None);
+        assert_eq!(parse_open_files_limit(""), None);
+    }
+
+    #[test]
+    fn the_connection_limits_have_defaults_and_take_humantime() {
+        let cli = Cli::try_parse_from(["wenming", "up"]).unwrap_or_else(|e| panic!("{e}"));
+        let Command::Up(up) = cli.command else { panic!("expected `up`") };
+        assert_eq!(up.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(up.idle_timeout, Duration::from_secs(75));
+        assert_eq!(up.max_connections, 512);
+
+        let cli = Cli::try_parse_from([
+            "wenming",
+            "up",
+            "--header-read-timeout",
+            "1s",
+            "--idle-timeout",
+            "1m 30s",
+            "--max-connections",
+            "8",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Up(up) = cli.command else { panic!("expected `up`") };
+        assert_eq!(up.header_read_timeout, Duration::from_secs(1));
+        assert_eq!(up.idle_timeout, Duration::from_secs(90));
+        assert_eq!(up.max_connections, 8);
     }
 }

@@ -20,6 +20,7 @@ mod migrations;
 mod outbound;
 mod routing;
 mod shutdown;
+mod slow_clients;
 mod sqlite;
 mod variables;
 

@@ -5,9 +5,14 @@
 //! and its bounded queue: 503 and `Retry-After` when full) and [`guest`] execution (a fresh
 //! instance within the time budget). [`chaining`] runs `*.spin.internal` requests from guests,
 //! and `wenming call`, in-process.
+//!
+//! Before any of that, a connection meets the connection cap (`--max-connections`) and its own
+//! clock ([`connection`]: `--header-read-timeout`, `--idle-timeout`), so slow or idle clients
+//! cannot hold every descriptor the process has.
 
 mod admission;
 mod chaining;
+mod connection;
 mod guest;
 
 use std::future::Future;
@@ -23,6 +28,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::app::LoadedApp;
@@ -31,6 +37,7 @@ use crate::request_view;
 use crate::routing::Target;
 use admission::Admission;
 pub use chaining::call;
+use connection::{Burst, Watch};
 
 /// Limits and addresses for serving.
 #[derive(Debug, Clone)]
@@ -53,7 +60,18 @@ pub struct ServeOptions {
     pub shutdown_grace: Duration,
     /// Where `/metrics` is served, apart from the application (`None`: nowhere).
     pub metrics_listen: Option<SocketAddr>,
+    /// Longest a client may take to send a request head (from accept for the first request,
+    /// from its first byte for later ones); then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Longest a keep-alive connection may sit between a response and the next request.
+    pub idle_timeout: Duration,
+    /// Client connections open at once; beyond it new ones wait in the listen backlog.
+    pub max_connections: usize,
 }
+
+/// How long the connection cap must go unhit before a burst of waits counts as over (and the
+/// next one is logged again).
+const CAP_BURST_QUIET: Duration = Duration::from_secs(30);
 
 /// A bound server, ready to run.
 pub struct Server {
@@ -95,33 +113,97 @@ impl Server {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let grace = self.options.shutdown_grace;
         let listener = self.listener;
+        let (cap, header_read_timeout, idle_timeout) =
+            (self.options.max_connections, self.options.header_read_timeout, self.options.idle_timeout);
         let server = ServerInner::new(self.app, self.options, Metrics::default());
         let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
         tokio::pin!(shutdown);
+        let connections = Arc::new(Semaphore::new(cap));
+        let mut at_cap = Burst::default();
+        let mut accept_failures = Burst::default();
         loop {
+            // At the cap the edge stops accepting rather than accepting and closing: newcomers
+            // wait in the kernel's listen backlog (costing the process no descriptor) and are
+            // served, in order, as soon as the header or idle timeout frees a slot, where a
+            // refusal would fail them outright while the slots' holders keep them.
+            let permit = match Arc::clone(&connections).try_acquire_owned() {
+                Ok(permit) => {
+                    // The burst is over once the cap has not been hit for a while, not at the
+                    // first free slot: slow clients closed by their timeout free slots a round
+                    // at a time, and a cap held under attack must log once, not every round.
+                    if at_cap.quiet_for().is_some_and(|quiet| quiet >= CAP_BURST_QUIET) {
+                        if let Some((waits, lasted)) = at_cap.end() {
+                            tracing::info!(
+                                "open connections back under --max-connections {cap}: {waits} waited for a slot over {}",
+                                humantime::format_duration(round_ms(lasted))
+                            );
+                        }
+                    }
+                    permit
+                }
+                Err(_) => {
+                    if at_cap.hit() {
+                        tracing::warn!(
+                            "{cap} connections open (--max-connections): new connections wait in the listen backlog \
+                             until one closes"
+                        );
+                    }
+                    tokio::select! {
+                        permit = Arc::clone(&connections).acquire_owned() => {
+                            permit.context("the connection semaphore is never closed")?
+                        }
+                        _ = &mut shutdown => break,
+                    }
+                }
+            };
             let (stream, client) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(a) => a,
                     Err(e) => {
-                        // Running out of file descriptors must not stop the server.
-                        tracing::warn!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                        // EMFILE/ENFILE (out of descriptors) and the like: keep serving the
+                        // connections already open, retry after a growing pause instead of
+                        // spinning on an error that clears only when something closes.
+                        if accept_failures.hit() {
+                            tracing::warn!("accept failed: {e}; retrying with backoff (logged once until it recovers)");
+                        }
+                        let pause = connection::accept_backoff(accept_failures.count());
+                        tokio::select! {
+                            _ = tokio::time::sleep(pause) => continue,
+                            _ = &mut shutdown => break,
+                        }
                     }
                 },
                 _ = &mut shutdown => break,
             };
+            if let Some((failures, lasted)) = accept_failures.end() {
+                tracing::info!(
+                    "accept recovered after {failures} failures over {}",
+                    humantime::format_duration(round_ms(lasted))
+                );
+            }
             let _ = stream.set_nodelay(true);
+            let watch = Watch::new(header_read_timeout, idle_timeout);
             let server = Arc::clone(&server);
+            let requests = Arc::clone(&watch);
             let service = hyper::service::service_fn(move |req| {
                 let server = Arc::clone(&server);
-                async move { Ok::<_, std::convert::Infallible>(server.handle(req, client).await) }
+                let busy = requests.busy();
+                async move {
+                    let response = server.handle(req, client).await;
+                    Ok::<_, std::convert::Infallible>(response.map(|body| connection::hold_until_sent(body, busy)))
+                }
             });
-            let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+            let io = TokioIo::new(connection::Watched::new(stream, Arc::clone(&watch)));
+            let conn = http1::Builder::new().keep_alive(true).serve_connection(io, service);
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!(%client, "connection ended with an error: {e}");
+                // The slot is given back when this task ends, however the connection ended.
+                let _permit = permit;
+                tokio::select! {
+                    ended = conn => if let Err(e) = ended {
+                        tracing::debug!(%client, "connection ended with an error: {e}");
+                    },
+                    why = watch.expired() => tracing::debug!(%client, "closing the connection: {why}"),
                 }
             });
         }
@@ -317,6 +399,11 @@ async fn serve_metrics(listener: TcpListener, server: Arc<ServerInner>) {
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
+}
+
+/// A duration to whole milliseconds, for log lines.
+fn round_ms(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis().try_into().unwrap_or(u64::MAX))
 }
 
 fn too_large(limit: usize) -> Response<Body> {
