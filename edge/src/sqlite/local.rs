@@ -154,8 +154,10 @@ impl LocalConnection {
             return Err(self.failure().to_string());
         }
         for (i, param) in params.iter().enumerate() {
-            // Bind errors (more parameters than placeholders) are ignored, as libSQL ignores
-            // them: the statement then runs with what it has.
+            // A parameter beyond the statement's placeholders binds nothing and the statement
+            // runs with what it has: the behaviour guests had on libSQL's local connection,
+            // kept unchanged by this module (whether Spin's in-process SQLite refuses it instead
+            // is an open parity question, noted on issue 12).
             let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
             // SAFETY: the statement is prepared; text and blob bytes are copied by SQLite
             // (SQLITE_TRANSIENT) before the call returns.
