@@ -15,6 +15,7 @@
 //! - [`access`]: [`authenticate`], [`optional`], [`deny`]/[`gate`], [`Scope`] — identity in the
 //!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
 //!   components' bindings, generated once in the `bindings` crate.
+//! - [`jobs`]: the scheduler-only gate in front of every periodic job route.
 //! - [`ledger_error`], [`sms`] (the one way to queue a message), [`leads_team`] (the one rule
 //!   for team leadership), [`settings`] (the one reader of `deployment_settings`).
 
@@ -25,6 +26,7 @@ pub mod db;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod jobs;
 pub mod mask;
 pub mod platform;
 pub mod settings;
