@@ -124,3 +124,95 @@ fn every_api_route_in_the_manifest_has_documented_paths() {
     }
     assert!(missing.is_empty(), "routes served but not in openapi.yaml: {missing:?}");
 }
+
+/// Resolves a `$ref` into `components`, or returns the value itself.
+fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/")) {
+        Some(rest) => {
+            let (kind, name) = rest.split_once('/').unwrap_or((rest, ""));
+            deref(doc, &doc["components"][kind][name])
+        }
+        None => v,
+    }
+}
+
+/// A schema's property names, through `$ref` and `allOf`.
+fn property_names(doc: &Value, schema: &Value, into: &mut BTreeSet<String>) {
+    let schema = deref(doc, schema);
+    if let Some(props) = schema.get("properties").and_then(Value::as_mapping) {
+        into.extend(props.keys().filter_map(Value::as_str).map(str::to_string));
+    }
+    for part in schema.get("allOf").and_then(Value::as_sequence).into_iter().flatten() {
+        property_names(doc, part, into);
+    }
+}
+
+/// Links (OpenAPI link objects) let a fuzzer or a client go from a created resource to what can
+/// be done with it, so generated sequences reach deep states (an approved activity's sign-ups, a
+/// dispatched order's acceptance). A link that names a missing operation, a parameter the target
+/// does not have or a field the response does not carry would silently lead nowhere: each is
+/// checked here.
+#[test]
+fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() {
+    let doc = openapi();
+    // operationId → the path parameter names of that operation.
+    let mut targets = std::collections::BTreeMap::new();
+    for (_, item) in doc["paths"].as_mapping().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let mut names = BTreeSet::new();
+            let shared = item.get("parameters").and_then(Value::as_sequence).into_iter().flatten();
+            let own = op.get("parameters").and_then(Value::as_sequence).into_iter().flatten();
+            for p in shared.chain(own) {
+                let p = deref(&doc, p);
+                if p["in"].as_str() == Some("path") {
+                    names.insert(p["name"].as_str().unwrap().to_string());
+                }
+            }
+            targets.insert(op["operationId"].as_str().unwrap().to_string(), names);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut links = 0;
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let source = format!("{} {}", method.to_uppercase(), path.as_str().unwrap());
+            for (status, response) in op["responses"].as_mapping().into_iter().flatten() {
+                let response = deref(&doc, response);
+                let Some(map) = response.get("links").and_then(Value::as_mapping) else { continue };
+                let mut fields = BTreeSet::new();
+                if let Some(schema) = response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"]) {
+                    property_names(&doc, schema, &mut fields);
+                }
+                for (name, link) in map {
+                    links += 1;
+                    let at = format!("{source} {status:?} link {:?}", name.as_str().unwrap_or(""));
+                    let target = link["operationId"].as_str().unwrap_or("");
+                    let Some(params) = targets.get(target) else {
+                        problems.push(format!("{at}: no operation {target}"));
+                        continue;
+                    };
+                    let given: BTreeSet<String> = link["parameters"]
+                        .as_mapping()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                        .collect();
+                    if &given != params {
+                        problems.push(format!("{at}: parameters {given:?}, {target} has {params:?}"));
+                    }
+                    for (_, expression) in link["parameters"].as_mapping().into_iter().flatten() {
+                        let expression = expression.as_str().unwrap_or("");
+                        match expression.strip_prefix("$response.body#/") {
+                            Some(field) if fields.contains(field) => {}
+                            _ => problems.push(format!("{at}: {expression} is not a field of the response")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(links > 50, "the creating operations link onward ({links} links)");
+    assert!(problems.is_empty(), "openapi.yaml links:\n{}", problems.join("\n"));
+}
