@@ -1,8 +1,9 @@
 //! The OpenAPI file is what clients and fuzzers are generated from, so it is checked like code:
 //! it must parse strictly (a duplicated schema name silently replaces the first one), carry no
 //! accidental nulls (an unquoted `description: a, b` in a flow mapping turns `b` into a key),
-//! resolve every `$ref`, document the 400 a malformed body gets, and cover every route the
-//! application serves.
+//! resolve every `$ref`, document the 400 and 415 a malformed or mistyped body gets, bound every
+//! string and integer a request body carries (the server validates each; a fuzzer reading the
+//! file should know how), and cover every route the application serves.
 
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -87,6 +88,10 @@ fn every_operation_is_named_once_and_documents_its_errors() {
             if op.get("requestBody").is_some() && !has("400") {
                 problems.push(format!("{name}: takes a body but does not document 400"));
             }
+            // A body sent as anything but application/json gets 415 before it is read.
+            if op.get("requestBody").is_some() && !has("415") {
+                problems.push(format!("{name}: takes a body but does not document 415"));
+            }
             if !responses.keys().any(|k| k.as_str().is_some_and(|c| c.starts_with('2') || c.starts_with('3'))) {
                 problems.push(format!("{name}: no success response"));
             }
@@ -123,4 +128,80 @@ fn every_api_route_in_the_manifest_has_documented_paths() {
         }
     }
     assert!(missing.is_empty(), "routes served but not in openapi.yaml: {missing:?}");
+}
+
+/// `v` with its `$ref`s followed.
+fn resolved<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or_default();
+        v = &doc["components"]["schemas"][name];
+    }
+    v
+}
+
+/// The facet `key` of schema `v`, looked up through `$ref`s and `allOf`.
+fn facet<'a>(doc: &'a Value, v: &'a Value, key: &str) -> Option<&'a Value> {
+    let v = resolved(doc, v);
+    v.get(key).or_else(|| v.get("allOf")?.as_sequence()?.iter().find_map(|part| facet(doc, part, key)))
+}
+
+/// Every unbounded string or integer property of the request-body schema `v`, under `at`.
+fn unbounded(doc: &Value, v: &Value, at: &str, problems: &mut Vec<String>) {
+    for alternatives in ["oneOf", "anyOf"] {
+        for alt in facet(doc, v, alternatives).and_then(Value::as_sequence).into_iter().flatten() {
+            unbounded(doc, alt, at, problems);
+        }
+    }
+    let Some(properties) = facet(doc, v, "properties").and_then(Value::as_mapping) else { return };
+    for (name, property) in properties {
+        let at = format!("{at}.{}", name.as_str().unwrap_or_default());
+        let has = |keys: &[&str]| keys.iter().any(|k| facet(doc, property, k).is_some());
+        match facet(doc, property, "type").and_then(Value::as_str) {
+            Some("string") if !has(&["maxLength", "enum", "pattern", "format"]) => {
+                problems.push(format!("{at}: a string with no maxLength, enum, pattern or format"))
+            }
+            Some("integer") if !has(&["minimum", "maximum", "enum"]) => {
+                problems.push(format!("{at}: an integer with no range"))
+            }
+            Some("object") => unbounded(doc, property, &at, problems),
+            Some("array") => {
+                let items = facet(doc, property, "items").unwrap_or(&Value::Null);
+                let item_type = facet(doc, items, "type").and_then(Value::as_str);
+                let bounded = ["maxLength", "enum", "pattern", "format"].iter().any(|k| facet(doc, items, k).is_some());
+                if item_type == Some("string") && !bounded {
+                    problems.push(format!("{at}[]: a string with no maxLength, enum, pattern or format"));
+                }
+                if item_type == Some("object") {
+                    unbounded(doc, items, &format!("{at}[]"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_string_and_integer_a_request_body_carries_is_bounded() {
+    let doc = openapi();
+    let mut problems = Vec::new();
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        for method in METHODS {
+            let Some(schema) = item.get(method).and_then(|op| op.get("requestBody")).map(|b| {
+                let b = resolved(&doc, b);
+                &b["content"]["application/json"]["schema"]
+            }) else {
+                continue;
+            };
+            bodies += 1;
+            unbounded(
+                &doc,
+                schema,
+                &format!("{} {}", method.to_uppercase(), path.as_str().unwrap_or_default()),
+                &mut problems,
+            );
+        }
+    }
+    assert!(bodies > 50, "all request bodies counted: {bodies}");
+    assert!(problems.is_empty(), "openapi.yaml:\n{}", problems.join("\n"));
 }

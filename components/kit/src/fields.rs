@@ -119,17 +119,7 @@ impl Fields {
         let Some(s) = self.opt_str(name)? else {
             return Ok(None);
         };
-        let s = s.trim().replace("\r\n", "\n");
-        if s.chars().count() > max {
-            return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
-        }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(ApiError::invalid(name, "must not contain control characters"));
-        }
-        if let Some(problem) = unicode::text_problem(&s) {
-            return Err(ApiError::invalid(name, problem));
-        }
-        Ok(Some(s))
+        check_text(name, &s, max).map(Some)
     }
 
     /// An optional id: a positive integer.
@@ -294,6 +284,23 @@ pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
         return Err(ApiError::invalid(name, problem));
     }
     Ok(s.to_string())
+}
+
+/// A free text: trimmed, `\r\n` made `\n`, at most `max` characters (may be empty), no control
+/// characters but newline and tab, no bidi controls (they reorder what a reader sees after
+/// them). For texts nested where [`Fields`] does not reach.
+pub fn check_text(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
+    let s = s.trim().replace("\r\n", "\n");
+    if s.chars().count() > max {
+        return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid(name, "must not contain control characters"));
+    }
+    if let Some(problem) = unicode::text_problem(&s) {
+        return Err(ApiError::invalid(name, problem));
+    }
+    Ok(s)
 }
 
 #[cfg(test)]
