@@ -130,6 +130,19 @@ struct UpArgs {
     /// databases. Keep it well under `ulimit -n`; costs clients beyond it that wait.
     #[arg(long, default_value_t = 512)]
     max_connections: usize,
+    /// Connections one client may hold open at once (an IPv4 address, or an IPv6 /64, which one
+    /// subscriber usually holds whole); a connection beyond it is answered 429 and closed, so one
+    /// client cannot take every `--max-connections` slot from the others. 0 turns it off: do
+    /// that (or raise it) behind a reverse proxy, where every connection comes from the proxy.
+    /// Costs a crowd behind one NAT address that needs more connections than this.
+    #[arg(long, default_value_t = 64)]
+    max_connections_per_client: usize,
+    /// Longest a client may take to send a request's whole body once its head has arrived; then
+    /// the answer is 408 and the connection is closed, and the half-read request never reaches a
+    /// component. Stops clients that trickle or stall a body to hold a connection; at the
+    /// default, a body of `--max-body-bytes` (1 MiB) needs about 35 KB/s.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    body_read_timeout: Duration,
 }
 
 /// One request to one component, in-process: how an operator reaches private components (the
@@ -319,6 +332,8 @@ fn serve_options(args: &UpArgs) -> ServeOptions {
         header_read_timeout: args.header_read_timeout,
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections,
+        max_connections_per_client: args.max_connections_per_client,
+        body_read_timeout: args.body_read_timeout,
     }
 }
 
@@ -327,8 +342,8 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     if args.max_connections == 0 {
         bail!("--max-connections must be at least 1");
     }
-    if args.header_read_timeout.is_zero() || args.idle_timeout.is_zero() {
-        bail!("--header-read-timeout and --idle-timeout must be longer than zero");
+    if args.header_read_timeout.is_zero() || args.idle_timeout.is_zero() || args.body_read_timeout.is_zero() {
+        bail!("--header-read-timeout, --idle-timeout and --body-read-timeout must be longer than zero");
     }
     if let Some(limit) = open_files_limit() {
         // Databases, the compile cache, the listeners and outbound requests need descriptors too.
@@ -392,6 +407,9 @@ async fn call(args: CallArgs) -> anyhow::Result<()> {
         header_read_timeout: Duration::ZERO,
         idle_timeout: Duration::ZERO,
         max_connections: 1,
+        max_connections_per_client: 0,
+        // A body given on the command line is in memory already; this only completes the options.
+        body_read_timeout: Duration::MAX,
     };
     let (status, answer) =
         crate::server::call(loaded, options, &args.component, &args.method, &args.path, &headers, body).await?;
@@ -490,6 +508,8 @@ mod tests {
         assert_eq!(up.header_read_timeout, Duration::from_secs(10));
         assert_eq!(up.idle_timeout, Duration::from_secs(75));
         assert_eq!(up.max_connections, 512);
+        assert_eq!(up.max_connections_per_client, 64);
+        assert_eq!(up.body_read_timeout, Duration::from_secs(30));
 
         let cli = Cli::try_parse_from([
             "wenming",
@@ -500,11 +520,17 @@ mod tests {
             "1m 30s",
             "--max-connections",
             "8",
+            "--max-connections-per-client",
+            "0",
+            "--body-read-timeout",
+            "2m",
         ])
         .unwrap_or_else(|e| panic!("{e}"));
         let Command::Up(up) = cli.command else { panic!("expected `up`") };
         assert_eq!(up.header_read_timeout, Duration::from_secs(1));
         assert_eq!(up.idle_timeout, Duration::from_secs(90));
         assert_eq!(up.max_connections, 8);
+        assert_eq!(up.max_connections_per_client, 0, "0 turns the per-client cap off");
+        assert_eq!(up.body_read_timeout, Duration::from_secs(120));
     }
 }

@@ -7,7 +7,8 @@
 //!   [`app`] compiles and pre-instantiates each component and stages its files;
 //!   [`compose`] plugs component dependencies into their importers.
 //! - [`host`] lists what the host provides to components and builds the linker for it.
-//! - [`server`] accepts, applies the limits (admission), and runs one fresh instance per request
+//! - [`server`] accepts (within the connection caps, overall and per client, and the header,
+//!   idle and body-read timeouts), applies the limits (admission), and runs one fresh instance per request
 //!   (guest execution) or per chained call (service chaining); [`routing`] picks the component
 //!   with Spin's precedence and [`request_view`] shows the request to the guest as Spin does.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on

@@ -1,11 +1,13 @@
 //! Holding up under abuse (issue 13), against the product (`spin.toml`): bodies only as
 //! `application/json` (a cross-site form cannot send that without a preflight), no JSON key
-//! named twice, and the security headers on pages and API answers.
+//! named twice, the security headers on pages and API answers (every component's JSON, the
+//! edge's own and CSV downloads never sniffed), and names that hide no bidi or zero-width
+//! characters.
 //!
 //! Each refusal is checked to have written nothing: the outbox, the sessions and the orgs are
 //! counted before and after.
 
-use wenming_tests::{count, json, Centre, Edge, Reply};
+use wenming_tests::{count, json, raw_exchange, scalar, volunteer_registration, Centre, County, Edge, Json, Reply};
 
 /// `POST path` with `body` sent byte for byte as `content_type` (none when `None`), signed in as
 /// `token` when given.
@@ -163,4 +165,102 @@ async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() 
     assert!(page("/survey.css").header("content-type").unwrap_or_default().starts_with("text/css"));
     // The page's requests are JSON as the API requires.
     assert!(page("/survey.js").text().contains("'content-type': 'application/json'"));
+}
+
+#[tokio::test]
+async fn every_components_json_answers_and_the_edges_own_are_never_sniffed() {
+    // Arrange: a county, so lists have something to list.
+    let c = County::new().await;
+    let admin = Some(c.admin.as_str());
+    let mediation = json!({ "case_no": "x" });
+
+    // Act: an answer from every component, successes and refusals alike.
+    let cases: [(&str, &str, Option<&str>, Option<&Json>); 19] = [
+        ("GET", "/api/v1/status", None, None),
+        ("POST", "/api/v1/status", None, None),
+        ("GET", "/api/v1/me", admin, None),
+        ("GET", "/api/v1/me", None, None),
+        ("GET", "/api/v1/orgs/999999", admin, None),
+        ("GET", "/api/v1/volunteers", admin, None),
+        ("GET", "/api/v1/teams/999999", admin, None),
+        ("GET", "/api/v1/activities", admin, None),
+        ("GET", "/api/v1/activities/999999/attendances", admin, None),
+        ("POST", "/api/v1/checkins", admin, Some(&mediation)),
+        ("GET", "/api/v1/service-menu", admin, None),
+        ("GET", "/api/v1/demands/999999", admin, None),
+        ("GET", "/api/v1/dispatch/999999", admin, None),
+        ("GET", "/api/v1/surveys", admin, None),
+        ("GET", "/api/v1/rewards", admin, None),
+        ("GET", "/api/v1/ratings/999999", admin, None),
+        ("POST", "/hooks/mediation", None, Some(&mediation)),
+        ("GET", "/wechat/callback", None, None),
+        ("GET", "/api/v1/evaluation/nothing-here", admin, None),
+    ];
+    let mut replies = Vec::new();
+    for (method, path, token, body) in cases {
+        replies.push((format!("{method} {path}"), c.edge.api(token, method, path, &[], body).await));
+    }
+    // The edge answers a body declared too large itself, before any component.
+    let (too_large, _) = raw_exchange(
+        c.edge.addr,
+        b"POST /api/v1/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+          Content-Length: 999999999\r\nConnection: close\r\n\r\n",
+    );
+    replies.push(("POST /api/v1/orgs (too large)".into(), too_large));
+
+    // Assert
+    let statuses: Vec<(&str, u16)> = replies.iter().map(|(what, r)| (what.as_str(), r.status)).collect();
+    assert!(statuses.iter().any(|(_, s)| (200..300).contains(s)), "{statuses:?}");
+    assert!(statuses.iter().any(|(_, s)| (400..500).contains(s)), "{statuses:?}");
+    assert!(statuses.iter().any(|(_, s)| *s == 413), "{statuses:?}");
+    for (what, reply) in &replies {
+        assert!(reply.status < 500, "{what}: {} {}", reply.status, reply.text());
+        let content_type = reply.header("content-type").unwrap_or_default();
+        assert!(content_type.starts_with("application/json"), "{what}: {content_type} {}", reply.text());
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}: {:?}", reply.headers);
+    }
+}
+
+#[tokio::test]
+async fn csv_downloads_are_never_sniffed() {
+    let c = County::new().await;
+
+    let volunteers = c.edge.get_as(&c.admin, "/api/v1/volunteers/export.csv").await;
+    let records = c.edge.get_as(&c.admin, "/api/v1/records.csv").await;
+
+    for reply in [&volunteers, &records] {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert!(reply.header("content-type").unwrap_or_default().starts_with("text/csv"), "{:?}", reply.headers);
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{:?}", reply.headers);
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{:?}", reply.headers);
+    }
+}
+
+#[tokio::test]
+async fn names_holding_bidi_or_zero_width_characters_are_422_naming_the_field_and_change_nothing() {
+    // Arrange
+    let c = County::new().await;
+    let org_name = || scalar::<String>(&c.edge, "SELECT name FROM orgs WHERE id = ?1", [c.a]);
+    let (name_before, volunteers_before) = (org_name(), count(&c.edge, "SELECT count(*) FROM volunteers", []));
+
+    // Act: "东街站" that reads reversed after the override; a volunteer whose name hides a
+    // zero-width space, so it looks like another volunteer's.
+    let renamed =
+        c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{}", c.a), &json!({ "name": "东街\u{202E}站" })).await;
+    let body = volunteer_registration("张\u{200B}三", "13700000021", "19900101", 11, true, c.a);
+    let registered = c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await;
+
+    // Assert
+    for (reply, field) in [(&renamed, "name"), (&registered, "real_name")] {
+        assert_refused(reply, 422, "invalid");
+        assert_eq!(reply.error_field(), field, "{}", reply.text());
+        assert!(reply.text().contains("U+"), "the message names the character: {}", reply.text());
+    }
+    assert_eq!(org_name(), name_before, "the org keeps its name");
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM volunteers", []), volunteers_before, "nobody was registered");
+    // The same requests without the invisible characters go through.
+    let clean = c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{}", c.a), &json!({ "name": "东街站" })).await;
+    assert_eq!(clean.status, 200, "{}", clean.text());
+    let body = volunteer_registration("张三", "13700000021", "19900101", 11, true, c.a);
+    assert_eq!(c.edge.post_as(&c.admin, "/api/v1/volunteers", &body).await.status, 201);
 }

@@ -1,8 +1,9 @@
 //! The OpenAPI file is what clients and fuzzers are generated from, so it is checked like code:
 //! it must parse strictly (a duplicated schema name silently replaces the first one), carry no
 //! accidental nulls (an unquoted `description: a, b` in a flow mapping turns `b` into a key),
-//! resolve every `$ref`, document the 400 a malformed body gets, and cover every route the
-//! application serves.
+//! resolve every `$ref`, document the 400 and 415 a malformed or mistyped body gets, bound every
+//! string and integer a request body carries (the server validates each; a fuzzer reading the
+//! file should know how), and cover every route the application serves.
 
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -87,6 +88,10 @@ fn every_operation_is_named_once_and_documents_its_errors() {
             if op.get("requestBody").is_some() && !has("400") {
                 problems.push(format!("{name}: takes a body but does not document 400"));
             }
+            // A body sent as anything but application/json gets 415 before it is read.
+            if op.get("requestBody").is_some() && !has("415") {
+                problems.push(format!("{name}: takes a body but does not document 415"));
+            }
             if !responses.keys().any(|k| k.as_str().is_some_and(|c| c.starts_with('2') || c.starts_with('3'))) {
                 problems.push(format!("{name}: no success response"));
             }
@@ -125,12 +130,12 @@ fn every_api_route_in_the_manifest_has_documented_paths() {
     assert!(missing.is_empty(), "routes served but not in openapi.yaml: {missing:?}");
 }
 
-/// Resolves a `$ref` into `components`, or returns the value itself.
-fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+/// `v` with its `$ref` followed into `components` (schemas, responses, parameters).
+fn resolved<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/")) {
         Some(rest) => {
             let (kind, name) = rest.split_once('/').unwrap_or((rest, ""));
-            deref(doc, &doc["components"][kind][name])
+            resolved(doc, &doc["components"][kind][name])
         }
         None => v,
     }
@@ -138,7 +143,7 @@ fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 
 /// A schema's property names, through `$ref` and `allOf`.
 fn property_names(doc: &Value, schema: &Value, into: &mut BTreeSet<String>) {
-    let schema = deref(doc, schema);
+    let schema = resolved(doc, schema);
     if let Some(props) = schema.get("properties").and_then(Value::as_mapping) {
         into.extend(props.keys().filter_map(Value::as_str).map(str::to_string));
     }
@@ -164,7 +169,7 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
             let shared = item.get("parameters").and_then(Value::as_sequence).into_iter().flatten();
             let own = op.get("parameters").and_then(Value::as_sequence).into_iter().flatten();
             for p in shared.chain(own) {
-                let p = deref(&doc, p);
+                let p = resolved(&doc, p);
                 if p["in"].as_str() == Some("path") {
                     names.insert(p["name"].as_str().unwrap().to_string());
                 }
@@ -179,7 +184,7 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
             let Some(op) = item.get(method) else { continue };
             let source = format!("{} {}", method.to_uppercase(), path.as_str().unwrap());
             for (status, response) in op["responses"].as_mapping().into_iter().flatten() {
-                let response = deref(&doc, response);
+                let response = resolved(&doc, response);
                 let Some(map) = response.get("links").and_then(Value::as_mapping) else { continue };
                 let mut fields = BTreeSet::new();
                 if let Some(schema) = response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"]) {
@@ -215,4 +220,69 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
     }
     assert!(links > 50, "the creating operations link onward ({links} links)");
     assert!(problems.is_empty(), "openapi.yaml links:\n{}", problems.join("\n"));
+/// The facet `key` of schema `v`, looked up through `$ref`s and `allOf`.
+fn facet<'a>(doc: &'a Value, v: &'a Value, key: &str) -> Option<&'a Value> {
+    let v = resolved(doc, v);
+    v.get(key).or_else(|| v.get("allOf")?.as_sequence()?.iter().find_map(|part| facet(doc, part, key)))
+}
+
+/// Every unbounded string or integer property of the request-body schema `v`, under `at`.
+fn unbounded(doc: &Value, v: &Value, at: &str, problems: &mut Vec<String>) {
+    for alternatives in ["oneOf", "anyOf"] {
+        for alt in facet(doc, v, alternatives).and_then(Value::as_sequence).into_iter().flatten() {
+            unbounded(doc, alt, at, problems);
+        }
+    }
+    let Some(properties) = facet(doc, v, "properties").and_then(Value::as_mapping) else { return };
+    for (name, property) in properties {
+        let at = format!("{at}.{}", name.as_str().unwrap_or_default());
+        let has = |keys: &[&str]| keys.iter().any(|k| facet(doc, property, k).is_some());
+        match facet(doc, property, "type").and_then(Value::as_str) {
+            Some("string") if !has(&["maxLength", "enum", "pattern", "format"]) => {
+                problems.push(format!("{at}: a string with no maxLength, enum, pattern or format"))
+            }
+            Some("integer") if !has(&["minimum", "maximum", "enum"]) => {
+                problems.push(format!("{at}: an integer with no range"))
+            }
+            Some("object") => unbounded(doc, property, &at, problems),
+            Some("array") => {
+                let items = facet(doc, property, "items").unwrap_or(&Value::Null);
+                let item_type = facet(doc, items, "type").and_then(Value::as_str);
+                let bounded = ["maxLength", "enum", "pattern", "format"].iter().any(|k| facet(doc, items, k).is_some());
+                if item_type == Some("string") && !bounded {
+                    problems.push(format!("{at}[]: a string with no maxLength, enum, pattern or format"));
+                }
+                if item_type == Some("object") {
+                    unbounded(doc, items, &format!("{at}[]"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_string_and_integer_a_request_body_carries_is_bounded() {
+    let doc = openapi();
+    let mut problems = Vec::new();
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_mapping().expect("paths") {
+        for method in METHODS {
+            let Some(schema) = item.get(method).and_then(|op| op.get("requestBody")).map(|b| {
+                let b = resolved(&doc, b);
+                &b["content"]["application/json"]["schema"]
+            }) else {
+                continue;
+            };
+            bodies += 1;
+            unbounded(
+                &doc,
+                schema,
+                &format!("{} {}", method.to_uppercase(), path.as_str().unwrap_or_default()),
+                &mut problems,
+            );
+        }
+    }
+    assert!(bodies > 50, "all request bodies counted: {bodies}");
+    assert!(problems.is_empty(), "openapi.yaml:\n{}", problems.join("\n"));
 }

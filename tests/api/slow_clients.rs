@@ -1,14 +1,19 @@
-//! Slow and idle clients cannot hold the edge (issue 13): a request head must arrive within
-//! `--header-read-timeout`, a keep-alive connection may idle for `--idle-timeout`, and beyond
-//! `--max-connections` newcomers wait in the listen backlog until a slot frees, so other
-//! clients are served. Bounds are generous (seconds against a 1 s timeout): the machine is
-//! shared and these assert what happens, not how fast.
+//! Slow, idle and greedy clients cannot hold the edge (issue 13): a request head must arrive
+//! within `--header-read-timeout`, its body within `--body-read-timeout` (408, and the half-read
+//! request never reaches a component), a keep-alive connection may idle for `--idle-timeout`,
+//! one client may hold `--max-connections-per-client` connections (more are answered 429 and
+//! closed), and beyond `--max-connections` newcomers wait in the listen backlog until a slot
+//! frees, so other clients are served. Bounds are generous (seconds against a 1 s timeout): the
+//! machine is shared and these assert what happens, not how fast.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use wenming_tests::{parity_manifest, parse_response, raw_exchange, Echo, Edge, Reply};
+use wenming_tests::{
+    count, json, parity_manifest, parse_response, product_launch, raw_exchange, Centre, Echo, Edge, Reply,
+};
 
 const HALF_A_REQUEST_LINE: &[u8] = b"GET /cart HT";
 const NORMAL_REQUEST: &[u8] = b"GET /cart HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -124,4 +129,117 @@ fn a_request_in_flight_is_not_cut_by_the_header_or_idle_timeout() {
     // Assert: the request timeout's 500, not a connection closed at 1 s.
     assert_eq!(reply.status, 500, "body: {}", reply.text());
     assert!(waited >= Duration::from_millis(2500), "answered after {waited:?}, before the 3 s request timeout");
+}
+
+/// Connects to `addr` from `from` (any port): loopback is all of 127.0.0.0/8 on Linux, so two
+/// addresses there are two clients to the edge.
+fn connect_from(from: [u8; 4], addr: SocketAddr) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket.bind(SocketAddr::from((from, 0))).expect("bind the client address");
+        socket.connect(addr).await.expect("connect to the edge")
+    });
+    let stream = stream.into_std().expect("a std stream");
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+}
+
+/// One `Connection: close` exchange on `stream`: the reply, read until the edge closes.
+fn exchange_on(mut stream: TcpStream, request: &[u8]) -> Reply {
+    stream.write_all(request).expect("send a request");
+    let (bytes, _) = read_until_closed(&mut stream, Duration::from_secs(15)).expect("answered and closed");
+    parse_response(&bytes)
+}
+
+#[test]
+fn one_client_cannot_hold_more_than_its_share_of_connections_and_others_are_served() {
+    // Arrange: a header timeout far longer than the test, so nothing but the cap closes a
+    // connection; four idle connections from 127.0.0.1 fill its share.
+    let edge = Edge::launch(&parity_manifest())
+        .args(&["--max-connections-per-client", "4", "--header-read-timeout", "60s"])
+        .start();
+    let mut idle: Vec<TcpStream> = (0..4).map(|_| connect_from([127, 0, 0, 1], edge.addr)).collect();
+
+    // Act
+    let started = Instant::now();
+    let mut extra = connect_from([127, 0, 0, 1], edge.addr);
+    let refused = read_until_closed(&mut extra, Duration::from_secs(15));
+    let other = exchange_on(connect_from([127, 0, 0, 2], edge.addr), NORMAL_REQUEST);
+
+    // Assert: the extra one is told and closed at once, not after any timeout.
+    let (bytes, at) = refused.expect("the fifth connection from one client was still open after 15 s");
+    assert!(at - started < Duration::from_secs(10), "refused only after {:?}", at - started);
+    let refusal = parse_response(&bytes);
+    assert_eq!(refusal.status, 429, "{}", refusal.text());
+    assert_eq!(refusal.error_code(), "too_many_connections", "{}", refusal.text());
+    assert_eq!(refusal.header("retry-after"), Some("1"), "{:?}", refusal.headers);
+    assert_served(&other);
+    // The client's own four are untouched and still served.
+    assert_served(&exchange_on(idle.pop().expect("an idle connection"), NORMAL_REQUEST));
+    // The one just closed gave its place back: the same client may connect again.
+    let again = (0..50)
+        .map(|_| {
+            let reply = exchange_on(connect_from([127, 0, 0, 1], edge.addr), NORMAL_REQUEST);
+            if reply.status != 200 {
+                thread::sleep(Duration::from_millis(100));
+            }
+            reply
+        })
+        .find(|reply| reply.status == 200);
+    assert!(again.is_some(), "a closed connection's place never came back");
+    let warnings = edge.stderr().lines().filter(|l| l.contains("(--max-connections-per-client)")).count();
+    assert_eq!(warnings, 1, "refusals are logged once per burst; stderr:\n{}", edge.stderr());
+    drop(idle);
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_answered_408_after_the_body_timeout_writes_nothing_and_others_are_served() {
+    // Arrange: a signed-in admin about to create an org, sending the body a byte at a time, far
+    // slower than a 1 s body timeout allows.
+    let c = Centre::on(product_launch(false).args(&["--body-read-timeout", "1s"]).start()).await;
+    let orgs_before = count(&c.edge, "SELECT count(*) FROM orgs", []);
+    let body = format!("{:<200}", json!({ "parent_id": c.centre, "name": "慢慢镇", "level": "institute" }));
+    let head = format!(
+        "POST /api/v1/orgs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        c.admin,
+        body.len()
+    );
+    let addr = c.edge.addr;
+
+    // Act
+    let slow = thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).expect("connect to the edge");
+        stream.write_all(head.as_bytes()).expect("send the head");
+        let mut writer = stream.try_clone().expect("a second handle");
+        let trickle = thread::spawn(move || {
+            for byte in body.as_bytes() {
+                // Stops when the edge has closed the connection.
+                if writer.write_all(std::slice::from_ref(byte)).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let sent = Instant::now();
+        let closed = read_until_closed(&mut stream, Duration::from_secs(15)).map(|(bytes, at)| (bytes, at - sent));
+        drop(stream);
+        trickle.join().expect("the trickle thread");
+        closed
+    });
+    let status = c.edge.get("/api/v1/status").await;
+    let closed = slow.join().expect("the slow client thread");
+
+    // Assert
+    assert_eq!(status.status, 200, "another client is served meanwhile: {}", status.text());
+    let (bytes, after) = closed.expect("the trickled request was still open 15 s after a 1 s body timeout");
+    let reply = parse_response(&bytes);
+    assert_eq!(reply.status, 408, "{}", reply.text());
+    assert_eq!(reply.error_code(), "request_timeout", "{}", reply.text());
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{:?}", reply.headers);
+    assert!(after >= Duration::from_millis(900), "answered after {after:?}, before the 1 s body timeout");
+    assert!(after < Duration::from_secs(15), "answered after {after:?}");
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM orgs", []), orgs_before, "the half-read create wrote nothing");
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM orgs WHERE name = ?1", ["慢慢镇"]), 0);
 }

@@ -389,11 +389,5 @@ pub fn csv(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             break;
         }
     }
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", "attachment; filename=\"records.csv\"")
-        .header("cache-control", "no-store")
-        .body(out)
-        .build())
+    Ok(kit::csv::attachment("records.csv", out))
 }

@@ -12,6 +12,7 @@
 //! - [`activity_code`]: the letters of activity codes (活动码) and how a typed or scanned code is read.
 //! - [`org_path`]: an org's materialised path (`/1/4/17/`) and the subtree it heads ([`OrgPath`]).
 //! - [`role`]: the role names ([`Role`]).
+//! - [`unicode`]: the invisible characters a name (or, for bidi controls, any text) may not hold.
 //!
 //! Nothing here touches Spin or a database: the crate builds natively and for `wasm32-wasip2`,
 //! and its tests run with `cargo test -p domain`.
@@ -26,6 +27,7 @@ pub mod phone;
 pub mod resident_id;
 pub mod role;
 pub mod time;
+pub mod unicode;
 
 pub use activity_code::ActivityCode;
 pub use date::Date;

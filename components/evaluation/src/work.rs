@@ -60,7 +60,10 @@ fn check_scores(s: &Scheme, raw: Option<Json>) -> Result<Vec<Score>, ApiError> {
         }
         let note = match o.get("note") {
             None | Some(Json::Null) => String::new(),
-            Some(Json::String(n)) if n.chars().count() <= 1000 => n.trim().to_string(),
+            Some(Json::String(n)) => kit::fields::check_text("note", n, 1000).unwrap_or_else(|e| {
+                pr.push((format!("{at}.note"), e.to_string()));
+                String::new()
+            }),
             Some(_) => {
                 pr.push((format!("{at}.note"), "must be a text of at most 1000 characters".into()));
                 String::new()

@@ -1,5 +1,21 @@
 //! CSV exports (RFC 4180), safe to open in a spreadsheet.
 
+use spin_sdk::http::Response;
+
+/// A CSV download named `filename` (plain ASCII, no quotes): never cached (it holds personal
+/// data), never sniffed (its cells are people's own text, which a browser guessing at HTML
+/// would render).
+pub fn attachment(filename: &str, body: String) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header("content-disposition", format!("attachment; filename=\"{filename}\""))
+        .header("cache-control", "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(body)
+        .build()
+}
+
 /// One CSV field: quoted when it holds a comma, quote, CR or LF, or when it starts with a
 /// character a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR), which is then
 /// also prefixed with `'` so the cell shows as text.

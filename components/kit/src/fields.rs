@@ -11,6 +11,8 @@ use domain::{Date, Phone, Timestamp};
 use serde_json::{Map, Value};
 use spin_sdk::http::Request;
 
+use domain::unicode;
+
 use crate::ApiError;
 
 /// A JSON object body whose fields are taken one at a time.
@@ -86,7 +88,8 @@ impl Fields {
         self.opt_str(name)?.ok_or_else(|| required(name))
     }
 
-    /// A required one-line text: trimmed, 1 to `max` characters, no control characters.
+    /// A required one-line text: trimmed, 1 to `max` characters, no control characters and no
+    /// invisible formatting ([`crate::unicode`]).
     pub fn line(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
         self.opt_line(name, max)?.ok_or_else(|| required(name))
     }
@@ -99,8 +102,8 @@ impl Fields {
         check_line(name, &s, max).map(Some)
     }
 
-    /// A required free text (newlines allowed), trimmed, 1 to `max` characters. Present but blank
-    /// is `must not be blank`, as for [`Fields::line`].
+    /// A required free text (newlines allowed), trimmed, 1 to `max` characters, no bidi
+    /// controls. Present but blank is `must not be blank`, as for [`Fields::line`].
     pub fn text(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
         match self.opt_text(name, max)? {
             None => Err(required(name)),
@@ -110,19 +113,13 @@ impl Fields {
     }
 
     /// An optional free text (newlines allowed, `\r\n` becomes `\n`), trimmed, at most `max`
-    /// characters; may be empty.
+    /// characters, no control characters but newline and tab, no bidi controls (they reorder
+    /// what a reader sees after them); may be empty.
     pub fn opt_text(&mut self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
         let Some(s) = self.opt_str(name)? else {
             return Ok(None);
         };
-        let s = s.trim().replace("\r\n", "\n");
-        if s.chars().count() > max {
-            return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
-        }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(ApiError::invalid(name, "must not contain control characters"));
-        }
-        Ok(Some(s))
+        check_text(name, &s, max).map(Some)
     }
 
     /// An optional id: a positive integer.
@@ -269,7 +266,9 @@ pub fn positive(v: &Value) -> Option<i64> {
     v.as_i64().filter(|n| *n > 0)
 }
 
-/// A one-line text: trimmed, 1 to `max` characters, no control characters.
+/// A one-line text: trimmed, 1 to `max` characters, no control characters, no invisible
+/// formatting (bidi controls, zero-width characters and the other format characters of
+/// [`crate::unicode`]: they make a name read as another, or two names look the same).
 pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
     let s = s.trim();
     if s.is_empty() {
@@ -281,7 +280,27 @@ pub fn check_line(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
     if s.chars().any(char::is_control) {
         return Err(ApiError::invalid(name, "must be one line without control characters"));
     }
+    if let Some(problem) = unicode::line_problem(s) {
+        return Err(ApiError::invalid(name, problem));
+    }
     Ok(s.to_string())
+}
+
+/// A free text: trimmed, `\r\n` made `\n`, at most `max` characters (may be empty), no control
+/// characters but newline and tab, no bidi controls (they reorder what a reader sees after
+/// them). For texts nested where [`Fields`] does not reach.
+pub fn check_text(name: &str, s: &str, max: usize) -> Result<String, ApiError> {
+    let s = s.trim().replace("\r\n", "\n");
+    if s.chars().count() > max {
+        return Err(ApiError::invalid(name, format!("must be at most {max} characters")));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid(name, "must not contain control characters"));
+    }
+    if let Some(problem) = unicode::text_problem(&s) {
+        return Err(ApiError::invalid(name, problem));
+    }
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -309,6 +328,51 @@ mod tests {
         assert_eq!(f.opt_text("note", 10).unwrap_err().field(), Some("note"));
         assert_eq!(f.opt_line("two", 10).unwrap_err().field(), Some("two"));
         assert_eq!(f.text("missing", 10).unwrap_err().field(), Some("missing"));
+    }
+
+    #[test]
+    fn one_line_texts_refuse_invisible_formatting_and_name_the_field() {
+        let spoofs = [
+            "张三\u{202E}gnp.exe",
+            "东\u{200B}街站",
+            "\u{2066}李四\u{2069}",
+            "王\u{200F}五",
+            "赵\u{061C}六",
+            "team\u{FEFF}",
+            "a\u{2060}b",
+            "soft\u{00AD}hyphen",
+            "tag\u{E0041}",
+            "two\u{2028}lines",
+        ];
+        for spoof in spoofs {
+            let mut f = Fields::from_value(json!({ "name": spoof }), &["name"]).unwrap();
+            let err = f.line("name", 50).unwrap_err();
+            assert_eq!((err.status(), err.field()), (422, Some("name")), "{spoof:?}");
+            assert!(err.to_string().contains("U+"), "the message names the character: {err}");
+            assert!(check_line("q", spoof, 50).is_err(), "query texts too: {spoof:?}");
+        }
+        let mut f =
+            Fields::from_value(json!({ "name": "阿卜杜拉·买买提", "title": "❤\u{FE0F} 助老" }), &["name", "title"])
+                .unwrap();
+        assert_eq!(f.line("name", 50).unwrap(), "阿卜杜拉·买买提");
+        assert_eq!(f.line("title", 50).unwrap(), "❤\u{FE0F} 助老");
+        let mut labels = Fields::from_value(json!({ "skills": ["助老", "医\u{200D}疗"] }), &["skills"]).unwrap();
+        assert_eq!(labels.opt_labels("skills", 5, 10).unwrap_err().field(), Some("skills"));
+    }
+
+    #[test]
+    fn free_texts_refuse_bidi_controls_but_keep_what_prose_needs() {
+        for spoof in ["note \u{202E}txt.exe", "a\u{2067}b", "line one\nline \u{202D}two"] {
+            let mut f = Fields::from_value(json!({ "note": spoof }), &["note"]).unwrap();
+            let err = f.opt_text("note", 100).unwrap_err();
+            assert_eq!((err.status(), err.field()), (422, Some("note")), "{spoof:?}");
+            let mut f = Fields::from_value(json!({ "note": spoof }), &["note"]).unwrap();
+            assert_eq!(f.text("note", 100).unwrap_err().field(), Some("note"), "{spoof:?}");
+        }
+        // A family emoji is joined by zero-width joiners; a mark may sit in mixed-direction prose.
+        let prose = "谢谢 👨\u{200D}👩\u{200D}👧\nabc\u{200E} 123";
+        let mut f = Fields::from_value(json!({ "note": prose }), &["note"]).unwrap();
+        assert_eq!(f.text("note", 100).unwrap(), prose);
     }
 
     #[test]

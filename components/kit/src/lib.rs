@@ -11,7 +11,8 @@
 //! - [`mask_phone`], [`mask_id_number`]: personal data in lists.
 //! - [`request_now`]: the request's clock (overridable in tests only).
 //! - [`Fields`]: request bodies field by field; [`idempotency_key`], [`request_fingerprint`].
-//! - [`time`]: RFC 3339 in `+08:00`; [`csv`]: spreadsheet-safe CSV.
+//! - [`time`]: RFC 3339 in `+08:00`; [`csv`]: spreadsheet-safe CSV; [`unicode`]: the invisible
+//!   characters names may not hold.
 //! - [`access`]: [`authenticate`], [`optional`], [`deny`]/[`gate`], [`Scope`] — identity in the
 //!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
 //!   components' bindings, generated once in the `bindings` crate.
@@ -37,6 +38,8 @@ pub use access::{
 };
 pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
+/// The invisible characters texts may not hold: the `domain` rule, where every crate reaches it.
+pub use domain::unicode;
 pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use clock::request_now;

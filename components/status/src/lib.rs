@@ -2,9 +2,13 @@
 //! which county this deployment serves. County staff and uptime checks read it; it is also the
 //! simplest proof that a component reaches the shared libSQL database, and that a step component
 //! reaches a library component (`wenming:settings/settings`) composed into it.
+//!
+//! Its answers are kit's, like every other component's: the one error shape, and JSON a
+//! browser never sniffs into something else (`X-Content-Type-Options: nosniff`).
 
 use bindings::settings;
 
+use kit::ApiError;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::sqlite3::Connection;
@@ -12,15 +16,15 @@ use spin_sdk::sqlite3::Connection;
 #[http_component]
 fn handle(req: Request) -> Response {
     if *req.method() != Method::Get {
-        let mut resp = error(405, "method_not_allowed", "use GET");
-        resp.set_header("allow", "GET");
-        return resp;
+        return ApiError::MethodNotAllowed("GET").into_response();
     }
     match status() {
-        Ok(body) => json(200, body),
+        Ok(body) => kit::json(200, &body),
         Err(e) => {
             eprintln!("status: {e:#}");
-            error(503, "unavailable", &format!("{e:#}"))
+            // 503, not kit's 500: an uptime check should read "not up", and the detail (which
+            // part is missing) is what an operator reading it needs.
+            kit::json(503, &serde_json::json!({ "error": { "code": "unavailable", "message": format!("{e:#}") } }))
         }
     }
 }
@@ -43,12 +47,4 @@ fn status() -> anyhow::Result<serde_json::Value> {
         "county": county,
         "schema": latest,
     }))
-}
-
-fn json(status: u16, body: serde_json::Value) -> Response {
-    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
-}
-
-fn error(status: u16, code: &str, message: &str) -> Response {
-    json(status, serde_json::json!({ "error": { "code": code, "message": message } }))
 }

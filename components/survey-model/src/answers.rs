@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use domain::unicode;
+
 use crate::{is_date, FieldError, Kind, Question, Questionnaire};
 
 /// A submission that passed: what to store, and what to count.
@@ -171,6 +173,10 @@ fn check_one(q: &Question, v: &Value, field: &str) -> Result<Answer, Vec<FieldEr
                     "must not contain control characters"
                 };
                 return Err(one(field, what));
+            }
+            let hidden = if one_line { unicode::line_problem(&s) } else { unicode::text_problem(&s) };
+            if let Some(problem) = hidden {
+                return Err(one(field, problem));
             }
             Ok((Value::String(s.clone()), vec![Cell::text(q, s)]))
         }

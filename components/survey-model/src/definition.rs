@@ -2,6 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
+use domain::unicode;
+
 use crate::{is_date, is_key, FieldError};
 
 /// Most sections in one questionnaire.
@@ -239,6 +241,8 @@ impl Parser {
                     self.err(format!("{path}.{name}"), format!("must be at most {max} characters"));
                 } else if s.chars().any(char::is_control) {
                     self.err(format!("{path}.{name}"), "must be one line without control characters");
+                } else if let Some(problem) = unicode::line_problem(s) {
+                    self.err(format!("{path}.{name}"), problem);
                 }
                 s.to_string()
             }
@@ -263,6 +267,8 @@ impl Parser {
                     self.err(format!("{path}.description"), "must be at most 2000 characters");
                 } else if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                     self.err(format!("{path}.description"), "must not contain control characters");
+                } else if let Some(problem) = unicode::text_problem(&s) {
+                    self.err(format!("{path}.description"), problem);
                 }
                 s
             }

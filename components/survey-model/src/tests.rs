@@ -253,3 +253,27 @@ fn dates_are_real_calendar_days() {
         assert!(!is_date(bad), "{bad}");
     }
 }
+
+#[test]
+fn titles_labels_and_short_answers_refuse_invisible_formatting_and_long_answers_bidi_controls() {
+    let mut spoofed = sample();
+    spoofed[0]["title"] = json!("需\u{200B}求");
+    spoofed[0]["questions"][0]["options"][1]["label"] = json!("西\u{202E}片");
+    spoofed[0]["questions"][3]["description"] = json!("说明\u{2066}文字");
+    let f = Questionnaire::parse(&spoofed).unwrap_err();
+    for expected in
+        ["sections[0].title", "sections[0].questions[0].options[1].label", "sections[0].questions[3].description"]
+    {
+        assert!(fields(&f).contains(&expected), "{expected} missing from {f:?}");
+    }
+
+    let q = Questionnaire::parse(&sample()).unwrap();
+    let other = with(with(valid_answers(), "need", json!(["other"])), "help", json!("送餐"));
+    for (key, bad) in [("help", json!("送\u{200D}餐")), ("story", json!("想说\u{202E}的话"))] {
+        let errors = q.check(&with(other.clone(), key, bad.clone())).unwrap_err();
+        assert_eq!(fields(&errors), [format!("answers.{key}")], "{key} = {bad}");
+    }
+    // A long answer keeps what prose needs: an emoji joined by zero-width joiners.
+    let family = with(other, "story", json!("谢谢 👨\u{200D}👩\u{200D}👧"));
+    assert!(q.check(&family).is_ok(), "{:?}", q.check(&family).err());
+}

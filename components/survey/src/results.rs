@@ -324,13 +324,7 @@ pub fn csv(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> 
         line.extend(questions.iter().map(|q| cell(q, answers.get(&q.key))));
         out.push_str(&kit::csv::row(&line));
     }
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", format!("attachment; filename=\"survey-{id}.csv\""))
-        .header("cache-control", "no-store")
-        .body(out)
-        .build())
+    Ok(kit::csv::attachment(&format!("survey-{id}.csv"), out))
 }
 
 #[cfg(test)]

@@ -336,13 +336,7 @@ pub fn export(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             break;
         }
     }
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", "attachment; filename=\"volunteers.csv\"")
-        .header("cache-control", "no-store")
-        .body(csv)
-        .build())
+    Ok(kit::csv::attachment("volunteers.csv", csv))
 }
 
 /// Whether `p` sees `v` whole: the volunteer themself, or read-volunteers-unmasked at the home

@@ -158,10 +158,22 @@ fn receive(
     Ok(xml_response(xml::encrypted_reply(&encrypted, &signature, &reply_ts, nonce)))
 }
 
+/// A text answer; `nosniff` because the URL-verification answer echoes a query parameter, which
+/// a browser guessing at HTML could otherwise render.
 fn plain(body: String) -> Response {
-    Response::builder().status(200).header("content-type", "text/plain; charset=utf-8").body(body).build()
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/plain; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .body(body)
+        .build()
 }
 
 fn xml_response(body: String) -> Response {
-    Response::builder().status(200).header("content-type", "application/xml; charset=utf-8").body(body).build()
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/xml; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .body(body)
+        .build()
 }

@@ -12,7 +12,8 @@
 //! - after a response, the client has `--idle-timeout` to start the next request, and from its
 //!   first byte `--header-read-timeout` to finish the head;
 //! - while a request is in flight (body read, guest run, response written) neither applies: the
-//!   guest's own budget is `--request-timeout`.
+//!   body has `--body-read-timeout` (checked where it is read, in the server), the guest its
+//!   own budget, `--request-timeout`.
 
 use std::io;
 use std::pin::Pin;

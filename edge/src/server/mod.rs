@@ -6,14 +6,17 @@
 //! instance within the time budget). [`chaining`] runs `*.spin.internal` requests from guests,
 //! and `wenming call`, in-process.
 //!
-//! Before any of that, a connection meets the connection cap (`--max-connections`) and its own
-//! clock ([`connection`]: `--header-read-timeout`, `--idle-timeout`), so slow or idle clients
-//! cannot hold every descriptor the process has.
+//! Before any of that, a connection meets the connection cap (`--max-connections`), the
+//! per-client cap ([`per_client`]: `--max-connections-per-client`) and its own clock
+//! ([`connection`]: `--header-read-timeout`, `--idle-timeout`), so slow, idle or greedy clients
+//! cannot hold every descriptor the process has; a request's body must then arrive within
+//! `--body-read-timeout` (408), before any instance is taken for it.
 
 mod admission;
 mod chaining;
 mod connection;
 mod guest;
+mod per_client;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +41,7 @@ use crate::routing::Target;
 use admission::Admission;
 pub use chaining::call;
 use connection::{Burst, Watch};
+use per_client::PerClient;
 
 /// Limits and addresses for serving.
 #[derive(Debug, Clone)]
@@ -67,6 +71,12 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// Client connections open at once; beyond it new ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client (IPv4 address, IPv6 /64) may hold; beyond it 429 and closed.
+    /// 0: no per-client cap.
+    pub max_connections_per_client: usize,
+    /// Longest a request body may take to arrive after its head; then 408 and the connection
+    /// closed.
+    pub body_read_timeout: Duration,
 }
 
 /// How long the connection cap must go unhit before a burst of waits counts as over (and the
@@ -115,6 +125,9 @@ impl Server {
         let listener = self.listener;
         let (cap, header_read_timeout, idle_timeout) =
             (self.options.max_connections, self.options.header_read_timeout, self.options.idle_timeout);
+        let per_client = PerClient::new(self.options.max_connections_per_client);
+        let per_client_cap = self.options.max_connections_per_client;
+        let mut refused = Burst::default();
         let server = ServerInner::new(self.app, self.options, Metrics::default());
         let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
         tokio::pin!(shutdown);
@@ -181,6 +194,27 @@ impl Server {
                     humantime::format_duration(round_ms(lasted))
                 );
             }
+            if refused.quiet_for().is_some_and(|quiet| quiet >= CAP_BURST_QUIET) {
+                if let Some((count, lasted)) = refused.end() {
+                    tracing::info!(
+                        "{count} connections refused over --max-connections-per-client {per_client_cap} in {}",
+                        humantime::format_duration(round_ms(lasted))
+                    );
+                }
+            }
+            // Refused after accepting (the descriptor is the client's only way to be told), at
+            // once: the global slot taken for it goes back as this iteration ends.
+            let Some(client_slot) = per_client.enter(client.ip()) else {
+                if refused.hit() {
+                    tracing::warn!(
+                        "{} holds {per_client_cap} connections (--max-connections-per-client): refusing more \
+                         (logged once per burst)",
+                        per_client::client_key(client.ip())
+                    );
+                }
+                per_client::refuse(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let watch = Watch::new(header_read_timeout, idle_timeout);
             let server = Arc::clone(&server);
@@ -197,8 +231,9 @@ impl Server {
             let conn = http1::Builder::new().keep_alive(true).serve_connection(io, service);
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
-                // The slot is given back when this task ends, however the connection ended.
+                // The slots are given back when this task ends, however the connection ended.
                 let _permit = permit;
+                let _client_slot = client_slot;
                 tokio::select! {
                     ended = conn => if let Err(e) = ended {
                         tracing::debug!(%client, "connection ended with an error: {e}");
@@ -242,6 +277,8 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> R
     let mut resp = Response::new(full(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // As every component's JSON: never sniffed into something a browser would run.
+    resp.headers_mut().insert(http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
 }
 
@@ -290,7 +327,14 @@ impl ServerInner {
         if declared.is_some_and(|n| n > self.options.max_body_bytes as u64) {
             return (too_large(self.options.max_body_bytes), id);
         }
-        let body = match Limited::new(body, self.options.max_body_bytes).collect().await {
+        // The whole body is read before an instance is taken, so a slow body holds a connection
+        // but never an instance; the timeout bounds that too, and a body cut off by it is never
+        // seen by a component (no half-read write).
+        let reading = Limited::new(body, self.options.max_body_bytes).collect();
+        let Ok(read) = tokio::time::timeout(self.options.body_read_timeout, reading).await else {
+            return (body_too_slow(self.options.body_read_timeout), id);
+        };
+        let body = match read {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
                 return (too_large(self.options.max_body_bytes), id)
@@ -404,6 +448,18 @@ async fn serve_metrics(listener: TcpListener, server: Arc<ServerInner>) {
 /// A duration to whole milliseconds, for log lines.
 fn round_ms(d: Duration) -> Duration {
     Duration::from_millis(d.as_millis().try_into().unwrap_or(u64::MAX))
+}
+
+/// The answer to a body that did not arrive in time. `Connection: close` because the rest of the
+/// body may still come and would be read as the next request.
+fn body_too_slow(limit: Duration) -> Response<Body> {
+    let mut resp = error_response(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        &format!("the request body did not arrive within {}", humantime::format_duration(limit)),
+    );
+    resp.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 fn too_large(limit: usize) -> Response<Body> {
