@@ -57,4 +57,4 @@ INSERT INTO argon2_slots (slot) VALUES
 --   identity.delay_after           account-wide failures before the delay starts (10)
 --   identity.delay_cap_s           the longest account-wide delay, in seconds    (60)
 --   identity.argon2_slots          password checks at once, 1 to 32              (4)
---   identity.argon2_wait_ms        how long a sign-in waits for a slot before 503 (2000)
+--   identity.argon2_wait_ms        how long a sign-in waits for a slot before 503 (5000)

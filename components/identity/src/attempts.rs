@@ -120,6 +120,12 @@ pub fn clear_failures(db: &Db, account_id: i64, client: &str) -> Result<(), ApiE
     Ok(())
 }
 
+/// Whether a slot is free now: a plain read (no write lock), so that sign-ins waiting for a slot
+/// do not queue for the database's write lock just to look.
+pub fn slot_free(db: &Db, rules: &Rules, now: i64) -> Result<bool, ApiError> {
+    Ok(free_slot(db, rules, now)?.is_some())
+}
+
 /// The lowest free slot among the first `argon2_slots`.
 fn free_slot(db: &Db, rules: &Rules, now: i64) -> Result<Option<i64>, ApiError> {
     db.query_one(

@@ -36,8 +36,14 @@ pub struct Rules {
 }
 
 impl Rules {
-    const DEFAULT: Rules =
-        Rules { lock_failures: 5, lock_s: 15 * 60, delay_after: 10, delay_cap_s: 60, argon2_slots: 4, argon2_wait_ms: 2000 };
+    const DEFAULT: Rules = Rules {
+        lock_failures: 5,
+        lock_s: 15 * 60,
+        delay_after: 10,
+        delay_cap_s: 60,
+        argon2_slots: 4,
+        argon2_wait_ms: 5000,
+    };
 
     const KEYS: [&'static str; 6] = [
         "identity.lock_failures",

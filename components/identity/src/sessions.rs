@@ -160,8 +160,10 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str, client: &str) -> R
     })?)
 }
 
-/// Reserves the attempt, waiting for a password-check slot up to `argon2_wait_ms` (a flood
-/// queues here, a little at a time, instead of piling argon2 runs onto the cores); then 503.
+/// Reserves the attempt, waiting for a password-check slot up to `argon2_wait_ms`: a flood
+/// queues here instead of piling argon2 runs onto the cores, then gets 503 with nothing counted.
+/// While waiting it only reads (50–100 ms apart, jittered so waiters do not come back at once);
+/// the write transaction is tried again only when a slot has come free.
 fn reserve_waiting(
     db: &Db,
     rules: &Rules,
@@ -175,14 +177,18 @@ fn reserve_waiting(
             Reservation::Locked(seconds) => return Err(Error::Locked(seconds)),
             Reservation::NoSlot => {}
         }
-        let waited = started.elapsed().as_millis() as i64;
-        if waited >= rules.argon2_wait_ms {
-            return Err(Error::Busy(1));
+        loop {
+            let waited = started.elapsed().as_millis() as i64;
+            if waited >= rules.argon2_wait_ms {
+                return Err(Error::Busy(1));
+            }
+            let jitter = u64::from(secrets::random_bytes::<1>()?[0]) % 50;
+            let pause = (50 + jitter).min((rules.argon2_wait_ms - waited) as u64);
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            if attempts::slot_free(db, rules, kit::now())? {
+                break;
+            }
         }
-        // 50–100 ms, jittered so that waiters do not all come back at once.
-        let jitter = u64::from(secrets::random_bytes::<1>()?[0]) % 50;
-        let pause = (50 + jitter).min((rules.argon2_wait_ms - waited) as u64);
-        std::thread::sleep(std::time::Duration::from_millis(pause));
     }
 }
 
