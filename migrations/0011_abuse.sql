@@ -45,6 +45,28 @@ INSERT INTO argon2_slots (slot) VALUES
     (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15), (16),
     (17), (18), (19), (20), (21), (22), (23), (24), (25), (26), (27), (28), (29), (30), (31), (32);
 
+-- Where each volunteer has lived: one row per home org, from `since`. A survey counts a
+-- volunteer where they lived when it was published (or opened, if earlier), not where they live
+-- when answering, so moving one's own home org into a survey's audience and back again is no way
+-- into it. Triggers keep the history for every writer (registration, moves, the demo, imports).
+CREATE TABLE volunteer_homes (
+    id           INTEGER PRIMARY KEY,
+    volunteer_id INTEGER NOT NULL REFERENCES volunteers (id),
+    org_id       INTEGER NOT NULL REFERENCES orgs (id),
+    since        INTEGER NOT NULL
+);
+CREATE INDEX volunteer_homes_by_volunteer ON volunteer_homes (volunteer_id, since);
+INSERT INTO volunteer_homes (volunteer_id, org_id, since) SELECT id, home_org_id, created_at FROM volunteers;
+CREATE TRIGGER volunteer_homes_registered AFTER INSERT ON volunteers
+BEGIN
+    INSERT INTO volunteer_homes (volunteer_id, org_id, since) VALUES (NEW.id, NEW.home_org_id, NEW.created_at);
+END;
+CREATE TRIGGER volunteer_homes_moved AFTER UPDATE OF home_org_id ON volunteers
+WHEN NEW.home_org_id IS NOT OLD.home_org_id
+BEGIN
+    INSERT INTO volunteer_homes (volunteer_id, org_id, since) VALUES (NEW.id, NEW.home_org_id, NEW.updated_at);
+END;
+
 -- Deployment rules (deployment_settings), with the defaults used when a key is unset:
 --   throttle.sms_codes.per_client  SMS code requests per client per window       (40)
 --   throttle.sms_codes.global      SMS code requests from everyone per window    (300)
