@@ -427,3 +427,21 @@ async fn a_sign_in_flood_answers_201_401_429_or_503_and_never_500() {
     let signed_in = answers.iter().filter(|x| x.status == 201).count() as i64;
     assert_eq!(sessions, signed_in + 1, "one session per 201 (plus the fixture's)");
 }
+
+#[tokio::test]
+async fn counters_of_clients_whose_window_ended_are_swept_when_a_new_window_starts() {
+    // Arrange: one-second windows; a client counted in one window.
+    let c = Centre::new().await;
+    set_rule(&c.edge, "throttle.sms_codes.window_s", "1");
+    assert_eq!(code_from(&client_at(2), &c.edge, "13700000021").await.status, 202);
+    let rows_before = count(&c.edge, "SELECT count(*) FROM throttle_counters WHERE client = '127.0.0.2'", []);
+
+    // Act: the next window's first request, from another client.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(code_from(&client_at(3), &c.edge, "13700000022").await.status, 202);
+
+    // Assert: the old client's row went; the new one's and the global one stay.
+    assert_eq!(rows_before, 1);
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM throttle_counters WHERE client = '127.0.0.2'", []), 0);
+    assert_eq!(count(&c.edge, "SELECT count(*) FROM throttle_counters WHERE name = 'sms_codes'", []), 2);
+}

@@ -72,6 +72,22 @@ pub fn take(db: &Db, name: &str, client: &str, budget: &Budget, now: i64) -> Res
             message: format!("too many requests right now; try again in {wait} s"),
         });
     }
+    prune_when_a_window_starts(db, name, budget.window_s, now)
+}
+
+/// Deletes the per-client counters of `name` whose window has ended, once per global window
+/// (when its first request has just been counted): clients come and go, so without this the table
+/// would keep one row for every address ever seen. At most the global budget's worth of rows is
+/// written per window (a refused request leaves none), so each sweep is bounded too.
+fn prune_when_a_window_starts(db: &Db, name: &str, window_s: i64, now: i64) -> Result<(), ApiError> {
+    let everyone = [Value::Text(name.to_string()), Value::Text(EVERYONE.to_string())];
+    let hits = db.query_one("SELECT hits FROM throttle_counters WHERE name = ? AND client = ?", &everyone)?;
+    if hits.map(|r| r.i64("hits")).transpose()? == Some(1) {
+        db.exec(
+            "DELETE FROM throttle_counters WHERE name = ? AND client <> ? AND window_start + ? <= ?",
+            &[everyone[0].clone(), everyone[1].clone(), Value::Integer(window_s), Value::Integer(now)],
+        )?;
+    }
     Ok(())
 }
 
