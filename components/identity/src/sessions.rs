@@ -135,16 +135,10 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str, client: &str) -> R
     let wrong = || Error::Unauthenticated(WRONG_PASSWORD.into());
     let rules = Rules::load(db)?;
     let (account, slot) = reserve_waiting(db, &rules, phone, client)?;
-    let matches = match account.as_ref().map(|a| a.opt_str("password_hash")).transpose()?.flatten() {
-        Some(phc) => secrets::verify_password(password, &phc),
-        // No account, or one without a password: as slow as a real check, so timing does not
-        // tell which phones have accounts.
-        None => {
-            secrets::verify_password(password, DUMMY_PHC);
-            false
-        }
-    };
+    let checked = check_password(account.as_ref(), password);
+    // Given back whatever the check found, before anything else can fail.
     attempts::release(db, slot);
+    let matches = checked?;
     let Some(account) = account else {
         return Err(wrong());
     };
@@ -158,6 +152,18 @@ pub fn sign_in_password(db: &Db, phone: &str, password: &str, client: &str) -> R
         attempts::clear_failures(db, id, client)?;
         start_session(db, id, account.str("name")?, token)
     })?)
+}
+
+/// Whether `password` is `account`'s. No account, or one without a password, is checked against
+/// the dummy hash: as slow as a real check, so timing does not tell which phones have accounts.
+fn check_password(account: Option<&kit::Row>, password: &str) -> Result<bool, ApiError> {
+    match account.map(|a| a.opt_str("password_hash")).transpose()?.flatten() {
+        Some(phc) => Ok(secrets::verify_password(password, &phc)),
+        None => {
+            secrets::verify_password(password, DUMMY_PHC);
+            Ok(false)
+        }
+    }
 }
 
 /// Reserves the attempt, waiting for a password-check slot up to `argon2_wait_ms`: a flood
