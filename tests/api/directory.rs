@@ -124,10 +124,16 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         .parse()
         .expect("Retry-After in seconds");
     assert!((1..=15 * 60).contains(&retry_after), "Retry-After {retry_after}");
+    // The lock is this client's (the test's address) on the account: see `abuse.rs` for others.
     let locked_until: Option<i64> = open_db(&edge.db_path())
-        .query_row("SELECT locked_until FROM accounts WHERE phone = ?1", [CENTRE_ADMIN_PHONE], |r| r.get(0))
+        .query_row(
+            "SELECT l.locked_until FROM sign_in_locks l JOIN accounts a ON a.id = l.account_id
+             WHERE a.phone = ?1 AND l.client = '127.0.0.1'",
+            [CENTRE_ADMIN_PHONE],
+            |r| r.get(0),
+        )
         .unwrap();
-    let locked_until = locked_until.expect("accounts.locked_until is set");
+    let locked_until = locked_until.expect("sign_in_locks.locked_until is set");
     assert!(
         locked_until > now + 14 * 60 && locked_until <= now + 15 * 60 + 5,
         "locked for 15 minutes: locked_until {locked_until}, now {now}"
@@ -186,8 +192,8 @@ async fn concurrent_guesses_are_counted_before_they_are_checked_and_an_admin_unl
         }
     }
     let locked_until: Option<i64> =
-        scalar(&c.edge, "SELECT locked_until FROM accounts WHERE id = ?1", [target.account_id]);
-    assert!(locked_until.expect("accounts.locked_until is set") > unix_now(), "the account is locked");
+        scalar(&c.edge, "SELECT max(locked_until) FROM sign_in_locks WHERE account_id = ?1", [target.account_id]);
+    assert!(locked_until.expect("sign_in_locks.locked_until is set") > unix_now(), "the account is locked");
     let still_locked = c.edge.try_sign_in(&target.phone, STAFF_PASSWORD).await;
     assert_eq!(still_locked.status, 429, "{}", still_locked.text());
     assert_eq!(still_locked.text(), refused[0].2, "the right password gets the same answer");

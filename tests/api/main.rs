@@ -25,6 +25,7 @@ mod sqlite;
 mod variables;
 
 // The product: `spin.toml` bootstrapped and driven as its users are.
+mod abuse;
 mod activities;
 mod checkin;
 mod demands;

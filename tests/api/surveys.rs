@@ -29,7 +29,7 @@ use std::ops::Deref;
 
 use domain::mask::mask_phone;
 use wenming_tests::{
-    count, entries, id, json, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
+    count, entries, id, json, scalar, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
     CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
@@ -1648,6 +1648,39 @@ async fn only_people_living_in_the_subtree_answer_and_a_volunteers_survey_only_v
     assert_eq!(results["responses"], 2, "{results}");
     assert_eq!(station_responses(&results, c.a), 1, "the volunteer at home in A: {results}");
     assert_eq!(station_responses(&results, c.b), 1, "the volunteer at home in B: {results}");
+}
+
+#[tokio::test]
+async fn moving_ones_home_after_a_survey_is_published_neither_lets_one_in_nor_shuts_one_out() {
+    // Arrange: a volunteer at home in B and one at home in A; a residents survey at A, published.
+    let c = county().await;
+    let t = c.t0;
+    let from_b = c.volunteer(1, c.b).await;
+    let from_a = c.volunteer(2, c.a).await;
+    let at_a = c.published(&c.admin_a.token, &c.simple_body(c.a, "东街社区居民需求调查")).await;
+    let yes = json!({ "satisfied": "yes" });
+    let volunteer_id =
+        |p: &Person| -> i64 { scalar(&c.edge, "SELECT id FROM volunteers WHERE account_id = ?1", [p.account_id]) };
+
+    // Act: each moves their own home across (B → A, A → B) after publication, then answers.
+    for (who, to) in [(&from_b, c.a), (&from_a, c.b)] {
+        let path = format!("/api/v1/volunteers/{}", volunteer_id(who));
+        let moved = c.edge.patch_as(&who.token, &path, &json!({ "home_org_id": to })).await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+    }
+    let mover_in = c.submit(&from_b, at_a, &yes, None, t + 5).await;
+    let mover_out = c.submit(&from_a, at_a, &yes, None, t + 6).await;
+
+    // Assert: each is counted where they lived when the survey was published; the history of
+    // homes was recorded by the move itself.
+    assert_eq!(mover_in.status, 403, "moved into A after publication: {}", mover_in.text());
+    assert_eq!(mover_in.error_code(), "outside_audience", "{}", mover_in.text());
+    assert_eq!(mover_out.status, 201, "lived in A when it was published: {}", mover_out.text());
+    assert_eq!(c.stored_responses(), 1);
+    let results = c.results(&c.admin_a.token, at_a, None).await;
+    assert_eq!(station_responses(&results, c.a), 1, "counted at A, where they lived: {results}");
+    let homes = count(&c.edge, "SELECT count(*) FROM volunteer_homes WHERE volunteer_id = ?1", [volunteer_id(&from_b)]);
+    assert_eq!(homes, 2, "registration and the move");
 }
 
 #[tokio::test]

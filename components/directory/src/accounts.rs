@@ -292,8 +292,8 @@ pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
     Ok(kit::json(200, &item))
 }
 
-/// `POST /api/v1/accounts/{id}/unlock` → 200 the account: clears a password lockout and the
-/// failed-attempt count; manage-accounts over an org where the account holds a role (the scope
+/// `POST /api/v1/accounts/{id}/unlock` → 200 the account: clears the password lockouts of every
+/// client, the account-wide failure count and its delay; manage-accounts over an org where the account holds a role (the scope
 /// `GET /accounts/{id}` uses, so an account outside it is 404). Anyone can lock an account by
 /// guessing, the only centre admin included; this is how an admin gives it back. Audited as
 /// `account.unlock`, with the lock as it was, even when there was none (the admin acted).
@@ -314,17 +314,28 @@ pub fn unlock(req: &Request, id: &str) -> Result<Response, ApiError> {
     };
     db.transaction(|db| {
         let now = kit::now();
-        let before = db
-            .query_one("SELECT failed_sign_ins, locked_until FROM accounts WHERE id = ?", &[Value::Integer(id)])?
+        let account = db
+            .query_one("SELECT failed_sign_ins, delayed_until FROM accounts WHERE id = ?", &[Value::Integer(id)])?
             .ok_or_else(|| not_found("account"))?;
-        let locked_until = before.opt_i64("locked_until")?.filter(|until| *until > now);
+        // Locks are per client (an outsider's guesses lock only the outsider's address); the
+        // audit keeps how many clients were locked out, not who they were.
+        let clients_locked = db
+            .query_one(
+                "SELECT COUNT(*) AS n FROM sign_in_locks WHERE account_id = ? AND locked_until > ?",
+                &[Value::Integer(id), Value::Integer(now)],
+            )?
+            .map_or(Ok(0), |r| r.i64("n"))?;
+        let delayed_until = account.opt_i64("delayed_until")?.filter(|until| *until > now);
         let before = serde_json::json!({
-            "failed_sign_ins": before.i64("failed_sign_ins")?,
-            "locked": locked_until.is_some(),
-            "locked_until": locked_until.map(input::rfc3339),
+            "failed_sign_ins": account.i64("failed_sign_ins")?,
+            "locked": clients_locked > 0 || delayed_until.is_some(),
+            "clients_locked": clients_locked,
+            "delayed_until": delayed_until.map(input::rfc3339),
         });
-        db.exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
-        let after = serde_json::json!({ "failed_sign_ins": 0, "locked": false, "locked_until": null });
+        db.exec("DELETE FROM sign_in_locks WHERE account_id = ?", &[Value::Integer(id)])?;
+        db.exec("UPDATE accounts SET failed_sign_ins = 0, delayed_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
+        let after =
+            serde_json::json!({ "failed_sign_ins": 0, "locked": false, "clients_locked": 0, "delayed_until": null });
         kit::audit(
             db,
             caller.account_id(),

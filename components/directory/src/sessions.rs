@@ -24,6 +24,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         return Err(ApiError::invalid("phone", "phone must be 1 to 32 characters"));
     }
     let db = Db::open()?;
+    let client = kit::client_key(req);
     let session = match (password, code) {
         (Some(password), None) => {
             // Staff phones are not format-checked here: a malformed one is simply a wrong phone,
@@ -31,7 +32,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             if password.is_empty() || password.len() > 256 {
                 return Err(ApiError::invalid("password", "password must be 1 to 256 characters"));
             }
-            identity::sign_in_password(db.connection(), phone, &password)
+            identity::sign_in_password(db.connection(), phone, &password, &client)
         }
         (None, Some(code)) => {
             // A code only ever goes to a well-formed number, so a malformed one cannot match.
@@ -40,7 +41,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ApiError::invalid("code", "code is the 6 digits sent by SMS"));
             }
-            identity::sign_in_code(db.connection(), phone, code)
+            identity::sign_in_code(db.connection(), phone, code, &client)
         }
         (Some(_), Some(_)) => return Err(ApiError::invalid("code", "send either password or code, not both")),
         (None, None) => return Err(ApiError::invalid("password", "password (staff) or code (SMS) is required")),
@@ -58,15 +59,18 @@ fn session_json(session: &Session) -> serde_json::Value {
     })
 }
 
-/// `{"phone"}` → 202: identity issues a sign-in code (throttled per phone) and it is queued
+/// `{"phone"}` → 202: identity issues a sign-in code (throttled per phone, per client and in
+/// all: 429 with `Retry-After`, nothing stored or queued) and it is queued
 /// through notify in the same transaction, so a code exists only if its message is queued. With
 /// `sms_provider = none` admins read it in the outbox.
 pub fn request_code(req: &Request) -> Result<Response, ApiError> {
     let phone = Fields::from_request(req, &["phone"])?.raw("phone")?;
     let phone = input::phone("phone", &phone)?;
     let db = Db::open()?;
+    let client = kit::client_key(req);
     db.transaction(|db| {
-        let issued = identity::request_sign_in_code(db.connection(), &phone).map_err(identity_error)?;
+        // Throttled per phone, per client and in all; any refusal rolls the whole request back.
+        let issued = identity::request_sign_in_code(db.connection(), &phone, &client).map_err(identity_error)?;
         let key = format!("sign-in-code:{}", issued.id);
         let params = vec![("code".to_string(), issued.code)];
         match kit::sms(db, &phone, "sign-in-code", params, key, kit::now())? {

@@ -17,7 +17,9 @@ spin_sdk::wit_bindgen::generate!({
     generate_all,
 });
 
+mod attempts;
 mod permissions;
+mod rules;
 mod secrets;
 mod sessions;
 
@@ -39,6 +41,7 @@ impl From<ApiError> for Error {
             ApiError::Forbidden(m) => Error::Forbidden(m),
             ApiError::Invalid { field, message } => Error::Invalid((field, message)),
             ApiError::Throttled { retry_after, .. } => Error::Throttled(retry_after),
+            ApiError::Busy { retry_after, .. } => Error::Busy(retry_after),
             other => Error::Storage(other.to_string()),
         }
     }
@@ -63,16 +66,16 @@ impl Guest for Identity {
         permissions::scopes(&who, action)
     }
 
-    fn sign_in_password(db: &Connection, phone: String, password: String) -> Result<Session, Error> {
-        Db::borrowed(db, |db| sessions::sign_in_password(db, &phone, &password))
+    fn sign_in_password(db: &Connection, phone: String, password: String, client: String) -> Result<Session, Error> {
+        Db::borrowed(db, |db| sessions::sign_in_password(db, &phone, &password, &client))
     }
 
-    fn request_sign_in_code(db: &Connection, phone: String) -> Result<IssuedCode, Error> {
-        Db::borrowed(db, |db| sessions::request_sign_in_code(db, &phone))
+    fn request_sign_in_code(db: &Connection, phone: String, client: String) -> Result<IssuedCode, Error> {
+        Db::borrowed(db, |db| sessions::request_sign_in_code(db, &phone, &client))
     }
 
-    fn sign_in_code(db: &Connection, phone: String, code: String) -> Result<Session, Error> {
-        Db::borrowed(db, |db| sessions::sign_in_code(db, &phone, &code))
+    fn sign_in_code(db: &Connection, phone: String, code: String, client: String) -> Result<Session, Error> {
+        Db::borrowed(db, |db| sessions::sign_in_code(db, &phone, &code, &client))
     }
 
     fn sign_out(db: &Connection, bearer: String) -> Result<(), Error> {

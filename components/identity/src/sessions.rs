@@ -4,18 +4,17 @@
 //! attempt recorded) are returned *inside* `Ok` from a transaction, so it commits; `Err` from a
 //! transaction always rolls back.
 
-use kit::{ApiError, Db, Row};
+use kit::throttle::{self, Budget};
+use kit::{ApiError, Db};
 use spin_sdk::sqlite3::Value;
 
+use crate::attempts::{self, Reservation};
 use crate::bindings::{Error, Grant, IssuedCode, Principal, Role, Session};
+use crate::rules::{Rules, SIGN_INS, SIGN_IN_BUDGET, SMS_CODES, SMS_CODE_BUDGET};
 use crate::secrets;
 
 /// How long a session lasts: one working day, so a shared office PC is not signed in overnight.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
-/// Failed password sign-ins in a row that lock the account.
-pub const MAX_FAILED_SIGN_INS: i64 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_SECONDS: i64 = 15 * 60;
 /// How long an SMS code is valid.
 pub const CODE_SECONDS: i64 = 5 * 60;
 /// Minimum gap between two codes to one phone (SMS costs money, and floods annoy).
@@ -124,93 +123,91 @@ fn seconds_left(until: i64, now: i64) -> u64 {
     (until - now).max(1) as u64
 }
 
-fn locked_until(row: &Row, now: i64) -> Result<Option<i64>, ApiError> {
-    Ok(row.opt_i64("locked_until")?.filter(|until| *until > now))
-}
-
-/// What reserving a password attempt found.
-enum Reservation {
-    /// No account has this phone.
-    Unknown,
-    /// The account is locked for this many more seconds; nothing was reserved.
-    Locked(u64),
-    /// The attempt is reserved and already counted as a failure: the account's row.
-    Reserved(Row),
-}
-
-/// Reserves one password attempt on `phone`'s account in one short write: it is counted as a
-/// failure *before* argon2 runs, so concurrent attempts cannot all pass a lock check that none of
-/// them has yet recorded (they once could: 40 at once were all checked). The attempt that
-/// reaches `MAX_FAILED_SIGN_INS` sets the lock itself (the counter restarts at 0 for the next
-/// window), so at most that many passwords are checked per lock window whatever the concurrency;
-/// a locked account reserves nothing.
-fn reserve_attempt(db: &Db, phone: &str, now: i64) -> Result<Reservation, ApiError> {
-    let max = Value::Integer(MAX_FAILED_SIGN_INS);
-    // SET expressions all read the row as it was, so both CASEs see the same old count.
-    let reserved = db.exec(
-        "UPDATE accounts SET
-             failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ? THEN 0 ELSE failed_sign_ins + 1 END,
-             locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE NULL END
-         WHERE phone = ? AND (locked_until IS NULL OR locked_until <= ?)",
-        &[max.clone(), max, Value::Integer(now + LOCK_SECONDS), text(phone), Value::Integer(now)],
-    )?;
-    let account = db.query_one(
-        "SELECT id, name, password_hash, locked_until, active FROM accounts WHERE phone = ?",
-        &[text(phone)],
-    )?;
-    Ok(match account {
-        None => Reservation::Unknown,
-        Some(account) if reserved == 0 => {
-            let until = account.opt_i64("locked_until")?.unwrap_or(now + LOCK_SECONDS);
-            Reservation::Locked(seconds_left(until, now))
-        }
-        Some(account) => Reservation::Reserved(account),
-    })
-}
-
-/// Password sign-in in three steps: reserve (count the attempt, or refuse if locked), verify
-/// with argon2 outside any transaction (it is deliberately slow, and the write lock must not be
-/// held while it runs), settle (a success clears the count and any lock; a failure stays
-/// counted). While locked every attempt, right password or wrong, gets the same 429, so the
-/// answer does not tell which guess was right.
-pub fn sign_in_password(db: &Db, phone: &str, password: &str) -> Result<Session, Error> {
+/// Password sign-in in three steps: reserve (refuse if this client is locked out or the
+/// account-wide delay has not passed; else take a password-check slot and count the attempt as a
+/// failure, in one write transaction: `attempts::reserve`), verify with argon2 outside any
+/// transaction (it is deliberately slow, and the write lock must not be held while it runs),
+/// settle (give the slot back; a success clears this client's count and the account-wide delay,
+/// a failure stays counted). While refused every attempt, right password or wrong, gets the same
+/// 429 before any check, so the answer does not tell which guess was right. When every slot is
+/// taken the sign-in waits for one, briefly, then answers 503 with nothing counted.
+pub fn sign_in_password(db: &Db, phone: &str, password: &str, client: &str) -> Result<Session, Error> {
     let wrong = || Error::Unauthenticated(WRONG_PASSWORD.into());
-    let account = match db.transaction(|db| reserve_attempt(db, phone, kit::now()))? {
-        Reservation::Unknown => {
-            secrets::verify_password(password, DUMMY_PHC);
-            return Err(wrong());
-        }
-        Reservation::Locked(seconds) => return Err(Error::Locked(seconds)),
-        Reservation::Reserved(account) => account,
-    };
-    let id = account.i64("id")?;
-    let matches = match account.opt_str("password_hash")? {
-        Some(phc) => secrets::verify_password(password, &phc),
-        None => {
-            secrets::verify_password(password, DUMMY_PHC);
-            false
-        }
+    let rules = Rules::load(db)?;
+    let (account, slot) = reserve_waiting(db, &rules, phone, client)?;
+    let checked = check_password(account.as_ref(), password);
+    // Given back whatever the check found, before anything else can fail.
+    attempts::release(db, slot);
+    let matches = checked?;
+    let Some(account) = account else {
+        return Err(wrong());
     };
     if !matches || account.i64("active")? != 1 {
         // Already counted when it was reserved.
         return Err(wrong());
     }
+    let id = account.i64("id")?;
     let token = secrets::new_token()?;
     Ok(db.transaction(|db| {
-        // The holder has proved the password: the window restarts, and a lock that attempts
-        // reserved alongside this one set is lifted (they were checked, and counted, already).
-        db.exec("UPDATE accounts SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", &[Value::Integer(id)])?;
+        attempts::clear_failures(db, id, client)?;
         start_session(db, id, account.str("name")?, token)
     })?)
 }
 
-/// Issues a code for `phone` within the per-phone limits, on the caller's connection and inside
-/// its transaction (which makes "count, then insert" exact); the caller queues the code through
-/// notify in that same transaction.
-pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<IssuedCode, Error> {
+/// Whether `password` is `account`'s. No account, or one without a password, is checked against
+/// the dummy hash: as slow as a real check, so timing does not tell which phones have accounts.
+fn check_password(account: Option<&kit::Row>, password: &str) -> Result<bool, ApiError> {
+    match account.map(|a| a.opt_str("password_hash")).transpose()?.flatten() {
+        Some(phc) => Ok(secrets::verify_password(password, &phc)),
+        None => {
+            secrets::verify_password(password, DUMMY_PHC);
+            Ok(false)
+        }
+    }
+}
+
+/// Reserves the attempt, waiting for a password-check slot up to `argon2_wait_ms`: a flood
+/// queues here instead of piling argon2 runs onto the cores, then gets 503 with nothing counted.
+/// While waiting it only reads (50–100 ms apart, jittered so waiters do not come back at once);
+/// the write transaction is tried again only when a slot has come free.
+fn reserve_waiting(
+    db: &Db,
+    rules: &Rules,
+    phone: &str,
+    client: &str,
+) -> Result<(Option<kit::Row>, attempts::Slot), Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match db.transaction(|db| attempts::reserve(db, rules, phone, client, kit::now()))? {
+            Reservation::Reserved(account, slot) => return Ok((account, slot)),
+            Reservation::Locked(seconds) => return Err(Error::Locked(seconds)),
+            Reservation::NoSlot => {}
+        }
+        loop {
+            let waited = started.elapsed().as_millis() as i64;
+            if waited >= rules.argon2_wait_ms {
+                return Err(Error::Busy(1));
+            }
+            let jitter = u64::from(secrets::random_bytes::<1>()?[0]) % 50;
+            let pause = (50 + jitter).min((rules.argon2_wait_ms - waited) as u64);
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            if attempts::slot_free(db, rules, kit::now())? {
+                break;
+            }
+        }
+    }
+}
+
+/// Issues a code for `phone` within the per-phone limits and `client`'s and everyone's budget
+/// (`throttle.sms_codes.*`), on the caller's connection and inside its transaction (which makes
+/// "count, then insert" exact); the caller queues the code through notify in that same
+/// transaction. Every refusal is an error, so the caller rolls back whatever was counted.
+pub fn request_sign_in_code(db: &Db, phone: &str, client: &str) -> Result<IssuedCode, Error> {
     check_phone(phone)?;
     let code = secrets::new_code()?;
     let now = kit::now();
+    let budget = Budget::load(db, SMS_CODES, SMS_CODE_BUDGET)?;
+    throttle::take(db, SMS_CODES, client, &budget, now)?;
     let recent = db
         .query_one(
             "SELECT COUNT(*) AS n, MIN(created_at) AS first, MAX(created_at) AS last
@@ -239,12 +236,16 @@ pub fn request_sign_in_code(db: &Db, phone: &str) -> Result<IssuedCode, Error> {
     Ok(IssuedCode { id, code })
 }
 
-pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> {
+/// Sign-in with an SMS code, counted against the sign-in budget (`throttle.sign_ins.*`) in the
+/// same transaction that records a wrong guess; a sign-in refused by the budget changes nothing.
+pub fn sign_in_code(db: &Db, phone: &str, code: &str, client: &str) -> Result<Session, Error> {
     check_phone(phone)?;
     let wrong = || Error::Unauthenticated(WRONG_CODE.into());
     let token = secrets::new_token()?;
     db.transaction(|db| {
         let now = kit::now();
+        let budget = Budget::load(db, SIGN_INS, SIGN_IN_BUDGET)?;
+        throttle::take(db, SIGN_INS, client, &budget, now)?;
         let newest = db.query_one(
             "SELECT id, code_hash, attempts FROM sms_codes
              WHERE phone = ? AND used_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1",
@@ -264,7 +265,7 @@ pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> 
         }
         db.exec("UPDATE sms_codes SET used_at = ? WHERE id = ?", &[Value::Integer(now), Value::Integer(code_id)])?;
         let existing = db.query_one(
-            "SELECT id, name, active, password_hash IS NOT NULL AS has_password, locked_until FROM accounts WHERE phone = ?",
+            "SELECT id, name, active, password_hash IS NOT NULL AS has_password, delayed_until FROM accounts WHERE phone = ?",
             &[text(phone)],
         )?;
         let (account_id, name) = match existing {
@@ -274,7 +275,8 @@ pub fn sign_in_code(db: &Db, phone: &str, code: &str) -> Result<Session, Error> 
             // A code must not be a way around a password and its lockout: staff with a password
             // sign in with it (the code is spent either way, so it cannot be tried again).
             Some(a) if a.i64("has_password")? == 1 => {
-                if let Some(until) = locked_until(&a, now)? {
+                let delayed = a.opt_i64("delayed_until")?.filter(|until| *until > now);
+                if let Some(until) = attempts::locked_until(db, a.i64("id")?, client, now)?.or(delayed) {
                     return Ok(Err(Error::Locked(seconds_left(until, now))));
                 }
                 return Ok(Err(Error::Unauthenticated(

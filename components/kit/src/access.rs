@@ -50,8 +50,9 @@ pub fn identity_error(e: identity::Error) -> ApiError {
         },
         Error::Throttled(seconds) => ApiError::Throttled {
             retry_after: seconds.max(1),
-            message: "too many codes requested; wait before asking again".into(),
+            message: "too many requests; wait before asking again".into(),
         },
+        Error::Busy(seconds) => ApiError::busy(seconds),
         Error::Forbidden(message) => ApiError::Forbidden(message),
         Error::Invalid((field, message)) => ApiError::Invalid { field, message },
         Error::Storage(message) => ApiError::Internal(format!("identity: {message}")),

@@ -45,6 +45,10 @@ pub enum ApiError {
     /// 429: throttled; retry after this many seconds.
     #[error("{message}")]
     Throttled { retry_after: u64, message: String },
+    /// 503: too busy right now (every sign-in slot taken, the database's write lock not free
+    /// in time); nothing was changed, so the client may simply retry after this many seconds.
+    #[error("{message}")]
+    Busy { retry_after: u64, message: String },
     /// 500: something failed inside; the message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,6 +96,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => 415,
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => 422,
             ApiError::Throttled { .. } => 429,
+            ApiError::Busy { .. } => 503,
             ApiError::Internal(_) => 500,
         }
     }
@@ -109,6 +114,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => "invalid",
             ApiError::Throttled { .. } => "throttled",
+            ApiError::Busy { .. } => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -135,7 +141,7 @@ impl ApiError {
             .status(self.status())
             .header("content-type", "application/json")
             .header("x-content-type-options", "nosniff");
-        if let ApiError::Throttled { retry_after, .. } = &self {
+        if let ApiError::Throttled { retry_after, .. } | ApiError::Busy { retry_after, .. } = &self {
             builder.header("retry-after", retry_after.to_string());
         }
         if let ApiError::MethodNotAllowed(allowed) = &self {
@@ -145,8 +151,55 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The 503 for a moment of overload: nothing was done, retry after `retry_after` seconds.
+    pub fn busy(retry_after: u64) -> ApiError {
+        ApiError::Busy { retry_after: retry_after.max(1), message: "the server is busy; retry in a moment".into() }
+    }
+}
+
+/// Seconds a client is told to wait when the database's write lock was not free in time: the
+/// lock is held for milliseconds at a time, so the queue in front of it is what a retry waits for.
+const DATABASE_BUSY_RETRY_S: u64 = 2;
+
+/// Whether a database error means "another writer holds the lock, and the busy timeout ran out":
+/// Spin and the edge both send every SQLite failure as `io(<message>)`, so the message is all
+/// there is to go by (SQLite's own wording for SQLITE_BUSY and SQLITE_LOCKED).
+fn is_busy(e: &spin_sdk::sqlite3::Error) -> bool {
+    match e {
+        spin_sdk::sqlite3::Error::Io(message) => {
+            let m = message.to_ascii_lowercase();
+            m.contains("database is locked") || m.contains("database is busy") || m.contains("database table is locked")
+        }
+        _ => false,
+    }
+}
+
+/// A database failure: a busy or locked database is a 503 `busy` with `Retry-After` (a flood of
+/// writers is load, not a fault, and the statement changed nothing), anything else a 500.
 impl From<spin_sdk::sqlite3::Error> for ApiError {
     fn from(e: spin_sdk::sqlite3::Error) -> Self {
+        if is_busy(&e) {
+            eprintln!("database busy: {e:?}");
+            return ApiError::busy(DATABASE_BUSY_RETRY_S);
+        }
         ApiError::Internal(format!("database: {e:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_sdk::sqlite3::Error as DbError;
+
+    #[test]
+    fn a_locked_database_is_busy_and_anything_else_internal() {
+        for busy in ["database is locked", "SqliteFailure(..., Some(\"database is locked\"))", "database is busy"] {
+            let e = ApiError::from(DbError::Io(busy.into()));
+            assert_eq!((e.status(), e.code()), (503, "busy"), "{busy}");
+        }
+        for other in [DbError::Io("UNIQUE constraint failed: accounts.phone".into()), DbError::DatabaseFull] {
+            assert_eq!(ApiError::from(other).status(), 500);
+        }
     }
 }

@@ -17,10 +17,13 @@
 //!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
 //!   components' bindings, generated once in the `bindings` crate.
 //! - [`jobs`]: the scheduler-only gate in front of every periodic job route.
+//! - [`client_key`]: who the client is (its IP, an IPv6 address as its /64); [`throttle`]: rate
+//!   limits per client and a global budget, counted in the request's transaction.
 //! - [`ledger_error`], [`sms`] (the one way to queue a message), [`leads_team`] (the one rule
 //!   for team leadership), [`settings`] (the one reader of `deployment_settings`).
 
 pub mod access;
+pub mod client;
 pub mod clock;
 pub mod csv;
 pub mod db;
@@ -31,6 +34,7 @@ pub mod jobs;
 pub mod mask;
 pub mod platform;
 pub mod settings;
+pub mod throttle;
 pub mod time;
 
 pub use access::{
@@ -42,6 +46,7 @@ pub use bindings::{identity, ledger, notify};
 pub use domain::unicode;
 pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
+pub use client::client_key;
 pub use clock::request_now;
 pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;

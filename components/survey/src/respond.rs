@@ -27,12 +27,7 @@ pub fn form(req: &Request, id: i64) -> Result<Response, ApiError> {
 /// Where a respondent is counted: `(org id, org path)`.
 fn residence(db: &Db, p: &Principal, s: &Survey, given: Option<i64>) -> Result<(i64, String), ApiError> {
     let outside = |why: &str| ApiError::Refused { code: "outside_audience", message: why.to_string() };
-    let home = db.query_one(
-        "SELECT v.home_org_id AS org_id, o.path FROM volunteers v JOIN orgs o ON o.id = v.home_org_id \
-         WHERE v.account_id = ? AND v.status = 'active'",
-        &[Value::Integer(p.account_id)],
-    )?;
-    let home = home.map(|r| Ok::<_, ApiError>((r.i64("org_id")?, r.str("path")?))).transpose()?;
+    let home = volunteer_home_at(db, p.account_id, s.counted_from())?;
     // A registered volunteer is counted at their home station in every survey: otherwise naming
     // another org would be a way into a survey meant for somewhere else. Only people the platform
     // has no home for say where they live.
@@ -66,6 +61,26 @@ fn residence(db: &Db, p: &Principal, s: &Survey, given: Option<i64>) -> Result<(
         return Err(outside(&format!("this survey asks the people of {} only", s.org_name)));
     }
     Ok(place)
+}
+
+/// An active volunteer's home org and its path as it was at `moment`: the home held then, or,
+/// for someone registered since, the home they registered at (`volunteer_homes`, see
+/// `migrations/0011_abuse.sql`). Moving one's home into a survey's audience after it was
+/// published therefore does not count, and moving back changes nothing either. `None` for
+/// someone who is not an active volunteer.
+fn volunteer_home_at(db: &Db, account_id: i64, moment: i64) -> Result<Option<(i64, String)>, ApiError> {
+    // The latest home from at or before `moment`; failing that, the earliest one.
+    let home = db.query_one(
+        "SELECT h.org_id, o.path FROM volunteers v
+         JOIN volunteer_homes h ON h.volunteer_id = v.id JOIN orgs o ON o.id = h.org_id
+         WHERE v.account_id = ?1 AND v.status = 'active'
+         ORDER BY h.since <= ?2 DESC,
+                  CASE WHEN h.since <= ?2 THEN -h.since ELSE h.since END,
+                  CASE WHEN h.since <= ?2 THEN -h.id ELSE h.id END
+         LIMIT 1",
+        &[Value::Integer(account_id), Value::Integer(moment)],
+    )?;
+    home.map(|r| Ok((r.i64("org_id")?, r.str("path")?))).transpose()
 }
 
 /// `POST /api/v1/surveys/{id}/responses` → 201 `{"id", "survey_id", "submitted_at"}`.

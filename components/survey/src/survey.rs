@@ -72,6 +72,13 @@ impl Survey {
         }
     }
 
+    /// The moment at which a volunteer's home decides whether they are in the audience: when the
+    /// survey was published, or when it opened if that was earlier. Fixed once published, so a
+    /// move made after seeing the survey does not change who it asks.
+    pub fn counted_from(&self) -> i64 {
+        self.published_at.map_or(self.opens_at, |published| published.min(self.opens_at))
+    }
+
     /// Whether answers are taken at `now`.
     pub fn accepting(&self, now: i64) -> bool {
         self.state(now) == "published" && now >= self.opens_at
