@@ -18,6 +18,7 @@ use crate::migrate;
 use crate::runtime_config::RuntimeConfig;
 use crate::server::{ServeOptions, Server};
 use crate::sqlite::{Databases, SqliteSettings, Synchronous};
+use crate::schedule::{Off as ScheduleOff, Schedule};
 use crate::variables::AppVariables;
 
 #[derive(Parser)]
@@ -130,6 +131,13 @@ struct UpArgs {
     /// databases. Keep it well under `ulimit -n`; costs clients beyond it that wait.
     #[arg(long, default_value_t = 512)]
     max_connections: usize,
+    /// Run every scheduled job (`[application.tool.wenming.schedule]`) this often instead of
+    /// its own `every` (e.g. `2s` in tests and demos; at least 1s).
+    #[arg(long, value_parser = parse_duration)]
+    job_every: Option<Duration>,
+    /// Do not run the schedule (another scheduler, e.g. a CronJob, calls the job routes).
+    #[arg(long)]
+    no_schedule: bool,
 }
 
 /// One request to one component, in-process: how an operator reaches private components (the
@@ -267,8 +275,15 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("wenming"))
 }
 
+/// What the manifest says beyond what components need: the tools' tables (the schedule) and
+/// the variables they are rendered with.
+struct Declared {
+    tool: std::collections::BTreeMap<String, toml::Table>,
+    variables: AppVariables,
+}
+
 /// Loads the application as `up` and `call` run it: migrated, compiled, linked.
-async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
+async fn load(run: &RuntimeArgs) -> anyhow::Result<(crate::app::LoadedApp, Declared)> {
     if run.max_instances == 0 {
         bail!("--max-instances must be at least 1");
     }
@@ -294,7 +309,7 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
     )
     .await?;
 
-    app::load(
+    let loaded = app::load(
         &prepared.app,
         &engine,
         &compiler,
@@ -302,7 +317,8 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
         prepared.databases.clone(),
         stores,
         &LoadOptions { extra_env: &run.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
-    )
+    )?;
+    Ok((loaded, Declared { tool: prepared.app.manifest.application.tool.clone(), variables }))
 }
 
 fn serve_options(args: &UpArgs) -> ServeOptions {
@@ -340,7 +356,21 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let loaded = load(&args.run).await?;
+    let (loaded, declared) = load(&args.run).await?;
+    // Read before serving, so a mistake in the schedule stops start-up.
+    let schedule = if args.no_schedule {
+        tracing::info!("schedule off: --no-schedule");
+        None
+    } else {
+        match Schedule::from_manifest(&declared.tool, &declared.variables, args.job_every)? {
+            Ok(schedule) => Some(schedule),
+            Err(ScheduleOff::NoJobs) => None,
+            Err(ScheduleOff::NoToken) => {
+                tracing::warn!("schedule off: the scheduler's token is empty (set SPIN_VARIABLE_SCHEDULER_TOKEN)");
+                None
+            }
+        }
+    };
     let routes: Vec<String> = loaded
         .router
         .routes()
@@ -348,7 +378,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         .map(|r| format!("  {}: http://{{addr}}{}", target_name(&r.target), r.pattern.normalised))
         .collect();
 
-    let server = Server::bind(loaded, serve_options(&args)).await?;
+    let mut server = Server::bind(loaded, serve_options(&args)).await?;
+    if let Some(schedule) = schedule {
+        server = server.with_schedule(schedule);
+    }
     let addr = server.local_addr()?;
     // Scripts and tests wait for the `Serving` line, so everything they read comes before it.
     if let Some(metrics) = server.metrics_addr()? {
@@ -365,7 +398,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn call(args: CallArgs) -> anyhow::Result<()> {
-    let loaded = load(&args.run).await?;
+    let (loaded, _) = load(&args.run).await?;
     let body = match &args.body {
         Some(b) => match b.strip_prefix('@') {
             Some(file) => std::fs::read(file).with_context(|| format!("reading body from {file}"))?,

@@ -16,6 +16,7 @@
 //! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`metrics`] counts requests and latencies for the admin listener.
 //! - [`migrate`] applies versioned SQL migrations before serving.
+//! - [`schedule`] reads the periodic jobs declared under `[application.tool.wenming]`.
 #![deny(missing_docs)]
 
 pub mod app;
@@ -30,6 +31,7 @@ pub mod migrate;
 pub mod outbound;
 pub mod request_view;
 pub mod routing;
+pub mod schedule;
 pub mod runtime_config;
 pub mod server;
 pub mod sqlite;
