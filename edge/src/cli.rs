@@ -16,9 +16,9 @@ use crate::kv::Stores;
 use crate::manifest::App;
 use crate::migrate;
 use crate::runtime_config::RuntimeConfig;
+use crate::schedule::{Off as ScheduleOff, Schedule};
 use crate::server::{ServeOptions, Server};
 use crate::sqlite::{Databases, SqliteSettings, Synchronous};
-use crate::schedule::{Off as ScheduleOff, Schedule};
 use crate::variables::AppVariables;
 
 #[derive(Parser)]

@@ -1535,7 +1535,10 @@ async fn a_job_called_without_the_scheduler_token_is_refused_and_changes_nothing
             None,
             "POST",
             "/api/v1/jobs/escalate-orders",
-            &[("authorization", &format!("Basic {}", wenming_tests::SCHEDULER_TOKEN)), (CLOCK_HEADER, &late.to_string())],
+            &[
+                ("authorization", &format!("Basic {}", wenming_tests::SCHEDULER_TOKEN)),
+                (CLOCK_HEADER, &late.to_string()),
+            ],
             None,
         )
         .await;

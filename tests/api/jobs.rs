@@ -111,15 +111,23 @@ async fn the_edge_runs_the_schedule_on_its_own_and_counts_each_run_in_the_metric
     // Assert: escalated once by the scheduler, every job ran, the runs are in the metrics and
     // in the access log like any request
     assert_eq!(count(&c, "SELECT count(*) FROM demand_events WHERE demand_id = ?1 AND note = 'escalated'", [order]), 1);
-    assert_eq!(series(&text, "wenming_job_items_total{job=\"escalate-orders\",item=\"escalated\"}"), Some(1.0), "{text}");
+    assert_eq!(
+        series(&text, "wenming_job_items_total{job=\"escalate-orders\",item=\"escalated\"}"),
+        Some(1.0),
+        "{text}"
+    );
     for (job, component) in JOBS {
         let ok = series(&text, &format!("wenming_job_runs_total{{job=\"{job}\",outcome=\"ok\"}}")).unwrap_or(0.0);
         assert!(ok >= 2.0, "{job} ran on its own, again and again: {text}");
-        assert_eq!(series(&text, &format!("wenming_job_runs_total{{job=\"{job}\",outcome=\"failed\"}}")), None, "{text}");
+        assert_eq!(
+            series(&text, &format!("wenming_job_runs_total{{job=\"{job}\",outcome=\"failed\"}}")),
+            None,
+            "{text}"
+        );
         let timed = series(&text, &format!("wenming_job_duration_seconds_count{{job=\"{job}\"}}")).unwrap_or(0.0);
         assert!(timed >= ok, "{job}: every run timed: {text}");
-        let served =
-            series(&text, &format!("wenming_requests_total{{component=\"{component}\",status=\"200\"}}")).unwrap_or(0.0);
+        let served = series(&text, &format!("wenming_requests_total{{component=\"{component}\",status=\"200\"}}"))
+            .unwrap_or(0.0);
         assert!(served >= ok, "{job}: counted as requests to {component}: {text}");
         assert!(series(&text, &format!("wenming_job_last_success_timestamp_seconds{{job=\"{job}\"}}")).is_some());
     }

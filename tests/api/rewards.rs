@@ -601,7 +601,11 @@ async fn the_expiry_job_releases_an_uncollected_reservation_with_a_refund_once_a
     let refunds: Vec<_> = points_entries(&t, v.id).into_iter().filter(|e| e.1 == "refund").collect();
     assert_eq!(refunds, vec![(5, "refund".to_owned(), format!("refund:redemption:{kept}"))], "refunded once");
     assert_eq!(
-        count(&t, "SELECT count(*) FROM redemptions WHERE id = ?1 AND status = 'cancelled' AND cancelled_by IS NULL", [kept]),
+        count(
+            &t,
+            "SELECT count(*) FROM redemptions WHERE id = ?1 AND status = 'cancelled' AND cancelled_by IS NULL",
+            [kept]
+        ),
         1,
         "released by nobody"
     );

@@ -22,9 +22,8 @@ use std::path::PathBuf;
 use domain::Date;
 
 use crate::{
-    id, json, product_launch, require_components, resident_id, shanghai_rfc3339, start_product, unix_now, with_jobs, Edge,
-    HasDb,
-    Json, ACTIVITY_COMPONENTS, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    id, json, product_launch, require_components, resident_id, shanghai_rfc3339, start_product, unix_now, with_jobs,
+    Edge, HasDb, Json, ACTIVITY_COMPONENTS, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
 };
 
 /// The password of every staff account the fixtures make.

@@ -394,8 +394,16 @@ pub fn release(
     )?;
     if before.points > 0 {
         let note = format!("refund of {}", before.item_name);
-        let credit =
-            ledger_tx::post_points(db, before.volunteer_id, before.points, Source::Refund, id, actor_id, &refund_key, &note)?;
+        let credit = ledger_tx::post_points(
+            db,
+            before.volunteer_id,
+            before.points,
+            Source::Refund,
+            id,
+            actor_id,
+            &refund_key,
+            &note,
+        )?;
         if let Debit::Insufficient(_) = credit {
             return Err(ApiError::Internal("the ledger refused a refund credit".into()));
         }

@@ -163,7 +163,9 @@ pub fn job(req: &Request) -> Result<Response, ApiError> {
             &[Value::Integer(now), Value::Integer(now)],
         )?;
         let closed = db.exec(
-            &format!("UPDATE surveys SET status = 'closed', closed_at = closes_at, updated_at = ? WHERE {PAST_CLOSING}"),
+            &format!(
+                "UPDATE surveys SET status = 'closed', closed_at = closes_at, updated_at = ? WHERE {PAST_CLOSING}"
+            ),
             &[Value::Integer(now), Value::Integer(now)],
         )?;
         Ok((opened as i64, closed as i64))
