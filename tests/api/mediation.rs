@@ -293,8 +293,7 @@ async fn staff_read_cases_in_their_scope_with_timelines_and_notice_statuses() {
 
     // Assert: scope
     assert_eq!(all.status, 200, "{}", all.text());
-    let numbers: Vec<String> =
-        entries(&all.json()).iter().map(|e| e["case_no"].as_str().unwrap().to_owned()).collect();
+    let numbers: Vec<String> = entries(&all.json()).iter().map(|e| e["case_no"].as_str().unwrap().to_owned()).collect();
     assert_eq!(numbers, ["(2026)A-1", "(2026)B-1", "(2026)C-1"], "the centre sees every case");
     let mine: Vec<i64> = entries(&mine.json()).iter().map(id).collect();
     assert_eq!(mine, [case_a], "station A's admin sees A's case only");

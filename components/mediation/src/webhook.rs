@@ -165,7 +165,9 @@ impl Event {
                 };
                 let name = match h.get("name") {
                     None | Some(Json::Null) => None,
-                    Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 50 => Some(s.trim().to_string()),
+                    Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 50 => {
+                        Some(s.trim().to_string())
+                    }
                     Some(_) => return Err(ApiError::invalid("handler.name", "must be 1 to 50 characters")),
                 };
                 Some(Handler { name, phone })
@@ -252,11 +254,7 @@ fn record(db: &Db, e: &Event, now: i64) -> Result<(u16, Json), ApiError> {
     if let Some(h) = &e.handler {
         db.exec(
             "UPDATE mediation_cases SET handler_name = ?, handler_phone = ? WHERE id = ?",
-            &[
-                h.name.clone().map_or(Value::Null, Value::Text),
-                Value::Text(h.phone.clone()),
-                Value::Integer(case_id),
-            ],
+            &[h.name.clone().map_or(Value::Null, Value::Text), Value::Text(h.phone.clone()), Value::Integer(case_id)],
         )?;
     }
     let mut notified = 0;
