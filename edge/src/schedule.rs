@@ -55,7 +55,10 @@ impl std::fmt::Debug for Schedule {
     }
 }
 
+/// Strict, as the rest of the manifest is: a misspelt `schedules` would otherwise turn every job
+/// off without a word.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Tool {
     #[serde(default)]
     scheduler: Option<SchedulerTable>,
@@ -204,6 +207,7 @@ mod tests {
             ("[wenming.scheduler]\ntoken='t'\n[wenming.schedule]\nx = { route = '/a', every = '10ms' }", "at least"),
             ("[wenming.scheduler]\ntoken='t'\n[wenming.schedule]\nX = { route = '/a', every = '1m' }", "name"),
             ("[wenming.schedule]\nx = { route = '/a', every = '1m' }", "token"),
+            ("[wenming.schedules]\nx = { route = '/a', every = '1m' }", "schedules"),
             ("[wenming.scheduler]\ntoken='{{ nope }}'\n[wenming.schedule]\nx = { route = '/a', every = '1m' }", "nope"),
         ] {
             let err = Schedule::from_manifest(&tool(text), &variables("t"), None).unwrap_err();
