@@ -16,6 +16,7 @@ use crate::kv::Stores;
 use crate::manifest::App;
 use crate::migrate;
 use crate::runtime_config::RuntimeConfig;
+use crate::schedule::{Off as ScheduleOff, Schedule};
 use crate::server::{ServeOptions, Server};
 use crate::sqlite::{Databases, SqliteSettings, Synchronous};
 use crate::variables::AppVariables;
@@ -143,6 +144,13 @@ struct UpArgs {
     /// default, a body of `--max-body-bytes` (1 MiB) needs about 35 KB/s.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     body_read_timeout: Duration,
+    /// Run every scheduled job (`[application.tool.wenming.schedule]`) this often instead of
+    /// its own `every` (e.g. `2s` in tests and demos; at least 1s).
+    #[arg(long, value_parser = parse_duration)]
+    job_every: Option<Duration>,
+    /// Do not run the schedule (another scheduler, e.g. a CronJob, calls the job routes).
+    #[arg(long)]
+    no_schedule: bool,
 }
 
 /// One request to one component, in-process: how an operator reaches private components (the
@@ -280,8 +288,15 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("wenming"))
 }
 
+/// What the manifest says beyond what components need: the tools' tables (the schedule) and
+/// the variables they are rendered with.
+struct Declared {
+    tool: std::collections::BTreeMap<String, toml::Table>,
+    variables: AppVariables,
+}
+
 /// Loads the application as `up` and `call` run it: migrated, compiled, linked.
-async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
+async fn load(run: &RuntimeArgs) -> anyhow::Result<(crate::app::LoadedApp, Declared)> {
     if run.max_instances == 0 {
         bail!("--max-instances must be at least 1");
     }
@@ -307,7 +322,7 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
     )
     .await?;
 
-    app::load(
+    let loaded = app::load(
         &prepared.app,
         &engine,
         &compiler,
@@ -315,7 +330,8 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<crate::app::LoadedApp> {
         prepared.databases.clone(),
         stores,
         &LoadOptions { extra_env: &run.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
-    )
+    )?;
+    Ok((loaded, Declared { tool: prepared.app.manifest.application.tool.clone(), variables }))
 }
 
 fn serve_options(args: &UpArgs) -> ServeOptions {
@@ -355,7 +371,21 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let loaded = load(&args.run).await?;
+    let (loaded, declared) = load(&args.run).await?;
+    // Read before serving, so a mistake in the schedule stops start-up.
+    let schedule = if args.no_schedule {
+        tracing::info!("schedule off: --no-schedule");
+        None
+    } else {
+        match Schedule::from_manifest(&declared.tool, &declared.variables, args.job_every)? {
+            Ok(schedule) => Some(schedule),
+            Err(ScheduleOff::NoJobs) => None,
+            Err(ScheduleOff::NoToken) => {
+                tracing::warn!("schedule off: the scheduler's token is empty (set SPIN_VARIABLE_SCHEDULER_TOKEN)");
+                None
+            }
+        }
+    };
     let routes: Vec<String> = loaded
         .router
         .routes()
@@ -363,7 +393,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         .map(|r| format!("  {}: http://{{addr}}{}", target_name(&r.target), r.pattern.normalised))
         .collect();
 
-    let server = Server::bind(loaded, serve_options(&args)).await?;
+    let mut server = Server::bind(loaded, serve_options(&args)).await?;
+    if let Some(schedule) = schedule {
+        server = server.with_schedule(schedule);
+    }
     let addr = server.local_addr()?;
     // Scripts and tests wait for the `Serving` line, so everything they read comes before it.
     if let Some(metrics) = server.metrics_addr()? {
@@ -380,7 +413,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn call(args: CallArgs) -> anyhow::Result<()> {
-    let loaded = load(&args.run).await?;
+    let (loaded, _) = load(&args.run).await?;
     let body = match &args.body {
         Some(b) => match b.strip_prefix('@') {
             Some(file) => std::fs::read(file).with_context(|| format!("reading body from {file}"))?,

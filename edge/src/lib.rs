@@ -17,6 +17,7 @@
 //! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`metrics`] counts requests and latencies for the admin listener.
 //! - [`migrate`] applies versioned SQL migrations before serving.
+//! - [`schedule`] reads the periodic jobs declared under `[application.tool.wenming]`.
 #![deny(missing_docs)]
 
 pub mod app;
@@ -32,6 +33,7 @@ pub mod outbound;
 pub mod request_view;
 pub mod routing;
 pub mod runtime_config;
+pub mod schedule;
 pub mod server;
 pub mod sqlite;
 pub mod state;

@@ -47,6 +47,10 @@ pub struct Application {
     /// Trigger-global settings (e.g. redis); accepted and ignored, as the edge serves HTTP only.
     #[serde(default)]
     pub trigger: Option<toml::Table>,
+    /// Tools' own settings (`[application.tool.<tool>]`), which Spin ignores; the edge reads
+    /// `[application.tool.wenming]` (its schedule, [`crate::schedule`]).
+    #[serde(default)]
+    pub tool: BTreeMap<String, toml::Table>,
 }
 
 /// An application variable (`[variables]`): either a default or `required = true`.

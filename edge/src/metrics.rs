@@ -2,7 +2,8 @@
 //! (`--metrics-listen`) so that they are never one of the application's routes.
 //!
 //! Requests by component and status, a latency histogram per component, instances in use, the
-//! admission queue's depth, and database pool use. Counters are atomics or one short lock per
+//! admission queue's depth, and database pool use; and for the scheduler's jobs, runs by
+//! outcome, their durations, the counts each run reported, skipped ticks and the last success. Counters are atomics or one short lock per
 //! request; rendering happens only when scraped.
 
 use std::collections::HashMap;
@@ -42,11 +43,41 @@ pub struct Gauges {
     pub databases: Vec<(String, usize, usize)>,
 }
 
-/// Request counters and latencies.
+/// How a scheduled run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum JobOutcome {
+    /// The route answered 2xx.
+    Ok,
+    /// Anything else (a refusal, a failed guest, an overloaded edge).
+    Failed,
+}
+
+impl JobOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            JobOutcome::Ok => "ok",
+            JobOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// One job's numbers.
+#[derive(Default)]
+struct JobStats {
+    runs: std::collections::BTreeMap<JobOutcome, u64>,
+    duration: std::sync::Arc<Histogram>,
+    /// Each count the job reported (`escalated`, `closed`...), summed over runs.
+    items: std::collections::BTreeMap<String, u64>,
+    skipped: u64,
+    last_success_unix: Option<f64>,
+}
+
+/// Request counters and latencies, and the scheduler's job numbers.
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<HashMap<(String, u16), u64>>,
     latency: Mutex<HashMap<String, std::sync::Arc<Histogram>>>,
+    jobs: Mutex<std::collections::BTreeMap<String, JobStats>>,
 }
 
 impl Metrics {
@@ -58,6 +89,27 @@ impl Metrics {
             std::sync::Arc::clone(map.entry(component.to_string()).or_default())
         };
         histogram.observe(elapsed);
+    }
+
+    /// Records one scheduled run of `job`: how it ended, how long it took, and the counts it
+    /// reported (negative counts are not counts and are ignored).
+    pub fn record_job(&self, job: &str, outcome: JobOutcome, elapsed: Duration, counts: &[(String, i64)]) {
+        let mut jobs = self.jobs.lock().expect("metrics lock");
+        let stats = jobs.entry(job.to_string()).or_default();
+        *stats.runs.entry(outcome).or_default() += 1;
+        stats.duration.observe(elapsed);
+        for (name, n) in counts {
+            *stats.items.entry(name.clone()).or_default() += u64::try_from(*n).unwrap_or(0);
+        }
+        if outcome == JobOutcome::Ok {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            stats.last_success_unix = Some(now.as_secs_f64());
+        }
+    }
+
+    /// Records ticks of `job` that passed while its previous run was still going.
+    pub fn record_skipped(&self, job: &str, ticks: u64) {
+        self.jobs.lock().expect("metrics lock").entry(job.to_string()).or_default().skipped += ticks;
     }
 
     /// Renders everything in Prometheus' text exposition format.
@@ -83,21 +135,7 @@ impl Metrics {
             .collect();
         latency.sort_by(|a, b| a.0.cmp(&b.0));
         for (component, h) in latency {
-            let c = escape(&component);
-            let mut cumulative = 0;
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                cumulative += h.buckets[i].load(Ordering::Relaxed);
-                let _ = writeln!(
-                    out,
-                    "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            cumulative += h.buckets[BUCKETS.len()].load(Ordering::Relaxed);
-            let _ =
-                writeln!(out, "wenming_request_duration_seconds_bucket{{component=\"{c}\",le=\"+Inf\"}} {cumulative}");
-            let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(out, "wenming_request_duration_seconds_sum{{component=\"{c}\"}} {sum}");
-            let _ = writeln!(out, "wenming_request_duration_seconds_count{{component=\"{c}\"}} {cumulative}");
+            histogram(&mut out, "wenming_request_duration_seconds", "component", &component, &h);
         }
 
         gauge(&mut out, "wenming_instances_in_use", "Component instances alive now.", gauges.instances_in_use);
@@ -118,8 +156,65 @@ impl Metrics {
         for (label, _, idle) in &gauges.databases {
             let _ = writeln!(out, "wenming_db_connections_idle{{database=\"{}\"}} {idle}", escape(label));
         }
+        self.render_jobs(&mut out);
         out
     }
+
+    fn render_jobs(&self, out: &mut String) {
+        let jobs = self.jobs.lock().expect("metrics lock");
+        out.push_str("# HELP wenming_job_runs_total Scheduled job runs, by job and outcome.\n");
+        out.push_str("# TYPE wenming_job_runs_total counter\n");
+        for (job, stats) in jobs.iter() {
+            for (outcome, n) in &stats.runs {
+                let _ = writeln!(
+                    out,
+                    "wenming_job_runs_total{{job=\"{}\",outcome=\"{}\"}} {n}",
+                    escape(job),
+                    outcome.label()
+                );
+            }
+        }
+        out.push_str("# HELP wenming_job_duration_seconds Time one scheduled run took, by job.\n");
+        out.push_str("# TYPE wenming_job_duration_seconds histogram\n");
+        for (job, stats) in jobs.iter() {
+            histogram(out, "wenming_job_duration_seconds", "job", job, &stats.duration);
+        }
+        out.push_str("# HELP wenming_job_items_total What scheduled runs reported doing, by job and count.\n");
+        out.push_str("# TYPE wenming_job_items_total counter\n");
+        for (job, stats) in jobs.iter() {
+            for (item, n) in &stats.items {
+                let _ =
+                    writeln!(out, "wenming_job_items_total{{job=\"{}\",item=\"{}\"}} {n}", escape(job), escape(item));
+            }
+        }
+        out.push_str("# HELP wenming_job_ticks_skipped_total Ticks skipped because the previous run was going.\n");
+        out.push_str("# TYPE wenming_job_ticks_skipped_total counter\n");
+        for (job, stats) in jobs.iter() {
+            let _ = writeln!(out, "wenming_job_ticks_skipped_total{{job=\"{}\"}} {}", escape(job), stats.skipped);
+        }
+        out.push_str("# HELP wenming_job_last_success_timestamp_seconds When a job last ran successfully.\n");
+        out.push_str("# TYPE wenming_job_last_success_timestamp_seconds gauge\n");
+        for (job, stats) in jobs.iter() {
+            if let Some(at) = stats.last_success_unix {
+                let _ = writeln!(out, "wenming_job_last_success_timestamp_seconds{{job=\"{}\"}} {at}", escape(job));
+            }
+        }
+    }
+}
+
+/// One labelled histogram's lines (`_bucket` cumulative, `_sum`, `_count`).
+fn histogram(out: &mut String, name: &str, label: &str, value: &str, h: &Histogram) {
+    let v = escape(value);
+    let mut cumulative = 0;
+    for (i, bound) in BUCKETS.iter().enumerate() {
+        cumulative += h.buckets[i].load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{{label}=\"{v}\",le=\"{bound}\"}} {cumulative}");
+    }
+    cumulative += h.buckets[BUCKETS.len()].load(Ordering::Relaxed);
+    let _ = writeln!(out, "{name}_bucket{{{label}=\"{v}\",le=\"+Inf\"}} {cumulative}");
+    let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let _ = writeln!(out, "{name}_sum{{{label}=\"{v}\"}} {sum}");
+    let _ = writeln!(out, "{name}_count{{{label}=\"{v}\"}} {cumulative}");
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, value: usize) {
@@ -157,5 +252,21 @@ mod tests {
         assert!(text.contains("wenming_request_duration_seconds_count{component=\"status\"} 2"), "{text}");
         assert!(text.contains("wenming_instances_in_use 1"), "{text}");
         assert!(text.contains("wenming_db_connections_idle{database=\"default\"} 3"), "{text}");
+    }
+
+    #[test]
+    fn job_runs_durations_and_counts_render_per_job() {
+        let m = Metrics::default();
+        m.record_job("escalate-orders", JobOutcome::Ok, Duration::from_millis(3), &[("escalated".into(), 2)]);
+        m.record_job("escalate-orders", JobOutcome::Ok, Duration::from_millis(4), &[("escalated".into(), 0)]);
+        m.record_job("escalate-orders", JobOutcome::Failed, Duration::from_millis(1), &[]);
+        m.record_skipped("escalate-orders", 3);
+        let text = m.render(&Gauges { instances_in_use: 0, instances_limit: 1, queue_depth: 0, databases: vec![] });
+        assert!(text.contains("wenming_job_runs_total{job=\"escalate-orders\",outcome=\"ok\"} 2"), "{text}");
+        assert!(text.contains("wenming_job_runs_total{job=\"escalate-orders\",outcome=\"failed\"} 1"), "{text}");
+        assert!(text.contains("wenming_job_items_total{job=\"escalate-orders\",item=\"escalated\"} 2"), "{text}");
+        assert!(text.contains("wenming_job_duration_seconds_count{job=\"escalate-orders\"} 3"), "{text}");
+        assert!(text.contains("wenming_job_ticks_skipped_total{job=\"escalate-orders\"} 3"), "{text}");
+        assert!(text.contains("wenming_job_last_success_timestamp_seconds{job=\"escalate-orders\"}"), "{text}");
     }
 }

@@ -877,3 +877,29 @@ async fn the_records_csv_filters_by_activity_team_volunteer_and_service_date() {
     assert_eq!(team_on_d1, vec![v0x], "team ∩ date range");
     assert!(nothing.is_empty(), "v2 has no confirmed entry at X: {nothing:?}");
 }
+
+// ---- The scheduler's job ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_close_checkouts_job_closes_forgotten_check_outs_after_the_grace_once() {
+    // Arrange: a volunteer checked in half an hour late and never checked out
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    let s = activity_base_time();
+    let e = s + 2 * HOUR;
+    let (activity, code) = activity_with(&t, "定时关闭", s, e, false, false, std::slice::from_ref(&v)).await;
+    assert_eq!(check_in(&t, &v, s + 30 * MINUTE, json!({ "code": code })).await.status, 201);
+
+    // Act: the job inside the grace, after it, and again
+    let early = t.edge.job_ok("close-checkouts", e + GRACE_S - MINUTE).await;
+    let open = attendance_row(&t, activity, &v);
+    let first = t.edge.job_ok("close-checkouts", e + GRACE_S + MINUTE).await;
+    let second = t.edge.job_ok("close-checkouts", e + GRACE_S + 2 * MINUTE).await;
+
+    // Assert
+    assert_eq!(early["closed"], 0, "volunteers may still check out: {early}");
+    assert_eq!(open, (None, 0, None), "still open inside the grace");
+    assert_eq!((first["closed"].as_i64(), first["activities"].as_i64()), (Some(1), Some(1)), "{first}");
+    assert_eq!(second["closed"], 0, "a repeat finds nothing open: {second}");
+    assert_eq!(attendance_row(&t, activity, &v), (Some(e), 1, Some(90)), "closed at the end, flagged, 90 minutes");
+}

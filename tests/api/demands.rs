@@ -1485,3 +1485,98 @@ async fn reopening_needs_a_reason_and_sends_the_order_back_with_a_new_deadline()
     assert_eq!((last.from.as_deref(), last.to.as_str()), (Some("completed"), "submitted"));
     assert!(last.note.contains("厨房还没打扫"), "{last:?}");
 }
+
+// ---- The scheduler's jobs (`POST /api/v1/jobs/...`) ------------------------------------------------
+
+#[tokio::test]
+async fn the_escalation_job_escalates_an_overdue_order_once_and_a_repeat_reports_zero() {
+    // Arrange: a critical care order (deadline one hour) at station A
+    let d = desk().await;
+    let t = d.t0;
+    let order = id(&d.order(&d.citizen, d.care, "critical", t).await);
+    let deadline = t + CARE_DEADLINES.2;
+
+    // Act: the job before the deadline, past it, and again
+    let early = d.edge.job_ok("escalate-orders", deadline - 1).await;
+    let untouched = d.row(order);
+    let first = d.edge.job_ok("escalate-orders", deadline + 1).await;
+    let second = d.edge.job_ok("escalate-orders", deadline + 2).await;
+
+    // Assert
+    assert_eq!(early["escalated"], 0, "{early}");
+    assert_eq!(untouched.escalated_at, None, "escalated before its deadline: {untouched:?}");
+    assert_eq!(first["escalated"], 1, "{first}");
+    assert_eq!(second["escalated"], 0, "a repeat finds nothing due: {second}");
+    let row = d.row(order);
+    assert_eq!(row.status, "submitted", "escalation does not change the status");
+    assert_eq!(row.escalated_to, Some(d.institute), "escalated to A's parent");
+    assert_eq!(row.escalated_at, Some(deadline + 1));
+    let notes: Vec<Event> = d.events(order).into_iter().filter(|e| e.note == "escalated").collect();
+    assert_eq!(notes.len(), 1, "one escalation entry: {notes:?}");
+    assert_eq!(notes[0].actor, None, "time escalated it, not a person: {notes:?}");
+    assert_eq!(d.outbox(&d.inst_admin.phone, "order-escalated"), 1, "the parent's admin is told once");
+}
+
+#[tokio::test]
+async fn a_job_called_without_the_scheduler_token_is_refused_and_changes_nothing() {
+    // Arrange: an overdue order
+    let d = desk().await;
+    let t = d.t0;
+    let order = id(&d.order(&d.citizen, d.care, "critical", t).await);
+    let late = t + CARE_DEADLINES.2 + 1;
+
+    // Act: no token, a staff session's token, a wrong token, a right token in the wrong scheme
+    let none = d.edge.api_at(None, "POST", "/api/v1/jobs/escalate-orders", late, None).await;
+    let session = d.edge.api_at(Some(&d.admin), "POST", "/api/v1/jobs/escalate-orders", late, None).await;
+    let wrong = d.edge.api_at(Some("not-the-token"), "POST", "/api/v1/jobs/escalate-orders", late, None).await;
+    let basic = d
+        .edge
+        .api(
+            None,
+            "POST",
+            "/api/v1/jobs/escalate-orders",
+            &[
+                ("authorization", &format!("Basic {}", wenming_tests::SCHEDULER_TOKEN)),
+                (CLOCK_HEADER, &late.to_string()),
+            ],
+            None,
+        )
+        .await;
+
+    // Assert: 403 not_scheduler each time, and the order is as it was
+    for reply in [&none, &session, &wrong, &basic] {
+        assert_eq!(reply.status, 403, "{}", reply.text());
+        assert_eq!(reply.error_code(), "not_scheduler", "{}", reply.text());
+    }
+    let row = d.row(order);
+    assert_eq!((row.escalated_at, row.escalated_to), (None, None), "nothing escalated: {row:?}");
+    assert!(d.events(order).iter().all(|e| e.note != "escalated"), "no escalation entry");
+    assert_eq!(d.outbox(&d.inst_admin.phone, "order-escalated"), 0, "nobody told");
+}
+
+#[tokio::test]
+async fn the_auto_close_job_closes_an_unrated_completed_order_once() {
+    // Arrange
+    let d = desk().await;
+    let t = d.t0;
+    let after = d.setting("demand.auto_close_s");
+    let (order, done) = d.completed_order(&d.citizen, d.care, t).await;
+
+    // Act
+    let early = d.edge.job_ok("auto-close-orders", done + after - 10).await;
+    let status_early = d.row(order).status;
+    let first = d.edge.job_ok("auto-close-orders", done + after + 10).await;
+    let second = d.edge.job_ok("auto-close-orders", done + after + 20).await;
+
+    // Assert
+    assert_eq!((early["closed"].as_i64(), status_early.as_str()), (Some(0), "completed"), "{early}");
+    assert_eq!(first["closed"], 1, "{first}");
+    assert_eq!(second["closed"], 0, "{second}");
+    let row = d.row(order);
+    assert_eq!(row.status, "closed");
+    assert_eq!(row.rating, None, "auto-close does not rate");
+    let closing: Vec<Event> = d.events(order).into_iter().filter(|e| e.to == "closed").collect();
+    assert_eq!(closing.len(), 1, "closed once: {closing:?}");
+    assert_eq!(closing[0].actor, None, "the system closes: {closing:?}");
+    assert!(closing[0].note.contains("auto-close"), "{closing:?}");
+}

@@ -565,3 +565,78 @@ async fn a_volunteers_star_is_seen_by_themself_and_staff_of_their_area_only() {
         by_other_volunteer.text()
     );
 }
+
+// ---- The scheduler's jobs ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_expiry_job_releases_an_uncollected_reservation_with_a_refund_once_and_leaves_a_collected_one() {
+    // Arrange: two reservations of 5 points each; the second is collected
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    give_hours(&t, &v, 10, 0).await;
+    let soap = item(&t, &t.admin, t.centre, "香皂", 5, 3, 0).await;
+    let kept = id(&redeem(&t, &v, soap, None).await.json());
+    let collected = redeem(&t, &v, soap, None).await.json();
+    let code = collected["pickup_code"].as_str().unwrap().to_owned();
+    let handed = t
+        .edge
+        .post_as(&t.admin, &format!("/api/v1/redemptions/{}/handover", id(&collected)), &json!({ "pickup_code": code }))
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.text());
+    assert_eq!((balance(&t, v.id, "points"), stock(&t, soap)), (0, 1), "debited twice, two taken");
+    let created = scalar::<i64>(&t, "SELECT created_at FROM redemptions WHERE id = ?1", [kept]);
+    let expires = created + 30 * DAY; // the default `reward.pickup_days`
+
+    // Act
+    let early = t.edge.job_ok("expire-reservations", expires - 60).await;
+    let first = t.edge.job_ok("expire-reservations", expires + 1).await;
+    let second = t.edge.job_ok("expire-reservations", expires + 2).await;
+
+    // Assert: the uncollected one is released once, the collected one untouched
+    assert_eq!(early["expired"], 0, "{early}");
+    assert_eq!((first["expired"].as_i64(), first["points_refunded"].as_i64()), (Some(1), Some(5)), "{first}");
+    assert_eq!((second["expired"].as_i64(), second["points_refunded"].as_i64()), (Some(0), Some(0)), "{second}");
+    assert_eq!(balance(&t, v.id, "points"), 5, "refunded");
+    assert_eq!(stock(&t, soap), 2, "returned");
+    let refunds: Vec<_> = points_entries(&t, v.id).into_iter().filter(|e| e.1 == "refund").collect();
+    assert_eq!(refunds, vec![(5, "refund".to_owned(), format!("refund:redemption:{kept}"))], "refunded once");
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM redemptions WHERE id = ?1 AND status = 'cancelled' AND cancelled_by IS NULL",
+            [kept]
+        ),
+        1,
+        "released by nobody"
+    );
+    assert_eq!(count(&t, "SELECT count(*) FROM redemptions WHERE status = 'handed_over'", []), 1);
+    let shown = t.edge.get_as(&v.token, &format!("/api/v1/redemptions/{kept}")).await.json();
+    assert_eq!((shown["status"].as_str(), shown["expired"].as_bool()), (Some("cancelled"), Some(true)), "{shown}");
+}
+
+#[tokio::test]
+async fn the_star_job_proposes_a_crossed_level_once_without_a_proposer() {
+    // Arrange: thresholds of 2 and 5 hours; 3 hours of service
+    let t = town().await;
+    small_thresholds(&t).await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    give_hours(&t, &v, 3, 0).await;
+
+    // Act
+    let first = t.edge.job_ok("propose-stars", unix_now()).await;
+    let second = t.edge.job_ok("propose-stars", unix_now()).await;
+
+    // Assert
+    assert_eq!(first["proposed"], 1, "{first}");
+    assert_eq!(second["proposed"], 0, "{second}");
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM star_levels WHERE volunteer_id = ?1 AND level = 1 AND status = 'proposed'
+             AND proposed_by IS NULL",
+            [v.id]
+        ),
+        1
+    );
+    assert_eq!(count(&t, "SELECT count(*) FROM star_levels", []), 1, "nothing else proposed");
+}

@@ -29,7 +29,7 @@ use std::ops::Deref;
 
 use domain::mask::mask_phone;
 use wenming_tests::{
-    count, entries, id, json, scalar, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
+    count, entries, id, json, open_db, scalar, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
     CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
@@ -2053,4 +2053,44 @@ async fn an_option_links_to_the_demand_or_menu_item_it_caused_and_links_follow_t
     assert_eq!(find("demand")["status"], "cancelled", "the demand's current status: {listed:?}");
     assert_eq!(find("demand")["question"], "needs");
     assert_eq!(find("demand")["option"], "meals");
+}
+
+// ---- The scheduler's job ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_window_job_opens_and_closes_a_survey_at_its_times_once_each() {
+    // Arrange: published now, opening in an hour, closing in two days
+    let c = county().await;
+    let t = c.t0;
+    let mut body = c.simple_body(c.a, "按时开放的调查");
+    body["opens_at"] = json!(shanghai_rfc3339(t + HOUR));
+    body["closes_at"] = json!(shanghai_rfc3339(t + 2 * DAY));
+    let survey = c.published(&c.admin, &body).await;
+    let stored = |c: &SurveyCounty| {
+        open_db(&c.edge.db_path())
+            .query_row("SELECT status, opened_at, closed_at FROM surveys WHERE id = ?1", [survey], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?))
+            })
+            .unwrap()
+    };
+
+    // Act and assert: before opening nothing; at opening, opened once; at closing, closed once
+    let before = c.edge.job_ok("survey-windows", t + HOUR - 60).await;
+    assert_eq!((before["opened"].as_i64(), before["closed"].as_i64()), (Some(0), Some(0)), "{before}");
+    assert_eq!(stored(&c), ("published".to_owned(), None, None));
+
+    let opened = c.edge.job_ok("survey-windows", t + HOUR + 1).await;
+    let again = c.edge.job_ok("survey-windows", t + HOUR + 2).await;
+    assert_eq!((opened["opened"].as_i64(), opened["closed"].as_i64()), (Some(1), Some(0)), "{opened}");
+    assert_eq!((again["opened"].as_i64(), again["closed"].as_i64()), (Some(0), Some(0)), "{again}");
+    assert_eq!(stored(&c), ("published".to_owned(), Some(t + HOUR), None));
+
+    let closed = c.edge.job_ok("survey-windows", t + 2 * DAY + 1).await;
+    let after = c.edge.job_ok("survey-windows", t + 2 * DAY + 2).await;
+    assert_eq!((closed["opened"].as_i64(), closed["closed"].as_i64()), (Some(0), Some(1)), "{closed}");
+    assert_eq!((after["opened"].as_i64(), after["closed"].as_i64()), (Some(0), Some(0)), "{after}");
+    assert_eq!(stored(&c), ("closed".to_owned(), Some(t + HOUR), Some(t + 2 * DAY)), "closed at its closing time");
+    let shown = c.detail(&c.admin, survey, t + 2 * DAY + 3).await;
+    assert_eq!(shown["status"], "closed", "{shown}");
+    assert_eq!(shown["closed_at"], shanghai_rfc3339(t + 2 * DAY), "{shown}");
 }

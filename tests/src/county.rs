@@ -22,8 +22,8 @@ use std::path::PathBuf;
 use domain::Date;
 
 use crate::{
-    id, json, product_launch, require_components, resident_id, shanghai_rfc3339, start_product, unix_now, Edge, HasDb,
-    Json, ACTIVITY_COMPONENTS, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
+    id, json, product_launch, require_components, resident_id, shanghai_rfc3339, start_product, unix_now, with_jobs,
+    Edge, HasDb, Json, ACTIVITY_COMPONENTS, CENTRE_ADMIN_PASSWORD, CENTRE_ADMIN_PHONE,
 };
 
 /// The password of every staff account the fixtures make.
@@ -87,7 +87,7 @@ impl Centre {
     /// that `components` (beyond the directory's) are built.
     pub async fn with_clock(components: &[&str]) -> Centre {
         require_components(components);
-        Centre::on(product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start()).await
+        Centre::on(with_jobs(product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")).start()).await
     }
 
     /// On a product edge that is serving: signs the centre admin in.

@@ -245,11 +245,20 @@ pub const ACTIVITY_COMPONENTS: [&str; 3] = ["activity", "checkin", "ledger"];
 /// The request-clock header the product honours when `allow_clock_override` is `true`.
 pub const CLOCK_HEADER: &str = "x-wenming-now";
 
+/// The scheduler token the clock-override fixtures set (`SPIN_VARIABLE_SCHEDULER_TOKEN`).
+pub const SCHEDULER_TOKEN: &str = "test-scheduler-token-0123456789";
+
+/// `launch` with the scheduler token set and the edge's own schedule off (`--no-schedule`), so
+/// a test calls each job itself, at the request time it chooses, and nothing runs behind it.
+pub fn with_jobs(launch: Launch) -> Launch {
+    launch.env("SPIN_VARIABLE_SCHEDULER_TOKEN", SCHEDULER_TOKEN).args(&["--no-schedule"])
+}
+
 /// The product (centre admin bootstrapped) with `SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE=true`, so
 /// requests may carry `X-Wenming-Now: <unix seconds>`.
 pub fn start_product_with_clock() -> Edge {
     require_components(&ACTIVITY_COMPONENTS);
-    product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true").start()
+    with_jobs(product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")).start()
 }
 
 impl Edge {
@@ -257,6 +266,20 @@ impl Edge {
     pub async fn api_at(&self, token: Option<&str>, method: &str, path: &str, now: i64, body: Option<&Json>) -> Reply {
         let now = now.to_string();
         self.api(token, method, path, &[(CLOCK_HEADER, now.as_str())], body).await
+    }
+
+    /// `POST /api/v1/jobs/<job>` as the scheduler (`SCHEDULER_TOKEN`) at request time `now`.
+    pub async fn run_job(&self, job: &str, now: i64) -> Reply {
+        self.api_at(Some(SCHEDULER_TOKEN), "POST", &format!("/api/v1/jobs/{job}"), now, None).await
+    }
+
+    /// [`Edge::run_job`] that must answer 200 and name the job: the answer.
+    pub async fn job_ok(&self, job: &str, now: i64) -> Json {
+        let reply = self.run_job(job, now).await;
+        assert_eq!(reply.status, 200, "POST /api/v1/jobs/{job}: {}", reply.text());
+        let body = reply.json();
+        assert_eq!(body["job"], job, "{body}");
+        body
     }
 
     /// `GET` as the holder of `token` at request time `now`.

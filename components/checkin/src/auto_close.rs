@@ -4,7 +4,8 @@
 //! scheduler), idempotent (it only ever touches rows still open) and its own transaction: it is a
 //! consequence of time, not of the request that happened to notice it, so a request refused
 //! afterwards does not undo it. `POST /api/v1/activities/{id}/close-attendance` runs it
-//! explicitly.
+//! explicitly for one activity, and the scheduler's `POST /api/v1/jobs/close-checkouts`
+//! ([`job`]) for every activity past its end, so hours are closed even where nobody looks.
 
 use kit::{ApiError, Db};
 use serde_json::json;
@@ -52,6 +53,34 @@ pub fn close_due(db: &Db, act: &Activity, now: i64, rules: &Rules) -> Result<u64
         }
         Ok(closed)
     })
+}
+
+/// Activities this many at most are closed by one job run (the next run takes the rest), so a
+/// run stays well inside the request timeout after a long quiet spell.
+pub const JOB_LIMIT: i64 = 200;
+
+/// `POST /api/v1/jobs/close-checkouts` (the scheduler only): [`close_due`] for every activity
+/// with an attendance still open past its end plus grace. → 200 `{"job": "close-checkouts",
+/// "closed": attendances, "activities": n}`; a repeat finds nothing open and answers 0.
+pub fn job(req: &Request) -> Result<Response, ApiError> {
+    let now = kit::jobs::start(req)?;
+    let db = Db::open()?;
+    let rules = Rules::load(&db)?;
+    let due = db.query(
+        "SELECT DISTINCT a.id FROM attendances t JOIN activities a ON a.id = t.activity_id
+         WHERE t.checked_out_at IS NULL AND a.ends_at + ? < ? ORDER BY a.id LIMIT ?",
+        &[Value::Integer(rules.grace_s), Value::Integer(now), Value::Integer(JOB_LIMIT)],
+    )?;
+    let (mut closed, mut activities) = (0, 0);
+    for row in due {
+        let Some(act) = Activity::by_id(&db, row.i64("id")?)? else { continue };
+        let n = close_due(&db, &act, now, &rules)?;
+        if n > 0 {
+            closed += n as i64;
+            activities += 1;
+        }
+    }
+    Ok(kit::jobs::report("close-checkouts", &[("closed", closed), ("activities", activities)]))
 }
 
 /// `POST /api/v1/activities/{id}/close-attendance` (managers and the organiser on

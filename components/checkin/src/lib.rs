@@ -51,6 +51,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let method = req.method();
     let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     match segments.as_slice() {
+        // The scheduler's job: its own gate (the scheduler token), no session.
+        ["jobs", "close-checkouts"] => kit::allow_method(method, "POST").and_then(|()| auto_close::job(req)),
         ["checkins"] => checkin::handle(req, &only("POST")?),
         ["checkouts"] => checkout::handle(req, &only("POST")?),
         ["attendances", id] => {

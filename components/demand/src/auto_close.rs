@@ -7,6 +7,8 @@
 //! - Explicitly: `POST /api/v1/demands/auto-close` (staff with `dispatch-orders`) closes every
 //!   overdue order in the caller's scope → 200 `{"closed": n, "ids": [...]}`; each closure is
 //!   audited as `demand.auto_close` under the caller.
+//! - On a timer: the scheduler's `POST /api/v1/jobs/auto-close-orders` ([`job`]) closes every
+//!   overdue order, not audited (time closed them, as with the lazy sweep).
 //!
 //! The age is counted from `completed_at` (when the team finished), falling back to
 //! `updated_at` for a row without one.
@@ -31,6 +33,8 @@ pub enum Among<'a> {
     Citizen(i64),
     /// Orders whose org lies in this scope (staff).
     Scope(&'a kit::Scope),
+    /// Every order (the scheduler's job).
+    All,
 }
 
 /// The query for the overdue unrated orders `among`, with its parameters.
@@ -46,6 +50,7 @@ fn due(rules: &Rules, now: i64, among: Among<'_>) -> (String, Vec<Value>) {
             "d.citizen_id = ?".to_string()
         }
         Among::Scope(scope) => scope.condition("o.path", &mut params),
+        Among::All => "1 = 1".to_string(),
     };
     let sql = format!(
         "SELECT d.id, o.path FROM demands d JOIN orgs o ON o.id = d.org_id
@@ -79,6 +84,16 @@ fn close_due(db: &Db, due_sql: &str, params: &[Value], now: i64) -> Result<Vec<(
         }
     }
     Ok(closed)
+}
+
+/// `POST /api/v1/jobs/auto-close-orders` (the scheduler only): [`sweep`] over every order.
+/// → 200 `{"job": "auto-close-orders", "closed": n}`; a repeat finds nothing due and answers 0.
+pub fn job(req: &Request) -> Result<Response, ApiError> {
+    let now = kit::jobs::start(req)?;
+    let db = Db::open()?;
+    let rules = Rules::load(&db)?;
+    let closed = sweep(&db, &rules, now, Among::All)?;
+    Ok(kit::jobs::report("auto-close-orders", &[("closed", closed.len() as i64)]))
 }
 
 /// `POST /api/v1/demands/auto-close`.

@@ -53,6 +53,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     let order_id = |id: &str| input::path_id(id, "order");
     match segments.as_slice() {
+        // The scheduler's job: its own gate (the scheduler token), no session.
+        ["jobs", "auto-close-orders"] => kit::allow_method(method, "POST").and_then(|()| auto_close::job(req)),
         ["service-menu"] => {
             let p = only("GET, POST")?;
             match method {

@@ -8,9 +8,11 @@
 //! escalated once however many requests race to do it) and a `demand_flow::record` entry with
 //! from = to = the current status. The timeline actor is NULL: time escalated it, not a person.
 //!
-//! Nothing runs on a timer: every queue, list, detail and action request in this component
-//! escalates what it touches first ([`if_due`], [`sweep`]), and `POST /api/v1/dispatch/escalate`
-//! lets staff sweep their whole scope (audited as `demand.escalate`, one row per order).
+//! Three callers, one rule ([`one`]): every queue, list, detail and action request in this
+//! component escalates what it touches first ([`if_due`], [`sweep`]); `POST
+//! /api/v1/dispatch/escalate` lets staff sweep their whole scope (audited as `demand.escalate`,
+//! one row per order); and the scheduler's `POST /api/v1/jobs/escalate-orders` ([`job`]) sweeps
+//! everywhere, so an order is escalated on time even when nobody opens a page.
 
 use kit::{ApiError, Db};
 use serde_json::json;
@@ -180,6 +182,17 @@ pub fn handle(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         .transpose()?
         .unwrap_or(0);
     Ok(kit::json(200, &json!({ "escalated": done, "count": done.len(), "remaining": remaining })))
+}
+
+/// `POST /api/v1/jobs/escalate-orders` (the scheduler only): escalates every due order, up to
+/// [`EXPLICIT_LIMIT`] a run (the next run takes the rest). Not audited: time escalated them,
+/// not a person, as with the lazy sweep. → 200 `{"job": "escalate-orders", "escalated": n}`;
+/// a repeat finds nothing due and answers 0.
+pub fn job(req: &Request) -> Result<Response, ApiError> {
+    let now = kit::jobs::start(req)?;
+    let db = Db::open()?;
+    let done = sweep(&db, now, "1 = 1", Vec::new(), EXPLICIT_LIMIT, None)?;
+    Ok(kit::jobs::report("escalate-orders", &[("escalated", done.len() as i64)]))
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let only = |allowed: &'static str| kit::allow_method(method, allowed).and_then(|()| kit::authenticate(req));
     let demand = |id: &str| input::path_id(id, "order");
     match segments.as_slice() {
+        // The scheduler's job: its own gate (the scheduler token), no session.
+        ["jobs", "escalate-orders"] => kit::allow_method(method, "POST").and_then(|()| escalate::job(req)),
         ["dispatch", "queue"] => queue::list(req, &only("GET")?),
         ["dispatch", "escalate"] => escalate::handle(req, &only("POST")?),
         ["dispatch", "team-orders"] => team::list(req, &only("GET")?),

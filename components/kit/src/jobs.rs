@@ -6,10 +6,11 @@
 //! `Authorization: Bearer <token>`. Every job route calls [`require_scheduler`] first, before it
 //! reads anything, so a refused call runs nothing.
 
-use spin_sdk::http::Request;
+use serde_json::{Map, Value as Json};
+use spin_sdk::http::{Request, Response};
 use subtle::ConstantTimeEq;
 
-use crate::ApiError;
+use crate::{ApiError, Fields};
 
 /// The variable that holds the scheduler's secret.
 pub const TOKEN_VARIABLE: &str = "scheduler_token";
@@ -34,6 +35,26 @@ pub fn require_scheduler(req: &Request) -> Result<(), ApiError> {
         });
     }
     Ok(())
+}
+
+/// What every job route does before its work: admits the scheduler ([`require_scheduler`]),
+/// refuses a body (jobs take none: anything sent is a mistake worth saying, 400/422) and
+/// returns the job's clock ([`crate::request_now`], so tests can move it like any request's).
+pub fn start(req: &Request) -> Result<i64, ApiError> {
+    require_scheduler(req)?;
+    Fields::from_optional_request(req, &[])?;
+    Ok(crate::request_now(req))
+}
+
+/// A job's answer: `{"job": name, <count>: n, ...}`. Every count says how many things this run
+/// changed (so a repeat answers zeros); the edge's scheduler adds them to its metrics.
+pub fn report(job: &str, counts: &[(&str, i64)]) -> Response {
+    let mut body = Map::new();
+    body.insert("job".into(), Json::String(job.into()));
+    for (name, n) in counts {
+        body.insert((*name).into(), Json::from(*n));
+    }
+    crate::json(200, &Json::Object(body))
 }
 
 /// Constant-time equality of two secrets (a length difference is not hidden; lengths are not

@@ -45,6 +45,9 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let allow = |allowed: &'static str| kit::allow_method(method, allowed);
     let only = |allowed: &'static str| allow(allowed).and_then(|()| kit::authenticate(req));
     match segments.as_slice() {
+        // The scheduler's jobs: their own gate (the scheduler token), no session.
+        ["jobs", "propose-stars"] => allow("POST").and_then(|()| stars::job(req)),
+        ["jobs", "expire-reservations"] => allow("POST").and_then(|()| redemptions::job(req)),
         // Star levels.
         ["stars", "thresholds"] => {
             let p = only("GET, PUT")?;

@@ -6,7 +6,9 @@
 //! stored, and the points are debited through the ledger on the same connection under
 //! `redemption:<id>`. Whatever fails — no stock, too few points, the database — rolls back all
 //! three, so stock and balance never go below zero even when volunteers race for the last item.
-//! Cancelling refunds under `refund:redemption:<id>` and returns the stock, also atomically.
+//! Cancelling refunds under `refund:redemption:<id>` and returns the stock, also atomically; a
+//! reservation nobody collects within `reward.pickup_days` expires the same way ([`release`],
+//! one rule for both), by the scheduler's `POST /api/v1/jobs/expire-reservations`.
 
 use std::cell::Cell;
 
@@ -22,6 +24,17 @@ use crate::rules;
 use crate::volunteer::{self, Volunteer};
 use kit::identity::{Action, Principal};
 use kit::ledger::Source;
+
+/// The deployment setting: days a reservation waits for collection before it expires.
+pub const PICKUP_DAYS_KEY: &str = "reward.pickup_days";
+/// Without the setting: a month.
+pub const DEFAULT_PICKUP_DAYS: i64 = 30;
+
+/// The reason an expired reservation carries (`cancelled_by` is NULL: time released it).
+pub const EXPIRED_REASON: &str = "expired: not collected in time";
+
+/// Reservations one job run expires at most (the next run takes the rest).
+pub const EXPIRE_LIMIT: i64 = 500;
 
 /// Redemption statuses, for `?status=`.
 pub const STATUSES: [&str; 3] = ["reserved", "handed_over", "cancelled"];
@@ -103,6 +116,8 @@ impl Redemption {
             "cancelled_at": kit::time::opt_rfc3339(self.cancelled_at),
             "cancelled_by": self.cancelled_by,
             "cancel_reason": self.cancel_reason,
+            // Cancelled by nobody: the reservation lapsed uncollected ([`expire_due`]).
+            "expired": self.status == "cancelled" && self.cancelled_by.is_none(),
         });
         if viewer_account_id == self.volunteer_account_id {
             out["pickup_code"] = Json::String(self.pickup_code.clone());
@@ -324,38 +339,7 @@ pub fn cancel(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             }
             _ => {}
         }
-        let refund_key = format!("refund:redemption:{id}");
-        db.exec(
-            "UPDATE redemptions SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?, cancel_reason = ?,
-                 refund_key = ? WHERE id = ? AND status = 'reserved'",
-            &[
-                Value::Integer(now),
-                Value::Integer(p.account_id),
-                reason.clone().map_or(Value::Null, Value::Text),
-                Value::Text(refund_key.clone()),
-                Value::Integer(id),
-            ],
-        )?;
-        db.exec(
-            "UPDATE reward_items SET stock = stock + ?, updated_at = ? WHERE id = ?",
-            &[Value::Integer(before.quantity), Value::Integer(now), Value::Integer(before.item_id)],
-        )?;
-        if before.points > 0 {
-            let note = format!("refund of {}", before.item_name);
-            let credit = ledger_tx::post_points(
-                db,
-                before.volunteer_id,
-                before.points,
-                Source::Refund,
-                id,
-                p.account_id,
-                &refund_key,
-                &note,
-            )?;
-            if let Debit::Insufficient(_) = credit {
-                return Err(ApiError::Internal("the ledger refused a refund credit".into()));
-            }
-        }
+        release(db, &before, now, Some(p.account_id), reason.as_deref(), p.account_id)?;
         let after = Redemption::load(db, id)?.ok_or_else(|| ApiError::Internal("the redemption vanished".into()))?;
         if !own {
             kit::audit(
@@ -372,4 +356,102 @@ pub fn cancel(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
         Ok(after.json(p.account_id))
     })?;
     Ok(kit::json(200, &body))
+}
+
+/// Releases a reservation that is still `reserved`: marks it cancelled (by `by`, `None` when it
+/// expired), returns the stock and refunds the points through the ledger under
+/// `refund:redemption:<id>` (the key is UNIQUE there too, so a refund is posted once however
+/// often this runs). Call inside a transaction; `false` when it was no longer reserved (handed
+/// over or released meanwhile) and nothing changed. The one rule behind a cancellation and an
+/// expiry.
+pub fn release(
+    db: &Db,
+    before: &Redemption,
+    now: i64,
+    by: Option<i64>,
+    reason: Option<&str>,
+    actor_id: i64,
+) -> Result<bool, ApiError> {
+    let id = before.id;
+    let refund_key = format!("refund:redemption:{id}");
+    let changed = db.exec(
+        "UPDATE redemptions SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?, cancel_reason = ?,
+             refund_key = ? WHERE id = ? AND status = 'reserved'",
+        &[
+            Value::Integer(now),
+            by.map_or(Value::Null, Value::Integer),
+            reason.map_or(Value::Null, |r| Value::Text(r.into())),
+            Value::Text(refund_key.clone()),
+            Value::Integer(id),
+        ],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    db.exec(
+        "UPDATE reward_items SET stock = stock + ?, updated_at = ? WHERE id = ?",
+        &[Value::Integer(before.quantity), Value::Integer(now), Value::Integer(before.item_id)],
+    )?;
+    if before.points > 0 {
+        let note = format!("refund of {}", before.item_name);
+        let credit = ledger_tx::post_points(
+            db,
+            before.volunteer_id,
+            before.points,
+            Source::Refund,
+            id,
+            actor_id,
+            &refund_key,
+            &note,
+        )?;
+        if let Debit::Insufficient(_) = credit {
+            return Err(ApiError::Internal("the ledger refused a refund credit".into()));
+        }
+    }
+    Ok(true)
+}
+
+/// What one expiry run did.
+pub struct Expired {
+    pub reservations: i64,
+    pub points_refunded: i64,
+}
+
+/// Expires every reservation not collected within the deployment's `reward.pickup_days`
+/// (default [`DEFAULT_PICKUP_DAYS`]) of redeeming, through [`release`]: stock back, points
+/// refunded. The ledger posting names the volunteer's own account as its actor (the entry's
+/// actor must be an account, and no staff member decided this). One transaction per run, up to
+/// [`EXPIRE_LIMIT`] reservations.
+pub fn expire_due(db: &Db, now: i64) -> Result<Expired, ApiError> {
+    let days = kit::settings::int(db, PICKUP_DAYS_KEY, DEFAULT_PICKUP_DAYS, 1..=365)?;
+    let cutoff = now - days * 86_400;
+    let filter = "r.status = 'reserved' AND r.created_at <= ? ORDER BY r.id LIMIT ?";
+    let params = [Value::Integer(cutoff), Value::Integer(EXPIRE_LIMIT)];
+    // A read first, so a run with nothing due takes no write lock.
+    if db.query_one(&format!("{SELECT} WHERE {filter}"), &params)?.is_none() {
+        return Ok(Expired { reservations: 0, points_refunded: 0 });
+    }
+    db.transaction(|db| {
+        let mut done = Expired { reservations: 0, points_refunded: 0 };
+        for row in db.query(&format!("{SELECT} WHERE {filter}"), &params)? {
+            let r = Redemption::from_row(&row)?;
+            if release(db, &r, now, None, Some(EXPIRED_REASON), r.volunteer_account_id)? {
+                done.reservations += 1;
+                done.points_refunded += r.points;
+            }
+        }
+        Ok(done)
+    })
+}
+
+/// `POST /api/v1/jobs/expire-reservations` (the scheduler only): [`expire_due`]. → 200
+/// `{"job": "expire-reservations", "expired": n, "points_refunded": p}`; a repeat finds nothing
+/// due and answers 0.
+pub fn job(req: &Request) -> Result<Response, ApiError> {
+    let now = kit::jobs::start(req)?;
+    let done = expire_due(&Db::open()?, now)?;
+    Ok(kit::jobs::report(
+        "expire-reservations",
+        &[("expired", done.reservations), ("points_refunded", done.points_refunded)],
+    ))
 }

@@ -298,6 +298,26 @@ pub fn sweep(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     Ok(kit::json(200, &body))
 }
 
+/// `POST /api/v1/jobs/propose-stars` (the scheduler only): [`propose`] for every active
+/// volunteer, as the staff sweep does for a scope, in one transaction; not audited (no person
+/// proposed them: `proposed_by` stays NULL, as when a star is read). → 200 `{"job":
+/// "propose-stars", "proposed": n}`; a repeat finds every level already proposed and answers 0.
+pub fn job(req: &Request) -> Result<Response, ApiError> {
+    let now = kit::jobs::start(req)?;
+    let db = Db::open()?;
+    let rules = StarRules::load(&db)?;
+    let proposed = db.transaction(|db| {
+        let mut proposed = 0;
+        for v in Volunteer::active_where(db, "1 = 1", &[])? {
+            if propose(db, &rules, v.id, now, None)?.is_some() {
+                proposed += 1;
+            }
+        }
+        Ok(proposed)
+    })?;
+    Ok(kit::jobs::report("propose-stars", &[("proposed", proposed)]))
+}
+
 /// `GET /api/v1/stars/proposals?status=&org_id=&limit=&cursor=`: manage-rewards scope.
 pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let now = kit::request_now(req);

@@ -39,6 +39,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let only = |allowed: &'static str| allow(allowed).and_then(|()| kit::authenticate(req));
     let survey_id = |id: &str| input::path_id(id, "survey");
     match segments.as_slice() {
+        // The scheduler's job: its own gate (the scheduler token), no session.
+        ["jobs", "survey-windows"] => kit::allow_method(method, "POST").and_then(|()| surveys::job(req)),
         ["surveys"] => {
             let p = only("GET, POST")?;
             match method {

@@ -6,6 +6,9 @@
 //! instance within the time budget). [`chaining`] runs `*.spin.internal` requests from guests,
 //! and `wenming call`, in-process.
 //!
+//! [`jobs`] runs the manifest's schedule ([`crate::schedule`]): each job is a request through
+//! the same path, made in-process.
+//!
 //! Before any of that, a connection meets the connection cap (`--max-connections`), the
 //! per-client cap ([`per_client`]: `--max-connections-per-client`) and its own clock
 //! ([`connection`]: `--header-read-timeout`, `--idle-timeout`), so slow, idle or greedy clients
@@ -17,6 +20,7 @@ mod chaining;
 mod connection;
 mod guest;
 mod per_client;
+mod jobs;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +42,7 @@ use crate::app::LoadedApp;
 use crate::metrics::{Gauges, Metrics};
 use crate::request_view;
 use crate::routing::Target;
+use crate::schedule::Schedule;
 use admission::Admission;
 pub use chaining::call;
 use connection::{Burst, Watch};
@@ -89,6 +94,7 @@ pub struct Server {
     options: ServeOptions,
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    schedule: Option<Schedule>,
 }
 
 pub(crate) type Body = HyperOutgoingBody;
@@ -104,7 +110,13 @@ impl Server {
             }
             None => None,
         };
-        Ok(Server { app: Arc::new(app), options, listener, metrics_listener })
+        Ok(Server { app: Arc::new(app), options, listener, metrics_listener, schedule: None })
+    }
+
+    /// Runs `schedule`'s jobs while serving.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Server {
+        self.schedule = Some(schedule);
+        self
     }
 
     /// The address actually bound.
@@ -130,6 +142,7 @@ impl Server {
         let mut refused = Burst::default();
         let server = ServerInner::new(self.app, self.options, Metrics::default());
         let metrics_task = self.metrics_listener.map(|l| tokio::spawn(serve_metrics(l, Arc::clone(&server))));
+        let scheduler = self.schedule.map(|s| jobs::Scheduler::start(&server, s));
         tokio::pin!(shutdown);
         let connections = Arc::new(Semaphore::new(cap));
         let mut at_cap = Burst::default();
@@ -247,8 +260,14 @@ impl Server {
             task.abort();
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        // No new job runs from here; a run already going finishes like any in-flight request.
+        let jobs_done = async {
+            if let Some(scheduler) = scheduler {
+                scheduler.stop().await;
+            }
+        };
         tokio::select! {
-            _ = graceful.shutdown() => tracing::info!("all connections closed"),
+            _ = async { tokio::join!(graceful.shutdown(), jobs_done) } => tracing::info!("all connections closed"),
             _ = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
         }
         Ok(())
@@ -287,7 +306,13 @@ pub(crate) fn full(body: impl Into<Bytes>) -> Body {
 }
 
 impl ServerInner {
-    async fn handle(&self, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+    /// One request, whoever sent it: a client connection or the scheduler ([`jobs`]), so both
+    /// meet the same limits and land in the same log and metrics.
+    async fn handle<B>(&self, req: Request<B>, client: SocketAddr) -> Response<Body>
+    where
+        B: hyper::body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let started = Instant::now();
         let method = req.method().clone();
         // The query string may carry personal data; the log gets the path only.
@@ -304,7 +329,11 @@ impl ServerInner {
         response
     }
 
-    async fn dispatch(&self, req: Request<Incoming>, client: SocketAddr) -> (Response<Body>, Option<String>) {
+    async fn dispatch<B>(&self, req: Request<B>, client: SocketAddr) -> (Response<Body>, Option<String>)
+    where
+        B: hyper::body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let path = req.uri().path().to_string();
         if let Some(resp) = self.well_known(&path) {
             return (resp, None);
