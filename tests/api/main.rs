@@ -32,6 +32,7 @@ mod directory;
 mod evaluation;
 mod hardening;
 mod mediation;
+mod sms_delivery;
 mod openapi;
 mod order_hours;
 mod rewards;
