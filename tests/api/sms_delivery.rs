@@ -320,3 +320,90 @@ async fn with_no_provider_nothing_leaves_and_codes_stay_readable_for_admins() {
     let reply = edge.request("POST", "/hooks/sms/tencent/", &[], "[]").await;
     assert_eq!(reply.status, 404);
 }
+
+#[tokio::test]
+async fn a_request_signed_with_the_wrong_secret_is_refused_by_the_provider_and_waits_for_an_operator() {
+    let tencent = FakeSms::start(Flavour::Tencent);
+    let mut wrong = tencent.clone();
+    wrong.key_secret = "not-the-secret".into();
+    // The deployment's secret differs from the provider's: every signature fails.
+    let edge = sender(&wrong, None, &[]);
+    let t0 = unix_now();
+    let id = queue_notice(&edge, "13800008888", "k-wrong-key", t0);
+
+    let report = run_ok(&edge, t0).await;
+    assert_eq!(report["held_for_operator"], 1, "{report}");
+    let got = tencent.received();
+    assert_eq!(got.len(), 1);
+    assert!(!got[0].valid && got[0].problem.contains("signature"), "{got:?}");
+    let r = row(&edge, id);
+    assert_eq!((r.0.as_str(), r.4.as_deref()), ("queued", Some("alert")));
+    let last_error: String = scalar(&edge, "SELECT last_error FROM outbox WHERE id = ?1", [id]);
+    assert!(last_error.starts_with("AuthFailure.SignatureFailure"), "{last_error}");
+}
+
+#[tokio::test]
+async fn staff_set_template_ids_and_see_delivery_counts() {
+    let tencent = FakeSms::start(Flavour::Tencent);
+    let edge = sender(&tencent, None, &[]);
+    let admin = edge.sign_in_centre_admin().await;
+
+    // The default set lists every kind with its parameters in order.
+    let list = edge.get_as(&admin, "/api/v1/sms-templates").await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let items = list.json()["items"].as_array().unwrap().clone();
+    let code = items.iter().find(|t| t["provider"] == "tencent" && t["kind"] == "sign-in-code").unwrap();
+    assert_eq!(code["params"], json!(["code"]));
+
+    // Bad input: 422 naming the field, nothing written.
+    for (body, field) in [
+        (json!({ "template_id": "", "params": ["code"] }), "template_id"),
+        (json!({ "template_id": "12 34", "params": ["code"] }), "template_id"),
+        (json!({ "template_id": "1234" }), "params"),
+        (json!({ "template_id": "1234", "params": "code" }), "params"),
+    ] {
+        let reply = edge.api(Some(&admin), "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&body)).await;
+        assert_eq!((reply.status, reply.error_field()), (422, field.to_string()), "{body}: {}", reply.text());
+    }
+    let unknown = edge
+        .api(Some(&admin), "PUT", "/api/v1/sms-templates/huawei/sign-in-code", &[], Some(&json!({ "template_id": "1", "params": [] })))
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        scalar::<String>(&edge, "SELECT template_id FROM sms_templates WHERE provider = 'tencent' AND kind = 'sign-in-code'", []),
+        "tencent-sign-in-code"
+    );
+    // Not for those without read-outbox: anonymous 401, a citizen 403.
+    let anonymous = edge.api(None, "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&json!({}))).await;
+    assert_eq!(anonymous.status, 401);
+    request_code(&edge, "13800009998").await;
+    let code = tencent.received_for("13800009998")[0].params[0].as_str().unwrap().to_string();
+    let session = edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": "13800009998", "code": code }))).await;
+    let citizen = session.json()["token"].as_str().unwrap().to_string();
+    let refused = edge
+        .api(Some(&citizen), "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&json!({ "template_id": "1", "params": [] })))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(edge.get_as(&citizen, "/api/v1/outbox/summary").await.status, 403);
+
+    let set = edge
+        .api(Some(&admin), "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&json!({ "template_id": "1110", "params": ["code"] })))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    assert_eq!(count(&edge, "SELECT count(*) FROM audit_log WHERE action = 'sms-template.set'", []), 1);
+
+    // The next code goes out with the new template id.
+    request_code(&edge, "13800009999").await;
+    assert_eq!(tencent.received_for("13800009999")[0].template_id, "1110");
+
+    let summary = edge.get_as(&admin, "/api/v1/outbox/summary").await;
+    assert_eq!(summary.status, 200, "{}", summary.text());
+    let messages = summary.json()["messages"].clone();
+    assert!(
+        messages.as_array().unwrap().iter().any(|m| m["channel"] == "sms"
+            && m["provider"] == "tencent"
+            && m["status"] == "sent"
+            && m["count"].as_i64() >= Some(1)),
+        "{messages}"
+    );
+}

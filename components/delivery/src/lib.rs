@@ -6,11 +6,14 @@
 //!   here): `directory` asks for a sign-in code to go at once, after the code's commit. It runs
 //!   the same claim as the job, so the two never send one message twice.
 //! - `POST /hooks/sms/{tencent|aliyun}/{token}` — delivery receipts ([`receipts`]).
+//! - `GET /api/v1/sms-templates`, `PUT /api/v1/sms-templates/{provider}/{kind}`,
+//!   `GET /api/v1/outbox/summary` — staff ([`admin`]).
 //!
 //! Layout: [`sign`] (TC3 and ACS3 signatures, pure), [`provider`] (settings, the `SendSms`
 //! requests and answers), [`classify`] (per-number codes → retry / permanent / alert),
-//! [`queue`] (claims, outcomes, the at-most-once guarantee), [`run`], [`receipts`].
+//! [`queue`] (claims, outcomes, the at-most-once guarantee), [`run`], [`receipts`], [`admin`].
 
+pub mod admin;
 pub mod classify;
 pub mod provider;
 pub mod queue;
@@ -56,6 +59,18 @@ async fn route(req: &Request) -> Result<Response, ApiError> {
             let id = kit::path_id(id, "message")?;
             let report = run::deliver(&settings()?, kit::request_now(req), 1, Some(id)).await?;
             Ok(kit::json(200, &run::report_json(&report)))
+        }
+        ["api", "v1", "sms-templates"] => {
+            kit::allow_method(req.method(), "GET")?;
+            admin::list_templates(req)
+        }
+        ["api", "v1", "sms-templates", provider, kind] => {
+            kit::allow_method(req.method(), "PUT")?;
+            admin::put_template(req, provider, kind)
+        }
+        ["api", "v1", "outbox", "summary"] => {
+            kit::allow_method(req.method(), "GET")?;
+            admin::summary(req)
         }
         ["hooks", "sms", provider, token] => {
             kit::allow_method(req.method(), "POST")?;
