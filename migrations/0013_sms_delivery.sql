@@ -17,7 +17,7 @@ CREATE TABLE outbox_v2 (
     -- nothing) and its id for it: Tencent's SerialNo, Aliyun's BizId. Receipts find rows by it.
     provider        TEXT,
     provider_ref    TEXT,
-    -- Provider calls made for this message (a retry adds one; a failover within a run too).
+    -- Runs that claimed this message (each retry adds one; a failover inside a run does not).
     attempts        INTEGER NOT NULL DEFAULT 0,
     -- A queued message is not picked before this time (backoff after a frequency limit).
     next_attempt_at INTEGER NOT NULL DEFAULT 0,

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use wenming_tests::{count, json, open_db, product_launch, scalar, unix_now, Edge, FakeSms, Flavour, Json, Reply, Script};
+use wenming_tests::{
+    count, json, open_db, product_launch, scalar, unix_now, Edge, FakeSms, Flavour, Json, Reply, Script,
+};
 
 const SCHEDULER: &str = "scheduler-token-for-tests-0123456789";
 const RECEIPTS: &str = "receipt-token-for-tests-abcdef";
@@ -34,9 +36,7 @@ fn sender(primary: &FakeSms, fallback: Option<&FakeSms>, extra: &[&str]) -> Edge
     }
     let edge = launch.start();
     // Each deployment registers its own template ids with the provider; these are the tests'.
-    open_db(&edge.db_path())
-        .execute("UPDATE sms_templates SET template_id = provider || '-' || kind", [])
-        .unwrap();
+    open_db(&edge.db_path()).execute("UPDATE sms_templates SET template_id = provider || '-' || kind", []).unwrap();
     edge
 }
 
@@ -55,8 +55,7 @@ fn queue_notice(edge: &Edge, phone: &str, key: &str, at: i64) -> i64 {
 async fn run_job(edge: &Edge, now: i64) -> Reply {
     let auth = format!("Bearer {SCHEDULER}");
     let now = now.to_string();
-    edge.request("POST", "/api/v1/jobs/deliver-outbox", &[("authorization", &auth), ("x-wenming-now", &now)], "")
-        .await
+    edge.request("POST", "/api/v1/jobs/deliver-outbox", &[("authorization", &auth), ("x-wenming-now", &now)], "").await
 }
 
 async fn run_ok(edge: &Edge, now: i64) -> Json {
@@ -122,9 +121,7 @@ async fn notices_go_out_with_the_job_run_and_only_the_scheduler_may_run_it() {
     // Without the scheduler's token: 403 and nothing runs.
     let refused = edge.request("POST", "/api/v1/jobs/deliver-outbox", &[], "").await;
     assert_eq!((refused.status, refused.error_code().as_str()), (403, "not_scheduler"));
-    let wrong = edge
-        .request("POST", "/api/v1/jobs/deliver-outbox", &[("authorization", "Bearer nope")], "")
-        .await;
+    let wrong = edge.request("POST", "/api/v1/jobs/deliver-outbox", &[("authorization", "Bearer nope")], "").await;
     assert_eq!(wrong.status, 403);
     assert_eq!(row(&edge, id).0, "queued");
     assert!(aliyun.received().is_empty());
@@ -366,11 +363,21 @@ async fn staff_set_template_ids_and_see_delivery_counts() {
         assert_eq!((reply.status, reply.error_field()), (422, field.to_string()), "{body}: {}", reply.text());
     }
     let unknown = edge
-        .api(Some(&admin), "PUT", "/api/v1/sms-templates/huawei/sign-in-code", &[], Some(&json!({ "template_id": "1", "params": [] })))
+        .api(
+            Some(&admin),
+            "PUT",
+            "/api/v1/sms-templates/huawei/sign-in-code",
+            &[],
+            Some(&json!({ "template_id": "1", "params": [] })),
+        )
         .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(
-        scalar::<String>(&edge, "SELECT template_id FROM sms_templates WHERE provider = 'tencent' AND kind = 'sign-in-code'", []),
+        scalar::<String>(
+            &edge,
+            "SELECT template_id FROM sms_templates WHERE provider = 'tencent' AND kind = 'sign-in-code'",
+            []
+        ),
         "tencent-sign-in-code"
     );
     // Not for those without read-outbox: anonymous 401, a citizen 403.
@@ -378,16 +385,29 @@ async fn staff_set_template_ids_and_see_delivery_counts() {
     assert_eq!(anonymous.status, 401);
     request_code(&edge, "13800009998").await;
     let code = tencent.received_for("13800009998")[0].params[0].as_str().unwrap().to_string();
-    let session = edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": "13800009998", "code": code }))).await;
+    let session =
+        edge.api(None, "POST", "/api/v1/sessions", &[], Some(&json!({ "phone": "13800009998", "code": code }))).await;
     let citizen = session.json()["token"].as_str().unwrap().to_string();
     let refused = edge
-        .api(Some(&citizen), "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&json!({ "template_id": "1", "params": [] })))
+        .api(
+            Some(&citizen),
+            "PUT",
+            "/api/v1/sms-templates/tencent/sign-in-code",
+            &[],
+            Some(&json!({ "template_id": "1", "params": [] })),
+        )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.text());
     assert_eq!(edge.get_as(&citizen, "/api/v1/outbox/summary").await.status, 403);
 
     let set = edge
-        .api(Some(&admin), "PUT", "/api/v1/sms-templates/tencent/sign-in-code", &[], Some(&json!({ "template_id": "1110", "params": ["code"] })))
+        .api(
+            Some(&admin),
+            "PUT",
+            "/api/v1/sms-templates/tencent/sign-in-code",
+            &[],
+            Some(&json!({ "template_id": "1110", "params": ["code"] })),
+        )
         .await;
     assert_eq!(set.status, 200, "{}", set.text());
     assert_eq!(count(&edge, "SELECT count(*) FROM audit_log WHERE action = 'sms-template.set'", []), 1);

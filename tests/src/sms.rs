@@ -175,7 +175,10 @@ impl FakeSms {
             Flavour::Tencent => {
                 let code =
                     if problem.contains("signature") { "AuthFailure.SignatureFailure" } else { "MissingParameter" };
-                (200, json!({"Response": {"Error": {"Code": code, "Message": problem}, "RequestId": "fake"}}).to_string())
+                (
+                    200,
+                    json!({"Response": {"Error": {"Code": code, "Message": problem}, "RequestId": "fake"}}).to_string(),
+                )
             }
             Flavour::Aliyun => {
                 let code = if problem.contains("signature") { "SignatureDoesNotMatch" } else { "MissingParameter" };
@@ -188,11 +191,14 @@ impl FakeSms {
         let serial = r.serial.clone().unwrap_or_default();
         match (self.flavour, script) {
             (_, Script::Outage) => (503, "<html><body>503 Service Unavailable</body></html>".into()),
-            (Flavour::Tencent, Script::Accept | Script::Hang(_)) => (200, tencent_status(r, "Ok", "send success", &serial)),
-            (Flavour::Tencent, Script::Refuse(code)) => (200, tencent_status(r, code, "refused", "")),
-            (Flavour::Tencent, Script::Error(code)) => {
-                (200, json!({"Response": {"Error": {"Code": code, "Message": "error"}, "RequestId": "fake"}}).to_string())
+            (Flavour::Tencent, Script::Accept | Script::Hang(_)) => {
+                (200, tencent_status(r, "Ok", "send success", &serial))
             }
+            (Flavour::Tencent, Script::Refuse(code)) => (200, tencent_status(r, code, "refused", "")),
+            (Flavour::Tencent, Script::Error(code)) => (
+                200,
+                json!({"Response": {"Error": {"Code": code, "Message": "error"}, "RequestId": "fake"}}).to_string(),
+            ),
             (Flavour::Aliyun, Script::Accept | Script::Hang(_)) => {
                 (200, json!({"Code": "OK", "Message": "OK", "BizId": serial, "RequestId": "fake"}).to_string())
             }

@@ -39,7 +39,8 @@ fn template_json(r: &kit::Row) -> Result<Json, ApiError> {
 pub fn list_templates(req: &Request) -> Result<Response, ApiError> {
     staff(req)?;
     let db = Db::open()?;
-    let rows = db.query("SELECT provider, kind, template_id, params FROM sms_templates ORDER BY provider, kind", &[])?;
+    let rows =
+        db.query("SELECT provider, kind, template_id, params FROM sms_templates ORDER BY provider, kind", &[])?;
     let items = rows.iter().map(template_json).collect::<Result<Vec<_>, _>>()?;
     Ok(kit::json(200, &json!({ "items": items })))
 }
@@ -88,7 +89,8 @@ pub fn put_template(req: &Request, provider: &str, kind: &str) -> Result<Respons
                 Value::Integer(kit::now()),
             ],
         )?;
-        let after = json!({ "provider": provider.as_str(), "kind": kind, "template_id": template_id, "params": params });
+        let after =
+            json!({ "provider": provider.as_str(), "kind": kind, "template_id": template_id, "params": params });
         kit::audit(db, p.account_id, "sms-template.set", "sms_template", None, &org, before.as_ref(), Some(&after))?;
         Ok(after)
     })?;
@@ -126,8 +128,5 @@ pub fn summary(req: &Request) -> Result<Response, ApiError> {
         .map(|r| r.i64("n"))
         .transpose()?
         .unwrap_or(0);
-    Ok(kit::json(
-        200,
-        &json!({ "messages": messages, "unmatched_receipts": unmatched, "held_for_operator": alerts }),
-    ))
+    Ok(kit::json(200, &json!({ "messages": messages, "unmatched_receipts": unmatched, "held_for_operator": alerts })))
 }

@@ -21,7 +21,9 @@ pub const ALERT_HOLD_S: i64 = 3_600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     /// Try again after at least this many seconds.
-    Retry { after: i64 },
+    Retry {
+        after: i64,
+    },
     Permanent,
     Alert,
 }

@@ -160,7 +160,8 @@ impl Provider {
 
     fn tencent(&self, sms: &Sms, now: i64) -> Outgoing {
         // E.164 as the API asks: mainland numbers get +86.
-        let phone = if sms.recipient.starts_with('+') { sms.recipient.clone() } else { format!("+86{}", sms.recipient) };
+        let phone =
+            if sms.recipient.starts_with('+') { sms.recipient.clone() } else { format!("+86{}", sms.recipient) };
         let values: Vec<&str> = sms.params.iter().map(|(_, v)| v.as_str()).collect();
         let body = json!({
             "PhoneNumberSet": [phone],
@@ -360,7 +361,9 @@ mod tests {
         let ok = br#"{"Response":{"SendStatusSet":[{"SerialNo":"5000:1045710669157053657849499619","PhoneNumber":"+8613711112222","Fee":1,"SessionContext":"k","Code":"Ok","Message":"send success","IsoCode":"CN"}],"RequestId":"a0aabda6"}}"#;
         assert_eq!(tencent_answer(200, ok), Answer::Accepted { reference: "5000:1045710669157053657849499619".into() });
         let limited = br#"{"Response":{"SendStatusSet":[{"SerialNo":"","Code":"LimitExceeded.PhoneNumberThirtySecondLimit","Message":"limit"}],"RequestId":"x"}}"#;
-        assert!(matches!(tencent_answer(200, limited), Answer::Refused { code, .. } if code == "LimitExceeded.PhoneNumberThirtySecondLimit"));
+        assert!(
+            matches!(tencent_answer(200, limited), Answer::Refused { code, .. } if code == "LimitExceeded.PhoneNumberThirtySecondLimit")
+        );
         let auth = br#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"no"},"RequestId":"x"}}"#;
         assert!(matches!(tencent_answer(200, auth), Answer::Unavailable { .. }));
         assert!(matches!(tencent_answer(502, b"<html>"), Answer::Unavailable { code, .. } if code == "http 502"));

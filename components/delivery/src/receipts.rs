@@ -80,9 +80,7 @@ fn check(receipts: Vec<Receipt>) -> Result<Vec<Receipt>, ApiError> {
 fn token_matches(given: &str) -> bool {
     let expected = spin_sdk::variables::get("sms_receipt_token").unwrap_or_default();
     let expected = expected.trim();
-    !expected.is_empty()
-        && given.len() == expected.len()
-        && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+    !expected.is_empty() && given.len() == expected.len() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 pub fn receive(req: &Request, provider: &str, token: &str) -> Result<Response, ApiError> {

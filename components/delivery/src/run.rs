@@ -125,7 +125,11 @@ async fn deliver_one(
             report.failed_over += 1;
         }
         let Some((template_id, names)) = template(db, provider.kind, &message.template)? else {
-            last = Some((Some(name), "template_not_configured".into(), format!("no {name} template id for {}", message.template)));
+            last = Some((
+                Some(name),
+                "template_not_configured".into(),
+                format!("no {name} template id for {}", message.template),
+            ));
             continue;
         };
         let params = match fill(message, &names) {

@@ -102,7 +102,8 @@ fn send_now(db: &Db, key: &str) {
         Ok(id) => id,
         Err(e) => return eprintln!("sign-in code {key}: not handed to delivery: {e:?}"),
     };
-    let request = spin_sdk::http::Request::post(format!("http://delivery.spin.internal/send-now/{id}"), Vec::new()).build();
+    let request =
+        spin_sdk::http::Request::post(format!("http://delivery.spin.internal/send-now/{id}"), Vec::new()).build();
     match spin_sdk::http::run(spin_sdk::http::send::<_, spin_sdk::http::Response>(request)) {
         Ok(r) if *r.status() == 200 => {}
         Ok(r) => eprintln!("sign-in code {key}: delivery answered {}", r.status()),
