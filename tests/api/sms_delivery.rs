@@ -427,3 +427,47 @@ async fn staff_set_template_ids_and_see_delivery_counts() {
         "{messages}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_runs_send_each_message_exactly_once() {
+    let tencent = FakeSms::start(Flavour::Tencent);
+    let edge = sender(&tencent, None, &[]);
+    let t0 = unix_now();
+    let ids: Vec<i64> =
+        (0..30).map(|i| queue_notice(&edge, &format!("1390000{i:04}"), &format!("k-concurrent-{i}"), t0)).collect();
+
+    // Five runs at once, seven messages each: their claims interleave over the backlog.
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let url = edge.url("/api/v1/jobs/deliver-outbox?limit=7");
+        tasks.push(tokio::spawn(async move {
+            let reply = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(url)
+                .bearer_auth(SCHEDULER)
+                .header("x-wenming-now", t0.to_string())
+                .send()
+                .await
+                .expect("deliver-outbox");
+            assert_eq!(reply.status().as_u16(), 200);
+            let body: Json = reply.json().await.unwrap();
+            body["report"]["claimed"].as_i64().unwrap()
+        }));
+    }
+    let mut claimed = 0;
+    for task in tasks {
+        claimed += task.await.unwrap();
+    }
+
+    assert_eq!(claimed, 30, "every message claimed by exactly one run");
+    let mut keys: Vec<String> = tencent.received().into_iter().map(|r| r.key).collect();
+    keys.sort();
+    let before = keys.len();
+    keys.dedup();
+    assert_eq!((before, keys.len()), (30, 30), "each key sent once");
+    for id in ids {
+        assert_eq!(row(&edge, id).0, "sent");
+    }
+}
