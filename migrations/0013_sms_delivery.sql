@@ -40,8 +40,9 @@ ALTER TABLE outbox_v2 RENAME TO outbox;
 CREATE INDEX outbox_recipient ON outbox (recipient, created_at);
 -- The delivery run's pick: queued messages whose time has come, oldest first.
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
--- Receipts look a message up by the provider's id for it.
-CREATE UNIQUE INDEX outbox_provider_ref ON outbox (provider, provider_ref);
+-- Receipts look a message up by the provider's id for it. Not UNIQUE: a provider repeating an
+-- id must not make recording a sent message fail (and leave it looking unsent).
+CREATE INDEX outbox_provider_ref ON outbox (provider, provider_ref);
 
 -- Which provider template carries each kind of message, per deployment: the provider's template
 -- id and the outbox parameter names in the order the template fills them (Tencent's

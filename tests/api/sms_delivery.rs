@@ -221,20 +221,25 @@ async fn a_run_that_dies_after_the_provider_took_the_message_never_sends_it_agai
     let t0 = unix_now();
     aliyun.answer("13800005555", &[Script::Hang(Duration::from_secs(4))]);
     let id = queue_notice(&edge, "13800005555", "k-crash", t0);
+    let next = queue_notice(&edge, "13800005556", "k-after-crash", t0);
 
     let died = run_job(&edge, t0).await;
     assert_ne!(died.status, 200, "the run should have been cut off: {}", died.text());
     assert_eq!(aliyun.received().len(), 1, "the provider got the message");
     let (status, provider, reference, ..) = row(&edge, id);
     assert_eq!((status.as_str(), provider, reference), ("sending", None, None));
+    // Only the message in flight is in doubt: the next one was never claimed.
+    assert_eq!(row(&edge, next).0, "queued");
 
     // Runs before and after the lease: never sent again; after it, failed with the outcome unknown.
-    run_ok(&edge, t0 + 5).await;
+    let report = run_ok(&edge, t0 + 5).await;
+    assert_eq!((report["claimed"].as_i64(), report["sent"].as_i64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(row(&edge, next).0, "sent");
     let report = run_ok(&edge, t0 + 601).await;
     assert_eq!(report["lease_expired"], 1, "{report}");
     run_ok(&edge, t0 + 10_000).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(aliyun.received().len(), 1, "sent twice");
+    assert_eq!(aliyun.received_for("13800005555").len(), 1, "sent twice");
     let r = row(&edge, id);
     assert_eq!((r.0.as_str(), r.4.as_deref()), ("failed", Some("unknown")));
 

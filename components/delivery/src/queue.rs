@@ -2,10 +2,11 @@
 //!
 //! # Never twice for one idempotency key
 //!
-//! A message is claimed before any provider is called: one `UPDATE` moves it `queued → sending`
-//! with this run's claim id and a lease, and commits. Only a `queued` row can be claimed, and
-//! SQLite runs one write at a time, so two runs (the scheduler's and a sign-in code's "send it
-//! now") never both hold one message. The answer is recorded with `WHERE claim = ?`.
+//! A message is claimed right before its provider is called: one `UPDATE` moves it
+//! `queued → sending` with this run's claim id and a lease, and commits. Only a `queued` row can
+//! be claimed, and SQLite runs one write at a time, so two runs (the scheduler's and a sign-in
+//! code's "send it now") never both hold one message. The answer is recorded with
+//! `WHERE claim = ?`.
 //!
 //! If the run dies after the provider took the message but before the answer is recorded (a
 //! killed instance, a timeout, a lost database), the row stays `sending`. It is never picked
@@ -20,8 +21,8 @@ use spin_sdk::sqlite3::Value;
 
 use crate::classify::{self, Class};
 
-/// How long a claim holds. A run sends at most [`crate::run::MAX_BATCH`] messages with a bounded
-/// time each, well inside this; a row still `sending` after it belongs to a dead run.
+/// How long a claim holds: far longer than one provider call (and than the edge's request
+/// timeout), so a row still `sending` after it belongs to a dead run.
 pub const LEASE_S: i64 = 600;
 
 /// A claimed message.
@@ -48,6 +49,7 @@ pub fn expire_leases(db: &Db, now: i64) -> Result<u64, ApiError> {
 }
 
 /// Claims up to `limit` due SMS messages (or only message `only`), oldest first, in one write.
+/// The run claims one at a time (`limit` 1), right before each call.
 pub fn claim(db: &Db, claim: &str, now: i64, limit: i64, only: Option<i64>) -> Result<Vec<Claimed>, ApiError> {
     let mut params =
         vec![Value::Text(claim.to_string()), Value::Integer(now + LEASE_S), Value::Integer(now), Value::Integer(now)];

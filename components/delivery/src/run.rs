@@ -48,11 +48,14 @@ pub async fn deliver(settings: &Settings, now: i64, limit: i64, only: Option<i64
     if settings.providers.is_empty() {
         return Ok(report);
     }
+    // One message is claimed right before its call, so at most the one in flight is left
+    // `sending` if the run dies; the rest stay `queued` for the next run. A refused message is
+    // rescheduled into the future, so it is not claimed again in this run.
     let claim = random_hex(16)?;
-    let claimed = queue::claim(&db, &claim, now, limit, only)?;
-    report.claimed = claimed.len() as u64;
-    for message in &claimed {
-        deliver_one(&db, settings, message, &claim, now, &mut report).await?;
+    for _ in 0..limit {
+        let Some(message) = queue::claim(&db, &claim, now, 1, only)?.pop() else { break };
+        report.claimed += 1;
+        deliver_one(&db, settings, &message, &claim, now, &mut report).await?;
     }
     report.still_due = db
         .query_one(
