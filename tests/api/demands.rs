@@ -519,6 +519,19 @@ async fn an_order_goes_from_the_citizen_through_dispatch_and_service_to_a_rating
         !shown.is_empty() && !shown.contains(&d.admin_a.name),
         "citizens see staff as their role, not their name: {dispatch_entry}"
     );
+    // The timeline shows the order's notices and their delivery state: the citizen only theirs.
+    let staff_timeline = d.get_ok(&d.admin_a.token, &format!("/api/v1/demands/{order}/timeline"), t + 400).await;
+    let staff_notices = staff_timeline["notices"].as_array().expect("notices").clone();
+    assert!(staff_notices.iter().any(|n| n["template"] == "order-dispatched"), "{staff_notices:?}");
+    assert!(staff_notices.iter().all(|n| n["status"] == "queued" && n["recipient"].as_str().unwrap().contains("****")));
+    let citizen_timeline = d.get_ok(&d.citizen.token, &format!("/api/v1/demands/{order}/timeline"), t + 400).await;
+    let citizen_notices: Vec<&str> =
+        citizen_timeline["notices"].as_array().unwrap().iter().map(|n| n["template"].as_str().unwrap()).collect();
+    assert!(citizen_notices.contains(&"order-completed"), "{citizen_notices:?}");
+    assert!(
+        !citizen_notices.contains(&"order-dispatched"),
+        "the leader's notice is not the citizen's: {citizen_notices:?}"
+    );
     let mine = d.get_ok(&d.citizen.token, "/api/v1/demands/mine", t + 400).await;
     assert!(ids(&mine).contains(&order), "/demands/mine lacks {order}: {mine}");
 

@@ -37,6 +37,7 @@ mod mediation;
 mod openapi;
 mod order_hours;
 mod rewards;
+mod sms_delivery;
 mod surveys;
 mod volunteers;
 mod wechat;

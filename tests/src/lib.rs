@@ -26,6 +26,8 @@
 //! - [`county`]: the one county fixture ([`County`]: centre → institute → stations A and B) and
 //!   what areas add to it ([`Town`] with station admins and a team; staff, citizens, volunteers,
 //!   teams, departments, menu items, activities).
+//! - [`sms`]: a fake Tencent Cloud SMS / Aliyun Dysmsapi on 127.0.0.1 ([`FakeSms`]) that checks
+//!   each request's signature and answers as scripted.
 //! - [`json`], [`time`], [`people`]: small helpers: ids and lists of an answer, unix seconds and
 //!   RFC 3339 in Asia/Shanghai, valid resident ID numbers. The rules behind the last two (the
 //!   calendar, check characters, phones, masks) are the `domain` crate's, which tests also use
@@ -40,6 +42,7 @@ pub mod json;
 pub mod parity;
 pub mod people;
 pub mod product;
+pub mod sms;
 pub mod spawn;
 pub mod time;
 
@@ -50,5 +53,6 @@ pub use json::*;
 pub use parity::*;
 pub use people::*;
 pub use product::*;
+pub use sms::*;
 pub use spawn::*;
 pub use time::*;

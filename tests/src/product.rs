@@ -25,7 +25,8 @@ pub const DEMO_INSTITUTE_ADMIN_PHONE: &str = "13800000001";
 pub const DEMO_INSTITUTE_ADMIN_PASSWORD: &str = "wenming-demo-1";
 
 /// The components the directory/identity product tests need built.
-pub const PRODUCT_COMPONENTS: [&str; 6] = ["identity", "directory", "volunteers", "bootstrap", "wechat", "mediation"];
+pub const PRODUCT_COMPONENTS: [&str; 7] =
+    ["identity", "directory", "volunteers", "bootstrap", "wechat", "mediation", "delivery"];
 
 /// The product manifest: `$WENMING_PRODUCT_MANIFEST`, else `<workspace>/spin.toml`.
 pub fn product_manifest() -> PathBuf {

@@ -135,7 +135,35 @@ pub fn handle(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             "actor_role": actor_role,
         }));
     }
-    Ok(kit::json(200, &json!({ "items": items })))
+    let notices = notices(&db, &order, as_citizen)?;
+    Ok(kit::json(200, &json!({ "items": items, "notices": notices })))
+}
+
+/// The order's SMS notices and whether each was delivered (`delivery` keeps the status). Keys
+/// are `order:<id>:<template>:<event>`, so the order's messages are one range of the unique key
+/// index. A citizen sees the notices sent to them; staff see every notice, recipients masked.
+fn notices(db: &Db, order: &Order, as_citizen: bool) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db.query(
+        "SELECT template, recipient, status, created_at, sent_at, delivered_at FROM outbox
+         WHERE idempotency_key >= ? AND idempotency_key < ? ORDER BY id",
+        &[Value::Text(format!("order:{}:", order.id)), Value::Text(format!("order:{};", order.id))],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let recipient = r.str("recipient")?;
+        if as_citizen && recipient != order.citizen_phone {
+            continue;
+        }
+        out.push(json!({
+            "template": r.str("template")?,
+            "recipient": kit::mask_phone(&recipient),
+            "status": r.str("status")?,
+            "queued_at": rfc3339(r.i64("created_at")?),
+            "sent_at": r.opt_i64("sent_at")?.map(rfc3339),
+            "delivered_at": r.opt_i64("delivered_at")?.map(rfc3339),
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `GET /api/v1/outbox`: messages queued for the SMS and WeChat providers.
+//! `GET /api/v1/outbox`: messages queued for the SMS and WeChat providers, with their delivery
+//! status (queued, sending, sent, delivered, failed), provider, attempts and last error.
 //!
 //! With no SMS provider (`sms_provider = "none"`, the embedded demo) nobody could ever receive a
 //! sign-in code, so admins see queued messages whole and can read the code out to the person.
@@ -26,7 +27,8 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let mut params = vec![Value::Integer(page.after)];
     let mut sql =
-        "SELECT id, channel, recipient, template, params, status, created_at FROM outbox WHERE id > ?".to_string();
+        "SELECT id, channel, recipient, template, params, status, created_at, provider, attempts, error_class, last_error,
+                sent_at, delivered_at FROM outbox WHERE id > ?".to_string();
     if let Some(recipient) = recipient {
         sql.push_str(" AND recipient = ?");
         params.push(Value::Text(recipient));
@@ -55,6 +57,14 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
                 "params": params,
                 "status": r.str("status")?,
                 "created_at": input::rfc3339(r.i64("created_at")?),
+                // Delivery (`delivery` component): who took it, how often it was tried, why it
+                // is not delivered yet.
+                "provider": r.opt_str("provider")?,
+                "attempts": r.i64("attempts")?,
+                "error_class": r.opt_str("error_class")?,
+                "last_error": r.opt_str("last_error")?,
+                "sent_at": r.opt_i64("sent_at")?.map(input::rfc3339),
+                "delivered_at": r.opt_i64("delivered_at")?.map(input::rfc3339),
             }))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;

@@ -68,13 +68,13 @@ pub fn request_code(req: &Request) -> Result<Response, ApiError> {
     let phone = input::phone("phone", &phone)?;
     let db = Db::open()?;
     let client = kit::client_key(req);
-    db.transaction(|db| {
+    let key = db.transaction(|db| {
         // Throttled per phone, per client and in all; any refusal rolls the whole request back.
         let issued = identity::request_sign_in_code(db.connection(), &phone, &client).map_err(identity_error)?;
         let key = format!("sign-in-code:{}", issued.id);
         let params = vec![("code".to_string(), issued.code)];
-        match kit::sms(db, &phone, "sign-in-code", params, key, kit::now())? {
-            Some(Outcome::Queued) => Ok(()),
+        match kit::sms(db, &phone, "sign-in-code", params, key.clone(), kit::now())? {
+            Some(Outcome::Queued) => Ok(key),
             // The recipient's daily message cap is reached: no code that cannot be sent.
             Some(Outcome::SuppressedDailyCap) => Err(ApiError::Throttled {
                 retry_after: 3600,
@@ -83,7 +83,36 @@ pub fn request_code(req: &Request) -> Result<Response, ApiError> {
             outcome => Err(ApiError::Internal(format!("the sign-in code was not queued: {outcome:?}"))),
         }
     })?;
+    send_now(&db, &key);
     Ok(kit::json(202, &serde_json::json!({ "sent": true })))
+}
+
+/// The person is waiting for the code: once it is committed, `delivery` is asked to send that
+/// one message now (local service chaining, `http://delivery.spin.internal`), through the same
+/// claim as the delivery job, so the two never send it twice. Any failure here only delays the
+/// code to the next delivery run, so it is logged, not raised. With `sms_provider = none`
+/// nothing is sent at all.
+fn send_now(db: &Db, key: &str) {
+    let provider = spin_sdk::variables::get("sms_provider").unwrap_or_default();
+    if provider.trim() == "none" || provider.trim().is_empty() {
+        return;
+    }
+    let id = match db.query_one("SELECT id FROM outbox WHERE idempotency_key = ?", &[Value::Text(key.into())]) {
+        Ok(Some(row)) => row.i64("id"),
+        Ok(None) => return,
+        Err(e) => Err(e),
+    };
+    let id = match id {
+        Ok(id) => id,
+        Err(e) => return eprintln!("sign-in code {key}: not handed to delivery: {e:?}"),
+    };
+    let request =
+        spin_sdk::http::Request::post(format!("http://delivery.spin.internal/send-now/{id}"), Vec::new()).build();
+    match spin_sdk::http::run(spin_sdk::http::send::<_, spin_sdk::http::Response>(request)) {
+        Ok(r) if *r.status() == 200 => {}
+        Ok(r) => eprintln!("sign-in code {key}: delivery answered {}", r.status()),
+        Err(e) => eprintln!("sign-in code {key}: delivery unreachable: {e}"),
+    }
 }
 
 /// Revokes the caller's own session; the token is refused from then on.
