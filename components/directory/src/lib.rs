@@ -36,6 +36,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let get = matches!(method, Method::Get);
     match segments.as_slice() {
         ["sessions"] => allow("POST").and_then(|()| sessions::create(req)),
+        ["sessions", "browser"] => allow("POST").and_then(|()| sessions::create_browser(req)),
         ["sessions", "current"] => allow("DELETE").and_then(|()| sessions::delete_current(req)),
         ["sms-codes"] => allow("POST").and_then(|()| sessions::request_code(req)),
         ["me"] => allow("GET").and_then(|()| sessions::me(req)),

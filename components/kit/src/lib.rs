@@ -15,6 +15,7 @@
 //! - [`access`]: [`authenticate`], [`optional`], [`deny`]/[`gate`], [`Scope`] — identity in the
 //!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
 //!   components' bindings, generated once in the `bindings` crate.
+//! - [`session`]: the bearer token or the console's cookie (with its CSRF check).
 //! - [`jobs`]: the scheduler-only gate in front of every periodic job route.
 //! - [`ledger_error`], [`sms`] (the one way to queue a message), [`leads_team`] (the one rule
 //!   for team leadership), [`settings`] (the one reader of `deployment_settings`).
@@ -29,6 +30,7 @@ pub mod http;
 pub mod jobs;
 pub mod mask;
 pub mod platform;
+pub mod session;
 pub mod settings;
 pub mod time;
 
@@ -40,6 +42,7 @@ pub use bindings::{identity, ledger, notify};
 pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use clock::request_now;
+pub use session::{credential, csrf_token, session_token, Credential};
 pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
