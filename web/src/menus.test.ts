@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest'
+import { CHILD_LEVEL, menusFor } from './menus'
+
+describe('menusFor', () => {
+  it('shows the org tree only to those who may read the directory', () => {
+    expect(menusFor(['read-directory', 'manage-orgs']).map((m) => m.title)).toEqual(['工作台', '组织架构'])
+    expect(menusFor([]).map((m) => m.title)).toEqual(['工作台'])
+  })
+})
+
+describe('CHILD_LEVEL', () => {
+  it('goes one level down the tree and stops at a point', () => {
+    expect(CHILD_LEVEL.institute).toBe('station')
+    expect(CHILD_LEVEL.point).toBeUndefined()
+  })
+})
