@@ -27,6 +27,7 @@ mod variables;
 // The product: `spin.toml` bootstrapped and driven as its users are.
 mod activities;
 mod checkin;
+mod console;
 mod demands;
 mod directory;
 mod evaluation;

@@ -1,0 +1,120 @@
+// The console's first journeys, in a real Chromium against the real edge on a fresh database:
+// a centre admin signs in (after a wrong password), finds the org tree in the menu, creates a
+// station under a town, is refused a duplicate beside the name field, reloads a deep link and
+// signs out; an auditor sees the tree but no way to change it; a locked account is explained.
+// Each step checks what the page shows, then the database.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, person, screenshot } from './support/browser'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+const TOWN = '城关镇新时代文明实践所'
+const STATION = '南关社区新时代文明实践站'
+
+async function signIn(page: Page, phone: string, password: string) {
+  await page.getByLabel('手机号').fill(phone)
+  await page.getByLabel('密码').fill(password)
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+}
+
+test('a centre admin signs in, creates a station under a town and signs out', async () => {
+  const { page, problems } = await person(browser)
+
+  // A wrong password is explained beside the form, and nobody is signed in.
+  await page.goto(`${product.url}/console/`)
+  await expect.poll(() => page.url()).toContain('/console/sign-in')
+  await signIn(page, CENTRE_ADMIN.phone, 'wrong-password')
+  await page.getByRole('alert').filter({ hasText: '手机号或密码错误' }).waitFor()
+  await screenshot(page, 'sign-in-refused')
+
+  // The right one opens the workbench; the menu follows the admin's roles.
+  await page.getByLabel('密码').fill(CENTRE_ADMIN.password)
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
+  const menu = page.getByRole('navigation', { name: '主菜单' })
+  expect(await menu.getByRole('menuitem').allInnerTexts()).toEqual(['工作台', '组织架构'])
+  await expect.poll(() => page.getByText(`您好，${CENTRE_ADMIN.name}`).isVisible()).toBe(true)
+  await screenshot(page, 'home')
+
+  // 组织架构: the tree, the town, a new station under it.
+  await menu.getByRole('menuitem', { name: '组织架构' }).click()
+  const tree = page.getByRole('tree', { name: '组织树' })
+  await tree.getByText(TOWN, { exact: true }).click()
+  await page.getByRole('heading', { name: TOWN }).waitFor()
+  await page.getByRole('button', { name: '新建下级实践站' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('名称').fill(STATION)
+  await dialog.getByRole('button', { name: '创建' }).click()
+  await page.getByText(`已创建「${STATION}」`).waitFor()
+  await page.getByRole('heading', { name: STATION }).waitFor()
+  await tree.getByText(STATION, { exact: true }).waitFor()
+  await screenshot(page, 'orgs')
+
+  const rows = product.query<{ level: string; parent: string; active: number }>(
+    `SELECT o.level, p.name AS parent, o.active FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.name = '${STATION}'`,
+  )
+  expect(rows).toEqual([{ level: 'station', parent: TOWN, active: 1 }])
+
+  // The same name again under the same town: refused beside the name field, nothing written.
+  await tree.getByText(TOWN, { exact: true }).click()
+  await page.getByRole('button', { name: '新建下级实践站' }).click()
+  await dialog.getByLabel('名称').fill(STATION)
+  await dialog.getByRole('button', { name: '创建' }).click()
+  await dialog.getByText('同一上级下已有同名的组织').waitFor()
+  await screenshot(page, 'orgs-duplicate-refused')
+  expect(product.query(`SELECT id FROM orgs WHERE name = '${STATION}'`)).toHaveLength(1)
+  await dialog.getByRole('button', { name: '取消' }).click()
+
+  // A reload of a deep link keeps the session (the cookie) and the page.
+  await page.goto(`${product.url}/console/orgs`)
+  await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).waitFor()
+
+  // Signing out ends the session: the console is behind the sign-in page again.
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await page.getByRole('button', { name: '登录', exact: true }).waitFor()
+  await page.goto(`${product.url}/console/orgs`)
+  await expect.poll(() => page.url()).toContain('/console/sign-in')
+  expect(product.query(`SELECT COUNT(*) AS live FROM sessions WHERE revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE phone = '${CENTRE_ADMIN.phone}')`)).toEqual([{ live: 0 }])
+
+  expect(problems).toEqual([])
+})
+
+test('an auditor reads the tree but is offered no change, and a locked account is explained', async () => {
+  const { page, problems } = await person(browser)
+
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, '13800000003', 'wenming-demo-3')
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '组织架构' }).click()
+  await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).click()
+  await page.getByRole('heading', { name: TOWN }).waitFor()
+  expect(await page.getByRole('button', { name: /新建下级/ }).count()).toBe(0)
+  expect(await page.getByText('账号与角色').count()).toBe(0)
+  await page.getByRole('button', { name: '退出登录' }).click()
+
+  // Five wrong passwords lock the team leader's account; the sixth attempt says so.
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, '13800000004', `wrong-${i}`)
+    await page.getByRole('alert').filter({ hasText: '手机号或密码错误' }).waitFor()
+  }
+  await signIn(page, '13800000004', 'wenming-demo-4')
+  await page.getByRole('alert').filter({ hasText: '账号已临时锁定' }).waitFor()
+  await expect.poll(() => page.getByText(/请在 1[45] 分钟后再试/).isVisible()).toBe(true)
+  await screenshot(page, 'sign-in-locked')
+
+  expect(problems).toEqual([])
+})
