@@ -25,11 +25,17 @@ afterAll(async () => {
 const TOWN = '城关镇新时代文明实践所'
 const STATION = '南关社区新时代文明实践站'
 
+/** Fills the sign-in form and submits it; returns once the server has answered. */
 async function signIn(page: Page, phone: string, password: string) {
   await page.getByLabel('手机号').fill(phone)
   await page.getByLabel('密码').fill(password)
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions/browser'))
   await page.getByRole('button', { name: '登录', exact: true }).click()
+  await answered
 }
+
+/** The refusal explained above the sign-in form (the password field repeats its first line). */
+const refusal = (page: Page, title: string) => page.locator('.sign-in__alert').filter({ hasText: title })
 
 test('a centre admin signs in, creates a station under a town and signs out', async () => {
   const { page, problems } = await person(browser)
@@ -38,12 +44,12 @@ test('a centre admin signs in, creates a station under a town and signs out', as
   await page.goto(`${product.url}/console/`)
   await expect.poll(() => page.url()).toContain('/console/sign-in')
   await signIn(page, CENTRE_ADMIN.phone, 'wrong-password')
-  await page.getByRole('alert').filter({ hasText: '手机号或密码错误' }).waitFor()
+  await refusal(page, '手机号或密码错误').waitFor()
+  await page.getByRole('alert').filter({ hasText: /^手机号或密码错误$/ }).waitFor()
   await screenshot(page, 'sign-in-refused')
 
   // The right one opens the workbench; the menu follows the admin's roles.
-  await page.getByLabel('密码').fill(CENTRE_ADMIN.password)
-  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
   await page.getByRole('heading', { name: '工作台' }).waitFor()
   const menu = page.getByRole('navigation', { name: '主菜单' })
   expect(await menu.getByRole('menuitem').allInnerTexts()).toEqual(['工作台', '组织架构'])
@@ -54,13 +60,13 @@ test('a centre admin signs in, creates a station under a town and signs out', as
   await menu.getByRole('menuitem', { name: '组织架构' }).click()
   const tree = page.getByRole('tree', { name: '组织树' })
   await tree.getByText(TOWN, { exact: true }).click()
-  await page.getByRole('heading', { name: TOWN }).waitFor()
+  await page.getByRole('heading', { name: TOWN, exact: true }).waitFor()
   await page.getByRole('button', { name: '新建下级实践站' }).click()
   const dialog = page.getByRole('dialog')
   await dialog.getByLabel('名称').fill(STATION)
   await dialog.getByRole('button', { name: '创建' }).click()
   await page.getByText(`已创建「${STATION}」`).waitFor()
-  await page.getByRole('heading', { name: STATION }).waitFor()
+  await page.getByRole('heading', { name: STATION, exact: true }).waitFor()
   await tree.getByText(STATION, { exact: true }).waitFor()
   await screenshot(page, 'orgs')
 
@@ -101,7 +107,7 @@ test('an auditor reads the tree but is offered no change, and a locked account i
   await page.getByRole('heading', { name: '工作台' }).waitFor()
   await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '组织架构' }).click()
   await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).click()
-  await page.getByRole('heading', { name: TOWN }).waitFor()
+  await page.getByRole('heading', { name: TOWN, exact: true }).waitFor()
   expect(await page.getByRole('button', { name: /新建下级/ }).count()).toBe(0)
   expect(await page.getByText('账号与角色').count()).toBe(0)
   await page.getByRole('button', { name: '退出登录' }).click()
@@ -109,10 +115,10 @@ test('an auditor reads the tree but is offered no change, and a locked account i
   // Five wrong passwords lock the team leader's account; the sixth attempt says so.
   for (let i = 0; i < 5; i++) {
     await signIn(page, '13800000004', `wrong-${i}`)
-    await page.getByRole('alert').filter({ hasText: '手机号或密码错误' }).waitFor()
+    await refusal(page, '手机号或密码错误').waitFor()
   }
   await signIn(page, '13800000004', 'wenming-demo-4')
-  await page.getByRole('alert').filter({ hasText: '账号已临时锁定' }).waitFor()
+  await refusal(page, '账号已临时锁定').waitFor()
   await expect.poll(() => page.getByText(/请在 1[45] 分钟后再试/).isVisible()).toBe(true)
   await screenshot(page, 'sign-in-locked')
 

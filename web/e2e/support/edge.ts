@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 }
 
 function call(stateDir: string, args: string[]): string {
-  return execFileSync(WENMING, ['call', '-f', MANIFEST, '--state-dir', stateDir, ...args], { encoding: 'utf8' })
+  return execFileSync(WENMING, ['call', '-f', MANIFEST, '--state-dir', stateDir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 /** Starts the product with the centre admin and (when `demo`) the demo county. */
