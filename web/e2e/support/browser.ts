@@ -35,7 +35,11 @@ export async function person(browser: Browser): Promise<Watched> {
   return { context, page, problems }
 }
 
+/** A full-page picture once loading overlays and messages' transitions have settled. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
+  // Only for a clean picture (the journeys assert on roles and text, never on this class).
+  await page.waitForFunction(() => !document.querySelector('.el-loading-mask'), undefined, { timeout: 5_000 }).catch(() => {})
+  await page.waitForTimeout(300)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
 }
