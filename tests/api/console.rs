@@ -148,3 +148,30 @@ async fn console_routes_serve_the_app_and_hashed_assets_are_cached_for_good() {
     let csp = asset.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
 }
+
+#[tokio::test]
+async fn a_staff_member_changes_their_own_password_by_cookie() {
+    // Arrange
+    let c = Centre::new().await;
+    let (_, cookie, csrf) = browser_sign_in(&c.edge).await;
+    let change = |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
+
+    // Act
+    let wrong = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change("nope", "new-password-1"))).await;
+    let short = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "short"))).await;
+    let forged = by_cookie(&c.edge, &cookie, None, "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1"))).await;
+    let changed = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1"))).await;
+
+    // Assert
+    assert_eq!((wrong.status, wrong.error_field().as_str()), (422, "current_password"), "{}", wrong.text());
+    assert_eq!((short.status, short.error_field().as_str()), (422, "new_password"), "{}", short.text());
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    assert_eq!(c.edge.try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await.status, 401);
+    assert_eq!(c.edge.try_sign_in(CENTRE_ADMIN_PHONE, "new-password-1").await.status, 201);
+    assert_eq!(by_cookie(&c.edge, &cookie, None, "GET", "/api/v1/me", None).await.status, 200, "this session stays signed in");
+    let audited = count(&c.edge, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.password' AND entity_id = ?1", [c.admin_id]);
+    assert_eq!(audited, 1);
+    let leaked = count(&c.edge, "SELECT COUNT(*) FROM audit_log WHERE COALESCE(after, '') LIKE '%new-password%'", []);
+    assert_eq!(leaked, 0);
+}

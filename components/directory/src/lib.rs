@@ -40,6 +40,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["sessions", "current"] => allow("DELETE").and_then(|()| sessions::delete_current(req)),
         ["sms-codes"] => allow("POST").and_then(|()| sessions::request_code(req)),
         ["me"] => allow("GET").and_then(|()| sessions::me(req)),
+        ["me", "password"] => allow("POST").and_then(|()| sessions::change_password(req)),
 
         ["orgs"] => allow("GET, POST").and_then(|()| if get { orgs::list(req) } else { orgs::create(req) }),
         ["orgs", "tree"] => allow("GET").and_then(|()| orgs::tree(req)),

@@ -147,6 +147,53 @@ pub fn me(req: &Request) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
+/// `POST /api/v1/me/password {"current_password", "new_password"}` → 204: a signed-in staff
+/// member changes their own password. The current one is checked by identity's password
+/// sign-in, so a wrong guess here counts towards the same lockout as at the sign-in form (five
+/// lock the account; then 429); the session that check opens is closed at once. The new
+/// password is hashed by identity (at least 8 characters) and the change is audited (never the
+/// passwords themselves).
+pub fn change_password(req: &Request) -> Result<Response, ApiError> {
+    let caller = access::caller(req)?;
+    let mut body = Fields::from_request(req, &["current_password", "new_password"])?;
+    let current = body.raw("current_password")?;
+    let new = body.raw("new_password")?;
+    if current.is_empty() || current.len() > 256 {
+        return Err(ApiError::invalid("current_password", "current_password must be 1 to 256 characters"));
+    }
+    if new.len() > 256 {
+        return Err(ApiError::invalid("new_password", "new_password must be at most 256 characters"));
+    }
+    if new == current {
+        return Err(ApiError::invalid("new_password", "the new password must differ from the current one"));
+    }
+    let hash = identity::hash_password(&new).map_err(|e| match identity_error(e) {
+        ApiError::Invalid { message, .. } => ApiError::invalid("new_password", message),
+        other => other,
+    })?;
+    let db = Db::open()?;
+    let account_id = caller.account_id();
+    let phone = db
+        .query_one("SELECT phone FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?
+        .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?
+        .str("phone")?;
+    let check = identity::sign_in_password(db.connection(), &phone, &current).map_err(|e| match identity_error(e) {
+        ApiError::Unauthenticated(_) => ApiError::invalid("current_password", "the current password is wrong"),
+        other => other,
+    })?;
+    identity::sign_out(db.connection(), &check.token).map_err(identity_error)?;
+    let filed_under = caller.principal.grants.first().map_or_else(|| "/".to_string(), |g| g.org_path.clone());
+    db.transaction(|db| {
+        let now = kit::request_now(req);
+        db.exec(
+            "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?",
+            &[Value::Text(hash.clone()), Value::Integer(now), Value::Integer(account_id)],
+        )?;
+        kit::audit(db, account_id, "account.password", "account", Some(account_id), &filed_under, None, None)
+    })?;
+    Ok(Response::builder().status(204).build())
+}
+
 /// Every action of `wenming:identity/identity`, so `/me` can say which ones the caller's roles
 /// allow somewhere (the console shows a menu only to those who may use it). Identity's
 /// permission table decides; this is only the list of names to ask about.
