@@ -1,7 +1,8 @@
 // The console's first journeys, in a real Chromium against the real edge on a fresh database:
 // a centre admin signs in (after a wrong password), finds the org tree in the menu, creates a
 // station under a town, is refused a duplicate beside the name field, reloads a deep link and
-// signs out; an auditor sees the tree but no way to change it; a locked account is explained.
+// signs out; an auditor sees the tree but no way to change it and changes their own password;
+// a locked account is explained.
 // Each step checks what the page shows, then the database.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -100,7 +101,7 @@ test('a centre admin signs in, creates a station under a town and signs out', as
   expect(problems).toEqual([])
 })
 
-test('an auditor reads the tree but is offered no change, and a locked account is explained', async () => {
+test('an auditor reads the tree, is offered no change, changes their password, and a locked account is explained', async () => {
   const { page, problems } = await person(browser)
 
   await page.goto(`${product.url}/console/sign-in`)
@@ -111,6 +112,25 @@ test('an auditor reads the tree but is offered no change, and a locked account i
   await page.getByRole('heading', { name: TOWN, exact: true }).waitFor()
   expect(await page.getByRole('button', { name: /新建下级/ }).count()).toBe(0)
   expect(await page.getByText('账号与角色').count()).toBe(0)
+
+  // Their own password: a wrong current one is refused beside its field, then it changes.
+  await page.getByRole('button', { name: '修改密码' }).click()
+  const dialog = page.getByRole('dialog', { name: '修改密码' })
+  await dialog.getByLabel('当前密码').fill('not-my-password')
+  await dialog.getByLabel('新密码', { exact: true }).fill('auditor-new-pw')
+  await dialog.getByLabel('确认新密码').fill('auditor-new-pw')
+  await dialog.getByRole('button', { name: '确认修改' }).click()
+  await dialog.getByText('当前密码不正确').waitFor()
+  await screenshot(page, 'change-password-refused')
+  await dialog.getByLabel('当前密码').fill('wenming-demo-3')
+  await dialog.getByRole('button', { name: '确认修改' }).click()
+  await page.getByText('密码已修改').waitFor()
+  expect(product.query(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.password' AND entity_id = (SELECT id FROM accounts WHERE phone = '13800000003')`)).toEqual([{ n: 1 }])
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await signIn(page, '13800000003', 'wenming-demo-3')
+  await refusal(page, '手机号或密码错误').waitFor()
+  await signIn(page, '13800000003', 'auditor-new-pw')
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
   await page.getByRole('button', { name: '退出登录' }).click()
 
   // Five wrong passwords lock the team leader's account; the sixth attempt says so.

@@ -60,6 +60,8 @@ const FIELD_LABELS: Record<string, string> = {
   parent_id: '上级组织',
   role: '角色',
   org_id: '组织',
+  current_password: '当前密码',
+  new_password: '新密码',
 }
 
 export function fieldLabel(field: string): string {
