@@ -1,6 +1,6 @@
 // The console's first journeys, in a real Chromium against the real edge on a fresh database:
 // a centre admin signs in (after a wrong password), finds the org tree in the menu, creates a
-// station under a town, is refused a duplicate beside the name field, reloads a deep link and
+// station under a town and its admin account, is refused a duplicate beside the name field, reloads a deep link and
 // signs out; an auditor sees the tree but no way to change it and changes their own password;
 // a locked account is explained.
 // Each step checks what the page shows, then the database.
@@ -38,7 +38,7 @@ async function signIn(page: Page, phone: string, password: string) {
 /** The refusal explained above the sign-in form (the password field repeats its first line). */
 const refusal = (page: Page, title: string) => page.locator('.sign-in__alert').filter({ hasText: title })
 
-test('a centre admin signs in, creates a station under a town and signs out', async () => {
+test('a centre admin signs in, creates a station under a town and its admin, and signs out', async () => {
   const { page, problems } = await person(browser)
 
   // A wrong password is explained beside the form, and nobody is signed in.
@@ -76,6 +76,26 @@ test('a centre admin signs in, creates a station under a town and signs out', as
     `SELECT o.level, p.name AS parent, o.active FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.name = '${STATION}'`,
   )
   expect(rows).toEqual([{ level: 'station', parent: TOWN, active: 1 }])
+
+  // Its admin: a new account with the station's admin role, listed (phone masked) at once.
+  await page.getByRole('button', { name: '新增账号' }).click()
+  const account = page.getByRole('dialog', { name: `为「${STATION}」新增账号` })
+  await account.getByLabel('姓名').fill('赵站长')
+  await account.getByLabel('手机号').fill('13700000001')
+  await account.getByLabel('初始密码').fill('station-admin-pw')
+  // Element Plus draws its own radio over a hidden input: a person clicks the visible label.
+  await account.getByText('实践站管理员', { exact: true }).click()
+  expect(await account.getByRole('radio', { name: '实践站管理员' }).isChecked()).toBe(true)
+  await account.getByRole('button', { name: '创建账号' }).click()
+  await page.getByText(`已为「${STATION}」新增实践站管理员「赵站长」`).waitFor()
+  const accounts = page.getByRole('table')
+  await accounts.getByText('137****0001').waitFor()
+  await screenshot(page, 'orgs-new-account')
+  expect(
+    product.query(
+      `SELECT g.role, o.name AS org FROM role_grants g JOIN accounts a ON a.id = g.account_id JOIN orgs o ON o.id = g.org_id WHERE a.phone = '13700000001'`,
+    ),
+  ).toEqual([{ role: 'station-admin', org: STATION }])
 
   // The same name again under the same town: refused beside the name field, nothing written.
   await tree.getByText(TOWN, { exact: true }).click()

@@ -48,3 +48,10 @@ export const CHILD_LEVEL: Record<string, 'centre' | 'institute' | 'station' | 'p
   station: 'point',
   point: undefined,
 }
+
+/** The roles the console offers to grant at an org of `level`: its level's admin role (the API
+ * allows admin roles only at their own level) and the roles held anywhere. */
+export function rolesAt(level: string): ('centre-admin' | 'institute-admin' | 'station-admin' | 'team-leader' | 'auditor')[] {
+  const admin = ({ centre: 'centre-admin', institute: 'institute-admin', station: 'station-admin' } as const)[level as 'centre']
+  return [...(admin ? [admin] : []), 'team-leader', 'auditor']
+}
