@@ -32,3 +32,37 @@ build_edge() {
   echo "==> building the edge"
   cargo build --release -p wenming-edge
 }
+
+# The front end (web/: Vue + Vite) builds into web/dist, which the `web` component serves.
+# `npm ci` when node_modules is missing or older than the lockfile; `npm run build` when any
+# source is newer than the last build.
+build_web() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: Node.js 20+ and npm are needed to build the console (web/)" >&2
+    exit 1
+  fi
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    echo "==> installing the front end's packages (npm ci)"
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+  local stamp=web/dist/console/index.html
+  if [ ! -f "$stamp" ] || [ -n "$(find web/src web/public web/console web/package-lock.json web/vite.config.ts web/tsconfig.json \
+      -newer "$stamp" -print -quit)" ]; then
+    echo "==> building the front end (web/dist)"
+    (cd web && npm run build)
+  fi
+}
+
+# What the browser tests need beyond npm: Debian's Chromium, a CJK font for its pages, and the
+# sqlite3 CLI the journeys read the database with.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 \
+      && dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+    return
+  fi
+  echo "==> installing chromium, fonts-wqy-microhei and sqlite3 for the browser tests"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y chromium fonts-wqy-microhei sqlite3
+}

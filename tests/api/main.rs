@@ -28,6 +28,7 @@ mod variables;
 mod abuse;
 mod activities;
 mod checkin;
+mod console;
 mod demands;
 mod directory;
 mod evaluation;

@@ -17,10 +17,11 @@ pub struct Caller {
     readable: OnceCell<Scope>,
 }
 
-/// Resolves the bearer token ([`kit::authenticate`]); a missing, expired or revoked one is a 401.
+/// Resolves the session, bearer token or console cookie ([`kit::authenticate`]); a missing,
+/// expired or revoked one is a 401.
 pub fn caller(req: &Request) -> Result<Caller, ApiError> {
     let principal = kit::authenticate(req)?;
-    let token = kit::bearer(req).unwrap_or_default();
+    let token = kit::session_token(req).unwrap_or_default();
     Ok(Caller { principal, token, readable: OnceCell::new() })
 }
 

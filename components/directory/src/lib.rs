@@ -36,9 +36,11 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     let get = matches!(method, Method::Get);
     match segments.as_slice() {
         ["sessions"] => allow("POST").and_then(|()| sessions::create(req)),
+        ["sessions", "browser"] => allow("POST").and_then(|()| sessions::create_browser(req)),
         ["sessions", "current"] => allow("DELETE").and_then(|()| sessions::delete_current(req)),
         ["sms-codes"] => allow("POST").and_then(|()| sessions::request_code(req)),
         ["me"] => allow("GET").and_then(|()| sessions::me(req)),
+        ["me", "password"] => allow("POST").and_then(|()| sessions::change_password(req)),
 
         ["orgs"] => allow("GET, POST").and_then(|()| if get { orgs::list(req) } else { orgs::create(req) }),
         ["orgs", "tree"] => allow("GET").and_then(|()| orgs::tree(req)),

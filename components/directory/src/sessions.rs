@@ -1,5 +1,6 @@
-//! Signing in and out: `POST /api/v1/sessions`, `POST /api/v1/sms-codes`,
-//! `DELETE /api/v1/sessions/current`, `GET /api/v1/me`. Passwords, codes, lockouts and throttles
+//! Signing in and out: `POST /api/v1/sessions`, `POST /api/v1/sessions/browser` (the console's
+//! cookie, see `kit::session`), `POST /api/v1/sms-codes`, `DELETE /api/v1/sessions/current`,
+//! `GET /api/v1/me`. Passwords, codes, lockouts and throttles
 //! are identity's; this module shapes requests and answers, and queues an issued code through
 //! notify (the only way into the outbox) in the transaction that stored it.
 
@@ -9,12 +10,36 @@ use spin_sdk::sqlite3::Value;
 
 use crate::access::{self, roles_json};
 use crate::input::{self, Fields};
-use kit::identity::{self, Session};
+use kit::identity::{self, Action, Session};
 use kit::identity_error;
 use kit::notify::Outcome;
 
 /// `{"phone", "password"}` for staff, `{"phone", "code"}` for citizens and volunteers.
 pub fn create(req: &Request) -> Result<Response, ApiError> {
+    let session = sign_in(req)?;
+    Ok(kit::json(201, &session_json(&session)))
+}
+
+/// The console's sign-in: the same body and refusals as [`create`], but the token goes into the
+/// `HttpOnly` session cookie and never into the body, which carries the session's CSRF token
+/// instead (page scripts can read the body, never the cookie).
+pub fn create_browser(req: &Request) -> Result<Response, ApiError> {
+    let session = sign_in(req)?;
+    let p = &session.principal;
+    let body = serde_json::json!({
+        "csrf_token": kit::csrf_token(&session.token),
+        "expires_at": input::rfc3339(session.expires_at),
+        "account": { "id": p.account_id, "name": p.name, "roles": roles_json(p) },
+    });
+    let mut resp = kit::json(201, &body);
+    let max_age = session.expires_at - kit::request_now(req);
+    resp.set_header("set-cookie", kit::session::session_cookie_header(&session.token, max_age));
+    resp.set_header("cache-control", "no-store");
+    Ok(resp)
+}
+
+/// Checks the body and signs in by password or code (identity counts failures and locks).
+fn sign_in(req: &Request) -> Result<Session, ApiError> {
     let mut body = Fields::from_request(req, &["phone", "password", "code"])?;
     let phone = body.raw("phone")?;
     let password = body.opt_str("password")?;
@@ -25,7 +50,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
     }
     let db = Db::open()?;
     let client = kit::client_key(req);
-    let session = match (password, code) {
+    match (password, code) {
         (Some(password), None) => {
             // Staff phones are not format-checked here: a malformed one is simply a wrong phone,
             // answered with the same 401 as any other so nothing is learned from the difference.
@@ -46,8 +71,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
         (Some(_), Some(_)) => return Err(ApiError::invalid("code", "send either password or code, not both")),
         (None, None) => return Err(ApiError::invalid("password", "password (staff) or code (SMS) is required")),
     }
-    .map_err(identity_error)?;
-    Ok(kit::json(201, &session_json(&session)))
+    .map_err(identity_error)
 }
 
 fn session_json(session: &Session) -> serde_json::Value {
@@ -115,11 +139,16 @@ fn send_now(db: &Db, key: &str) {
     }
 }
 
-/// Revokes the caller's own session; the token is refused from then on.
+/// Revokes the caller's own session; the token is refused from then on. A console session's
+/// cookie is cleared too.
 pub fn delete_current(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     identity::sign_out(Db::open()?.connection(), &caller.token).map_err(identity_error)?;
-    Ok(Response::builder().status(204).build())
+    let mut resp = Response::builder().status(204).build();
+    if matches!(kit::credential(req), Some(kit::Credential::Cookie(_))) {
+        resp.set_header("set-cookie", kit::session::clear_session_cookie_header());
+    }
+    Ok(resp)
 }
 
 /// The signed-in account (its own phone, unmasked: it is theirs) and its roles.
@@ -133,14 +162,114 @@ pub fn me(req: &Request) -> Result<Response, ApiError> {
         )?
         .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?;
     let p = &caller.principal;
-    Ok(kit::json(
-        200,
-        &serde_json::json!({
-            "id": p.account_id,
-            "name": account.str("name")?,
-            "phone": account.str("phone")?,
-            "created_at": input::rfc3339(account.i64("created_at")?),
-            "roles": roles_json(p),
-        }),
-    ))
+    let mut me = serde_json::json!({
+        "id": p.account_id,
+        "name": account.str("name")?,
+        "phone": account.str("phone")?,
+        "created_at": input::rfc3339(account.i64("created_at")?),
+        "roles": roles_json(p),
+        "actions": actions(p),
+    });
+    // A console reloaded in the browser has its cookie but no longer the CSRF token it was
+    // given at sign-in; it learns it again here (a cross-site page cannot read this answer).
+    if let Some(kit::Credential::Cookie(token)) = kit::credential(req) {
+        me["csrf_token"] = serde_json::Value::String(kit::csrf_token(&token));
+    }
+    let mut resp = kit::json(200, &me);
+    resp.set_header("cache-control", "no-store");
+    Ok(resp)
+}
+
+/// `POST /api/v1/me/password {"current_password", "new_password"}` → 204: a signed-in staff
+/// member changes their own password. The current one is checked by identity's password
+/// sign-in, so a wrong guess here counts towards the same lockout as at the sign-in form (five
+/// lock the account; then 429); the session that check opens is closed at once. The new
+/// password is hashed by identity (at least 8 characters) and the change is audited (never the
+/// passwords themselves).
+pub fn change_password(req: &Request) -> Result<Response, ApiError> {
+    let caller = access::caller(req)?;
+    let mut body = Fields::from_request(req, &["current_password", "new_password"])?;
+    let current = body.raw("current_password")?;
+    let new = body.raw("new_password")?;
+    if current.is_empty() || current.len() > 256 {
+        return Err(ApiError::invalid("current_password", "current_password must be 1 to 256 characters"));
+    }
+    if new.len() > 256 {
+        return Err(ApiError::invalid("new_password", "new_password must be at most 256 characters"));
+    }
+    if new == current {
+        return Err(ApiError::invalid("new_password", "the new password must differ from the current one"));
+    }
+    let hash = identity::hash_password(&new).map_err(|e| match identity_error(e) {
+        ApiError::Invalid { message, .. } => ApiError::invalid("new_password", message),
+        other => other,
+    })?;
+    let db = Db::open()?;
+    let account_id = caller.account_id();
+    let phone = db
+        .query_one("SELECT phone FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?
+        .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?
+        .str("phone")?;
+    let check = identity::sign_in_password(db.connection(), &phone, &current, &kit::client_key(req)).map_err(|e| match identity_error(e) {
+        ApiError::Unauthenticated(_) => ApiError::invalid("current_password", "the current password is wrong"),
+        other => other,
+    })?;
+    identity::sign_out(db.connection(), &check.token).map_err(identity_error)?;
+    let filed_under = caller.principal.grants.first().map_or_else(|| "/".to_string(), |g| g.org_path.clone());
+    db.transaction(|db| {
+        let now = kit::request_now(req);
+        db.exec(
+            "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?",
+            &[Value::Text(hash.clone()), Value::Integer(now), Value::Integer(account_id)],
+        )?;
+        kit::audit(db, account_id, "account.password", "account", Some(account_id), &filed_under, None, None)
+    })?;
+    Ok(Response::builder().status(204).build())
+}
+
+/// Every action of `wenming:identity/identity`, so `/me` can say which ones the caller's roles
+/// allow somewhere (the console shows a menu only to those who may use it). Identity's
+/// permission table decides; this is only the list of names to ask about.
+const ACTIONS: [Action; 20] = [
+    Action::ReadDirectory,
+    Action::ManageOrgs,
+    Action::ManageAccounts,
+    Action::ReadVolunteers,
+    Action::ReadVolunteersUnmasked,
+    Action::ManageVolunteers,
+    Action::ManageTeams,
+    Action::ReviewOrganisations,
+    Action::ManageDepartments,
+    Action::ReadAudit,
+    Action::ReadOutbox,
+    Action::ManageServiceMenu,
+    Action::OrderForCitizens,
+    Action::DispatchOrders,
+    Action::HandleDepartmentItems,
+    Action::ManageSurveys,
+    Action::ReadSurveyResults,
+    Action::ManageRewards,
+    Action::ManageEvaluations,
+    Action::ReadEvaluations,
+];
+
+/// The actions `p`'s roles allow somewhere, in the interface's names (`manage-orgs`).
+fn actions(p: &identity::Principal) -> Vec<String> {
+    ACTIONS.iter().filter(|a| kit::anywhere(p, **a)).map(kit::wit_name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new action in the WIT enum must be added to [`ACTIONS`]: this match stops compiling.
+    #[test]
+    fn every_action_is_listed() {
+        for a in ACTIONS {
+            match a {
+                Action::ReadDirectory | Action::ManageOrgs | Action::ManageAccounts | Action::ReadVolunteers | Action::ReadVolunteersUnmasked | Action::ManageVolunteers | Action::ManageTeams | Action::ReviewOrganisations | Action::ManageDepartments | Action::ReadAudit | Action::ReadOutbox | Action::ManageServiceMenu | Action::OrderForCitizens | Action::DispatchOrders | Action::HandleDepartmentItems | Action::ManageSurveys | Action::ReadSurveyResults | Action::ManageRewards | Action::ManageEvaluations | Action::ReadEvaluations => {}
+            }
+        }
+        assert_eq!(ACTIONS.len(), 20);
+    }
 }

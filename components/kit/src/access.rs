@@ -21,19 +21,26 @@ use spin_sdk::sqlite3::Value;
 
 use crate::{ApiError, Db};
 
-/// The signed-in principal behind the request's bearer token: 401 without one, or when the
-/// session is missing, expired or revoked.
+/// The signed-in principal behind the request's bearer token or session cookie
+/// ([`crate::session`]): 401 without one, or when the session is missing, expired or revoked;
+/// 403 when a cookie-carried unsafe request lacks its CSRF token.
 pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
-    let token = crate::bearer(req)
-        .ok_or_else(|| ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token>".into()))?;
+    let credential = crate::session::credential(req).ok_or_else(|| {
+        ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token> or the console's session cookie".into())
+    })?;
     let db = Db::open()?;
-    identity::authenticate(db.connection(), &token).map_err(identity_error)
+    let principal = identity::authenticate(db.connection(), credential.token()).map_err(identity_error)?;
+    // After the session is known to be valid, so a stale cookie is a 401 (sign in again), not
+    // a CSRF refusal.
+    crate::session::check_csrf(req, &credential)?;
+    Ok(principal)
 }
 
-/// The principal when the request sends a bearer token (then it must be valid), `None` for an
-/// anonymous request — for routes that answer the public and show more to staff.
+/// The principal when the request sends a session (bearer token or cookie; then it must be
+/// valid), `None` for an anonymous request — for routes that answer the public and show more to
+/// staff.
 pub fn optional(req: &Request) -> Result<Option<Principal>, ApiError> {
-    if crate::bearer(req).is_none() {
+    if crate::session::credential(req).is_none() {
         return Ok(None);
     }
     authenticate(req).map(Some)

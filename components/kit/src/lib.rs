@@ -16,6 +16,7 @@
 //! - [`access`]: [`authenticate`], [`optional`], [`deny`]/[`gate`], [`Scope`] — identity in the
 //!   one vocabulary; [`identity`], [`ledger`], [`notify`], [`settings_api`]: the library
 //!   components' bindings, generated once in the `bindings` crate.
+//! - [`session`]: the bearer token or the console's cookie (with its CSRF check).
 //! - [`jobs`]: the scheduler-only gate in front of every periodic job route.
 //! - [`client_key`]: who the client is (its IP, an IPv6 address as its /64); [`throttle`]: rate
 //!   limits per client and a global budget, counted in the request's transaction.
@@ -33,6 +34,7 @@ pub mod http;
 pub mod jobs;
 pub mod mask;
 pub mod platform;
+pub mod session;
 pub mod settings;
 pub mod throttle;
 pub mod time;
@@ -48,6 +50,7 @@ pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use client::client_key;
 pub use clock::request_now;
+pub use session::{credential, csrf_token, session_token, Credential};
 pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;

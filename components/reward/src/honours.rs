@@ -279,7 +279,7 @@ pub fn detail(req: &Request, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
     let h = Honour::load(&db, id)?;
     if let Some(h) = &h {
-        if h.status == "approved" && kit::bearer(req).is_none() {
+        if h.status == "approved" && kit::credential(req).is_none() {
             return Ok(kit::json(200, &h.public_json()));
         }
     }

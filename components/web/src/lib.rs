@@ -1,5 +1,13 @@
-//! Serves the static pages under `web/` (mounted read-only at `/` by the manifest's `files`).
-//! Only GET and HEAD; `..` never leaves the mount; a folder serves its `index.html`.
+//! Serves the built front end, `web/dist/` (mounted read-only at `/` by the manifest's `files`;
+//! `scripts/lib.sh` builds it with `npm ci && npm run build`): the status card at `/`, the survey
+//! page, and the staff console under `/console/`. Only GET and HEAD; `..` never leaves the mount;
+//! a folder serves its `index.html`.
+//!
+//! The console is a single-page app: any `/console/...` address without a file extension that is
+//! not a file serves `/console/index.html`, and the app's router shows the page, so a reload or a
+//! bookmarked link works. Vite names every file under `/assets/` by a hash of its content, so
+//! those are cached for a year as immutable; everything else (the HTML that names them) is
+//! `no-cache`, so a new release is picked up at the next load.
 //!
 //! Every answer carries the security headers of [`SECURITY_HEADERS`]: the pages keep their
 //! scripts and styles in files beside them (no inline `<script>`, `<style>` or `style=`), so the
@@ -45,17 +53,42 @@ fn serve(req: &Request) -> Response {
     let Some(file) = file_for(path) else {
         return error(404, "not_found", "no such page");
     };
-    match std::fs::read(&file) {
-        Ok(bytes) => {
+    let found = std::fs::read(&file).map(|bytes| (file.clone(), bytes)).or_else(|e| match console_fallback(path) {
+        Some(index) => std::fs::read(index).map(|bytes| (index.to_string(), bytes)),
+        None => Err(e),
+    });
+    match found {
+        Ok((file, bytes)) => {
             let body = if *req.method() == Method::Head { Vec::new() } else { bytes };
             Response::builder()
                 .status(200)
                 .header("content-type", content_type(&file))
-                .header("cache-control", "no-cache")
+                .header("cache-control", cache_control(&file))
                 .body(body)
                 .build()
         }
         Err(_) => error(404, "not_found", "no such page"),
+    }
+}
+
+/// The console's entry page for a console route (`/console`, `/console/orgs/12`), `None` for
+/// anything else, and for a missing file with an extension (`/console/x.js` stays a 404, so a
+/// broken asset link is not answered with HTML).
+fn console_fallback(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/console")?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let last = rest.rsplit('/').next().unwrap_or("");
+    (!last.contains('.')).then_some("/console/index.html")
+}
+
+/// Hashed build output never changes under its name; every other file may.
+fn cache_control(file: &str) -> &'static str {
+    if file.starts_with("/assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     }
 }
 
@@ -89,6 +122,10 @@ fn content_type(file: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
+        "webp" => "image/webp",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
@@ -97,4 +134,25 @@ fn content_type(file: &str) -> &'static str {
 fn error(status: u16, code: &str, message: &str) -> Response {
     let body = format!(r#"{{"error":{{"code":"{code}","message":"{message}"}}}}"#);
     Response::builder().status(status).header("content-type", "application/json").body(body).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_routes_fall_back_to_the_console_page_and_nothing_else_does() {
+        assert_eq!(console_fallback("/console"), Some("/console/index.html"));
+        assert_eq!(console_fallback("/console/orgs/12"), Some("/console/index.html"));
+        assert_eq!(console_fallback("/console/missing.js"), None);
+        assert_eq!(console_fallback("/consoles"), None);
+        assert_eq!(console_fallback("/survey"), None);
+    }
+
+    #[test]
+    fn only_hashed_assets_are_immutable() {
+        assert_eq!(cache_control("/assets/index-3f2a.js"), "public, max-age=31536000, immutable");
+        assert_eq!(cache_control("/console/index.html"), "no-cache");
+        assert_eq!(cache_control("/survey.js"), "no-cache");
+    }
 }

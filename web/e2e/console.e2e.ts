@@ -1,0 +1,167 @@
+// The console's first journeys, in a real Chromium against the real edge on a fresh database:
+// a centre admin signs in (after a wrong password), finds the org tree in the menu, creates a
+// station under a town and its admin account, is refused a duplicate beside the name field, reloads a deep link and
+// signs out; an auditor sees the tree but no way to change it and changes their own password;
+// a locked account is explained.
+// Each step checks what the page shows, then the database.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, person, screenshot } from './support/browser'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+const TOWN = '城关镇新时代文明实践所'
+const STATION = '南关社区新时代文明实践站'
+
+/** Fills the sign-in form and submits it; returns once the server has answered. */
+async function signIn(page: Page, phone: string, password: string) {
+  await page.getByLabel('手机号').fill(phone)
+  await page.getByLabel('密码').fill(password)
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions/browser'))
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await answered
+}
+
+/** The refusal explained above the sign-in form (the password field repeats its first line). */
+const refusal = (page: Page, title: string) => page.locator('.sign-in__alert').filter({ hasText: title })
+
+test('a centre admin signs in, creates a station under a town and its admin, and signs out', async () => {
+  const { page, problems } = await person(browser)
+
+  // A wrong password is explained beside the form, and nobody is signed in.
+  await page.goto(`${product.url}/console/`)
+  await expect.poll(() => page.url()).toContain('/console/sign-in')
+  await signIn(page, CENTRE_ADMIN.phone, 'wrong-password')
+  await refusal(page, '手机号或密码错误').waitFor()
+  await page.getByRole('alert').filter({ hasText: /^手机号或密码错误$/ }).waitFor()
+  await screenshot(page, 'sign-in-refused')
+
+  // The right one opens the workbench; the menu follows the admin's roles.
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
+  const menu = page.getByRole('navigation', { name: '主菜单' })
+  expect(await menu.getByRole('menuitem').allInnerTexts()).toEqual(['工作台', '组织架构'])
+  await expect.poll(() => page.getByText(`您好，${CENTRE_ADMIN.name}`).isVisible()).toBe(true)
+  await page.getByText('中心管理员 · 示范县新时代文明实践中心').waitFor()
+  await screenshot(page, 'home')
+
+  // 组织架构: the tree, the town, a new station under it.
+  await menu.getByRole('menuitem', { name: '组织架构' }).click()
+  const tree = page.getByRole('tree', { name: '组织树' })
+  await tree.getByText(TOWN, { exact: true }).click()
+  await page.getByRole('heading', { name: TOWN, exact: true }).waitFor()
+  await page.getByRole('button', { name: '新建下级实践站' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('名称').fill(STATION)
+  await dialog.getByRole('button', { name: '创建' }).click()
+  await page.getByText(`已创建「${STATION}」`).waitFor()
+  await page.getByRole('heading', { name: STATION, exact: true }).waitFor()
+  await tree.getByText(STATION, { exact: true }).waitFor()
+  await screenshot(page, 'orgs')
+
+  const rows = product.query<{ level: string; parent: string; active: number }>(
+    `SELECT o.level, p.name AS parent, o.active FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.name = '${STATION}'`,
+  )
+  expect(rows).toEqual([{ level: 'station', parent: TOWN, active: 1 }])
+
+  // Its admin: a new account with the station's admin role, listed (phone masked) at once.
+  await page.getByRole('button', { name: '新增账号' }).click()
+  const account = page.getByRole('dialog', { name: `为「${STATION}」新增账号` })
+  await account.getByLabel('姓名').fill('赵站长')
+  await account.getByLabel('手机号').fill('13700000001')
+  await account.getByLabel('初始密码').fill('station-admin-pw')
+  // Element Plus draws its own radio over a hidden input: a person clicks the visible label.
+  await account.getByText('实践站管理员', { exact: true }).click()
+  expect(await account.getByRole('radio', { name: '实践站管理员' }).isChecked()).toBe(true)
+  await account.getByRole('button', { name: '创建账号' }).click()
+  await page.getByText(`已为「${STATION}」新增实践站管理员「赵站长」`).waitFor()
+  const accounts = page.getByRole('table')
+  await accounts.getByText('137****0001').waitFor()
+  await screenshot(page, 'orgs-new-account')
+  expect(
+    product.query(
+      `SELECT g.role, o.name AS org FROM role_grants g JOIN accounts a ON a.id = g.account_id JOIN orgs o ON o.id = g.org_id WHERE a.phone = '13700000001'`,
+    ),
+  ).toEqual([{ role: 'station-admin', org: STATION }])
+
+  // The same name again under the same town: refused beside the name field, nothing written.
+  await tree.getByText(TOWN, { exact: true }).click()
+  await page.getByRole('button', { name: '新建下级实践站' }).click()
+  await dialog.getByLabel('名称').fill(STATION)
+  await dialog.getByRole('button', { name: '创建' }).click()
+  await dialog.getByText('同一上级下已有同名的组织').waitFor()
+  await screenshot(page, 'orgs-duplicate-refused')
+  expect(product.query(`SELECT id FROM orgs WHERE name = '${STATION}'`)).toHaveLength(1)
+  await dialog.getByRole('button', { name: '取消' }).click()
+
+  // A reload of a deep link keeps the session (the cookie) and the page.
+  await page.goto(`${product.url}/console/orgs`)
+  await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).waitFor()
+
+  // Signing out ends the session: the console is behind the sign-in page again.
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await page.getByRole('button', { name: '登录', exact: true }).waitFor()
+  await page.goto(`${product.url}/console/orgs`)
+  await expect.poll(() => page.url()).toContain('/console/sign-in')
+  expect(product.query(`SELECT COUNT(*) AS live FROM sessions WHERE revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE phone = '${CENTRE_ADMIN.phone}')`)).toEqual([{ live: 0 }])
+
+  expect(problems).toEqual([])
+})
+
+test('an auditor reads the tree, is offered no change, changes their password, and a locked account is explained', async () => {
+  const { page, problems } = await person(browser)
+
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, '13800000003', 'wenming-demo-3')
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '组织架构' }).click()
+  await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).click()
+  await page.getByRole('heading', { name: TOWN, exact: true }).waitFor()
+  expect(await page.getByRole('button', { name: /新建下级/ }).count()).toBe(0)
+  expect(await page.getByText('账号与角色').count()).toBe(0)
+
+  // Their own password: a wrong current one is refused beside its field, then it changes.
+  await page.getByRole('button', { name: '修改密码' }).click()
+  const dialog = page.getByRole('dialog', { name: '修改密码' })
+  await dialog.getByLabel('当前密码').fill('not-my-password')
+  await dialog.getByLabel('新密码', { exact: true }).fill('auditor-new-pw')
+  await dialog.getByLabel('确认新密码').fill('auditor-new-pw')
+  await dialog.getByRole('button', { name: '确认修改' }).click()
+  await dialog.getByText('当前密码不正确').waitFor()
+  await screenshot(page, 'change-password-refused')
+  await dialog.getByLabel('当前密码').fill('wenming-demo-3')
+  await dialog.getByRole('button', { name: '确认修改' }).click()
+  await page.getByText('密码已修改').waitFor()
+  expect(product.query(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.password' AND entity_id = (SELECT id FROM accounts WHERE phone = '13800000003')`)).toEqual([{ n: 1 }])
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await signIn(page, '13800000003', 'wenming-demo-3')
+  await refusal(page, '手机号或密码错误').waitFor()
+  await signIn(page, '13800000003', 'auditor-new-pw')
+  await page.getByRole('heading', { name: '工作台' }).waitFor()
+  await page.getByRole('button', { name: '退出登录' }).click()
+
+  // Five wrong passwords lock the team leader's account; the sixth attempt says so.
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, '13800000004', `wrong-${i}`)
+    await refusal(page, '手机号或密码错误').waitFor()
+  }
+  await signIn(page, '13800000004', 'wenming-demo-4')
+  await refusal(page, '账号已临时锁定').waitFor()
+  await expect.poll(() => page.getByText(/请在 1[45] 分钟后再试/).isVisible()).toBe(true)
+  await screenshot(page, 'sign-in-locked')
+
+  expect(problems).toEqual([])
+})

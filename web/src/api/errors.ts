@@ -1,0 +1,128 @@
+// The server's one error shape ({"error": {code, message, field?, fields?}}) as the console
+// shows it: a Chinese sentence, and the field it concerns so a form can put it beside that field.
+
+export interface FieldProblem {
+  field: string
+  message: string
+}
+
+export interface ApiProblem {
+  /** HTTP status; 0 when the server could not be reached. */
+  status: number
+  code: string
+  /** The server's own message (English, for logs and details). */
+  detail: string
+  /** What the console shows (Chinese). */
+  message: string
+  /** Every field the server named (422). */
+  fields: FieldProblem[]
+  /** Seconds to wait (429). */
+  retryAfter?: number
+}
+
+/** Thrown by the API client for any answer that is not a success. */
+export class ApiFailure extends Error {
+  readonly problem: ApiProblem
+  constructor(problem: ApiProblem) {
+    super(problem.message)
+    this.name = 'ApiFailure'
+    this.problem = problem
+  }
+}
+
+/** Chinese for the codes the server sends; the server's message is kept as the detail. */
+const CODE_MESSAGES: Record<string, string> = {
+  unauthenticated: '登录已失效，请重新登录',
+  forbidden: '没有权限进行此操作',
+  not_found: '找不到该记录，可能已被删除或不在您的管理范围内',
+  malformed: '请求格式有误',
+  invalid: '填写的内容有误',
+  throttled: '操作过于频繁，请稍后再试',
+  too_large: '提交的内容过大',
+  internal: '服务器出错了，请稍后再试',
+  network: '无法连接服务器，请检查网络后重试',
+  csrf_token_missing: '页面已过期，请刷新后重试',
+  csrf_token_invalid: '页面已过期，请刷新后重试',
+  name_taken: '同一上级下已有同名的组织',
+  phone_taken: '该手机号已被其他账号使用',
+  wrong_state: '当前状态下不能进行此操作',
+  last_admin: '不能移除最后一位中心管理员',
+  already_granted: '该账号已有此角色',
+  duplicate: '重复提交',
+}
+
+/** Chinese names of the fields the console's forms send. */
+const FIELD_LABELS: Record<string, string> = {
+  phone: '手机号',
+  password: '密码',
+  name: '名称',
+  level: '层级',
+  parent_id: '上级组织',
+  role: '角色',
+  org_id: '组织',
+  current_password: '当前密码',
+  new_password: '新密码',
+}
+
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field] ?? field
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
+}
+
+/** The problem behind an answer with `status` and (parsed JSON, or anything) `body`. */
+export function toProblem(status: number, body: unknown, retryAfterHeader?: string | null): ApiProblem {
+  const error = asRecord(asRecord(body)?.error)
+  const code = typeof error?.code === 'string' ? error.code : fallbackCode(status)
+  const detail = typeof error?.message === 'string' ? error.message : ''
+  const fields: FieldProblem[] = []
+  if (Array.isArray(error?.fields)) {
+    for (const f of error.fields) {
+      const r = asRecord(f)
+      if (typeof r?.field === 'string') fields.push({ field: r.field, message: String(r.message ?? '') })
+    }
+  } else if (typeof error?.field === 'string') {
+    fields.push({ field: error.field, message: detail })
+  }
+  const retryAfter = retryAfterHeader ? Number.parseInt(retryAfterHeader, 10) : undefined
+  const problem: ApiProblem = { status, code, detail, message: '', fields }
+  if (retryAfter !== undefined && Number.isFinite(retryAfter)) problem.retryAfter = retryAfter
+  problem.message = describe(problem)
+  return problem
+}
+
+function fallbackCode(status: number): string {
+  if (status === 0) return 'network'
+  if (status === 401) return 'unauthenticated'
+  if (status === 403) return 'forbidden'
+  if (status === 404) return 'not_found'
+  if (status === 422) return 'invalid'
+  if (status === 429) return 'throttled'
+  return 'internal'
+}
+
+/** The sentence the console shows for a problem. */
+export function describe(problem: Pick<ApiProblem, 'code' | 'fields' | 'retryAfter' | 'status'>): string {
+  if (problem.code === 'invalid' && problem.fields.length > 0) {
+    const first = problem.fields[0]!
+    return `${fieldLabel(first.field)}填写有误：${first.message}`
+  }
+  if (problem.code === 'throttled' && problem.retryAfter) {
+    return `操作过于频繁，请在${waitText(problem.retryAfter)}后再试`
+  }
+  return CODE_MESSAGES[problem.code] ?? (problem.status >= 500 ? CODE_MESSAGES.internal! : '操作未成功')
+}
+
+/** "15 分钟", "30 秒": a wait in words. */
+export function waitText(seconds: number): string {
+  if (seconds >= 60) return `${Math.ceil(seconds / 60)} 分钟`
+  return `${Math.max(1, seconds)} 秒`
+}
+
+/** The message for one field, when the problem names it (shown beside that field). */
+export function fieldError(problem: ApiProblem | undefined, field: string): string {
+  const f = problem?.fields.find((p) => p.field === field)
+  return f ? `${fieldLabel(f.field)}填写有误：${f.message}` : ''
+}

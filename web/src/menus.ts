@@ -1,0 +1,57 @@
+// The sidebar: one entry per console page, shown to whoever's roles allow the entry's action
+// somewhere (the list of allowed actions is identity's answer, from `GET /api/v1/me`). A page
+// added later is one line here and one route in router.ts.
+
+export interface MenuItem {
+  /** Route path under /console. */
+  path: string
+  title: string
+  /** The identity action the page needs; absent = every signed-in staff member. */
+  action?: string
+}
+
+export const MENUS: readonly MenuItem[] = [
+  { path: '/', title: '工作台' },
+  { path: '/orgs', title: '组织架构', action: 'read-directory' },
+]
+
+/** The entries the holder of `actions` sees, in order. */
+export function menusFor(actions: readonly string[]): MenuItem[] {
+  return MENUS.filter((m) => !m.action || actions.includes(m.action))
+}
+
+/** Chinese names of the roles. */
+export const ROLE_NAMES: Record<string, string> = {
+  'centre-admin': '中心管理员',
+  'institute-admin': '实践所管理员',
+  'station-admin': '实践站管理员',
+  'team-leader': '队长',
+  volunteer: '志愿者',
+  citizen: '群众',
+  'department-handler': '部门办理人',
+  auditor: '督查员',
+}
+
+/** Chinese names of the org levels, and the level each one's children have. */
+export const LEVEL_NAMES: Record<string, string> = {
+  city: '市级',
+  centre: '实践中心',
+  institute: '实践所',
+  station: '实践站',
+  point: '实践点',
+}
+
+export const CHILD_LEVEL: Record<string, 'centre' | 'institute' | 'station' | 'point' | undefined> = {
+  city: 'centre',
+  centre: 'institute',
+  institute: 'station',
+  station: 'point',
+  point: undefined,
+}
+
+/** The roles the console offers to grant at an org of `level`: its level's admin role (the API
+ * allows admin roles only at their own level) and the roles held anywhere. */
+export function rolesAt(level: string): ('centre-admin' | 'institute-admin' | 'station-admin' | 'team-leader' | 'auditor')[] {
+  const admin = ({ centre: 'centre-admin', institute: 'institute-admin', station: 'station-admin' } as const)[level as 'centre']
+  return [...(admin ? [admin] : []), 'team-leader', 'auditor']
+}
