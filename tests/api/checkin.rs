@@ -290,7 +290,7 @@ async fn the_rotating_code_works_now_and_in_the_next_window_but_not_61_seconds_l
 }
 
 /// `checkin.code_attempts` and `checkin.code_lockout_s` defaults
-/// (migrations/0010_checkin_code_attempts.sql).
+/// (counted by kit::throttle, migration 0014).
 const CODE_ATTEMPTS: i64 = 5;
 const CODE_LOCKOUT_S: i64 = 600;
 
@@ -336,7 +336,7 @@ async fn wrong_rotating_codes_are_limited_per_volunteer_and_activity_until_the_w
     assert_eq!(other.status, 201, "{}", other.text());
     let (window_start, attempts): (i64, i64) = open_db(&t.edge.db_path())
         .query_row(
-            "SELECT window_start, attempts FROM checkin_code_attempts WHERE activity_id = ?1 AND volunteer_id = ?2",
+            "SELECT window_start, hits FROM throttle_counters WHERE name = 'checkin_code' AND client = ?1 || ':' || ?2",
             [activity, v[0].id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -398,7 +398,7 @@ async fn concurrent_wrong_rotating_codes_are_counted_and_refused_past_the_limit(
     assert_eq!((wrong, throttled), (CODE_ATTEMPTS, 20 - CODE_ATTEMPTS), "{answers:?}");
     let attempts = count(
         &t,
-        "SELECT attempts FROM checkin_code_attempts WHERE activity_id = ?1 AND volunteer_id = ?2",
+        "SELECT hits FROM throttle_counters WHERE name = 'checkin_code' AND client = ?1 || ':' || ?2",
         [activity, v.id],
     );
     assert_eq!(attempts, CODE_ATTEMPTS);

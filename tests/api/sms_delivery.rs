@@ -7,10 +7,11 @@
 use std::time::Duration;
 
 use wenming_tests::{
-    count, json, open_db, product_launch, scalar, unix_now, Edge, FakeSms, Flavour, Json, Reply, Script,
+    count, json, open_db, product_launch, scalar, unix_now, with_jobs, Edge, FakeSms, Flavour, Json, Reply, Script,
+    SCHEDULER_TOKEN,
 };
 
-const SCHEDULER: &str = "scheduler-token-for-tests-0123456789";
+const SCHEDULER: &str = SCHEDULER_TOKEN;
 const RECEIPTS: &str = "receipt-token-for-tests-abcdef";
 
 /// The product sending through `primary` (and `fallback`), templates given ids, the clock
@@ -20,9 +21,10 @@ fn sender(primary: &FakeSms, fallback: Option<&FakeSms>, extra: &[&str]) -> Edge
         Flavour::Tencent => "tencent",
         Flavour::Aliyun => "aliyun",
     };
-    let mut launch = product_launch(false)
+    // The harness's job setup: the token set, the edge's own schedule off (its deliver-outbox
+    // run at start-up would otherwise send behind the test's back).
+    let mut launch = with_jobs(product_launch(false))
         .env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true")
-        .env("SPIN_VARIABLE_SCHEDULER_TOKEN", SCHEDULER)
         .env("SPIN_VARIABLE_SMS_RECEIPT_TOKEN", RECEIPTS)
         .env("SPIN_VARIABLE_SMS_PROVIDER", name(primary))
         .args(extra);
@@ -311,7 +313,7 @@ async fn receipts_are_applied_once_and_bad_ones_change_nothing() {
 
 #[tokio::test]
 async fn with_no_provider_nothing_leaves_and_codes_stay_readable_for_admins() {
-    let edge = product_launch(false).env("SPIN_VARIABLE_SCHEDULER_TOKEN", SCHEDULER).start();
+    let edge = with_jobs(product_launch(false)).start();
     let id = request_code(&edge, "13800007777").await;
     let report = run_ok(&edge, unix_now()).await;
     assert_eq!((report["provider"].as_str(), report["claimed"].as_i64()), (Some("none"), Some(0)));

@@ -75,12 +75,20 @@ pub fn normalise(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// Reserves one attempt at the rotating code for `volunteer_id` at `activity_id`, before the
-/// code is compared: at most `limit` attempts per window of `window_s` seconds, the window
-/// starting at the first attempt after the previous one ended. One conditional upsert counts and
-/// checks at once, so concurrent guesses cannot all pass a limit they read before it was reached
-/// (see `migrations/0010_checkin_code_attempts.sql`). Used up → 429 with `Retry-After` until the
-/// window ends, whatever the code sent — a right code among the guesses is not told apart.
+/// The throttle counter rotating-code attempts are kept in (`kit::throttle`), per activity and
+/// volunteer.
+const ATTEMPTS: &str = "checkin_code";
+
+fn attempt_key(activity_id: i64, volunteer_id: i64) -> String {
+    format!("{activity_id}:{volunteer_id}")
+}
+
+/// Reserves one attempt at `activity_id`'s rotating code for `volunteer_id` before the code is
+/// compared: at most `limit` attempts per window of `window_s` seconds, the window starting at the
+/// first attempt after the previous one ended. `kit::throttle::count` counts and checks in one
+/// conditional upsert, so concurrent guesses cannot all pass a limit they read before it was
+/// reached. Used up → 429 with `Retry-After` until the window ends, whatever the code sent — a
+/// right code among the guesses is not told apart.
 pub fn reserve_attempt(
     db: &Db,
     activity_id: i64,
@@ -89,51 +97,22 @@ pub fn reserve_attempt(
     limit: i64,
     window_s: i64,
 ) -> Result<(), ApiError> {
-    let pair = [Value::Integer(activity_id), Value::Integer(volunteer_id)];
-    let reserved = db.exec(
-        "INSERT INTO checkin_code_attempts (activity_id, volunteer_id, window_start, attempts)
-         VALUES (?, ?, ?, 1)
-         ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET
-             attempts = CASE WHEN window_start + ? <= excluded.window_start THEN 1 ELSE attempts + 1 END,
-             window_start = CASE WHEN window_start + ? <= excluded.window_start
-                                 THEN excluded.window_start ELSE window_start END
-         WHERE window_start + ? <= excluded.window_start OR attempts < ?",
-        &[
-            pair[0].clone(),
-            pair[1].clone(),
-            Value::Integer(now),
-            Value::Integer(window_s),
-            Value::Integer(window_s),
-            Value::Integer(window_s),
-            Value::Integer(limit),
-        ],
-    )?;
-    if reserved == 1 {
-        return Ok(());
+    let key = attempt_key(activity_id, volunteer_id);
+    match kit::throttle::count(db, ATTEMPTS, &key, limit, window_s, now)? {
+        None => Ok(()),
+        Some(retry_after) => Err(ApiError::Throttled {
+            retry_after,
+            message: format!(
+                "too many wrong rotating codes for this activity; try again in {retry_after} s with the code shown now"
+            ),
+        }),
     }
-    let started = db
-        .query_one("SELECT window_start FROM checkin_code_attempts WHERE activity_id = ? AND volunteer_id = ?", &pair)?
-        .map(|r| r.i64("window_start"))
-        .transpose()?
-        .unwrap_or(now);
-    let retry_after = (started + window_s - now).max(1);
-    Err(ApiError::Throttled {
-        retry_after: retry_after as u64,
-        message: format!(
-            "too many wrong rotating codes for this activity; try again in {retry_after} s with the code shown now"
-        ),
-    })
 }
 
 /// Gives back the attempt [`reserve_attempt`] took when the code was right: only wrong codes
 /// count against the limit.
 pub fn refund_attempt(db: &Db, activity_id: i64, volunteer_id: i64) -> Result<(), ApiError> {
-    db.exec(
-        "UPDATE checkin_code_attempts SET attempts = attempts - 1
-         WHERE activity_id = ? AND volunteer_id = ? AND attempts > 0",
-        &[Value::Integer(activity_id), Value::Integer(volunteer_id)],
-    )?;
-    Ok(())
+    kit::throttle::refund(db, ATTEMPTS, &attempt_key(activity_id, volunteer_id))
 }
 
 /// `act`'s secret, created (32 random bytes, hex) if the activity has none yet. Two concurrent

@@ -60,13 +60,13 @@ impl Budget {
 /// request's write transaction, before the work it guards: the per-client count is undone with
 /// the transaction when the global budget (or anything after) refuses.
 pub fn take(db: &Db, name: &str, client: &str, budget: &Budget, now: i64) -> Result<(), ApiError> {
-    if let Some(wait) = hit(db, name, client, budget.per_client, budget.window_s, now)? {
+    if let Some(wait) = count(db, name, client, budget.per_client, budget.window_s, now)? {
         return Err(ApiError::Throttled {
             retry_after: wait,
             message: format!("too many requests from your network; try again in {wait} s"),
         });
     }
-    if let Some(wait) = hit(db, name, EVERYONE, budget.global, budget.window_s, now)? {
+    if let Some(wait) = count(db, name, EVERYONE, budget.global, budget.window_s, now)? {
         return Err(ApiError::Throttled {
             retry_after: wait,
             message: format!("too many requests right now; try again in {wait} s"),
@@ -91,8 +91,10 @@ fn prune_when_a_window_starts(db: &Db, name: &str, window_s: i64, now: i64) -> R
     Ok(())
 }
 
-/// One counter: `None` when the request is counted, else the seconds until its window ends.
-fn hit(db: &Db, name: &str, client: &str, max: i64, window_s: i64, now: i64) -> Result<Option<u64>, ApiError> {
+/// One counter of `name` for `client` (a client key, or any other key a limit is kept per, such
+/// as check-in's `<activity>:<volunteer>`): counts one hit and answers `None`, or, when `max` hits
+/// already fell in the live window, changes nothing and answers the seconds until it ends.
+pub fn count(db: &Db, name: &str, client: &str, max: i64, window_s: i64, now: i64) -> Result<Option<u64>, ApiError> {
     let key = [Value::Text(name.to_string()), Value::Text(client.to_string())];
     // A window that has ended restarts at 1; a live one counts up while below `max`. The WHERE
     // makes a full window change nothing (0 rows), which is the refusal.
@@ -114,6 +116,16 @@ fn hit(db: &Db, name: &str, client: &str, max: i64, window_s: i64, now: i64) -> 
         .transpose()?
         .unwrap_or(now);
     Ok(Some((started + window_s - now).max(1) as u64))
+}
+
+/// Gives back one hit [`count`] took (a check that turned out not to count against the limit,
+/// e.g. a right code); never below zero.
+pub fn refund(db: &Db, name: &str, client: &str) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE throttle_counters SET hits = hits - 1 WHERE name = ? AND client = ? AND hits > 0",
+        &[Value::Text(name.to_string()), Value::Text(client.to_string())],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
