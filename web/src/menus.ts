@@ -13,6 +13,8 @@ export interface MenuItem {
 export const MENUS: readonly MenuItem[] = [
   { path: '/', title: '工作台' },
   { path: '/orgs', title: '组织架构', action: 'read-directory' },
+  { path: '/volunteers', title: '志愿者', action: 'read-volunteers' },
+  { path: '/activities', title: '活动管理', action: 'manage-teams' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */
