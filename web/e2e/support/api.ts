@@ -38,10 +38,9 @@ export async function staff(url: string, phone: string, password: string): Promi
   return new Caller(url, session.token)
 }
 
-/** A volunteer's or citizen's bearer session by SMS code, the code read from the outbox by
- * `outboxReader` (the embedded product has no SMS provider and shows codes to admins). */
-export async function bySmsCode(url: string, outboxReader: Caller, phone: string): Promise<Caller> {
-  await new Caller(url).must(202, 'POST', '/api/v1/sms-codes', { phone })
+/** The newest sign-in code queued for `phone`, read from the outbox by `outboxReader` (the
+ * embedded product has no SMS provider and shows codes to admins). */
+export async function latestSignInCode(outboxReader: Caller, phone: string): Promise<string> {
   const outbox = await outboxReader.must<{ items: { template: string; recipient: string; params: unknown }[] }>(
     200,
     'GET',
@@ -50,7 +49,14 @@ export async function bySmsCode(url: string, outboxReader: Caller, phone: string
   const message = outbox.items.filter((m) => m.template === 'sign-in-code' && m.recipient === phone).at(-1)
   if (!message) throw new Error(`no sign-in code for ${phone} in the outbox`)
   const params = (typeof message.params === 'string' ? JSON.parse(message.params) : message.params) as { code: string | number }
-  const session = await new Caller(url).must<{ token: string }>(201, 'POST', '/api/v1/sessions', { phone, code: String(params.code) })
+  return String(params.code)
+}
+
+/** A volunteer's or citizen's bearer session by SMS code (see `latestSignInCode`). */
+export async function bySmsCode(url: string, outboxReader: Caller, phone: string): Promise<Caller> {
+  await new Caller(url).must(202, 'POST', '/api/v1/sms-codes', { phone })
+  const code = await latestSignInCode(outboxReader, phone)
+  const session = await new Caller(url).must<{ token: string }>(201, 'POST', '/api/v1/sessions', { phone, code })
   return new Caller(url, session.token)
 }
 
