@@ -236,3 +236,88 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
 
   expect(problems).toEqual([])
 })
+
+test('a centre admin approves a team membership, reviews organisations joining and approves a self-report', async () => {
+  const { page, problems } = await person(browser)
+  const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [centre] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '${CENTRE}'`)
+  const [team] = product.query<{ id: number; name: string }>(`SELECT id, name FROM teams WHERE active = 1 ORDER BY id LIMIT 1`)
+
+  // Arrange, through the API: a volunteer asks to join the team, reports two hours of service,
+  // and two organisations apply to join.
+  const phoneNumber = '13712340002'
+  const volunteer = await admin.must<{ id: number }>(201, 'POST', '/api/v1/volunteers', {
+    real_name: '周建国',
+    gender: 'male',
+    birth_date: '1985-07-01',
+    phone: phoneNumber,
+    id_number: residentId('110101', '19850701', 3, true),
+    skills: ['理论宣讲'],
+    service_area: '城关镇',
+    home_org_id: centre!.id,
+  })
+  await new Caller(product.url).must(202, 'POST', '/api/v1/sms-codes', { phone: phoneNumber })
+  const code = await latestSignInCode(admin, phoneNumber)
+  const session = await new Caller(product.url).must<{ token: string }>(201, 'POST', '/api/v1/sessions', { phone: phoneNumber, code })
+  const phone = new Caller(product.url, session.token)
+  await phone.must(201, 'POST', `/api/v1/teams/${team!.id}/members`)
+  const yesterday = Math.floor(Date.now() / 1000) - 86400
+  const report = await phone.must<{ id: number }>(201, 'POST', '/api/v1/self-reports', {
+    org_id: centre!.id,
+    title: '为社区老人代购药品',
+    category: '助老',
+    description: '为三位独居老人代购常用药并送药上门',
+    started_at: rfc3339(yesterday - (yesterday % 3600)),
+    ended_at: rfc3339(yesterday - (yesterday % 3600) + 7200),
+  })
+  for (const name of ['城关镇红马甲志愿者协会', '城关镇未登记的兴趣小组']) {
+    await phone.must(201, 'POST', '/api/v1/organisations', { org_id: centre!.id, name, contact_name: '周建国', contact_phone: phoneNumber, description: '社区志愿服务组织' })
+  }
+
+  await signIn(page)
+  const menu = page.getByRole('navigation', { name: '主菜单' })
+
+  // 服务队伍: the pending request, approved.
+  await menu.getByRole('menuitem', { name: '服务队伍' }).click()
+  await page.getByLabel('队伍列表').getByText(team!.name, { exact: true }).click()
+  await page.getByRole('heading', { name: team!.name }).waitFor()
+  const members = page.getByLabel('队伍成员', { exact: true })
+  await members.getByText('周建国').waitFor()
+  await screenshot(page, 'teams')
+  await members.getByRole('button', { name: '同意周建国入队' }).click()
+  await page.getByText('已同意入队').waitFor()
+  await expect.poll(() => members.getByText('周建国').count()).toBe(0)
+  expect(product.query(`SELECT status FROM team_members WHERE team_id = ${team!.id} AND volunteer_id = ${volunteer.id}`)).toEqual([{ status: 'approved' }])
+
+  // 组织入驻: one approved, one refused (the reason required beside its field).
+  await menu.getByRole('menuitem', { name: '组织入驻' }).click()
+  const organisations = page.getByLabel('志愿组织列表', { exact: true })
+  await organisations.getByText('城关镇红马甲志愿者协会').waitFor()
+  await screenshot(page, 'organisations')
+  await organisations.getByRole('button', { name: '通过「城关镇红马甲志愿者协会」入驻' }).click()
+  await page.getByText('已通过入驻').waitFor()
+  await organisations.getByRole('button', { name: '驳回「城关镇未登记的兴趣小组」入驻' }).click()
+  const rejecting = page.getByRole('dialog', { name: '驳回入驻申请' })
+  await rejecting.getByRole('button', { name: '确认驳回' }).click()
+  await rejecting.getByText('请填写驳回理由').waitFor()
+  await rejecting.getByLabel('驳回理由').fill('请先完成民政登记')
+  await rejecting.getByRole('button', { name: '确认驳回' }).click()
+  await page.getByText('已驳回入驻申请').waitFor()
+  await expect.poll(() => organisations.getByText('城关镇未登记的兴趣小组').count()).toBe(0)
+  expect(product.query(`SELECT name, status, reason FROM organisations WHERE contact_phone = '${phoneNumber}' ORDER BY id`)).toEqual([
+    { name: '城关镇红马甲志愿者协会', status: 'approved', reason: null },
+    { name: '城关镇未登记的兴趣小组', status: 'rejected', reason: '请先完成民政登记' },
+  ])
+
+  // 自主申报: approved, two hours onto the ledger.
+  await menu.getByRole('menuitem', { name: '自主申报' }).click()
+  const reports = page.getByLabel('自主申报列表', { exact: true })
+  await reports.getByText('为社区老人代购药品').waitFor()
+  await screenshot(page, 'self-reports')
+  await reports.getByRole('button', { name: '通过申报「为社区老人代购药品」' }).click()
+  await page.getByText('已通过，时长已记入').waitFor()
+  expect(product.query(`SELECT status FROM self_reports WHERE id = ${report.id}`)).toEqual([{ status: 'approved' }])
+  expect(product.query(`SELECT amount FROM ledger_entries WHERE volunteer_id = ${volunteer.id} AND kind = 'minutes' AND source = 'self-report'`)).toEqual([{ amount: 120 }])
+
+  expect(problems).toEqual([])
+})

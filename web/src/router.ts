@@ -10,6 +10,9 @@ import VolunteerRecord from './views/volunteers/VolunteerRecord.vue'
 import ActivitiesPage from './views/activities/ActivitiesPage.vue'
 import ActivityDetail from './views/activities/ActivityDetail.vue'
 import CheckinScreen from './views/activities/CheckinScreen.vue'
+import SelfReportsPage from './views/activities/SelfReportsPage.vue'
+import TeamsPage from './views/volunteers/TeamsPage.vue'
+import OrganisationsPage from './views/volunteers/OrganisationsPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -32,6 +35,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'orgs', component: OrgPage, meta: { title: '组织架构', action: 'read-directory' } },
       { path: 'volunteers', component: VolunteersPage, meta: { title: '志愿者', action: 'read-volunteers' } },
       { path: 'volunteers/:id(\\d+)', component: VolunteerRecord, props: true, meta: { title: '志愿者档案', action: 'read-volunteers' } },
+      { path: 'teams', component: TeamsPage, meta: { title: '服务队伍', action: 'manage-teams' } },
+      { path: 'organisations', component: OrganisationsPage, meta: { title: '组织入驻', action: 'review-organisations' } },
+      { path: 'self-reports', component: SelfReportsPage, meta: { title: '自主申报', action: 'manage-volunteers' } },
       { path: 'activities', component: ActivitiesPage, meta: { title: '活动管理', action: 'manage-teams' } },
       { path: 'activities/:id(\\d+)', component: ActivityDetail, props: true, meta: { title: '活动详情', action: 'manage-teams' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },

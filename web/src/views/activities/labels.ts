@@ -26,3 +26,10 @@ export const ATTENDANCE_FLAGS: Record<string, string> = {
   left_early: '早退',
   corrected: '时长已更正',
 }
+
+/** pending / approved / rejected: applications, self-reports, memberships. */
+export const DECISION: Record<string, string> = {
+  pending: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+}
