@@ -225,8 +225,17 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
 
   // The volunteer's record: the entry, 0.75 hours.
   await menu.getByRole('menuitem', { name: '志愿者' }).click()
+  await page.getByLabel('志愿者筛选').getByText('全部（含下级）', { exact: true }).click()
+  await page.getByRole('tree').getByText(CENTRE, { exact: true }).click()
   await page.getByLabel('姓名或编号').fill(NAME)
   await page.getByRole('button', { name: '查询' }).click()
+  // The export follows the filters on screen, and the cookie session carries the plain link.
+  const href = `/api/v1/volunteers/export.csv?${new URLSearchParams({ q: NAME, org: String(centre!.id) })}`
+  await expect.poll(() => page.getByRole('link', { name: '导出 CSV' }).getAttribute('href')).toBe(href)
+  const csv = await (await page.request.get(`${product.url}${href}`)).text()
+  expect(csv).toContain(volunteer!.volunteer_no)
+  expect(csv).toContain('137****0001')
+  expect(csv).not.toContain(PHONE)
   await volunteers.getByRole('link', { name: NAME }).click()
   const record = page.getByLabel('服务记录', { exact: true })
   await record.getByText('重阳节敬老志愿服务').waitFor()
