@@ -195,6 +195,7 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   await screenshot(mobile.page, 'phone-checkin')
   expect(product.query(`SELECT check_in_distance_m FROM attendances WHERE activity_id = ${activityId}`)).toEqual([{ check_in_distance_m: 56 }])
   expect(mobile.problems).toEqual([])
+  await mobile.context.close()
   // The check-out an hour after the start: the server's clock moved (the phone page cannot).
   await phone.must(200, 'POST', '/api/v1/checkouts', { code: approved!.code, ...VENUE }, startsAt + 3600)
 
