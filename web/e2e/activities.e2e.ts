@@ -112,8 +112,7 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   )
   expect(volunteer).toMatchObject({ home: CENTRE, id_number: ID_NUMBER })
 
-  // Two applications, made through the API (the console has no application form yet).
-  const rejectedId = await apply(admin, '社区义诊（申报有误）', centre!.id, startsAt + 86400)
+  // One application through the API (as a team leader's phone would), one in the console.
   const activityId = await apply(admin, '重阳节敬老志愿服务', centre!.id, startsAt)
 
   // 活动管理: the pending ones; one rejected (the reason is required), the other approved.
@@ -124,7 +123,33 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   await list.getByRole('link', { name: '重阳节敬老志愿服务' }).waitFor()
   await screenshot(page, 'activities')
 
-  await list.getByRole('link', { name: '社区义诊（申报有误）' }).click()
+  // 申报活动 in the console: a deadline after the start is refused beside its field.
+  const day = new Date(Date.now() + 2 * 86400_000).toISOString().slice(0, 10)
+  await page.getByRole('button', { name: '申报活动' }).click()
+  const applying = page.getByRole('dialog', { name: '申报活动' })
+  await applying.getByLabel('活动名称').fill('社区义诊（申报有误）')
+  await applying.getByLabel('服务类别').fill('医疗')
+  await applying.getByText('请选择', { exact: true }).click()
+  await page.getByRole('tree').getByText(CENTRE, { exact: true }).click()
+  await applying.getByLabel('活动内容').fill('为社区居民量血压、测血糖')
+  await applying.getByLabel('地点').fill('东关社区卫生服务站')
+  for (const [label, time] of [['开始时间', '09:00'], ['结束时间', '11:00'], ['报名截止', '10:00']] as const) {
+    await applying.getByLabel(label).fill(`${day} ${time}`)
+    await applying.getByLabel(label).press('Enter')
+  }
+  await applying.getByRole('button', { name: '提交申报' }).click()
+  await applying.getByText('报名截止不能晚于开始时间').waitFor()
+  await screenshot(page, 'activity-apply-refused')
+  expect(product.query(`SELECT id FROM activities WHERE title = '社区义诊（申报有误）'`)).toEqual([])
+  await applying.getByLabel('报名截止').fill(`${day} 08:00`)
+  await applying.getByLabel('报名截止').press('Enter')
+  await applying.getByRole('button', { name: '提交申报' }).click()
+  await page.getByText('已提交申报「社区义诊（申报有误）」，待审核').waitFor()
+  await page.getByRole('heading', { name: '社区义诊（申报有误）' }).waitFor()
+  const [applied] = product.query<{ id: number; status: string; category: string }>(`SELECT id, status, category FROM activities WHERE title = '社区义诊（申报有误）'`)
+  expect(applied).toMatchObject({ status: 'pending', category: '医疗' })
+  const rejectedId = applied!.id
+
   await page.getByRole('button', { name: '驳回' }).click()
   const rejecting = page.getByRole('dialog', { name: '驳回活动申报' })
   await rejecting.getByRole('button', { name: '确认驳回' }).click()
@@ -139,6 +164,7 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   await page.goto(`${product.url}/console/activities/${activityId}`)
   await page.getByRole('heading', { name: '重阳节敬老志愿服务' }).waitFor()
   await page.getByRole('button', { name: '通过' }).click()
+  await page.getByText(/^已通过，活动码 [A-Z2-9]{6}$/).waitFor()
   const [approved] = product.query<{ status: string; code: string }>(`SELECT status, code FROM activities WHERE id = ${activityId}`)
   await page.getByText(`已通过，活动码 ${approved!.code}`).waitFor()
   expect(approved!.status).toBe('approved')
