@@ -6,6 +6,18 @@ describe('menusFor', () => {
     expect(menusFor(['read-directory', 'manage-orgs']).map((m) => m.title)).toEqual(['工作台', '组织架构'])
     expect(menusFor([]).map((m) => m.title)).toEqual(['工作台'])
   })
+
+  it('shows the volunteer and activity pages by the action each needs', () => {
+    expect(menusFor(['read-volunteers']).map((m) => m.title)).toEqual(['工作台', '志愿者'])
+    expect(menusFor(['read-volunteers', 'manage-teams', 'review-organisations', 'manage-volunteers']).map((m) => m.title)).toEqual([
+      '工作台',
+      '志愿者',
+      '服务队伍',
+      '组织入驻',
+      '活动管理',
+      '自主申报',
+    ])
+  })
 })
 
 describe('CHILD_LEVEL', () => {

@@ -13,6 +13,11 @@ export interface MenuItem {
 export const MENUS: readonly MenuItem[] = [
   { path: '/', title: '工作台' },
   { path: '/orgs', title: '组织架构', action: 'read-directory' },
+  { path: '/volunteers', title: '志愿者', action: 'read-volunteers' },
+  { path: '/teams', title: '服务队伍', action: 'manage-teams' },
+  { path: '/organisations', title: '组织入驻', action: 'review-organisations' },
+  { path: '/activities', title: '活动管理', action: 'manage-teams' },
+  { path: '/self-reports', title: '自主申报', action: 'manage-volunteers' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */

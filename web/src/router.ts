@@ -5,6 +5,14 @@ import SignIn from './views/SignIn.vue'
 import HomePage from './views/HomePage.vue'
 import OrgPage from './views/org/OrgPage.vue'
 import NotFound from './views/NotFound.vue'
+import VolunteersPage from './views/volunteers/VolunteersPage.vue'
+import VolunteerRecord from './views/volunteers/VolunteerRecord.vue'
+import ActivitiesPage from './views/activities/ActivitiesPage.vue'
+import ActivityDetail from './views/activities/ActivityDetail.vue'
+import CheckinScreen from './views/activities/CheckinScreen.vue'
+import SelfReportsPage from './views/activities/SelfReportsPage.vue'
+import TeamsPage from './views/volunteers/TeamsPage.vue'
+import OrganisationsPage from './views/volunteers/OrganisationsPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -17,12 +25,21 @@ declare module 'vue-router' {
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', component: SignIn, meta: { public: true, title: '登录' } },
+  // The venue's full-screen check-in code: no sidebar.
+  { path: '/activities/:id(\\d+)/screen', component: CheckinScreen, props: true, meta: { title: '签到大屏', action: 'manage-teams' } },
   {
     path: '/',
     component: ConsoleLayout,
     children: [
       { path: '', component: HomePage, meta: { title: '工作台' } },
       { path: 'orgs', component: OrgPage, meta: { title: '组织架构', action: 'read-directory' } },
+      { path: 'volunteers', component: VolunteersPage, meta: { title: '志愿者', action: 'read-volunteers' } },
+      { path: 'volunteers/:id(\\d+)', component: VolunteerRecord, props: true, meta: { title: '志愿者档案', action: 'read-volunteers' } },
+      { path: 'teams', component: TeamsPage, meta: { title: '服务队伍', action: 'manage-teams' } },
+      { path: 'organisations', component: OrganisationsPage, meta: { title: '组织入驻', action: 'review-organisations' } },
+      { path: 'self-reports', component: SelfReportsPage, meta: { title: '自主申报', action: 'manage-volunteers' } },
+      { path: 'activities', component: ActivitiesPage, meta: { title: '活动管理', action: 'manage-teams' } },
+      { path: 'activities/:id(\\d+)', component: ActivityDetail, props: true, meta: { title: '活动详情', action: 'manage-teams' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

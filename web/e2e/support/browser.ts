@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 
 export const SCREENSHOTS = resolve(import.meta.dirname, '../screenshots')
 
@@ -23,9 +23,10 @@ export interface Watched {
   problems: string[]
 }
 
-/** A person's own browser context (1366×768, Chinese), its page watched for policy violations. */
-export async function person(browser: Browser): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+/** A person's own browser context (1366×768 unless `options` say otherwise, Chinese), its page
+ * watched for policy violations. */
+export async function person(browser: Browser, options: BrowserContextOptions = {}): Promise<Watched> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', ...options })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', (m) => {

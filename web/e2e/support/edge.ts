@@ -37,8 +37,10 @@ function call(stateDir: string, args: string[]): string {
   return execFileSync(WENMING, ['call', '-f', MANIFEST, '--state-dir', stateDir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
-/** Starts the product with the centre admin and (when `demo`) the demo county. */
-export async function startProduct({ demo }: { demo: boolean }): Promise<Product> {
+/** Starts the product with the centre admin and (when `demo`) the demo county; `movableClock`
+ * lets API requests carry `X-Wenming-Now` (the variable `allow_clock_override`, as the cargo
+ * tests run it; the browser's own requests never send it). */
+export async function startProduct({ demo, movableClock = false }: { demo: boolean; movableClock?: boolean }): Promise<Product> {
   const stateDir = mkdtempSync(join(tmpdir(), 'wenming-e2e-'))
   const admin = {
     centre_name: '示范县新时代文明实践中心',
@@ -53,6 +55,7 @@ export async function startProduct({ demo }: { demo: boolean }): Promise<Product
   const url = `http://127.0.0.1:${port}`
   const edge: ChildProcess = spawn(WENMING, ['up', '-f', MANIFEST, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: movableClock ? { ...process.env, SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE: 'true' } : process.env,
   })
   let stderr = ''
   edge.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))

@@ -49,6 +49,9 @@ const CODE_MESSAGES: Record<string, string> = {
   last_admin: '不能移除最后一位中心管理员',
   already_granted: '该账号已有此角色',
   duplicate: '重复提交',
+  already_confirmed: '该签到记录已按其他时长确认过',
+  signup_closed: '报名已截止',
+  id_number_taken: '该身份证号已登记为志愿者',
 }
 
 /** Chinese names of the fields the console's forms send. */
@@ -62,6 +65,15 @@ const FIELD_LABELS: Record<string, string> = {
   org_id: '组织',
   current_password: '当前密码',
   new_password: '新密码',
+  real_name: '姓名',
+  gender: '性别',
+  birth_date: '出生日期',
+  id_number: '身份证号',
+  home_org_id: '所属组织',
+  skills: '技能',
+  service_area: '服务区域',
+  reason: '理由',
+  minutes: '时长',
 }
 
 export function fieldLabel(field: string): string {
@@ -125,4 +137,10 @@ export function waitText(seconds: number): string {
 export function fieldError(problem: ApiProblem | undefined, field: string): string {
   const f = problem?.fields.find((p) => p.field === field)
   return f ? `${fieldLabel(f.field)}填写有误：${f.message}` : ''
+}
+
+/** The problem behind anything a call threw (a failure the client did not describe included). */
+export function problemOf(e: unknown): ApiProblem {
+  if (e instanceof ApiFailure) return e.problem
+  return { status: 0, code: 'internal', detail: String(e), message: '出错了，请稍后再试', fields: [] }
 }
