@@ -5,20 +5,28 @@
 //! is read from its `encrypt_type`. Configuration comes from Spin variables: `wechat_token`,
 //! `wechat_encoding_aes_key` and `wechat_app_id` (safe mode), `public_base_url` (links).
 //!
-//! Every request must carry WeChat's signature of the token; anything unsigned is refused before
+//! `GET /api/v1/wechat/js-sdk-config` signs a platform page for the JS-SDK ([`jssdk`]), with the
+//! account's access token and ticket cached and fetched once at a time ([`credentials`]) from
+//! WeChat's server API ([`upstream`]; `wechat_app_secret`, `wechat_api_base`).
+//!
+//! Every callback request must carry WeChat's signature of the token; anything unsigned is refused before
 //! its body is read. The callback only reads the database, so a replayed message can do no more
 //! than get the same answer again.
 
+pub mod credentials;
 pub mod crypt;
+pub mod jssdk;
 pub mod message;
 pub mod replies;
 pub mod sign;
+pub mod upstream;
 pub mod xml;
 
 use kit::{ApiError, Db};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
+use crate::credentials::Account;
 use crate::crypt::Cipher;
 use crate::message::Inbound;
 
@@ -36,7 +44,6 @@ struct Config {
 
 impl Config {
     fn load() -> Result<Config, ApiError> {
-        let var = |name: &str| spin_sdk::variables::get(name).unwrap_or_default().trim().to_string();
         let token = var("wechat_token");
         if token.is_empty() {
             return Err(ApiError::Refused {
@@ -50,18 +57,53 @@ impl Config {
         } else {
             Some(Cipher::new(&key, &var("wechat_app_id")).map_err(|e| ApiError::Internal(format!("wechat: {e}")))?)
         };
-        let base_url = match var("public_base_url") {
-            u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
-            u => u,
-        };
-        Ok(Config { token, cipher, base_url })
+        Ok(Config { token, cipher, base_url: base_url() })
     }
 }
 
-fn route(req: &Request) -> Result<Response, ApiError> {
-    if req.path().trim_end_matches('/') != "/wechat/callback" {
-        return Err(ApiError::NotFound("no such endpoint".into()));
+/// A variable's value, trimmed; empty when unset.
+fn var(name: &str) -> String {
+    spin_sdk::variables::get(name).unwrap_or_default().trim().to_string()
+}
+
+/// Where the platform's pages are; links and JS-SDK page checks start from it.
+fn base_url() -> String {
+    match var("public_base_url") {
+        u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
+        u => u,
     }
+}
+
+/// The account's API identity, for calls to WeChat's server API.
+fn account() -> Result<Account, ApiError> {
+    let (app_id, secret) = (var("wechat_app_id"), var("wechat_app_secret"));
+    if app_id.is_empty() || secret.is_empty() {
+        return Err(ApiError::Refused {
+            code: "not_configured",
+            message: "this deployment has no WeChat official account (wechat_app_id or wechat_app_secret is empty)"
+                .into(),
+        });
+    }
+    let api_base = match var("wechat_api_base") {
+        b if b.is_empty() => "https://api.weixin.qq.com".to_string(),
+        b => b,
+    };
+    Ok(Account { app_id, secret, api_base })
+}
+
+fn route(req: &Request) -> Result<Response, ApiError> {
+    match req.path().trim_end_matches('/') {
+        "/wechat/callback" => callback(req),
+        "/api/v1/wechat/js-sdk-config" => {
+            kit::allow_method(req.method(), "GET")?;
+            jssdk::config(req, &account()?, &base_url())
+        }
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
+    }
+}
+
+/// `/wechat/callback`: WeChat's server verification and followers' messages.
+fn callback(req: &Request) -> Result<Response, ApiError> {
     kit::allow_method(req.method(), "GET, POST")?;
     let config = Config::load()?;
     let q = |name: &str| kit::query_param(req, name).unwrap_or_default();
@@ -146,16 +188,20 @@ fn receive(
         return Ok(xml_response(reply));
     }
     let cipher = config.cipher.as_ref().expect("checked above");
-    let mut random16 = [0u8; 16];
-    getrandom::getrandom(&mut random16).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
     // Printable random bytes, as WeChat's own libraries use.
-    for b in &mut random16 {
-        *b = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(*b % 62) as usize];
-    }
-    let encrypted = cipher.encrypt(&reply, &random16);
+    let random16 = random_text(16)?;
+    let encrypted = cipher.encrypt(&reply, random16.as_bytes().try_into().expect("16 ASCII characters"));
     let reply_ts = now.to_string();
     let signature = sign::sha1_sorted(&[&config.token, &reply_ts, nonce, &encrypted]);
     Ok(xml_response(xml::encrypted_reply(&encrypted, &signature, &reply_ts, nonce)))
+}
+
+/// `len` random letters and digits (nonces).
+pub(crate) fn random_text(len: usize) -> Result<String, ApiError> {
+    let mut raw = vec![0u8; len];
+    getrandom::getrandom(&mut raw).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    Ok(raw.iter().map(|b| ALPHABET[(*b % 62) as usize] as char).collect())
 }
 
 /// A text answer; `nosniff` because the URL-verification answer echoes a query parameter, which
