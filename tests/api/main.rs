@@ -42,3 +42,4 @@ mod sms_delivery;
 mod surveys;
 mod volunteers;
 mod wechat;
+mod wechat_jssdk;
