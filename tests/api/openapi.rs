@@ -90,9 +90,9 @@ fn every_operation_is_named_once_and_documents_its_errors() {
             }
             // A JSON body sent as anything but application/json gets 415 before it is read (the
             // WeChat callback's body is XML, WeChat's own protocol, and has no such rule).
-            let json_body = op.get("requestBody").is_some_and(|b| {
-                resolved(&doc, b).get("content").is_some_and(|c| c.get("application/json").is_some())
-            });
+            let json_body = op
+                .get("requestBody")
+                .is_some_and(|b| resolved(&doc, b).get("content").is_some_and(|c| c.get("application/json").is_some()));
             if json_body && !has("415") {
                 problems.push(format!("{name}: takes a body but does not document 415"));
             }
@@ -191,7 +191,9 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
                 let response = resolved(&doc, response);
                 let Some(map) = response.get("links").and_then(Value::as_mapping) else { continue };
                 let mut fields = BTreeSet::new();
-                if let Some(schema) = response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"]) {
+                if let Some(schema) =
+                    response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"])
+                {
                     property_names(&doc, schema, &mut fields);
                 }
                 for (name, link) in map {

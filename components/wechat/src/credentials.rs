@@ -176,7 +176,9 @@ impl<'a> Credentials<'a> {
     fn usable(&self, kind: Kind, stale: Option<&str>) -> Result<Option<String>, CredentialError> {
         let raw = self.store.get(&kind.key()).map_err(|e| CredentialError::Store(e.to_string()))?;
         let cached = raw.and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok());
-        Ok(cached.filter(|c| c.expires_at - MARGIN_SECS > kit::now() && Some(c.value.as_str()) != stale).map(|c| c.value))
+        Ok(cached
+            .filter(|c| c.expires_at - MARGIN_SECS > kit::now() && Some(c.value.as_str()) != stale)
+            .map(|c| c.value))
     }
 
     fn keep(&self, kind: Kind, issued: Issued) -> Result<String, CredentialError> {

@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn only_this_platforms_pages_are_signed_without_their_fragment() {
         let base = "https://wm.example.cn";
-        assert_eq!(page_url("https://wm.example.cn/m/survey.html?id=3#top", base).unwrap(), "https://wm.example.cn/m/survey.html?id=3");
+        assert_eq!(
+            page_url("https://wm.example.cn/m/survey.html?id=3#top", base).unwrap(),
+            "https://wm.example.cn/m/survey.html?id=3"
+        );
         assert_eq!(page_url("https://wm.example.cn", base).unwrap(), "https://wm.example.cn");
         assert_eq!(page_url("https://wm.example.cn?a=1", base).unwrap(), "https://wm.example.cn?a=1");
         assert!(page_url("https://wm.example.cn.evil.com/", base).is_err());

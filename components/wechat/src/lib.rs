@@ -9,9 +9,11 @@
 //! account's access token and ticket cached and fetched once at a time ([`credentials`]) from
 //! WeChat's server API ([`upstream`]; `wechat_app_secret`, `wechat_api_base`).
 //!
-//! Every callback request must carry WeChat's signature of the token; anything unsigned is refused before
-//! its body is read. The callback only reads the database, so a replayed message can do no more
-//! than get the same answer again.
+//! Every callback request must carry WeChat's signature of the token and a timestamp within five
+//! minutes of now; anything else is refused before its body is read. WeChat redelivers a message
+//! it got no answer to in time: each message's dedup key (`MsgId`, or `FromUserName` +
+//! `CreateTime` for events) is recorded, and a redelivery is answered `success` (no reply), so a
+//! follower is answered once. Apart from that record the callback only reads the database.
 
 pub mod credentials;
 pub mod crypt;
@@ -25,10 +27,18 @@ pub mod xml;
 use kit::{ApiError, Db};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
+use spin_sdk::sqlite3::Value;
 
 use crate::credentials::Account;
 use crate::crypt::Cipher;
 use crate::message::Inbound;
+
+/// How far a callback's signed `timestamp` may be from now.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
+
+/// How long a message's dedup key is remembered: far longer than WeChat's retries (three within
+/// about fifteen seconds), short enough that the table stays small.
+const DEDUP_KEEP_SECS: i64 = 86_400;
 
 #[http_component]
 fn handle(req: Request) -> Response {
@@ -118,6 +128,15 @@ fn callback(req: &Request) -> Result<Response, ApiError> {
     if !signed && !encrypted {
         return Err(unsigned());
     }
+    // A signed request is only good near the time it was signed, so a captured one cannot be
+    // replayed later (WeChat's retries come within seconds).
+    let fresh = timestamp.parse::<i64>().is_ok_and(|t| (kit::request_now(req) - t).abs() <= MAX_CLOCK_SKEW_SECS);
+    if !fresh {
+        return Err(ApiError::Refused {
+            code: "stale_request",
+            message: format!("the timestamp is more than {MAX_CLOCK_SKEW_SECS} s from now"),
+        });
+    }
     match req.method() {
         Method::Get => verify_server(&config, &q, &timestamp, &nonce),
         _ => receive(req, &config, &q, &timestamp, &nonce),
@@ -179,6 +198,11 @@ fn receive(
     let inbound = Inbound::parse(&text).map_err(|e| ApiError::Malformed(e.to_string()))?;
     let now = kit::request_now(req);
     let db = Db::open()?;
+    if !first_delivery(&db, &inbound, now)? {
+        // A retry of a message already answered: WeChat's "nothing to reply", so a follower is
+        // answered once however often WeChat delivers.
+        return Ok(plain("success".into()));
+    }
     let Some(answer) = replies::reply(&db, &config.base_url, now, &inbound.kind)? else {
         // WeChat's way of saying "nothing to reply".
         return Ok(plain("success".into()));
@@ -194,6 +218,18 @@ fn receive(
     let reply_ts = now.to_string();
     let signature = sign::sha1_sorted(&[&config.token, &reply_ts, nonce, &encrypted]);
     Ok(xml_response(xml::encrypted_reply(&encrypted, &signature, &reply_ts, nonce)))
+}
+
+/// Records the message's dedup key; `false` when it was already there (a retry). One
+/// conditional insert, so two concurrent deliveries of one message never both count as first.
+fn first_delivery(db: &Db, inbound: &Inbound, now: i64) -> Result<bool, ApiError> {
+    let Some(key) = inbound.dedup_key() else { return Ok(true) };
+    db.exec("DELETE FROM wechat_inbound WHERE received_at < ?", &[Value::Integer(now - DEDUP_KEEP_SECS)])?;
+    let inserted = db.exec(
+        "INSERT INTO wechat_inbound (dedup_key, received_at) VALUES (?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+        &[Value::Text(key), Value::Integer(now)],
+    )?;
+    Ok(inserted == 1)
 }
 
 /// `len` random letters and digits (nonces).

@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn reads_a_token_a_ticket_and_refusals() {
         let token = br#"{"access_token":"ACCESS_TOKEN","expires_in":7200}"#;
-        assert_eq!(issued(200, token, "access_token").unwrap(), Issued { value: "ACCESS_TOKEN".into(), expires_in: 7200 });
+        assert_eq!(
+            issued(200, token, "access_token").unwrap(),
+            Issued { value: "ACCESS_TOKEN".into(), expires_in: 7200 }
+        );
         let ticket = br#"{"errcode":0,"errmsg":"ok","ticket":"T","expires_in":7200}"#;
         assert_eq!(issued(200, ticket, "ticket").unwrap().value, "T");
         let expired = br#"{"errcode":42001,"errmsg":"access_token expired"}"#;

@@ -1,4 +1,4 @@
--- 0016: single flight for the official account's credentials.
+-- 0016: the WeChat official account: single flight for its credentials, dedup of callbacks.
 --
 -- The access token (stable_token) and the JS-SDK ticket are cached in the key-value store (Spin
 -- KV), which has no compare-and-set. When a cached value runs out, many instances may notice at
@@ -11,3 +11,14 @@ CREATE TABLE wechat_credential_leases (
     -- Unix seconds; the lease is free once this has passed.
     until  INTEGER NOT NULL
 );
+
+-- Messages the callback has answered, by WeChat's recommended dedup key: `msg:<MsgId>` for
+-- messages, `event:<FromUserName>:<CreateTime>` for events. WeChat redelivers a message three
+-- times within seconds when its answer is late; a key seen before is answered with no reply.
+-- Rows older than a day are pruned by the callback itself.
+CREATE TABLE wechat_inbound (
+    dedup_key   TEXT    PRIMARY KEY,
+    received_at INTEGER NOT NULL
+);
+-- The prune reads by age.
+CREATE INDEX wechat_inbound_received_at ON wechat_inbound (received_at);
