@@ -3110,7 +3110,9 @@ export interface paths {
          * @description WeChat's XML, plaintext or safe mode (`encrypt_type=aes` with `msg_signature`, the
          *     `<Encrypt>` element decrypted and its AppID checked). The answer is a passive text reply
          *     (encrypted and signed the same way when the message came encrypted) or `success` where no
-         *     reply is due. Called by WeChat only; see docs/wechat.md.
+         *     reply is due. A redelivery of a message already answered (same `MsgId`, or for events
+         *     the same `FromUserName` and `CreateTime`) gets `success`: a follower is answered once.
+         *     Called by WeChat only; see docs/wechat.md.
          */
         post: operations["receiveWechatMessage"];
         delete?: never;
@@ -10798,7 +10800,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description `forbidden` (the signature does not match) or `not_configured` (no `wechat_token`) */
+            /** @description `forbidden` (the signature does not match), `stale_request` (the signed `timestamp` is more than 5 minutes from now) or `not_configured` (no `wechat_token`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10848,7 +10850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `forbidden` (the signature or the AppID does not match) or `not_configured` */
+            /** @description `forbidden` (the signature or the AppID does not match), `stale_request` (the signed `timestamp` is more than 5 minutes from now) or `not_configured` */
             403: {
                 headers: {
                     [name: string]: unknown;
