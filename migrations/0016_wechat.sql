@@ -1,4 +1,5 @@
--- 0016: the WeChat official account: single flight for its credentials, dedup of callbacks.
+-- 0016: the WeChat official account: single flight for its credentials, dedup of callbacks,
+-- the custom menu.
 --
 -- The access token (stable_token) and the JS-SDK ticket are cached in the key-value store (Spin
 -- KV), which has no compare-and-set. When a cached value runs out, many instances may notice at
@@ -22,3 +23,14 @@ CREATE TABLE wechat_inbound (
 );
 -- The prune reads by age.
 CREATE INDEX wechat_inbound_received_at ON wechat_inbound (received_at);
+
+-- The account's custom menu (自定义菜单), kept as data and pushed to WeChat with menu/create:
+-- one row, the menu in WeChat's own JSON shape as checked on the way in.
+CREATE TABLE wechat_menu (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    menu       TEXT    NOT NULL,
+    updated_by INTEGER NOT NULL REFERENCES accounts (id),
+    updated_at INTEGER NOT NULL,
+    -- When it last reached WeChat; NULL = changed here but never pushed.
+    pushed_at  INTEGER
+);

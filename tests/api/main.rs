@@ -43,3 +43,4 @@ mod surveys;
 mod volunteers;
 mod wechat;
 mod wechat_jssdk;
+mod wechat_menu;

@@ -3,7 +3,8 @@
 //! AppSecret checked; in normal mode the token in force is returned again with its remaining
 //! lifetime, `force_refresh` issues a new one and invalidates the old) and
 //! `GET /cgi-bin/ticket/getticket?type=jsapi` (the token checked: 40001 when it is not the one in
-//! force, 42001 when it has expired). Answers are slowed a little so that concurrent callers
+//! force, 42001 when it has expired) and `POST /cgi-bin/menu/create` (the token checked the same
+//! way, the menu's shape checked). Answers are slowed a little so that concurrent callers
 //! really overlap.
 //!
 //! Tests read every call ([`FakeWechat::calls`]) and script trouble ([`FakeWechat::expire_first_token`]).
@@ -24,6 +25,8 @@ pub enum WechatCall {
     StableToken { force_refresh: bool },
     /// `getticket` with this access token.
     Ticket { access_token: String },
+    /// `menu/create` with this access token and body (as sent).
+    MenuCreate { access_token: String, body: String },
     /// Anything else (path), or a request the fake could not read.
     Other(String),
 }
@@ -104,6 +107,7 @@ impl FakeWechat {
         let answer = match (head.method.as_str(), head.path.as_str()) {
             ("POST", "/cgi-bin/stable_token") => self.stable_token(&body),
             ("GET", "/cgi-bin/ticket/getticket") => self.ticket_for(&head.query),
+            ("POST", "/cgi-bin/menu/create") => self.menu_create(&head.query, &body),
             _ => {
                 self.state.lock().unwrap().calls.push(WechatCall::Other(head.path.clone()));
                 json!({"errcode": 40066, "errmsg": "invalid url"})
@@ -161,6 +165,41 @@ impl FakeWechat {
         }
         state.tickets += 1;
         json!({"errcode": 0, "errmsg": "ok", "ticket": FakeWechat::ticket(state.tickets), "expires_in": LIFETIME})
+    }
+}
+
+impl FakeWechat {
+    /// `menu/create`: the token checked like `getticket`'s, then WeChat's shape rules (1–3
+    /// buttons; each a `click` with a key, a `view` with a url, or 1–5 sub-buttons).
+    fn menu_create(&self, query: &str, body: &[u8]) -> Json {
+        let access_token = param(query, "access_token").unwrap_or_default();
+        let text = String::from_utf8_lossy(body).into_owned();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(WechatCall::MenuCreate { access_token: access_token.clone(), body: text });
+        if state.expire_first && access_token == "fake-access-token-1-Xq3LpW9s" {
+            return json!({"errcode": 42001, "errmsg": "access_token expired"});
+        }
+        if state.token.as_ref().map(|(t, _)| t) != Some(&access_token) {
+            return json!({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"});
+        }
+        let Ok(menu) = serde_json::from_slice::<Json>(body) else {
+            return json!({"errcode": 47001, "errmsg": "data format error"});
+        };
+        let buttons = menu["button"].as_array().cloned().unwrap_or_default();
+        let action_ok = |b: &Json| match b["type"].as_str() {
+            Some("click") => b["key"].as_str().is_some_and(|k| !k.is_empty()),
+            Some("view") => b["url"].as_str().is_some_and(|u| u.starts_with("http")),
+            _ => false,
+        };
+        let ok = (1..=3).contains(&buttons.len())
+            && buttons.iter().all(|b| match b["sub_button"].as_array() {
+                Some(subs) => (1..=5).contains(&subs.len()) && subs.iter().all(action_ok),
+                None => action_ok(b),
+            });
+        if !ok {
+            return json!({"errcode": 40016, "errmsg": "invalid button size"});
+        }
+        json!({"errcode": 0, "errmsg": "ok"})
     }
 }
 

@@ -7,7 +7,8 @@
 //!
 //! `GET /api/v1/wechat/js-sdk-config` signs a platform page for the JS-SDK ([`jssdk`]), with the
 //! account's access token and ticket cached and fetched once at a time ([`credentials`]) from
-//! WeChat's server API ([`upstream`]; `wechat_app_secret`, `wechat_api_base`).
+//! WeChat's server API ([`upstream`]; `wechat_app_secret`, `wechat_api_base`). The custom
+//! menu is kept as data and pushed with `menu/create` ([`menu`]).
 //!
 //! Every callback request must carry WeChat's signature of the token and a timestamp within five
 //! minutes of now; anything else is refused before its body is read. WeChat redelivers a message
@@ -18,6 +19,7 @@
 pub mod credentials;
 pub mod crypt;
 pub mod jssdk;
+pub mod menu;
 pub mod message;
 pub mod replies;
 pub mod sign;
@@ -108,6 +110,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             kit::allow_method(req.method(), "GET")?;
             jssdk::config(req, &account()?, &base_url())
         }
+        path @ ("/api/v1/wechat/menu" | "/api/v1/wechat/menu/push") => menu::route(req, path, account),
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }
 }

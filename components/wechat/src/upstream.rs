@@ -66,6 +66,23 @@ pub fn jsapi_ticket(base: &str, access_token: &str) -> Result<Issued, UpstreamEr
     issued(status, &body, "ticket")
 }
 
+/// `POST /cgi-bin/menu/create`: replaces the account's custom menu with `menu` (JSON).
+pub fn menu_create(base: &str, access_token: &str, menu: &str) -> Result<(), UpstreamError> {
+    let url = format!(
+        "{}/cgi-bin/menu/create?access_token={}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(access_token, NON_ALPHANUMERIC)
+    );
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(menu.as_bytes().to_vec())
+        .build();
+    let (status, body) = send(request)?;
+    acknowledged(status, &body)
+}
+
 fn send(request: Request) -> Result<(u16, Vec<u8>), UpstreamError> {
     let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
         .map_err(|e: spin_sdk::http::SendError| UpstreamError::Unreachable(e.to_string()))?;
@@ -93,6 +110,24 @@ pub fn issued(status: u16, body: &[u8], field: &str) -> Result<Issued, UpstreamE
     match (value, expires_in) {
         (Some(value), Some(expires_in)) => Ok(Issued { value: value.to_string(), expires_in }),
         _ => Err(UpstreamError::Unreadable),
+    }
+}
+
+/// Reads an answer that carries nothing but `{"errcode": 0, "errmsg": "ok"}` on success.
+pub fn acknowledged(status: u16, body: &[u8]) -> Result<(), UpstreamError> {
+    let json: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(json) => json,
+        Err(_) if status != 200 => return Err(UpstreamError::Status(status)),
+        Err(_) => return Err(UpstreamError::Unreadable),
+    };
+    match json.get("errcode").and_then(serde_json::Value::as_i64) {
+        Some(0) if status == 200 => Ok(()),
+        Some(0) => Err(UpstreamError::Status(status)),
+        Some(errcode) => Err(UpstreamError::Refused {
+            errcode,
+            errmsg: json.get("errmsg").and_then(serde_json::Value::as_str).unwrap_or_default().to_string(),
+        }),
+        None => Err(UpstreamError::Unreadable),
     }
 }
 
