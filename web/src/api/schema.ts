@@ -3146,10 +3146,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wechat/menu": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's custom menu (自定义菜单) as stored, with when it was changed and pushed (read-outbox) */
+        get: operations["getWechatMenu"];
+        /**
+         * Replace the stored custom menu (read-outbox; audited; not yet sent to WeChat)
+         * @description WeChat's own shape, checked against its rules before anything is stored: 1–3 top-level
+         *     buttons (`name` ≤ 16 bytes), each either a `click` (`key`, ≤ 128 visible ASCII
+         *     characters) or a `view` (`url`, http(s), ≤ 1024 bytes), or 1–5 `sub_button`s
+         *     (`name` ≤ 60 bytes) of those types. 422 names the first offending field as a path
+         *     (`button[2].sub_button[0].url`), nothing stored. Replacing with the same menu is harmless.
+         */
+        put: operations["putWechatMenu"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/menu/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the stored menu to WeChat with menu/create (read-outbox; audited)
+         * @description Uses the account's cached access token (refreshed once if WeChat rejects it). Pushing
+         *     again sends the same menu again, which WeChat takes as a replacement.
+         */
+        post: operations["pushWechatMenu"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        WechatMenu: {
+            button: components["schemas"]["WechatMenuButton"][];
+        };
+        WechatMenuButton: {
+            /** @description ≤ 16 bytes (a Chinese character is 3) */
+            name: string;
+            /** @enum {string} */
+            type?: "click" | "view";
+            key?: string;
+            url?: string;
+            sub_button?: components["schemas"]["WechatMenuSubButton"][];
+        };
+        WechatMenuSubButton: {
+            /** @description ≤ 60 bytes */
+            name: string;
+            /** @enum {string} */
+            type: "click" | "view";
+            key?: string;
+            url?: string;
+        };
+        WechatMenuState: {
+            menu: components["schemas"]["WechatMenu"] | null;
+            /** Format: date-time */
+            updated_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it last reached WeChat
+             */
+            pushed_at: string | null;
+        };
         WechatJsSdkConfig: {
             /** @description The account's AppID (`wx.config`'s `appId`) */
             app_id: string;
@@ -10893,6 +10969,106 @@ export interface operations {
             };
             422: components["responses"]["Unprocessable"];
             /** @description `busy`: WeChat did not answer (or another instance is still asking it); nothing changed */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The menu (null until one is stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WechatMenu"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    pushWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pushed; `pushed_at` is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not allowed, or `not_configured` (no AppID / AppSecret) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `no_menu` (nothing stored yet) or `wechat_refused` (WeChat's errcode and errmsg in the message); nothing recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResponse"];
+                };
+            };
+            /** @description `busy`: WeChat did not answer; nothing recorded */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
