@@ -146,20 +146,27 @@ pub fn route(req: &Request, path: &str, account: impl Fn() -> Result<Account, Ap
     }
 }
 
-fn stored(db: &Db) -> Result<Option<(Json, Option<i64>, Option<i64>)>, ApiError> {
+/// The stored row.
+struct Stored {
+    menu: Json,
+    updated_at: Option<i64>,
+    pushed_at: Option<i64>,
+}
+
+fn stored(db: &Db) -> Result<Option<Stored>, ApiError> {
     let Some(row) = db.query_one("SELECT menu, updated_at, pushed_at FROM wechat_menu WHERE id = 1", &[])? else {
         return Ok(None);
     };
     let menu = serde_json::from_str(&row.str("menu")?).map_err(|e| ApiError::Internal(format!("stored menu: {e}")))?;
-    Ok(Some((menu, row.opt_i64("updated_at")?, row.opt_i64("pushed_at")?)))
+    Ok(Some(Stored { menu, updated_at: row.opt_i64("updated_at")?, pushed_at: row.opt_i64("pushed_at")? }))
 }
 
 fn view(db: &Db) -> Result<Json, ApiError> {
     Ok(match stored(db)? {
-        Some((menu, updated, pushed)) => json!({
-            "menu": menu,
-            "updated_at": kit::time::opt_rfc3339(updated),
-            "pushed_at": kit::time::opt_rfc3339(pushed),
+        Some(s) => json!({
+            "menu": s.menu,
+            "updated_at": kit::time::opt_rfc3339(s.updated_at),
+            "pushed_at": kit::time::opt_rfc3339(s.pushed_at),
         }),
         None => json!({ "menu": null, "updated_at": null, "pushed_at": null }),
     })
@@ -175,7 +182,7 @@ fn put(req: &Request, p: &Principal, org: &str) -> Result<Response, ApiError> {
     let text = serde_json::to_string(&menu).map_err(|e| ApiError::Internal(e.to_string()))?;
     let db = Db::open()?;
     db.transaction(|db| {
-        let before = stored(db)?.map(|(m, _, _)| m);
+        let before = stored(db)?.map(|s| s.menu);
         db.exec(
             "INSERT INTO wechat_menu (id, menu, updated_by, updated_at) VALUES (1, ?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET menu = excluded.menu, updated_by = excluded.updated_by, \
@@ -190,7 +197,7 @@ fn put(req: &Request, p: &Principal, org: &str) -> Result<Response, ApiError> {
 
 fn push(p: &Principal, org: &str, account: &Account) -> Result<Response, ApiError> {
     let db = Db::open()?;
-    let Some((menu, _, _)) = stored(&db)? else {
+    let Some(Stored { menu, .. }) = stored(&db)? else {
         return Err(ApiError::conflict("no_menu", "there is no menu to push; PUT /api/v1/wechat/menu first"));
     };
     let body = menu.to_string();
