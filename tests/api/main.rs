@@ -42,3 +42,5 @@ mod sms_delivery;
 mod surveys;
 mod volunteers;
 mod wechat;
+mod wechat_jssdk;
+mod wechat_menu;

@@ -7,7 +7,7 @@ use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::{alphabet, Engine};
 use sha1::{Digest, Sha1};
-use wenming_tests::{open_db, percent_encode, product_launch, Edge};
+use wenming_tests::{count, open_db, percent_encode, product_launch, unix_now, Edge};
 
 const TOKEN: &str = "volunteer_token";
 const TIMESTAMP: &str = "1700000000";
@@ -48,8 +48,20 @@ fn click(key: &str) -> String {
     format!("<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUSER_OPENID]]></FromUserName><CreateTime>1700000002</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[{key}]]></EventKey></xml>")
 }
 
+/// A query signed now (the callback refuses timestamps more than five minutes off).
 fn signed_query() -> String {
-    format!("signature={SIGNATURE}&timestamp={TIMESTAMP}&nonce={NONCE}")
+    signed_at(unix_now())
+}
+
+fn signed_at(at: i64) -> String {
+    let ts = at.to_string();
+    format!("signature={}&timestamp={ts}&nonce={NONCE}", sha1_sorted(&[TOKEN, &ts, NONCE]))
+}
+
+#[test]
+fn the_test_signs_as_the_vectors_do() {
+    assert_eq!(sha1_sorted(&[TOKEN, TIMESTAMP, NONCE]), SIGNATURE);
+    assert_eq!(sha1_sorted(&[TOKEN, TIMESTAMP, NONCE, ENCRYPT]), MSG_SIGNATURE);
 }
 
 #[tokio::test]
@@ -63,8 +75,9 @@ async fn server_verification_echoes_only_a_signed_echostr() {
         .request(
             "GET",
             &format!(
-                "/wechat/callback?signature={}&timestamp={TIMESTAMP}&nonce={NONCE}&echostr={ECHOSTR}",
-                "0".repeat(40)
+                "/wechat/callback?signature={}&timestamp={}&nonce={NONCE}&echostr={ECHOSTR}",
+                "0".repeat(40),
+                unix_now()
             ),
             &[],
             "",
@@ -102,7 +115,12 @@ async fn a_menu_click_is_answered_with_the_surveys_open_now_and_unsigned_message
     let reply = edge.request("POST", &format!("/wechat/callback?{}", signed_query()), &[], click("MENU_SURVEYS")).await;
     let unsigned = edge.request("POST", "/wechat/callback?timestamp=1&nonce=2", &[], click("MENU_SURVEYS")).await;
     let view = edge
-        .request("POST", &format!("/wechat/callback?{}", signed_query()), &[], click("x").replace("CLICK", "VIEW"))
+        .request(
+            "POST",
+            &format!("/wechat/callback?{}", signed_query()),
+            &[],
+            click("x").replace("CLICK", "VIEW").replace("1700000002", "1700000009"),
+        )
         .await;
     let garbage = edge.request("POST", &format!("/wechat/callback?{}", signed_query()), &[], "not xml").await;
 
@@ -129,14 +147,19 @@ async fn safe_mode_verifies_decrypts_and_answers_encrypted_and_signed() {
     let body = format!(
         "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[{ENCRYPT}]]></Encrypt></xml>"
     );
-    let query = format!("timestamp={TIMESTAMP}&nonce={NONCE}&encrypt_type=aes&msg_signature={MSG_SIGNATURE}");
+    let ts = unix_now().to_string();
+    let query = format!(
+        "timestamp={ts}&nonce={NONCE}&encrypt_type=aes&msg_signature={}",
+        sha1_sorted(&[TOKEN, &ts, NONCE, ENCRYPT])
+    );
 
     // Act
     let verified = edge
         .request(
             "GET",
             &format!(
-                "/wechat/callback?msg_signature=d9570833681778970b121fca41d250f0aa519a92&timestamp={TIMESTAMP}&nonce={NONCE}&echostr={}",
+                "/wechat/callback?msg_signature={}&timestamp={ts}&nonce={NONCE}&echostr={}",
+                sha1_sorted(&[TOKEN, &ts, NONCE, echo]),
                 percent_encode(echo)
             ),
             &[],
@@ -144,8 +167,9 @@ async fn safe_mode_verifies_decrypts_and_answers_encrypted_and_signed() {
         )
         .await;
     let reply = edge.request("POST", &format!("/wechat/callback?{query}"), &[], body.clone()).await;
-    let tampered =
-        edge.request("POST", &format!("/wechat/callback?{}", query.replace("d4e6", "d4e7")), &[], body).await;
+    let tampered = edge
+        .request("POST", &format!("/wechat/callback?{}", query.replace("msg_signature=", "msg_signature=0")), &[], body)
+        .await;
 
     // Assert: the echostr decrypted; the message (a text containing 点单) answered in kind.
     assert_eq!(verified.status, 200, "{}", verified.text());
@@ -202,4 +226,64 @@ async fn a_signed_message_with_a_doctype_or_an_unknown_entity_is_refused_and_nev
     assert!(!xxe.text().contains("root:"), "{}", xxe.text());
     assert_eq!(undeclared.status, 400, "{}", undeclared.text());
     assert_eq!(in_cdata.status, 200, "{}", in_cdata.text());
+}
+
+#[tokio::test]
+async fn a_signed_request_far_from_now_is_refused() {
+    // Arrange
+    let edge = account(false);
+    let now = unix_now();
+
+    // Act: correctly signed, but an hour old, an hour ahead, and just inside the window.
+    let old =
+        edge.request("POST", &format!("/wechat/callback?{}", signed_at(now - 3600)), &[], click("MENU_SURVEYS")).await;
+    let ahead =
+        edge.request("GET", &format!("/wechat/callback?{}&echostr={ECHOSTR}", signed_at(now + 3600)), &[], "").await;
+    let recent =
+        edge.request("GET", &format!("/wechat/callback?{}&echostr={ECHOSTR}", signed_at(now - 240)), &[], "").await;
+
+    // Assert: refused before the body is read; nothing recorded.
+    for reply in [&old, &ahead] {
+        assert_eq!(reply.status, 403, "{}", reply.text());
+        assert_eq!(reply.error_code(), "stale_request", "{}", reply.text());
+    }
+    assert_eq!(recent.status, 200, "{}", recent.text());
+    assert_eq!(recent.text(), ECHOSTR);
+    assert_eq!(count(&edge, "SELECT count(*) FROM wechat_inbound", ()), 0);
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_answered_once() {
+    // Arrange: WeChat redelivers a message (same MsgId) and an event (same FromUserName and
+    // CreateTime) when its answer was late; each redelivery is signed anew.
+    let edge = account(false);
+    let text = "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUSER_OPENID]]></FromUserName><CreateTime>1700000003</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[点单]]></Content><MsgId>1234567890123456</MsgId></xml>";
+    let now = unix_now();
+    let send = |body: String, at: i64| {
+        let path = format!("/wechat/callback?{}", signed_at(at));
+        let edge = &edge;
+        async move { edge.request("POST", &path, &[], body).await }
+    };
+
+    // Act
+    let first_text = send(text.to_string(), now).await;
+    let again_text = send(text.to_string(), now + 5).await;
+    let first_click = send(click("MENU_ORDER_DEMAND"), now).await;
+    let (again_a, again_b) =
+        tokio::join!(send(click("MENU_ORDER_DEMAND"), now + 5), send(click("MENU_ORDER_DEMAND"), now + 10));
+    let later_click = send(click("MENU_ORDER_DEMAND").replace("1700000002", "1700000100"), now).await;
+
+    // Assert: the first of each answered with a reply, every redelivery with `success`.
+    for reply in [&first_text, &first_click, &later_click] {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert!(field(&reply.text(), "Content").unwrap_or_default().contains("点单"), "{}", reply.text());
+    }
+    for reply in [&again_text, &again_a, &again_b] {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.text(), "success");
+    }
+    let keys = |key: &str| count(&edge, "SELECT count(*) FROM wechat_inbound WHERE dedup_key = ?1", [key]);
+    assert_eq!(keys("msg:1234567890123456"), 1);
+    assert_eq!(keys("event:oUSER_OPENID:1700000002"), 1);
+    assert_eq!(keys("event:oUSER_OPENID:1700000100"), 1);
 }

@@ -28,6 +28,8 @@
 //!   teams, departments, menu items, activities).
 //! - [`sms`]: a fake Tencent Cloud SMS / Aliyun Dysmsapi on 127.0.0.1 ([`FakeSms`]) that checks
 //!   each request's signature and answers as scripted.
+//! - [`wechat`]: a fake WeChat server API on 127.0.0.1 ([`FakeWechat`]): `stable_token` and the
+//!   JS-SDK ticket, every call recorded.
 //! - [`json`], [`time`], [`people`]: small helpers: ids and lists of an answer, unix seconds and
 //!   RFC 3339 in Asia/Shanghai, valid resident ID numbers. The rules behind the last two (the
 //!   calendar, check characters, phones, masks) are the `domain` crate's, which tests also use
@@ -45,6 +47,7 @@ pub mod product;
 pub mod sms;
 pub mod spawn;
 pub mod time;
+pub mod wechat;
 
 pub use county::*;
 pub use db::*;
@@ -56,3 +59,4 @@ pub use product::*;
 pub use sms::*;
 pub use spawn::*;
 pub use time::*;
+pub use wechat::*;

@@ -402,20 +402,20 @@ fn utc_date(unix: i64) -> String {
 }
 
 /// A request's method, path, query and headers (names lower-case).
-struct Head {
-    method: String,
-    path: String,
-    query: String,
+pub(crate) struct Head {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
     headers: Vec<(String, String)>,
 }
 
 impl Head {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
-fn read_request(stream: &mut TcpStream) -> Option<(Head, Vec<u8>)> {
+pub(crate) fn read_request(stream: &mut TcpStream) -> Option<(Head, Vec<u8>)> {
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];

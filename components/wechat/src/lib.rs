@@ -5,22 +5,42 @@
 //! is read from its `encrypt_type`. Configuration comes from Spin variables: `wechat_token`,
 //! `wechat_encoding_aes_key` and `wechat_app_id` (safe mode), `public_base_url` (links).
 //!
-//! Every request must carry WeChat's signature of the token; anything unsigned is refused before
-//! its body is read. The callback only reads the database, so a replayed message can do no more
-//! than get the same answer again.
+//! `GET /api/v1/wechat/js-sdk-config` signs a platform page for the JS-SDK ([`jssdk`]), with the
+//! account's access token and ticket cached and fetched once at a time ([`credentials`]) from
+//! WeChat's server API ([`upstream`]; `wechat_app_secret`, `wechat_api_base`). The custom
+//! menu is kept as data and pushed with `menu/create` ([`menu`]).
+//!
+//! Every callback request must carry WeChat's signature of the token and a timestamp within five
+//! minutes of now; anything else is refused before its body is read. WeChat redelivers a message
+//! it got no answer to in time: each message's dedup key (`MsgId`, or `FromUserName` +
+//! `CreateTime` for events) is recorded, and a redelivery is answered `success` (no reply), so a
+//! follower is answered once. Apart from that record the callback only reads the database.
 
+pub mod credentials;
 pub mod crypt;
+pub mod jssdk;
+pub mod menu;
 pub mod message;
 pub mod replies;
 pub mod sign;
+pub mod upstream;
 pub mod xml;
 
 use kit::{ApiError, Db};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
+use spin_sdk::sqlite3::Value;
 
+use crate::credentials::Account;
 use crate::crypt::Cipher;
 use crate::message::Inbound;
+
+/// How far a callback's signed `timestamp` may be from now.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
+
+/// How long a message's dedup key is remembered: far longer than WeChat's retries (three within
+/// about fifteen seconds), short enough that the table stays small.
+const DEDUP_KEEP_SECS: i64 = 86_400;
 
 #[http_component]
 fn handle(req: Request) -> Response {
@@ -36,7 +56,6 @@ struct Config {
 
 impl Config {
     fn load() -> Result<Config, ApiError> {
-        let var = |name: &str| spin_sdk::variables::get(name).unwrap_or_default().trim().to_string();
         let token = var("wechat_token");
         if token.is_empty() {
             return Err(ApiError::Refused {
@@ -50,18 +69,54 @@ impl Config {
         } else {
             Some(Cipher::new(&key, &var("wechat_app_id")).map_err(|e| ApiError::Internal(format!("wechat: {e}")))?)
         };
-        let base_url = match var("public_base_url") {
-            u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
-            u => u,
-        };
-        Ok(Config { token, cipher, base_url })
+        Ok(Config { token, cipher, base_url: base_url() })
     }
 }
 
-fn route(req: &Request) -> Result<Response, ApiError> {
-    if req.path().trim_end_matches('/') != "/wechat/callback" {
-        return Err(ApiError::NotFound("no such endpoint".into()));
+/// A variable's value, trimmed; empty when unset.
+fn var(name: &str) -> String {
+    spin_sdk::variables::get(name).unwrap_or_default().trim().to_string()
+}
+
+/// Where the platform's pages are; links and JS-SDK page checks start from it.
+fn base_url() -> String {
+    match var("public_base_url") {
+        u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
+        u => u,
     }
+}
+
+/// The account's API identity, for calls to WeChat's server API.
+fn account() -> Result<Account, ApiError> {
+    let (app_id, secret) = (var("wechat_app_id"), var("wechat_app_secret"));
+    if app_id.is_empty() || secret.is_empty() {
+        return Err(ApiError::Refused {
+            code: "not_configured",
+            message: "this deployment has no WeChat official account (wechat_app_id or wechat_app_secret is empty)"
+                .into(),
+        });
+    }
+    let api_base = match var("wechat_api_base") {
+        b if b.is_empty() => "https://api.weixin.qq.com".to_string(),
+        b => b,
+    };
+    Ok(Account { app_id, secret, api_base })
+}
+
+fn route(req: &Request) -> Result<Response, ApiError> {
+    match req.path().trim_end_matches('/') {
+        "/wechat/callback" => callback(req),
+        "/api/v1/wechat/js-sdk-config" => {
+            kit::allow_method(req.method(), "GET")?;
+            jssdk::config(req, &account()?, &base_url())
+        }
+        path @ ("/api/v1/wechat/menu" | "/api/v1/wechat/menu/push") => menu::route(req, path, account),
+        _ => Err(ApiError::NotFound("no such endpoint".into())),
+    }
+}
+
+/// `/wechat/callback`: WeChat's server verification and followers' messages.
+fn callback(req: &Request) -> Result<Response, ApiError> {
     kit::allow_method(req.method(), "GET, POST")?;
     let config = Config::load()?;
     let q = |name: &str| kit::query_param(req, name).unwrap_or_default();
@@ -75,6 +130,15 @@ fn route(req: &Request) -> Result<Response, ApiError> {
     };
     if !signed && !encrypted {
         return Err(unsigned());
+    }
+    // A signed request is only good near the time it was signed, so a captured one cannot be
+    // replayed later (WeChat's retries come within seconds).
+    let fresh = timestamp.parse::<i64>().is_ok_and(|t| (kit::request_now(req) - t).abs() <= MAX_CLOCK_SKEW_SECS);
+    if !fresh {
+        return Err(ApiError::Refused {
+            code: "stale_request",
+            message: format!("the timestamp is more than {MAX_CLOCK_SKEW_SECS} s from now"),
+        });
     }
     match req.method() {
         Method::Get => verify_server(&config, &q, &timestamp, &nonce),
@@ -137,6 +201,11 @@ fn receive(
     let inbound = Inbound::parse(&text).map_err(|e| ApiError::Malformed(e.to_string()))?;
     let now = kit::request_now(req);
     let db = Db::open()?;
+    if !first_delivery(&db, &inbound, now)? {
+        // A retry of a message already answered: WeChat's "nothing to reply", so a follower is
+        // answered once however often WeChat delivers.
+        return Ok(plain("success".into()));
+    }
     let Some(answer) = replies::reply(&db, &config.base_url, now, &inbound.kind)? else {
         // WeChat's way of saying "nothing to reply".
         return Ok(plain("success".into()));
@@ -146,16 +215,32 @@ fn receive(
         return Ok(xml_response(reply));
     }
     let cipher = config.cipher.as_ref().expect("checked above");
-    let mut random16 = [0u8; 16];
-    getrandom::getrandom(&mut random16).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
     // Printable random bytes, as WeChat's own libraries use.
-    for b in &mut random16 {
-        *b = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(*b % 62) as usize];
-    }
-    let encrypted = cipher.encrypt(&reply, &random16);
+    let random16 = random_text(16)?;
+    let encrypted = cipher.encrypt(&reply, random16.as_bytes().try_into().expect("16 ASCII characters"));
     let reply_ts = now.to_string();
     let signature = sign::sha1_sorted(&[&config.token, &reply_ts, nonce, &encrypted]);
     Ok(xml_response(xml::encrypted_reply(&encrypted, &signature, &reply_ts, nonce)))
+}
+
+/// Records the message's dedup key; `false` when it was already there (a retry). One
+/// conditional insert, so two concurrent deliveries of one message never both count as first.
+fn first_delivery(db: &Db, inbound: &Inbound, now: i64) -> Result<bool, ApiError> {
+    let Some(key) = inbound.dedup_key() else { return Ok(true) };
+    db.exec("DELETE FROM wechat_inbound WHERE received_at < ?", &[Value::Integer(now - DEDUP_KEEP_SECS)])?;
+    let inserted = db.exec(
+        "INSERT INTO wechat_inbound (dedup_key, received_at) VALUES (?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+        &[Value::Text(key), Value::Integer(now)],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// `len` random letters and digits (nonces).
+pub(crate) fn random_text(len: usize) -> Result<String, ApiError> {
+    let mut raw = vec![0u8; len];
+    getrandom::getrandom(&mut raw).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    Ok(raw.iter().map(|b| ALPHABET[(*b % 62) as usize] as char).collect())
 }
 
 /// A text answer; `nosniff` because the URL-verification answer echoes a query parameter, which

@@ -41,10 +41,23 @@ pub struct Inbound {
     /// The user's OpenID (`FromUserName`).
     pub user: String,
     pub created: i64,
+    /// `MsgId`, on messages (not on events).
+    pub msg_id: Option<String>,
     pub kind: Kind,
 }
 
 impl Inbound {
+    /// What makes WeChat's retries of this message recognisable, as its documentation
+    /// recommends: the `MsgId` of a message, `FromUserName` + `CreateTime` of an event. `None`
+    /// when the message carries neither (it is then answered each time).
+    pub fn dedup_key(&self) -> Option<String> {
+        match (&self.msg_id, self.created) {
+            (Some(id), _) => Some(format!("msg:{id}")),
+            (None, created) if created > 0 => Some(format!("event:{}:{created}", self.user)),
+            _ => None,
+        }
+    }
+
     /// Reads a decrypted message body.
     pub fn parse(body: &str) -> Result<Inbound, XmlError> {
         let fields = xml::fields(body)?;
@@ -53,6 +66,7 @@ impl Inbound {
         let user = get("FromUserName").ok_or(XmlError::Missing("FromUserName"))?.to_string();
         let created = get("CreateTime").and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         let msg_type = get("MsgType").ok_or(XmlError::Missing("MsgType"))?.trim().to_ascii_lowercase();
+        let msg_id = get("MsgId").map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
         let event_key = get("EventKey").unwrap_or("").trim().to_string();
         let kind = match msg_type.as_str() {
             "text" => Kind::Text {
@@ -71,7 +85,7 @@ impl Inbound {
             },
             other => Kind::Other { msg_type: other.to_string() },
         };
-        Ok(Inbound { account, user, created, kind })
+        Ok(Inbound { account, user, created, msg_id, kind })
     }
 }
 
@@ -99,6 +113,8 @@ mod tests {
         assert_eq!(plain_sub.kind, Kind::Subscribe { scene: None });
         let text = Inbound::parse("<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUSER_OPENID]]></FromUserName><CreateTime>1700000003</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[点单]]></Content><MsgId>1234567890123456</MsgId></xml>").unwrap();
         assert_eq!(text.kind, Kind::Text { id: 1234567890123456, content: "点单".into() });
+        assert_eq!(text.dedup_key().as_deref(), Some("msg:1234567890123456"));
+        assert_eq!(click.dedup_key().as_deref(), Some("event:oUSER_OPENID:1700000002"));
     }
 
     #[test]

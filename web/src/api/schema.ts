@@ -3085,10 +3085,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/wechat/callback": {
+        parameters: {
+            query?: {
+                /** @description sha1(sort(token, timestamp, nonce)), hex */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's server verification (服务器配置) — echoes `echostr` when signed
+         * @description Plain: `signature` is checked and `echostr` answered as text. Safe mode: with
+         *     `msg_signature = sha1(sort(token, timestamp, nonce, echostr))` the answer is the decrypted
+         *     `echostr`. Called by WeChat only; see docs/wechat.md.
+         */
+        get: operations["verifyWechatServer"];
+        put?: never;
+        /**
+         * A follower's message or event, answered with a passive reply (被动回复)
+         * @description WeChat's XML, plaintext or safe mode (`encrypt_type=aes` with `msg_signature`, the
+         *     `<Encrypt>` element decrypted and its AppID checked). The answer is a passive text reply
+         *     (encrypted and signed the same way when the message came encrypted) or `success` where no
+         *     reply is due. A redelivery of a message already answered (same `MsgId`, or for events
+         *     the same `FromUserName` and `CreateTime`) gets `success`: a follower is answered once.
+         *     Called by WeChat only; see docs/wechat.md.
+         */
+        post: operations["receiveWechatMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/js-sdk-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The values for `wx.config` on one of the platform's pages (JS-SDK 权限签名)
+         * @description `signature = sha1("jsapi_ticket=<ticket>&noncestr=<nonce_str>&timestamp=<timestamp>&url=<url>")`
+         *     over the page's address without its fragment. Only pages on `public_base_url`'s origin
+         *     (the JS-SDK safe domain) are signed. The account's access token (`stable_token`) and the
+         *     `jsapi_ticket` are cached until shortly before they expire and fetched by one instance at a
+         *     time; a token WeChat rejects (40001/42001) is refreshed once and the call retried. Anyone
+         *     may ask (the pages are public); the answer is never cached.
+         */
+        get: operations["getWechatJsSdkConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/menu": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's custom menu (自定义菜单) as stored, with when it was changed and pushed (read-outbox) */
+        get: operations["getWechatMenu"];
+        /**
+         * Replace the stored custom menu (read-outbox; audited; not yet sent to WeChat)
+         * @description WeChat's own shape, checked against its rules before anything is stored: 1–3 top-level
+         *     buttons (`name` ≤ 16 bytes), each either a `click` (`key`, ≤ 128 visible ASCII
+         *     characters) or a `view` (`url`, http(s), ≤ 1024 bytes), or 1–5 `sub_button`s
+         *     (`name` ≤ 60 bytes) of those types. 422 names the first offending field as a path
+         *     (`button[2].sub_button[0].url`), nothing stored. Replacing with the same menu is harmless.
+         */
+        put: operations["putWechatMenu"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/menu/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the stored menu to WeChat with menu/create (read-outbox; audited)
+         * @description Uses the account's cached access token (refreshed once if WeChat rejects it). Pushing
+         *     again sends the same menu again, which WeChat takes as a replacement.
+         */
+        post: operations["pushWechatMenu"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        WechatMenu: {
+            button: components["schemas"]["WechatMenuButton"][];
+        };
+        WechatMenuButton: {
+            /** @description ≤ 16 bytes (a Chinese character is 3) */
+            name: string;
+            /** @enum {string} */
+            type?: "click" | "view";
+            key?: string;
+            url?: string;
+            sub_button?: components["schemas"]["WechatMenuSubButton"][];
+        };
+        WechatMenuSubButton: {
+            /** @description ≤ 60 bytes */
+            name: string;
+            /** @enum {string} */
+            type: "click" | "view";
+            key?: string;
+            url?: string;
+        };
+        WechatMenuState: {
+            menu: components["schemas"]["WechatMenu"] | null;
+            /** Format: date-time */
+            updated_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it last reached WeChat
+             */
+            pushed_at: string | null;
+        };
+        WechatJsSdkConfig: {
+            /** @description The account's AppID (`wx.config`'s `appId`) */
+            app_id: string;
+            /** @description Unix seconds (`timestamp`) */
+            timestamp: number;
+            /** @description `nonceStr` */
+            nonce_str: string;
+            /** @description `signature` */
+            signature: string;
+            /** @description The address signed (the fragment dropped) */
+            url: string;
+        };
         /** Format: int64 */
         Id: number;
         /**
@@ -10701,6 +10850,235 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["FieldsUnprocessable"];
+        };
+    };
+    verifyWechatServer: {
+        parameters: {
+            query: {
+                /** @description sha1(sort(token, timestamp, nonce)), hex */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr: string;
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The (decrypted) echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `forbidden` (the signature does not match), `stale_request` (the signed `timestamp` is more than 5 minutes from now) or `not_configured` (no `wechat_token`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveWechatMessage: {
+        parameters: {
+            query?: {
+                /** @description sha1(sort(token, timestamp, nonce)), hex */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                encrypt_type?: "raw" | "aes";
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/xml": string;
+            };
+        };
+        responses: {
+            /** @description The reply (XML), or `success` (text) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description Not WeChat XML (or a DOCTYPE / entity), or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden` (the signature or the AppID does not match), `stale_request` (the signed `timestamp` is more than 5 minutes from now) or `not_configured` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getWechatJsSdkConfig: {
+        parameters: {
+            query: {
+                /** @description The page's own address (`location.href`); a fragment is dropped */
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatJsSdkConfig"];
+                };
+            };
+            /** @description `not_configured`: no `wechat_app_id` / `wechat_app_secret` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            /** @description `busy`: WeChat did not answer (or another instance is still asking it); nothing changed */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The menu (null until one is stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WechatMenu"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    pushWechatMenu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pushed; `pushed_at` is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatMenuState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not allowed, or `not_configured` (no AppID / AppSecret) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `no_menu` (nothing stored yet) or `wechat_refused` (WeChat's errcode and errmsg in the message); nothing recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResponse"];
+                };
+            };
+            /** @description `busy`: WeChat did not answer; nothing recorded */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
 }
