@@ -8,16 +8,23 @@ export interface MenuItem {
   title: string
   /** The identity action the page needs; absent = every signed-in staff member. */
   action?: string
+  /** Or: shown to holders of one of these roles (pages for a role no action singles out, e.g. 队长). */
+  roles?: readonly string[]
 }
 
 export const MENUS: readonly MenuItem[] = [
   { path: '/', title: '工作台' },
   { path: '/orgs', title: '组织架构', action: 'read-directory' },
+  { path: '/dispatch', title: '点单派单', action: 'dispatch-orders' },
+  { path: '/team-desk', title: '队伍接单', roles: ['team-leader'] },
+  { path: '/department-desk', title: '部门办理', action: 'handle-department-items' },
+  { path: '/surveys', title: '需求调查', action: 'read-survey-results' },
+  { path: '/rewards', title: '礼遇', action: 'manage-rewards' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */
-export function menusFor(actions: readonly string[]): MenuItem[] {
-  return MENUS.filter((m) => !m.action || actions.includes(m.action))
+export function menusFor(actions: readonly string[], roles: readonly string[] = []): MenuItem[] {
+  return MENUS.filter((m) => (m.roles ? m.roles.some((r) => roles.includes(r)) : !m.action || actions.includes(m.action)))
 }
 
 /** Chinese names of the roles. */

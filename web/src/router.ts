@@ -5,6 +5,9 @@ import SignIn from './views/SignIn.vue'
 import HomePage from './views/HomePage.vue'
 import OrgPage from './views/org/OrgPage.vue'
 import NotFound from './views/NotFound.vue'
+import DispatchDesk from './views/dispatch/DispatchDesk.vue'
+import TeamDesk from './views/dispatch/TeamDesk.vue'
+import DepartmentDesk from './views/dispatch/DepartmentDesk.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,6 +26,9 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', component: HomePage, meta: { title: '工作台' } },
       { path: 'orgs', component: OrgPage, meta: { title: '组织架构', action: 'read-directory' } },
+      { path: 'dispatch', component: DispatchDesk, meta: { title: '点单派单', action: 'dispatch-orders' } },
+      { path: 'team-desk', component: TeamDesk, meta: { title: '队伍接单' } },
+      { path: 'department-desk', component: DepartmentDesk, meta: { title: '部门办理', action: 'handle-department-items' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

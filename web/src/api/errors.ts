@@ -49,6 +49,17 @@ const CODE_MESSAGES: Record<string, string> = {
   last_admin: '不能移除最后一位中心管理员',
   already_granted: '该账号已有此角色',
   duplicate: '重复提交',
+  kind: '该类型的诉求不能这样处理',
+  not_accepting: '问卷当前不在收集期内',
+  already_answered: '已经填写过该问卷',
+  outside_audience: '不在问卷的调查范围内',
+  own_nomination: '不能审核自己提名的荣誉，请由其他工作人员审核',
+  own_star: '不能确认自己的星级',
+  notice_period: '公示期尚未结束，不能确认',
+  below_threshold: '服务时长已低于该星级门槛，不能确认',
+  out_of_stock: '库存不足',
+  insufficient_points: '积分不足',
+  not_available: '该礼遇当前不可兑换',
 }
 
 /** Chinese names of the fields the console's forms send. */
@@ -62,6 +73,26 @@ const FIELD_LABELS: Record<string, string> = {
   org_id: '组织',
   current_password: '当前密码',
   new_password: '新密码',
+  team_id: '服务队伍',
+  team_ids: '抢单队伍',
+  department_id: '职能部门',
+  reason: '原因',
+  note: '备注',
+  summary: '结项说明',
+  volunteers: '服务志愿者',
+  volunteer_ids: '服务志愿者',
+  volunteer_id: '志愿者',
+  reply: '答复',
+  title: '标题',
+  closes_at: '截止时间',
+  opens_at: '开始时间',
+  sections: '问卷内容',
+  pickup_code: '取货码',
+  points_price: '所需积分',
+  stock: '库存',
+  min_star: '最低星级',
+  period: '期次',
+  description: '说明',
 }
 
 export function fieldLabel(field: string): string {
@@ -125,4 +156,28 @@ export function waitText(seconds: number): string {
 export function fieldError(problem: ApiProblem | undefined, field: string): string {
   const f = problem?.fields.find((p) => p.field === field)
   return f ? `${fieldLabel(f.field)}填写有误：${f.message}` : ''
+}
+
+/** The problem behind anything a request threw (an `ApiFailure`, or a bug shown plainly). */
+export function problemOf(e: unknown, message = '出错了，请稍后再试'): ApiProblem {
+  if (e instanceof ApiFailure) return e.problem
+  return { status: 0, code: 'internal', detail: String(e), message, fields: [] }
+}
+
+/** Shanghai wall-clock time of an RFC 3339 instant, as the console shows times ("2026-12-06 09:30"). */
+export function shanghaiTime(at: string | null | undefined): string {
+  if (!at) return '—'
+  const d = new Date(at)
+  if (Number.isNaN(d.getTime())) return at
+  const parts = new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).formatToParts(d)
+  const p = (t: string) => parts.find((x) => x.type === t)?.value ?? ''
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`
 }
