@@ -8,6 +8,9 @@ import NotFound from './views/NotFound.vue'
 import DispatchDesk from './views/dispatch/DispatchDesk.vue'
 import TeamDesk from './views/dispatch/TeamDesk.vue'
 import DepartmentDesk from './views/dispatch/DepartmentDesk.vue'
+import SurveyList from './views/surveys/SurveyList.vue'
+import SurveyBuilder from './views/surveys/SurveyBuilder.vue'
+import SurveyResults from './views/surveys/SurveyResults.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -29,6 +32,10 @@ const routes: RouteRecordRaw[] = [
       { path: 'dispatch', component: DispatchDesk, meta: { title: '点单派单', action: 'dispatch-orders' } },
       { path: 'team-desk', component: TeamDesk, meta: { title: '队伍接单' } },
       { path: 'department-desk', component: DepartmentDesk, meta: { title: '部门办理', action: 'handle-department-items' } },
+      { path: 'surveys', component: SurveyList, meta: { title: '需求调查', action: 'read-survey-results' } },
+      { path: 'surveys/new', component: SurveyBuilder, meta: { title: '新建问卷', action: 'manage-surveys' } },
+      { path: 'surveys/:id(\\d+)/edit', component: SurveyBuilder, meta: { title: '编辑问卷', action: 'manage-surveys' } },
+      { path: 'surveys/:id(\\d+)/results', component: SurveyResults, meta: { title: '问卷结果', action: 'read-survey-results' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

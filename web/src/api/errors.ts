@@ -181,3 +181,30 @@ export function shanghaiTime(at: string | null | undefined): string {
   const p = (t: string) => parts.find((x) => x.type === t)?.value ?? ''
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`
 }
+
+/** The server's validation phrases (kit's `Fields`, survey-model) in Chinese; anything else kept as sent. */
+const DETAIL_PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^must not be blank/, () => '不能为空'],
+  [/^is required/, () => '必须填写'],
+  [/^must be at most (\d+) characters/, (m) => `最多 ${m[1]} 个字`],
+  [/^must be (\d+) to (\d+) characters/, (m) => `应为 ${m[1]} 到 ${m[2]} 个字`],
+  [/^must be 1 to 40 characters of letters/, () => '编码应为 1 到 40 个字母、数字、_ 或 -'],
+  [/^must have (\d+) to (\d+) entries/, (m) => `应有 ${m[1]} 到 ${m[2]} 项`],
+  [/^must be an array of (\d+) to (\d+)/, (m) => `应有 ${m[1]} 到 ${m[2]} 项`],
+  [/^must not be below (min_selections|min|min_date)/, () => '不能小于下限'],
+  [/^must name an earlier choice question|^not an earlier question|^not a choice question/, () => '显示条件只能引用前面的选择题'],
+  [/^not an option/, () => '不是该题的选项'],
+  [/^must be a whole number from (\d+) to (\d+)/, (m) => `应为 ${m[1]} 到 ${m[2]} 的整数`],
+  [/^must be a date written YYYY-MM-DD/, () => '应为日期（年-月-日）'],
+  [/^must be a positive integer id/, () => '请选择一项'],
+  [/^must be before closes_at|must be after opens_at|^must be later than/, () => '截止时间应晚于开始时间'],
+  [/in the past|must be in the future/, () => '应是将来的时间'],
+]
+
+export function zhDetail(message: string): string {
+  for (const [re, say] of DETAIL_PATTERNS) {
+    const m = re.exec(message)
+    if (m) return say(m)
+  }
+  return message
+}
