@@ -11,6 +11,7 @@ import DepartmentDesk from './views/dispatch/DepartmentDesk.vue'
 import SurveyList from './views/surveys/SurveyList.vue'
 import SurveyBuilder from './views/surveys/SurveyBuilder.vue'
 import SurveyResults from './views/surveys/SurveyResults.vue'
+import RewardsPage from './views/rewards/RewardsPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -36,6 +37,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'surveys/new', component: SurveyBuilder, meta: { title: '新建问卷', action: 'manage-surveys' } },
       { path: 'surveys/:id(\\d+)/edit', component: SurveyBuilder, meta: { title: '编辑问卷', action: 'manage-surveys' } },
       { path: 'surveys/:id(\\d+)/results', component: SurveyResults, meta: { title: '问卷结果', action: 'read-survey-results' } },
+      { path: 'rewards', component: RewardsPage, meta: { title: '礼遇', action: 'manage-rewards' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },
