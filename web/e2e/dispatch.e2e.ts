@@ -118,3 +118,67 @@ test('an order is dispatched from the desk and accepted by the team leader', asy
   expect(desk.problems).toEqual([])
   expect(leaderSide.problems).toEqual([])
 })
+
+test('a team leader assigns a member, starts and completes an order with minutes credited', async () => {
+  // Arrange, through the API: an order dispatched to the demo leader's team and accepted by him.
+  const admin = await apiAs(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const leader = await apiAs(product.url, '13800000004', 'wenming-demo-4')
+  const [station] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE level = 'station' AND name LIKE '东关社区%'`)
+  const [item] = product.query<{ id: number }>(`SELECT id FROM service_menu_items WHERE name = '代购代办'`)
+  const [team] = product.query<{ id: number }>(`SELECT t.id FROM teams t JOIN accounts a ON a.id = t.leader_account_id WHERE a.phone = '13800000004' ORDER BY t.id LIMIT 1`)
+  const [member] = product.query<{ id: number; real_name: string; volunteer_no: string }>(
+    `SELECT v.id, v.real_name, v.volunteer_no FROM team_members m JOIN volunteers v ON v.id = m.volunteer_id
+     WHERE m.team_id = ${team!.id} AND m.status = 'approved' AND v.phone <> '13800000004' ORDER BY v.id LIMIT 1`,
+  )
+  const order = await admin.call<{ id: number }>('POST', '/api/v1/demands', {
+    menu_item_id: item!.id,
+    org_id: station!.id,
+    description: '帮忙代买常用药',
+    address: '东关社区和平街 3 号',
+    urgency: 'normal',
+    contact_name: '钱大爷',
+    contact_phone: '13912340000',
+    citizen_phone: '13912340000',
+  })
+  await admin.call('POST', `/api/v1/dispatch/demands/${order.id}/dispatch`, { team_id: team!.id })
+  await leader.call('POST', `/api/v1/dispatch/demands/${order.id}/accept`, {})
+
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, '13800000004', 'wenming-demo-4')
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '队伍接单' }).click()
+  const row = page.getByRole('region', { name: '队伍订单' }).getByRole('row').filter({ has: page.getByRole('cell', { name: String(order.id), exact: true }) })
+
+  // Assign a member of the team (the leader himself is one too, but nobody reports their own minutes).
+  await row.getByRole('button', { name: '分配队员' }).click()
+  const assign = page.getByRole('dialog', { name: `分配队员 · 订单 ${order.id}` })
+  await assign.getByText(`${member!.real_name}（${member!.volunteer_no}）`).click()
+  await assign.getByRole('button', { name: '确定分配队员' }).click()
+  await page.getByText(`订单 ${order.id} 已分配队员`).waitFor()
+  expect(product.query(`SELECT COUNT(*) AS n FROM demand_assignees WHERE demand_id = ${order.id} AND volunteer_id = ${member!.id}`)).toEqual([{ n: 1 }])
+
+  await row.getByRole('button', { name: '开始服务' }).click()
+  await page.getByRole('dialog', { name: `开始服务 · 订单 ${order.id}` }).getByRole('button', { name: '确定开始服务' }).click()
+  await page.getByText(`订单 ${order.id} 已开始服务`).waitFor()
+
+  // The report: a summary is required (refused beside it), then each assignee's minutes.
+  await row.getByRole('button', { name: '完成结项' }).click()
+  const complete = page.getByRole('dialog', { name: `完成结项 · 订单 ${order.id}` })
+  await complete.getByLabel(`${member!.real_name}的服务分钟数`).waitFor()
+  await complete.getByRole('button', { name: '确定完成结项' }).click()
+  await complete.getByText('请填写结项说明').waitFor()
+  await complete.getByLabel('结项说明').fill('已代购降压药两盒，送到家中')
+  await complete.getByLabel(`${member!.real_name}的服务分钟数`).fill('90')
+  await screenshot(page, 'team-desk-complete')
+  await complete.getByRole('button', { name: '确定完成结项' }).click()
+  await page.getByText(`订单 ${order.id} 已完成结项`).waitFor()
+  expect(product.query(`SELECT status FROM demands WHERE id = ${order.id}`)).toEqual([{ status: 'completed' }])
+  expect(
+    product.query(`SELECT kind, amount FROM ledger_entries WHERE source = 'order' AND volunteer_id = ${member!.id} AND idempotency_key = 'order:${order.id}:volunteer:${member!.id}' ORDER BY kind`),
+  ).toEqual([
+    { kind: 'minutes', amount: 90 },
+    expect.objectContaining({ kind: 'points' }),
+  ])
+
+  expect(problems).toEqual([])
+})
