@@ -182,3 +182,56 @@ test('a team leader assigns a member, starts and completes an order with minutes
 
   expect(problems).toEqual([])
 })
+
+test('a complaint is forwarded to a department from the desk and answered on the department desk', async () => {
+  const admin = await apiAs(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [station] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE level = 'station' AND name LIKE '东关社区%'`)
+  const [item] = product.query<{ id: number }>(`SELECT id FROM service_menu_items WHERE name = '环境卫生投诉'`)
+  const [department] = product.query<{ id: number; name: string }>(`SELECT id, name FROM departments ORDER BY id LIMIT 1`)
+  const order = await admin.call<{ id: number }>('POST', '/api/v1/demands', {
+    menu_item_id: item!.id,
+    org_id: station!.id,
+    description: '小区门口垃圾堆放多日无人清运',
+    address: '东关社区和平街口',
+    urgency: 'normal',
+    contact_name: '赵先生',
+    contact_phone: '13912341111',
+    citizen_phone: '13912341111',
+  })
+
+  // The dispatcher: a complaint offers 转交部门, not 派单 or 抢单.
+  const desk = await person(browser)
+  await desk.page.goto(`${product.url}/console/sign-in`)
+  await signIn(desk.page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await desk.page.goto(`${product.url}/console/dispatch`)
+  const row = desk.page.getByRole('region', { name: '派单队列' }).getByRole('row').filter({ has: desk.page.getByRole('cell', { name: String(order.id), exact: true }) })
+  await row.getByRole('button', { name: '办理' }).click()
+  const drawer = desk.page.getByRole('dialog', { name: `订单 ${order.id} · 环境卫生投诉` })
+  expect(await drawer.getByRole('button', { name: '开放抢单' }).count()).toBe(0)
+  await drawer.getByRole('button', { name: '转交部门' }).click()
+  const forward = desk.page.getByRole('dialog', { name: '转交部门' })
+  await forward.getByRole('button', { name: '确定转交部门' }).click()
+  await forward.getByText('请选择职能部门').waitFor()
+  await forward.getByRole('combobox', { name: '职能部门' }).click({ force: true })
+  await desk.page.getByRole('option', { name: department!.name }).click()
+  await forward.getByRole('button', { name: '确定转交部门' }).click()
+  await desk.page.getByText(`订单 ${order.id} 已转交部门`).waitFor()
+  expect(product.query(`SELECT status, department_id FROM demands WHERE id = ${order.id}`)).toEqual([{ status: 'forwarded', department_id: department!.id }])
+
+  // The department's handler answers it on the department desk.
+  const handler = await person(browser)
+  await handler.page.goto(`${product.url}/console/sign-in`)
+  await signIn(handler.page, '13800000005', 'wenming-demo-5')
+  await handler.page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '部门办理' }).click()
+  const item2 = handler.page.getByRole('region', { name: '转办事项' }).getByRole('row').filter({ has: handler.page.getByRole('cell', { name: String(order.id), exact: true }) })
+  await item2.getByRole('button', { name: '答复' }).click()
+  const reply = handler.page.getByRole('dialog', { name: `答复 · 事项 ${order.id}` })
+  await reply.getByLabel('答复内容').fill('已通知环卫所，今日下午清运完毕')
+  await reply.getByRole('button', { name: '提交答复' }).click()
+  await handler.page.getByText(`事项 ${order.id} 已答复`).waitFor()
+  await screenshot(handler.page, 'department-desk')
+  expect(product.query(`SELECT status, reply FROM demands WHERE id = ${order.id}`)).toEqual([{ status: 'replied', reply: '已通知环卫所，今日下午清运完毕' }])
+
+  expect(desk.problems).toEqual([])
+  expect(handler.problems).toEqual([])
+})
