@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import { launch, person, screenshot, signIn } from './support/browser'
 
 let product: Product
 let browser: Browser
@@ -25,15 +25,6 @@ afterAll(async () => {
 
 const TOWN = '城关镇新时代文明实践所'
 const STATION = '南关社区新时代文明实践站'
-
-/** Fills the sign-in form and submits it; returns once the server has answered. */
-async function signIn(page: Page, phone: string, password: string) {
-  await page.getByLabel('手机号').fill(phone)
-  await page.getByLabel('密码').fill(password)
-  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions/browser'))
-  await page.getByRole('button', { name: '登录', exact: true }).click()
-  await answered
-}
 
 /** The refusal explained above the sign-in form (the password field repeats its first line). */
 const refusal = (page: Page, title: string) => page.locator('.sign-in__alert').filter({ hasText: title })

@@ -18,6 +18,13 @@ describe('menusFor', () => {
       '自主申报',
     ])
   })
+
+  it('shows the dispatch desk to dispatchers and the team desk to team leaders only', () => {
+    expect(menusFor(['dispatch-orders']).map((m) => m.title)).toContain('点单派单')
+    expect(menusFor(['read-directory', 'read-volunteers']).map((m) => m.title)).not.toContain('队伍接单')
+    expect(menusFor(['read-directory', 'read-volunteers'], ['team-leader']).map((m) => m.title)).toContain('队伍接单')
+    expect(menusFor(['handle-department-items']).map((m) => m.title)).toContain('部门办理')
+  })
 })
 
 describe('CHILD_LEVEL', () => {

@@ -8,6 +8,8 @@ export interface MenuItem {
   title: string
   /** The identity action the page needs; absent = every signed-in staff member. */
   action?: string
+  /** Or: shown to holders of one of these roles (pages for a role no action singles out, e.g. 队长). */
+  roles?: readonly string[]
 }
 
 export const MENUS: readonly MenuItem[] = [
@@ -18,11 +20,16 @@ export const MENUS: readonly MenuItem[] = [
   { path: '/organisations', title: '组织入驻', action: 'review-organisations' },
   { path: '/activities', title: '活动管理', action: 'manage-teams' },
   { path: '/self-reports', title: '自主申报', action: 'manage-volunteers' },
+  { path: '/dispatch', title: '点单派单', action: 'dispatch-orders' },
+  { path: '/team-desk', title: '队伍接单', roles: ['team-leader'] },
+  { path: '/department-desk', title: '部门办理', action: 'handle-department-items' },
+  { path: '/surveys', title: '需求调查', action: 'read-survey-results' },
+  { path: '/rewards', title: '礼遇', action: 'manage-rewards' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */
-export function menusFor(actions: readonly string[]): MenuItem[] {
-  return MENUS.filter((m) => !m.action || actions.includes(m.action))
+export function menusFor(actions: readonly string[], roles: readonly string[] = []): MenuItem[] {
+  return MENUS.filter((m) => (m.roles ? m.roles.some((r) => roles.includes(r)) : !m.action || actions.includes(m.action)))
 }
 
 /** Chinese names of the roles. */

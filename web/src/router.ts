@@ -13,6 +13,13 @@ import CheckinScreen from './views/activities/CheckinScreen.vue'
 import SelfReportsPage from './views/activities/SelfReportsPage.vue'
 import TeamsPage from './views/volunteers/TeamsPage.vue'
 import OrganisationsPage from './views/volunteers/OrganisationsPage.vue'
+import DispatchDesk from './views/dispatch/DispatchDesk.vue'
+import TeamDesk from './views/dispatch/TeamDesk.vue'
+import DepartmentDesk from './views/dispatch/DepartmentDesk.vue'
+import SurveyList from './views/surveys/SurveyList.vue'
+import SurveyBuilder from './views/surveys/SurveyBuilder.vue'
+import SurveyResults from './views/surveys/SurveyResults.vue'
+import RewardsPage from './views/rewards/RewardsPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -40,6 +47,14 @@ const routes: RouteRecordRaw[] = [
       { path: 'self-reports', component: SelfReportsPage, meta: { title: '自主申报', action: 'manage-volunteers' } },
       { path: 'activities', component: ActivitiesPage, meta: { title: '活动管理', action: 'manage-teams' } },
       { path: 'activities/:id(\\d+)', component: ActivityDetail, props: true, meta: { title: '活动详情', action: 'manage-teams' } },
+      { path: 'dispatch', component: DispatchDesk, meta: { title: '点单派单', action: 'dispatch-orders' } },
+      { path: 'team-desk', component: TeamDesk, meta: { title: '队伍接单' } },
+      { path: 'department-desk', component: DepartmentDesk, meta: { title: '部门办理', action: 'handle-department-items' } },
+      { path: 'surveys', component: SurveyList, meta: { title: '需求调查', action: 'read-survey-results' } },
+      { path: 'surveys/new', component: SurveyBuilder, meta: { title: '新建问卷', action: 'manage-surveys' } },
+      { path: 'surveys/:id(\\d+)/edit', component: SurveyBuilder, meta: { title: '编辑问卷', action: 'manage-surveys' } },
+      { path: 'surveys/:id(\\d+)/results', component: SurveyResults, meta: { title: '问卷结果', action: 'read-survey-results' } },
+      { path: 'rewards', component: RewardsPage, meta: { title: '礼遇', action: 'manage-rewards' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

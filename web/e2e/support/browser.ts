@@ -44,3 +44,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(300)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
 }
+
+/** Fills the console's sign-in form and submits it; returns once the server has answered. */
+export async function signIn(page: Page, phone: string, password: string): Promise<void> {
+  await page.getByLabel('手机号').fill(phone)
+  await page.getByLabel('密码').fill(password)
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions/browser'))
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await answered
+}

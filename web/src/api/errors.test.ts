@@ -1,5 +1,5 @@
 import { describe as group, expect, it } from 'vitest'
-import { describe, fieldError, toProblem, waitText } from './errors'
+import { describe, fieldError, toProblem, waitText, zhDetail } from './errors'
 
 group('toProblem', () => {
   it('puts a 422 beside the field it names, in Chinese', () => {
@@ -40,4 +40,11 @@ group('waitText', () => {
     expect(waitText(30)).toBe('30 秒')
     expect(describe({ code: 'throttled', fields: [], retryAfter: 0, status: 429 })).toBe('操作过于频繁，请稍后再试')
   })
+})
+
+it('zhDetail says the server validation phrases in Chinese and keeps the rest', () => {
+  expect(zhDetail('must not be blank')).toBe('不能为空')
+  expect(zhDetail('must be at most 200 characters')).toBe('最多 200 个字')
+  expect(zhDetail('must be after opens_at')).toBe('截止时间应晚于开始时间')
+  expect(zhDetail('something else')).toBe('something else')
 })

@@ -52,6 +52,17 @@ const CODE_MESSAGES: Record<string, string> = {
   already_confirmed: '该签到记录已按其他时长确认过',
   signup_closed: '报名已截止',
   id_number_taken: '该身份证号已登记为志愿者',
+  kind: '该类型的诉求不能这样处理',
+  not_accepting: '问卷当前不在收集期内',
+  already_answered: '已经填写过该问卷',
+  outside_audience: '不在问卷的调查范围内',
+  own_nomination: '不能审核自己提名的荣誉，请由其他工作人员审核',
+  own_star: '不能确认自己的星级',
+  notice_period: '公示期尚未结束，不能确认',
+  below_threshold: '服务时长已低于该星级门槛，不能确认',
+  out_of_stock: '库存不足',
+  insufficient_points: '积分不足',
+  not_available: '该礼遇当前不可兑换',
 }
 
 /** Chinese names of the fields the console's forms send. */
@@ -74,6 +85,25 @@ const FIELD_LABELS: Record<string, string> = {
   service_area: '服务区域',
   reason: '理由',
   minutes: '时长',
+  team_id: '服务队伍',
+  team_ids: '抢单队伍',
+  department_id: '职能部门',
+  note: '备注',
+  summary: '结项说明',
+  volunteers: '服务志愿者',
+  volunteer_ids: '服务志愿者',
+  volunteer_id: '志愿者',
+  reply: '答复',
+  title: '标题',
+  closes_at: '截止时间',
+  opens_at: '开始时间',
+  sections: '问卷内容',
+  pickup_code: '取货码',
+  points_price: '所需积分',
+  stock: '库存',
+  min_star: '最低星级',
+  period: '期次',
+  description: '说明',
 }
 
 export function fieldLabel(field: string): string {
@@ -139,8 +169,53 @@ export function fieldError(problem: ApiProblem | undefined, field: string): stri
   return f ? `${fieldLabel(f.field)}填写有误：${f.message}` : ''
 }
 
-/** The problem behind anything a call threw (a failure the client did not describe included). */
-export function problemOf(e: unknown): ApiProblem {
+/** The problem behind anything a request threw (an `ApiFailure`, or a bug shown plainly). */
+export function problemOf(e: unknown, message = '出错了，请稍后再试'): ApiProblem {
   if (e instanceof ApiFailure) return e.problem
-  return { status: 0, code: 'internal', detail: String(e), message: '出错了，请稍后再试', fields: [] }
+  return { status: 0, code: 'internal', detail: String(e), message, fields: [] }
+}
+
+/** Shanghai wall-clock time of an RFC 3339 instant, as the console shows times ("2026-12-06 09:30"). */
+export function shanghaiTime(at: string | null | undefined): string {
+  if (!at) return '—'
+  const d = new Date(at)
+  if (Number.isNaN(d.getTime())) return at
+  const parts = new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).formatToParts(d)
+  const p = (t: string) => parts.find((x) => x.type === t)?.value ?? ''
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`
+}
+
+/** The server's validation phrases (kit's `Fields`, survey-model) in Chinese; anything else kept as sent. */
+const DETAIL_PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^must not be blank/, () => '不能为空'],
+  [/^is required/, () => '必须填写'],
+  [/^must be at most (\d+) characters/, (m) => `最多 ${m[1]} 个字`],
+  [/^must be (\d+) to (\d+) characters/, (m) => `应为 ${m[1]} 到 ${m[2]} 个字`],
+  [/^must be 1 to 40 characters of letters/, () => '编码应为 1 到 40 个字母、数字、_ 或 -'],
+  [/^must have (\d+) to (\d+) entries/, (m) => `应有 ${m[1]} 到 ${m[2]} 项`],
+  [/^must be an array of (\d+) to (\d+)/, (m) => `应有 ${m[1]} 到 ${m[2]} 项`],
+  [/^must not be below (min_selections|min|min_date)/, () => '不能小于下限'],
+  [/^must name an earlier choice question|^not an earlier question|^not a choice question/, () => '显示条件只能引用前面的选择题'],
+  [/^not an option/, () => '不是该题的选项'],
+  [/^must be a whole number from (\d+) to (\d+)/, (m) => `应为 ${m[1]} 到 ${m[2]} 的整数`],
+  [/^must be a date written YYYY-MM-DD/, () => '应为日期（年-月-日）'],
+  [/^must be a positive integer id/, () => '请选择一项'],
+  [/^must be before closes_at|must be after opens_at|^must be later than/, () => '截止时间应晚于开始时间'],
+  [/in the past|must be in the future/, () => '应是将来的时间'],
+]
+
+export function zhDetail(message: string): string {
+  for (const [re, say] of DETAIL_PATTERNS) {
+    const m = re.exec(message)
+    if (m) return say(m)
+  }
+  return message
 }
