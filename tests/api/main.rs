@@ -38,6 +38,7 @@ mod mediation;
 mod openapi;
 mod order_hours;
 mod rewards;
+mod settings;
 mod sms_delivery;
 mod surveys;
 mod volunteers;

@@ -6,6 +6,11 @@ describe('menusFor', () => {
     expect(menusFor(['read-directory', 'manage-orgs']).map((m) => m.title)).toEqual(['工作台', '组织架构'])
     expect(menusFor([]).map((m) => m.title)).toEqual(['工作台'])
   })
+
+  it('shows the settings to the centre admins only (read-outbox is theirs alone)', () => {
+    expect(menusFor(['read-directory', 'read-outbox']).map((m) => m.title)).toContain('系统设置')
+    expect(menusFor(['read-directory', 'manage-orgs']).map((m) => m.title)).not.toContain('系统设置')
+  })
 })
 
 describe('CHILD_LEVEL', () => {

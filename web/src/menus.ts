@@ -13,6 +13,9 @@ export interface MenuItem {
 export const MENUS: readonly MenuItem[] = [
   { path: '/', title: '工作台' },
   { path: '/orgs', title: '组织架构', action: 'read-directory' },
+  // The deployment's settings are the centre admins'; read-outbox is the action only they hold
+  // (the API itself asks for manage-orgs at the centre).
+  { path: '/settings', title: '系统设置', action: 'read-outbox' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */

@@ -5,6 +5,7 @@ import SignIn from './views/SignIn.vue'
 import HomePage from './views/HomePage.vue'
 import OrgPage from './views/org/OrgPage.vue'
 import NotFound from './views/NotFound.vue'
+import SettingsPage from './views/settings/SettingsPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,6 +24,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', component: HomePage, meta: { title: '工作台' } },
       { path: 'orgs', component: OrgPage, meta: { title: '组织架构', action: 'read-directory' } },
+      { path: 'settings', component: SettingsPage, meta: { title: '系统设置', action: 'read-outbox' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

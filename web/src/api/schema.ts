@@ -32,12 +32,21 @@ export interface paths {
         put?: never;
         /**
          * Sign in with phone and password (staff) or phone and SMS code (citizens, volunteers)
-         * @description Wrong phone or password → 401 with the same message for both. Five failures in a row lock
-         *     the account for 15 minutes: 429 with `Retry-After`. Attempts are counted before the
-         *     password is checked, so at most five are checked per window however many arrive at once;
-         *     while locked every attempt, the right password included, gets the same 429 body. An admin
-         *     lifts a lock with `POST /api/v1/accounts/{id}/unlock`. A code works once; a first-time phone signing in with a code becomes a
-         *     citizen.
+         * @description Wrong phone or password → 401 with the same message for both. Five failures in a row from
+         *     one client (its IP address; an IPv6 address counts as its /64) lock the account *for that
+         *     client* for 15 minutes (`identity.lock_failures`, `identity.lock_s`): 429 with
+         *     `Retry-After`, while the holder still signs in from elsewhere. Past ten failures from all
+         *     clients together (`identity.delay_after`) every further attempt must wait a doubling delay,
+         *     1 s, 2 s, 4 s … capped at 60 s (`identity.delay_cap_s`): 429 with `Retry-After`. Attempts
+         *     are counted before the password is checked, so no number of concurrent attempts or clients
+         *     gets more checked than that; while refused every attempt, the right password included, gets
+         *     the same 429 body. An admin lifts every lock and the delay with
+         *     `POST /api/v1/accounts/{id}/unlock`. Sign-ins (password or code) are also rate-limited per
+         *     client and in all (`throttle.sign_ins.*`, default 100 per client and 1000 in all per 60 s):
+         *     429 `throttled` with `Retry-After`, nothing counted. At most four passwords are checked at
+         *     once (`identity.argon2_slots`); a sign-in waits up to 5 s for its turn
+         *     (`identity.argon2_wait_ms`), then 503 `busy` with `Retry-After`, nothing counted. A code
+         *     works once; a first-time phone signing in with a code becomes a citizen.
          */
         post: operations["createSession"];
         delete?: never;
@@ -100,7 +109,10 @@ export interface paths {
         put?: never;
         /**
          * Queue a one-time sign-in code to a phone (template `sign-in-code`)
-         * @description One code per phone per 60 s and 10 per day; more → 429 with `Retry-After`.
+         * @description One code per phone per 60 s and 10 per day; at most 40 requests per client (its IP
+         *     address; an IPv6 address counts as its /64) and 300 from everyone per 10 minutes
+         *     (`throttle.sms_codes.per_client`, `.global`, `.window_s`). More → 429 `throttled` with
+         *     `Retry-After`, and no code is stored and no message queued.
          */
         post: operations["requestSmsCode"];
         delete?: never;
@@ -281,8 +293,9 @@ export interface paths {
         put?: never;
         /**
          * Lift a password lockout (needs manage-accounts over an org where the account holds a role)
-         * @description Clears the lock and the failed sign-in count, and audits it as `account.unlock` (even when
-         *     nothing was locked). An account outside the caller's manage-accounts scope → 404, as if
+         * @description Clears every client's lock on the account, the account-wide failed sign-in count and its
+         *     delay, and audits it as `account.unlock` with what it cleared (`failed_sign_ins`, `locked`,
+         *     `clients_locked`, `delayed_until`), even when nothing was locked. An account outside the caller's manage-accounts scope → 404, as if
          *     unknown.
          */
         post: operations["unlockAccount"];
@@ -426,6 +439,141 @@ export interface paths {
         get: operations["listOutbox"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every deployment setting with its value, default and range (centre admins)
+         * @description Every setting a step reads, in the settings page's order: its key, group (with a Chinese
+         *     heading), Chinese label and help, type (`integer`, `text`, `rounding`, `thresholds`), range
+         *     and unit for integers, the default the reader uses when the key is unset, and this
+         *     deployment's value (the default when unset, with `updated_at` null). Only the centre's
+         *     admins (manage-orgs at an active centre or city org) may read them.
+         */
+        get: operations["listSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change one deployment setting (centre admins; audited)
+         * @description `{"value"}` (a string; an integer setting may be sent as a number). Checked by the
+         *     setting's rule; a refused value is 422 on `value` with the allowed range in Chinese, and
+         *     nothing changes. Stored normalised (trimmed, the rounding rule re-serialised); steps read
+         *     it on their next request. Every change is audited (`setting.update`, the value before and
+         *     after); sending the value a setting already has changes nothing, so a retry is harmless.
+         */
+        put: operations["putSetting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/outbox/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages by channel, provider and status (read-outbox)
+         * @description The delivery counts from the database (components cannot add to the edge's `/metrics`):
+         *     one entry per channel, provider (null before any provider took the message) and status,
+         *     the receipts that matched no message, and the messages held for an operator (a
+         *     signature, template or balance problem).
+         */
+        get: operations["getOutboxSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each message kind's provider template (read-outbox)
+         * @description Every message kind the product queues, per provider, with the provider's template id
+         *     (null until the deployment sets it; such messages wait with an operator alert) and the
+         *     parameter names in the order the template fills them.
+         */
+        get: operations["listSmsTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms-templates/{provider}/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set one kind's template at one provider (read-outbox; audited) */
+        put: operations["putSmsTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/deliver-outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The delivery job (scheduler only)
+         * @description Sends every due queued SMS (at most `limit`) through `sms_provider`, failing over to
+         *     `sms_fallback_provider` when the first fails as a whole, and records each outcome
+         *     (`docs/delivery-api.md`). Only the scheduler may call it: `Authorization: Bearer
+         *     <scheduler_token>`; without the variable 403 `not_configured`, with a missing or wrong
+         *     token 403 `not_scheduler`, and nothing runs. Safe to call twice at once or twice in a
+         *     row: a message is claimed before it is sent, and never sent twice.
+         */
+        post: operations["runDeliverOutbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1270,6 +1418,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mediation/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mediation cases in the caller's dispatch-orders scope, by id
+         * @description A case belongs to the org the platform named (`org_id`), else the centre. The handler's phone is masked here.
+         */
+        get: operations["listMediationCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mediation/cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One mediation case with its timeline and the status of every notice it queued
+         * @description The handler's phone whole; parties' numbers masked. Outside the caller's scope → 404.
+         */
+        get: operations["getMediationCase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/escalate-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Escalate every order past its acceptance deadline (dispatch)
+         * @description The rule of `POST /api/v1/dispatch/escalate` and of every dispatch request, over all orders, up to 500 a run; not audited (time escalated them). Counts: `escalated`. Takes no body; the clock is the request's.
+         */
+        post: operations["runEscalateOrdersJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/auto-close-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close completed orders left unrated longer than `demand.auto_close_s` (demand)
+         * @description The rule of `POST /api/v1/demands/auto-close` and of every demand request, over all orders; not audited. Counts: `closed`. Takes no body; the clock is the request's.
+         */
+        post: operations["runAutoCloseOrdersJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/close-checkouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close forgotten check-outs past the end plus `checkout.grace_s` (checkin)
+         * @description The rule of `POST /api/v1/activities/{id}/close-attendance`, for every activity with an attendance still open, up to 200 activities a run. Counts: `closed` (attendances), `activities`. Takes no body; the clock is the request's.
+         */
+        post: operations["runCloseCheckoutsJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/propose-stars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose the star level every active volunteer's confirmed hours reach (reward)
+         * @description The rule of `POST /api/v1/stars/sweep`, over all active volunteers; `proposed_by` null. Counts: `proposed`. Takes no body; the clock is the request's.
+         */
+        post: operations["runProposeStarsJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/expire-reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Expire reservations not collected within `reward.pickup_days` (reward)
+         * @description Each is released as a cancellation is (stock returned, points refunded through the ledger under `refund:redemption:<id>`), with `cancelled_by` null and `expired` true; up to 500 a run. Counts: `expired`, `points_refunded`. Takes no body; the clock is the request's.
+         */
+        post: operations["runExpireReservationsJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/survey-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open and close surveys at their times (survey)
+         * @description Published surveys whose `opens_at` passed get `opened_at` once; those whose `closes_at` passed become `closed` with `closed_at = closes_at`. Readers already judge by the times, so nothing shown changes. Counts: `opened`, `closed`. Takes no body; the clock is the request's.
+         */
+        post: operations["runSurveyWindowsJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/demands/auto-close": {
         parameters: {
             query?: never;
@@ -1968,7 +2279,8 @@ export interface paths {
          * @description Checked whole before anything is stored, in this order: the body (422 naming the field);
          *     the survey exists and is not a draft (404); it takes answers now — published, `opens_at` ≤
          *     now < `closes_at` — else 409 `not_accepting`; where the respondent lives: for a
-         *     `volunteers` survey the caller's home org as an active volunteer (a non-volunteer → 403
+         *     `volunteers` survey the caller's home org as an active volunteer, as it was when the
+         *     survey was published (or opened, if earlier; a move made since does not count) (a non-volunteer → 403
          *     `outside_audience`; an `org_id` other than the home org → 422 `org_id`), for a `residents`
          *     survey `org_id` (an active station, point or institute) or else the volunteer's home org
          *     (neither → 422 `org_id`) — outside the survey's subtree → 403 `outside_audience`;
@@ -2847,9 +3159,16 @@ export interface components {
         ResidentIdNumber: string;
         /** @example 1101**********1234 */
         MaskedIdNumber: string;
-        /** @description Trimmed, 1–60 characters, no control characters */
+        /** @description Trimmed, 1–60 characters, no control characters, no invisible formatting characters (as `Line`) */
         Name60: string;
-        /** @description One line, not blank, no control characters */
+        /**
+         * @description One line, not blank, no control characters, and no invisible formatting characters: every
+         *     Unicode format character (category Cf: bidi controls such as U+202E, zero-width characters
+         *     such as U+200B–U+200D, U+2060, U+FEFF, the soft hyphen, tag characters U+E0000–U+E007F)
+         *     and the line and paragraph separators U+2028/U+2029 — they make one name read or look
+         *     like another. 422 naming the field, with the code point in the message. (The pattern
+         *     lists the Basic Multilingual Plane's; the server also refuses the few above it.)
+         */
         Line: string;
         /** @description A short label (skill, service category) */
         Label: string;
@@ -2857,7 +3176,7 @@ export interface components {
         TimeFilter: string;
         /** @description One line (may be empty), at most 100 characters */
         ServiceArea: string | null;
-        /** @description Newlines and tabs allowed, no other control characters */
+        /** @description Newlines and tabs allowed, no other control characters, no bidi embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069), which reorder the text after them */
         FreeText: string;
         /** @enum {string} */
         Level: "city" | "centre" | "institute" | "station" | "point";
@@ -3090,9 +3409,90 @@ export interface components {
             template: string;
             /** @description Template parameters (a JSON object), e.g. `{"code": "123456"}` */
             params: unknown;
-            /** @enum {string} */
-            status: "queued" | "sent" | "failed";
+            /**
+             * @description queued → sending (claimed by a delivery run) → sent (the provider took it) → delivered | failed (its receipt, or a permanent refusal)
+             * @enum {string}
+             */
+            status: "queued" | "sending" | "sent" | "delivered" | "failed";
             created_at?: components["schemas"]["Time"];
+            /** @enum {string|null} */
+            provider?: "tencent" | "aliyun" | null;
+            /** @description Provider calls made for this message */
+            attempts?: number;
+            /**
+             * @description Why it is not delivered yet — retry later, failed for good, waiting for an operator, or a run died mid-send (not resent)
+             * @enum {string|null}
+             */
+            error_class?: "retry" | "permanent" | "alert" | "unknown" | null;
+            /** @description The provider's code and message */
+            last_error?: string | null;
+            sent_at?: components["schemas"]["Time"] | null;
+            delivered_at?: components["schemas"]["Time"] | null;
+        };
+        SettingList: {
+            items: components["schemas"]["Setting"][];
+        };
+        Setting: {
+            /** @example checkout.grace_s */
+            key: string;
+            /** @enum {string} */
+            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in";
+            /** @example 签到与服务时长 */
+            group_label: string;
+            /** @example 签退宽限时间 */
+            label: string;
+            help: string;
+            /** @enum {string} */
+            type: "integer" | "text" | "rounding" | "thresholds";
+            /** @description integer settings only */
+            min: number | null;
+            /** @description integer settings only */
+            max: number | null;
+            /** @description integer settings only, in Chinese (秒, 天, 次…) */
+            unit: string | null;
+            /** @description text settings only */
+            max_chars: number | null;
+            default: string;
+            is_default: boolean;
+            value: string;
+            updated_at: components["schemas"]["Time"] | null;
+        };
+        SettingChange: {
+            value: string | number;
+        };
+        OutboxSummary: {
+            messages: {
+                /** @enum {string} */
+                channel: "sms" | "wechat";
+                provider: string | null;
+                status: string;
+                count: number;
+            }[];
+            unmatched_receipts: number;
+            held_for_operator: number;
+        };
+        SmsTemplate: {
+            /** @enum {string} */
+            provider: "tencent" | "aliyun";
+            /** @example sign-in-code */
+            kind: string;
+            template_id: string | null;
+            params: string[];
+        };
+        /** @description Flat like every job's answer; the edge's scheduler makes each count a metric */
+        DeliveryReport: {
+            /** @enum {string} */
+            job: "deliver-outbox";
+            /** @enum {string} */
+            provider: "none" | "tencent" | "aliyun";
+            claimed: number;
+            sent: number;
+            retrying: number;
+            held_for_operator: number;
+            failed: number;
+            failed_over: number;
+            lease_expired: number;
+            still_due: number;
         };
         OutboxPage: {
             items: components["schemas"]["OutboxMessage"][];
@@ -3691,6 +4091,18 @@ export interface components {
                 /** @enum {string} */
                 actor_role: "system" | "citizen" | "centre-admin" | "institute-admin" | "station-admin" | "team-leader" | "department-handler" | "staff";
             }[];
+            /** @description The order's SMS notices and their delivery state (a citizen sees those sent to them); recipients masked */
+            notices?: {
+                /** @example order-completed */
+                template: string;
+                /** @example 138****5678 */
+                recipient: string;
+                /** @enum {string} */
+                status: "queued" | "sending" | "sent" | "delivered" | "failed";
+                queued_at: components["schemas"]["Time"];
+                sent_at?: components["schemas"]["Time"] | null;
+                delivered_at?: components["schemas"]["Time"] | null;
+            }[];
         };
         Reason: {
             reason: components["schemas"]["Text500"];
@@ -3698,6 +4110,62 @@ export interface components {
         DemandRating: {
             rating: components["schemas"]["Rating"];
             comment?: components["schemas"]["Text500"] | null;
+        };
+        MediationCase: {
+            id: components["schemas"]["Id"];
+            case_no: string;
+            /** @enum {string} */
+            source: "court" | "township_center";
+            status: string;
+            /** @description The neutral label the SMS notices use */
+            status_label: string;
+            org: {
+                id: components["schemas"]["Id"];
+                name: string | null;
+            } | null;
+            handler: {
+                name: string | null;
+                /** @description Masked in the list, whole in the detail */
+                phone: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MediationCasePage: {
+            items: components["schemas"]["MediationCase"][];
+            next_cursor: number | null;
+        };
+        MediationCaseDetail: components["schemas"]["MediationCase"] & {
+            timeline: {
+                event_id: string;
+                status: string;
+                status_label: string;
+                previous_status: string | null;
+                /** Format: date-time */
+                occurred_at: string;
+                /** Format: date-time */
+                received_at: string;
+                notified: number;
+                notices: {
+                    /** @enum {string} */
+                    role: "applicant" | "respondent" | "handler";
+                    /** @description Masked */
+                    recipient: string;
+                    template: string;
+                    /** @description The outbox's delivery status now */
+                    status: string;
+                    /** Format: date-time */
+                    queued_at: string;
+                }[];
+            }[];
+        };
+        /** @description The job's name and, per kind of change, how many things this run changed (0 on a repeat) */
+        JobResult: {
+            job: string;
+        } & {
+            [key: string]: number;
         };
         AutoCloseResult: {
             closed: number;
@@ -3857,7 +4325,7 @@ export interface components {
         SurveyOnePer: "person" | "household";
         /** @description 1–40 characters of `[A-Za-z0-9_-]` */
         SurveyKey: string;
-        /** @description A description in a questionnaire (trimmed, at most 2000 characters, newlines allowed); absent or null is empty */
+        /** @description A description in a questionnaire (trimmed, at most 2000 characters, newlines allowed, no bidi controls as `FreeText`); absent or null is empty */
         SurveyText: string | null;
         /**
          * Format: date
@@ -4414,6 +4882,8 @@ export interface components {
             cancelled_at: components["schemas"]["Time"] | null;
             cancelled_by: components["schemas"]["Id"] | null;
             cancel_reason: string | null;
+            /** @description Cancelled by nobody — the reservation was not collected within `reward.pickup_days` (default 30) and the `expire-reservations` job released it with a refund */
+            expired?: boolean;
         };
         RedemptionPage: {
             items: components["schemas"]["Redemption"][];
@@ -4702,6 +5172,7 @@ export interface components {
             period: components["schemas"]["EvalPeriodText"];
             comment?: string | null;
             scores: {
+                /** @description The key of one of the scheme's items; each is scored once */
                 item: string;
                 /** @description 0..max_points */
                 score: number;
@@ -4940,8 +5411,18 @@ export interface components {
                 "application/json": components["schemas"]["RefusedResponse"];
             };
         };
-        /** @description Throttled (codes) or locked (sign-in) */
+        /** @description `throttled`: over a rate limit (per phone, per client or in all), or locked out of the account (sign-in) */
         TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description `busy`: too busy right now (every password-check slot taken, or the database write lock not free in time); nothing was changed */
+        Busy: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
@@ -5090,6 +5571,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Busy"];
         };
     };
     createBrowserSession: {
@@ -5121,6 +5603,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Busy"];
         };
     };
     deleteCurrentSession: {
@@ -5174,6 +5657,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Busy"];
         };
     };
     getMe: {
@@ -5787,6 +6271,173 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example checkout.grace_s */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingChange"];
+            };
+        };
+        responses: {
+            /** @description The setting as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getOutboxSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listSmsTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SmsTemplate"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putSmsTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "tencent" | "aliyun";
+                /** @description The outbox template name, e.g. `sign-in-code`, `order-dispatched`, `case-status` */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 1110 */
+                    template_id: string;
+                    /**
+                     * @example [
+                     *       "code"
+                     *     ]
+                     */
+                    params: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runDeliverOutbox: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryReport"];
+                };
+            };
             403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
         };
@@ -7314,6 +7965,208 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listMediationCases: {
+        parameters: {
+            query?: {
+                /** @description One case status (docs/mediation.md); anything else → 422 */
+                status?: string;
+                /** @description Only cases in this org's subtree */
+                org_id?: components["schemas"]["Id"];
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cases */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationCasePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getMediationCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationCaseDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runEscalateOrdersJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runAutoCloseOrdersJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runCloseCheckoutsJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runProposeStarsJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runExpireReservationsJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runSurveyWindowsJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
     };
