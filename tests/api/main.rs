@@ -39,6 +39,7 @@ mod openapi;
 mod order_hours;
 mod rewards;
 mod settings;
+mod setup;
 mod sms_delivery;
 mod surveys;
 mod volunteers;

@@ -6,6 +6,7 @@ import HomePage from './views/HomePage.vue'
 import OrgPage from './views/org/OrgPage.vue'
 import NotFound from './views/NotFound.vue'
 import SettingsPage from './views/settings/SettingsPage.vue'
+import SetupPage from './views/setup/SetupPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -18,6 +19,7 @@ declare module 'vue-router' {
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', component: SignIn, meta: { public: true, title: '登录' } },
+  { path: '/setup', component: SetupPage, meta: { public: true, title: '平台初始化' } },
   {
     path: '/',
     component: ConsoleLayout,

@@ -55,6 +55,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the deployment still needs its first centre admin (public)
+         * @description `needed` is true until a centre admin exists; the console then offers its setup page.
+         *     `code_configured` says whether a setup code is set (by the operator, or made by
+         *     `wenming up`); false once set up. Nothing else is told.
+         */
+        get: operations["getSetup"];
+        put?: never;
+        /**
+         * First run — the centre and its first admin, with the one-time setup code (public)
+         * @description The `bootstrap` component's own centre-admin creation (the same function as
+         *     `wenming call bootstrap POST /centre-admin`), guarded by the secret variable `setup_code`
+         *     (`wenming up` makes and prints one when it is unset and no centre admin exists; on Spin
+         *     set `SPIN_VARIABLE_SETUP_CODE`). Dashes, spaces and case in the code are ignored; it is
+         *     compared in constant time. Every attempt counts against a rate limit (10 per client and
+         *     100 in all per 10 minutes, 429 `throttled`). A deployment with a centre admin answers 409
+         *     `already_set_up` whatever the code; no code configured is 403 `not_configured`; a wrong
+         *     code is 422 on `setup_code`; bad names, phone or password are 422 on their fields.
+         *     Nothing is created unless everything is right.
+         */
+        post: operations["createSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/browser": {
         parameters: {
             query?: never;
@@ -3429,6 +3463,42 @@ export interface components {
             sent_at?: components["schemas"]["Time"] | null;
             delivered_at?: components["schemas"]["Time"] | null;
         };
+        SetupState: {
+            needed: boolean;
+            code_configured: boolean;
+        };
+        SetupRequest: {
+            /** @example ABC-DEF-GHJ-KMN */
+            setup_code: string;
+            /** @example 某某县新时代文明实践中心 */
+            centre_name: string;
+            admin_name: string;
+            /** @example 13812345678 */
+            phone: string;
+            /** Format: password */
+            password: string;
+        };
+        SetupResult: {
+            centre: {
+                id: number;
+                name: string;
+                /** @enum {string} */
+                level: "centre";
+                path: string;
+            };
+            account: {
+                id: number;
+                name: string;
+                /** @description masked */
+                phone: string;
+            };
+            grant: {
+                id: number;
+                /** @enum {string} */
+                role: "centre-admin";
+                org_id: number;
+            };
+        };
         SettingList: {
             items: components["schemas"]["Setting"][];
         };
@@ -5572,6 +5642,56 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Busy"];
+        };
+    };
+    getSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setup state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupState"];
+                };
+            };
+        };
+    };
+    createSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupRequest"];
+            };
+        };
+        responses: {
+            /** @description The centre, its admin (phone masked) and the grant; sign in next */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createBrowserSession: {
