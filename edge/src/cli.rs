@@ -445,7 +445,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     // On the console only: the operator types it into the setup page; never logged.
     if let Some(code) = &declared.setup_code {
-        println!("Setup code: {} (first run: open http://{addr}/console/setup to create the centre and its admin)", crate::setup::grouped(code));
+        println!(
+            "Setup code: {} (first run: open http://{addr}/console/setup to create the centre and its admin)",
+            crate::setup::grouped(code)
+        );
     }
     println!("Serving http://{addr}");
     println!("Available Routes:");

@@ -40,8 +40,10 @@ const CODE_LEN: usize = 12;
 /// The declaration in `tool`, if any; a malformed one stops start-up.
 pub fn from_manifest(tool: &BTreeMap<String, toml::Table>) -> anyhow::Result<Option<SetupDecl>> {
     let Some(table) = tool.get(crate::schedule::TOOL).and_then(|t| t.get("setup")) else { return Ok(None) };
-    let decl: SetupDecl =
-        table.clone().try_into().context("[application.tool.wenming.setup] must be { variable = \"...\", needed = \"SELECT ...\" }")?;
+    let decl: SetupDecl = table
+        .clone()
+        .try_into()
+        .context("[application.tool.wenming.setup] must be { variable = \"...\", needed = \"SELECT ...\" }")?;
     if decl.variable.is_empty() || decl.needed.trim().is_empty() {
         bail!("[application.tool.wenming.setup] needs a variable and a query");
     }

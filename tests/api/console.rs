@@ -18,7 +18,14 @@ async fn browser_sign_in(edge: &Edge) -> (Reply, String, String) {
 }
 
 /// `method path` with the cookie (and the CSRF header when given) and a JSON body.
-async fn by_cookie(edge: &Edge, cookie: &str, csrf: Option<&str>, method: &str, path: &str, body: Option<&wenming_tests::Json>) -> Reply {
+async fn by_cookie(
+    edge: &Edge,
+    cookie: &str,
+    csrf: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&wenming_tests::Json>,
+) -> Reply {
     let mut headers = vec![("cookie", cookie)];
     if let Some(token) = csrf {
         headers.push(("x-csrf-token", token));
@@ -61,7 +68,8 @@ async fn an_unsafe_request_by_cookie_is_refused_without_the_right_csrf_token() {
 
     // Act
     let missing = by_cookie(&c.edge, &cookie, None, "POST", "/api/v1/orgs", Some(&org("无令牌镇"))).await;
-    let wrong = by_cookie(&c.edge, &cookie, Some(&"0".repeat(64)), "POST", "/api/v1/orgs", Some(&org("错令牌镇"))).await;
+    let wrong =
+        by_cookie(&c.edge, &cookie, Some(&"0".repeat(64)), "POST", "/api/v1/orgs", Some(&org("错令牌镇"))).await;
     let right = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/orgs", Some(&org("城关镇"))).await;
 
     // Assert
@@ -81,7 +89,8 @@ async fn a_bearer_token_wins_over_a_cookie_and_needs_no_csrf_token() {
     let bearer = format!("Bearer {}", c.admin);
 
     // Act
-    let reply = c.edge.api(None, "POST", "/api/v1/orgs", &[("cookie", &cookie), ("authorization", &bearer)], Some(&body)).await;
+    let reply =
+        c.edge.api(None, "POST", "/api/v1/orgs", &[("cookie", &cookie), ("authorization", &bearer)], Some(&body)).await;
 
     // Assert
     assert_eq!(reply.status, 201, "{}", reply.text());
@@ -157,10 +166,42 @@ async fn a_staff_member_changes_their_own_password_by_cookie() {
     let change = |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
 
     // Act
-    let wrong = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change("nope", "new-password-1"))).await;
-    let short = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "short"))).await;
-    let forged = by_cookie(&c.edge, &cookie, None, "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1"))).await;
-    let changed = by_cookie(&c.edge, &cookie, Some(&csrf), "POST", "/api/v1/me/password", Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1"))).await;
+    let wrong = by_cookie(
+        &c.edge,
+        &cookie,
+        Some(&csrf),
+        "POST",
+        "/api/v1/me/password",
+        Some(&change("nope", "new-password-1")),
+    )
+    .await;
+    let short = by_cookie(
+        &c.edge,
+        &cookie,
+        Some(&csrf),
+        "POST",
+        "/api/v1/me/password",
+        Some(&change(CENTRE_ADMIN_PASSWORD, "short")),
+    )
+    .await;
+    let forged = by_cookie(
+        &c.edge,
+        &cookie,
+        None,
+        "POST",
+        "/api/v1/me/password",
+        Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1")),
+    )
+    .await;
+    let changed = by_cookie(
+        &c.edge,
+        &cookie,
+        Some(&csrf),
+        "POST",
+        "/api/v1/me/password",
+        Some(&change(CENTRE_ADMIN_PASSWORD, "new-password-1")),
+    )
+    .await;
 
     // Assert
     assert_eq!((wrong.status, wrong.error_field().as_str()), (422, "current_password"), "{}", wrong.text());
@@ -169,8 +210,16 @@ async fn a_staff_member_changes_their_own_password_by_cookie() {
     assert_eq!(changed.status, 204, "{}", changed.text());
     assert_eq!(c.edge.try_sign_in(CENTRE_ADMIN_PHONE, CENTRE_ADMIN_PASSWORD).await.status, 401);
     assert_eq!(c.edge.try_sign_in(CENTRE_ADMIN_PHONE, "new-password-1").await.status, 201);
-    assert_eq!(by_cookie(&c.edge, &cookie, None, "GET", "/api/v1/me", None).await.status, 200, "this session stays signed in");
-    let audited = count(&c.edge, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.password' AND entity_id = ?1", [c.admin_id]);
+    assert_eq!(
+        by_cookie(&c.edge, &cookie, None, "GET", "/api/v1/me", None).await.status,
+        200,
+        "this session stays signed in"
+    );
+    let audited = count(
+        &c.edge,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'account.password' AND entity_id = ?1",
+        [c.admin_id],
+    );
     assert_eq!(audited, 1);
     let leaked = count(&c.edge, "SELECT COUNT(*) FROM audit_log WHERE COALESCE(after, '') LIKE '%new-password%'", []);
     assert_eq!(leaked, 0);

@@ -49,19 +49,40 @@ async fn a_value_out_of_range_is_refused_beside_the_field_and_changes_nothing() 
     let audits_before = count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'setting.update'", []);
 
     // Act
-    let negative = c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({ "value": -5 }))).await;
-    let words = c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({ "value": "2h" }))).await;
-    let rounding =
-        c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/hours.rounding", &[], Some(&json!({ "value": "[[15,0]]" }))).await;
+    let negative = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({ "value": -5 })))
+        .await;
+    let words = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({ "value": "2h" })))
+        .await;
+    let rounding = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/hours.rounding", &[], Some(&json!({ "value": "[[15,0]]" })))
+        .await;
     let stars = c
         .edge
-        .api(Some(&c.admin), "PUT", "/api/v1/settings/reward.star_thresholds_h", &[], Some(&json!({ "value": "300,100" })))
+        .api(
+            Some(&c.admin),
+            "PUT",
+            "/api/v1/settings/reward.star_thresholds_h",
+            &[],
+            Some(&json!({ "value": "300,100" })),
+        )
         .await;
-    let unknown = c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/no.such", &[], Some(&json!({ "value": "1" }))).await;
+    let unknown =
+        c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/no.such", &[], Some(&json!({ "value": "1" }))).await;
     let missing = c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({}))).await;
     let extra = c
         .edge
-        .api(Some(&c.admin), "PUT", "/api/v1/settings/checkout.grace_s", &[], Some(&json!({ "value": "1", "other": 1 })))
+        .api(
+            Some(&c.admin),
+            "PUT",
+            "/api/v1/settings/checkout.grace_s",
+            &[],
+            Some(&json!({ "value": "1", "other": 1 })),
+        )
         .await;
 
     // Assert
@@ -89,11 +110,19 @@ async fn a_changed_setting_takes_effect_on_the_next_request_and_is_audited_once(
         .edge
         .api(Some(&c.admin), "PUT", "/api/v1/settings/identity.lock_failures", &[], Some(&json!({ "value": " 2 " })))
         .await;
-    let again =
-        c.edge.api(Some(&c.admin), "PUT", "/api/v1/settings/identity.lock_failures", &[], Some(&json!({ "value": 2 }))).await;
+    let again = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/identity.lock_failures", &[], Some(&json!({ "value": 2 })))
+        .await;
     let name = c
         .edge
-        .api(Some(&c.admin), "PUT", "/api/v1/settings/county_name", &[], Some(&json!({ "value": " 某某县新时代文明实践中心 " })))
+        .api(
+            Some(&c.admin),
+            "PUT",
+            "/api/v1/settings/county_name",
+            &[],
+            Some(&json!({ "value": " 某某县新时代文明实践中心 " })),
+        )
         .await;
     let first = c.edge.try_sign_in(&clerk.phone, "wrong-password-1").await;
     let second = c.edge.try_sign_in(&clerk.phone, "wrong-password-2").await;
@@ -110,7 +139,8 @@ async fn a_changed_setting_takes_effect_on_the_next_request_and_is_audited_once(
     assert_eq!(right.status, 429, "locked after two failures: {}", right.text());
     assert_eq!(status["county"], "某某县新时代文明实践中心");
     // One audit entry per real change, naming the key with the value before and after.
-    let audits = count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'setting.update' AND actor_id = ?1", [c.admin_id]);
+    let audits =
+        count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'setting.update' AND actor_id = ?1", [c.admin_id]);
     assert_eq!(audits, 2);
     let after = scalar::<String>(
         &c,

@@ -90,7 +90,8 @@ async fn wenming_up_prints_a_code_when_none_is_set_and_it_works() {
     // Arrange: no SPIN_VARIABLE_SETUP_CODE, no centre admin.
     let edge = fresh(None);
     let stdout = edge.stdout();
-    let line = stdout.lines().find(|l| l.starts_with("Setup code: ")).unwrap_or_else(|| panic!("no code in:\n{stdout}"));
+    let line =
+        stdout.lines().find(|l| l.starts_with("Setup code: ")).unwrap_or_else(|| panic!("no code in:\n{stdout}"));
     let code = line["Setup code: ".len()..].split_whitespace().next().unwrap().to_string();
 
     // Act
@@ -129,9 +130,7 @@ async fn a_forged_spin_path_info_cannot_reach_the_private_routes() {
     let edge = fresh(Some(CODE));
 
     // Act
-    let forged = edge
-        .api(None, "POST", "/api/v1/setup", &[("spin-path-info", "/demo")], Some(&body("AAAA")))
-        .await;
+    let forged = edge.api(None, "POST", "/api/v1/setup", &[("spin-path-info", "/demo")], Some(&body("AAAA"))).await;
 
     // Assert
     assert_eq!(forged.status, 422, "{}", forged.text());

@@ -29,8 +29,8 @@ use std::ops::Deref;
 
 use domain::mask::mask_phone;
 use wenming_tests::{
-    count, entries, id, json, open_db, scalar, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person, Reply,
-    CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
+    count, entries, id, json, open_db, scalar, shanghai_rfc3339, unix_of, volunteer_registration, County, Json, Person,
+    Reply, CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
 /// The components the survey tests need built (besides the directory's): the survey itself, and

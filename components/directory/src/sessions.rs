@@ -210,9 +210,11 @@ pub fn change_password(req: &Request) -> Result<Response, ApiError> {
         .query_one("SELECT phone FROM accounts WHERE id = ?", &[Value::Integer(account_id)])?
         .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?
         .str("phone")?;
-    let check = identity::sign_in_password(db.connection(), &phone, &current, &kit::client_key(req)).map_err(|e| match identity_error(e) {
-        ApiError::Unauthenticated(_) => ApiError::invalid("current_password", "the current password is wrong"),
-        other => other,
+    let check = identity::sign_in_password(db.connection(), &phone, &current, &kit::client_key(req)).map_err(|e| {
+        match identity_error(e) {
+            ApiError::Unauthenticated(_) => ApiError::invalid("current_password", "the current password is wrong"),
+            other => other,
+        }
     })?;
     identity::sign_out(db.connection(), &check.token).map_err(identity_error)?;
     let filed_under = caller.principal.grants.first().map_or_else(|| "/".to_string(), |g| g.org_path.clone());
@@ -267,7 +269,26 @@ mod tests {
     fn every_action_is_listed() {
         for a in ACTIONS {
             match a {
-                Action::ReadDirectory | Action::ManageOrgs | Action::ManageAccounts | Action::ReadVolunteers | Action::ReadVolunteersUnmasked | Action::ManageVolunteers | Action::ManageTeams | Action::ReviewOrganisations | Action::ManageDepartments | Action::ReadAudit | Action::ReadOutbox | Action::ManageServiceMenu | Action::OrderForCitizens | Action::DispatchOrders | Action::HandleDepartmentItems | Action::ManageSurveys | Action::ReadSurveyResults | Action::ManageRewards | Action::ManageEvaluations | Action::ReadEvaluations => {}
+                Action::ReadDirectory
+                | Action::ManageOrgs
+                | Action::ManageAccounts
+                | Action::ReadVolunteers
+                | Action::ReadVolunteersUnmasked
+                | Action::ManageVolunteers
+                | Action::ManageTeams
+                | Action::ReviewOrganisations
+                | Action::ManageDepartments
+                | Action::ReadAudit
+                | Action::ReadOutbox
+                | Action::ManageServiceMenu
+                | Action::OrderForCitizens
+                | Action::DispatchOrders
+                | Action::HandleDepartmentItems
+                | Action::ManageSurveys
+                | Action::ReadSurveyResults
+                | Action::ManageRewards
+                | Action::ManageEvaluations
+                | Action::ReadEvaluations => {}
             }
         }
         assert_eq!(ACTIONS.len(), 20);

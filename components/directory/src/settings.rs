@@ -79,7 +79,8 @@ pub fn list(req: &Request) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let db = Db::open()?;
     centre_admin(&db, &caller)?;
-    let items = registry::SETTINGS.iter().map(|s| Ok(item(s, stored(&db, s.key)?))).collect::<Result<Vec<_>, ApiError>>()?;
+    let items =
+        registry::SETTINGS.iter().map(|s| Ok(item(s, stored(&db, s.key)?))).collect::<Result<Vec<_>, ApiError>>()?;
     Ok(kit::json(200, &json!({ "items": items })))
 }
 

@@ -26,7 +26,9 @@ use crate::{ApiError, Db};
 /// 403 when a cookie-carried unsafe request lacks its CSRF token.
 pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
     let credential = crate::session::credential(req).ok_or_else(|| {
-        ApiError::Unauthenticated("sign in first: send Authorization: Bearer <token> or the console's session cookie".into())
+        ApiError::Unauthenticated(
+            "sign in first: send Authorization: Bearer <token> or the console's session cookie".into(),
+        )
     })?;
     let db = Db::open()?;
     let principal = identity::authenticate(db.connection(), credential.token()).map_err(identity_error)?;

@@ -50,7 +50,6 @@ pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use client::client_key;
 pub use clock::request_now;
-pub use session::{credential, csrf_token, session_token, Credential};
 pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_elsewhere, Db, Row};
 pub use error::ApiError;
 pub use fields::Fields;
@@ -59,6 +58,7 @@ pub use http::{
     query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
+pub use session::{credential, csrf_token, session_token, Credential};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an
 /// imported enum, `Action::ReadDirectory`) → `read-directory`. Keeps messages in the

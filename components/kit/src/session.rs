@@ -96,7 +96,10 @@ pub fn check_csrf(req: &Request, credential: &Credential) -> Result<(), ApiError
     if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
-        Err(ApiError::Refused { code: "csrf_token_invalid", message: "the X-CSRF-Token does not match this session".into() })
+        Err(ApiError::Refused {
+            code: "csrf_token_invalid",
+            message: "the X-CSRF-Token does not match this session".into(),
+        })
     }
 }
 

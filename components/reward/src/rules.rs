@@ -125,10 +125,7 @@ mod tests {
         assert_eq!(registry(THRESHOLDS_KEY), format_thresholds(&DEFAULT_THRESHOLDS_H));
         assert_eq!(registry(NOTICE_KEY), DEFAULT_NOTICE_DAYS.to_string());
         assert_eq!(kit::settings::registry::range(NOTICE_KEY), 0..=MAX_NOTICE_DAYS);
-        assert_eq!(
-            registry(crate::redemptions::PICKUP_DAYS_KEY),
-            crate::redemptions::DEFAULT_PICKUP_DAYS.to_string()
-        );
+        assert_eq!(registry(crate::redemptions::PICKUP_DAYS_KEY), crate::redemptions::DEFAULT_PICKUP_DAYS.to_string());
     }
 
     #[test]

@@ -19,8 +19,8 @@ mod admission;
 mod chaining;
 mod connection;
 mod guest;
-mod per_client;
 mod jobs;
+mod per_client;
 
 use std::future::Future;
 use std::net::SocketAddr;
