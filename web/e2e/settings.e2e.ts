@@ -3,7 +3,8 @@
 // centre's name and the hour-rounding rule (both stored, audited and shown after a reload), and the
 // name takes effect at once: the status API answers it. (That a changed rule reaches the steps is
 // also `tests/api/settings.rs`: a lowered lock threshold locks a sign-in on the next request.)
-// Each step checks the page, then the database.
+// Both changes are then read in 操作日志 (the audit log). Each step checks the page, then the
+// database.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -80,6 +81,19 @@ test('the centre admin is refused an out-of-range value beside its field, then c
   await page.getByRole('tab', { name: '签到与服务时长' }).click()
   await expect.poll(() => page.getByLabel('时长取整规则', { exact: true }).inputValue()).toBe('[[7,0],[22,15],[37,30],[52,45],[60,60]]')
   await expect.poll(() => page.getByLabel('签退宽限时间', { exact: true }).inputValue()).toBe('7200')
+
+  // Both changes are in the audit log (操作日志), filtered by their action.
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '操作日志' }).click()
+  await page.getByRole('textbox', { name: '操作' }).fill('setting.update')
+  await page.getByRole('button', { name: '查询' }).click()
+  const log = page.getByLabel('日志列表')
+  await log.getByText(/"key":"county_name","value":"某某县新时代文明实践中心"/).waitFor()
+  await log.getByText(/"key":"hours.rounding"/).first().waitFor()
+  expect(await log.getByText('setting.update').count()).toBe(2)
+  await screenshot(page, 'audit-log')
+  await page.getByRole('textbox', { name: '操作' }).fill('no.such.action')
+  await page.getByRole('button', { name: '查询' }).click()
+  await log.getByText('没有该操作的记录').waitFor()
 
   expect(problems).toEqual([])
 })

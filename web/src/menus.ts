@@ -15,6 +15,7 @@ export const MENUS: readonly MenuItem[] = [
   { path: '/orgs', title: '组织架构', action: 'read-directory' },
   // The deployment's settings are the centre admins'; read-outbox is the action only they hold
   // (the API itself asks for manage-orgs at the centre).
+  { path: '/audit', title: '操作日志', action: 'read-audit' },
   { path: '/messages', title: '消息', action: 'read-outbox' },
   { path: '/settings', title: '系统设置', action: 'read-outbox' },
 ]

@@ -8,6 +8,7 @@ import NotFound from './views/NotFound.vue'
 import SettingsPage from './views/settings/SettingsPage.vue'
 import SetupPage from './views/setup/SetupPage.vue'
 import MessagesPage from './views/messages/MessagesPage.vue'
+import AuditPage from './views/settings/AuditPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -27,6 +28,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', component: HomePage, meta: { title: '工作台' } },
       { path: 'orgs', component: OrgPage, meta: { title: '组织架构', action: 'read-directory' } },
+      { path: 'audit', component: AuditPage, meta: { title: '操作日志', action: 'read-audit' } },
       { path: 'messages', component: MessagesPage, meta: { title: '消息', action: 'read-outbox' } },
       { path: 'settings', component: SettingsPage, meta: { title: '系统设置', action: 'read-outbox' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
