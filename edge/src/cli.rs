@@ -293,16 +293,54 @@ fn default_cache_dir() -> Option<PathBuf> {
 struct Declared {
     tool: std::collections::BTreeMap<String, toml::Table>,
     variables: AppVariables,
+    /// The setup code this run made ([`crate::setup`]), to print for the operator.
+    setup_code: Option<String>,
+}
+
+/// The first-run setup code to supply this run: `(SPIN_VARIABLE_<NAME>, code)` when the manifest
+/// declares `[application.tool.wenming.setup]`, the operator left the variable without a value,
+/// and the app's query says setup is still needed.
+async fn offer_setup_code(prepared: &Prepared) -> anyhow::Result<Option<(String, String)>> {
+    let Some(decl) = crate::setup::from_manifest(&prepared.app.manifest.application.tool)? else { return Ok(None) };
+    if !prepared.app.manifest.variables.contains_key(&decl.variable) {
+        bail!("[application.tool.wenming.setup] names variable {:?}, which is not in [variables]", decl.variable);
+    }
+    let env = format!("SPIN_VARIABLE_{}", decl.variable.to_ascii_uppercase());
+    if std::env::var(&env).is_ok_and(|v| !v.trim().is_empty()) {
+        return Ok(None);
+    }
+    let db = prepared.databases.get("default").context("the default database is missing")?;
+    let pooled = db.checkout().await?;
+    let answer = db
+        .run(pooled.conn(), decl.needed.clone(), Vec::new())
+        .await
+        .map_err(anyhow::Error::msg)
+        .context("[application.tool.wenming.setup]: the `needed` query failed")?;
+    drop(pooled);
+    let needed = matches!(answer.rows.first().and_then(|r| r.first()), Some(libsql::Value::Integer(n)) if *n != 0);
+    Ok(if needed { Some((env, crate::setup::new_code()?)) } else { None })
 }
 
 /// Loads the application as `up` and `call` run it: migrated, compiled, linked.
-async fn load(run: &RuntimeArgs) -> anyhow::Result<(crate::app::LoadedApp, Declared)> {
+/// `offer_setup`: `up` makes the first-run setup code when it is needed; `call` never does.
+async fn load(run: &RuntimeArgs, offer_setup: bool) -> anyhow::Result<(crate::app::LoadedApp, Declared)> {
     if run.max_instances == 0 {
         bail!("--max-instances must be at least 1");
     }
     let prepared = prepare(&run.app).await?;
-    let variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| std::env::var(k).ok())?;
+    // Resolved before migrating, so a missing required variable stops start-up first.
+    let mut variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| std::env::var(k).ok())?;
     run_migrations(&run.app, &prepared).await?;
+    let setup = if offer_setup { offer_setup_code(&prepared).await? } else { None };
+    if let Some((env, code)) = &setup {
+        variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| {
+            if k == env {
+                Some(code.clone())
+            } else {
+                std::env::var(k).ok()
+            }
+        })?;
+    }
 
     let engine = engine::build(&EngineSettings {
         max_instances: u32::try_from(run.max_instances).context("--max-instances is too large")?,
@@ -331,7 +369,10 @@ async fn load(run: &RuntimeArgs) -> anyhow::Result<(crate::app::LoadedApp, Decla
         stores,
         &LoadOptions { extra_env: &run.env, state_dir: prepared.state_dir.as_deref(), variables: &variables },
     )?;
-    Ok((loaded, Declared { tool: prepared.app.manifest.application.tool.clone(), variables }))
+    Ok((
+        loaded,
+        Declared { tool: prepared.app.manifest.application.tool.clone(), variables, setup_code: setup.map(|(_, c)| c) },
+    ))
 }
 
 fn serve_options(args: &UpArgs) -> ServeOptions {
@@ -371,7 +412,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let (loaded, declared) = load(&args.run).await?;
+    let (loaded, declared) = load(&args.run, true).await?;
     // Read before serving, so a mistake in the schedule stops start-up.
     let schedule = if args.no_schedule {
         tracing::info!("schedule off: --no-schedule");
@@ -402,6 +443,13 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     if let Some(metrics) = server.metrics_addr()? {
         println!("Metrics http://{metrics}/metrics");
     }
+    // On the console only: the operator types it into the setup page; never logged.
+    if let Some(code) = &declared.setup_code {
+        println!(
+            "Setup code: {} (first run: open http://{addr}/console/setup to create the centre and its admin)",
+            crate::setup::grouped(code)
+        );
+    }
     println!("Serving http://{addr}");
     println!("Available Routes:");
     for r in routes {
@@ -413,7 +461,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn call(args: CallArgs) -> anyhow::Result<()> {
-    let (loaded, _) = load(&args.run).await?;
+    let (loaded, _) = load(&args.run, false).await?;
     let body = match &args.body {
         Some(b) => match b.strip_prefix('@') {
             Some(file) => std::fs::read(file).with_context(|| format!("reading body from {file}"))?,

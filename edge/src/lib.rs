@@ -17,7 +17,8 @@
 //! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`metrics`] counts requests and latencies for the admin listener.
 //! - [`migrate`] applies versioned SQL migrations before serving.
-//! - [`schedule`] reads the periodic jobs declared under `[application.tool.wenming]`.
+//! - [`schedule`] reads the periodic jobs declared under `[application.tool.wenming]`; [`setup`]
+//!   makes the first-run setup code when the app declares one there and still needs it.
 #![deny(missing_docs)]
 
 pub mod app;
@@ -35,6 +36,7 @@ pub mod routing;
 pub mod runtime_config;
 pub mod schedule;
 pub mod server;
+pub mod setup;
 pub mod sqlite;
 pub mod state;
 pub mod variables;

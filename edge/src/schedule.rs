@@ -64,6 +64,10 @@ struct Tool {
     scheduler: Option<SchedulerTable>,
     #[serde(default)]
     schedule: BTreeMap<String, JobTable>,
+    /// The first-run setup code's table: read and checked by `crate::setup`, named here so the
+    /// strict parse accepts it.
+    #[serde(default, rename = "setup")]
+    _setup: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,8 @@ mod mediation;
 mod openapi;
 mod order_hours;
 mod rewards;
+mod settings;
+mod setup;
 mod sms_delivery;
 mod surveys;
 mod volunteers;

@@ -25,6 +25,11 @@ describe('menusFor', () => {
     expect(menusFor(['read-directory', 'read-volunteers'], ['team-leader']).map((m) => m.title)).toContain('队伍接单')
     expect(menusFor(['handle-department-items']).map((m) => m.title)).toContain('部门办理')
   })
+
+  it('shows the settings to the centre admins only (read-outbox is theirs alone)', () => {
+    expect(menusFor(['read-directory', 'read-outbox']).map((m) => m.title)).toContain('系统设置')
+    expect(menusFor(['read-directory', 'manage-orgs']).map((m) => m.title)).not.toContain('系统设置')
+  })
 })
 
 describe('CHILD_LEVEL', () => {

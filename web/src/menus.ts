@@ -25,6 +25,11 @@ export const MENUS: readonly MenuItem[] = [
   { path: '/department-desk', title: '部门办理', action: 'handle-department-items' },
   { path: '/surveys', title: '需求调查', action: 'read-survey-results' },
   { path: '/rewards', title: '礼遇', action: 'manage-rewards' },
+  // The deployment's settings are the centre admins'; read-outbox is the action only they hold
+  // (the API itself asks for manage-orgs at the centre).
+  { path: '/audit', title: '操作日志', action: 'read-audit' },
+  { path: '/messages', title: '消息', action: 'read-outbox' },
+  { path: '/settings', title: '系统设置', action: 'read-outbox' },
 ]
 
 /** The entries the holder of `actions` sees, in order. */

@@ -20,6 +20,10 @@ import SurveyList from './views/surveys/SurveyList.vue'
 import SurveyBuilder from './views/surveys/SurveyBuilder.vue'
 import SurveyResults from './views/surveys/SurveyResults.vue'
 import RewardsPage from './views/rewards/RewardsPage.vue'
+import SettingsPage from './views/settings/SettingsPage.vue'
+import SetupPage from './views/setup/SetupPage.vue'
+import MessagesPage from './views/messages/MessagesPage.vue'
+import AuditPage from './views/settings/AuditPage.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -34,6 +38,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/sign-in', component: SignIn, meta: { public: true, title: '登录' } },
   // The venue's full-screen check-in code: no sidebar.
   { path: '/activities/:id(\\d+)/screen', component: CheckinScreen, props: true, meta: { title: '签到大屏', action: 'manage-teams' } },
+  { path: '/setup', component: SetupPage, meta: { public: true, title: '平台初始化' } },
   {
     path: '/',
     component: ConsoleLayout,
@@ -55,6 +60,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'surveys/:id(\\d+)/edit', component: SurveyBuilder, meta: { title: '编辑问卷', action: 'manage-surveys' } },
       { path: 'surveys/:id(\\d+)/results', component: SurveyResults, meta: { title: '问卷结果', action: 'read-survey-results' } },
       { path: 'rewards', component: RewardsPage, meta: { title: '礼遇', action: 'manage-rewards' } },
+      { path: 'audit', component: AuditPage, meta: { title: '操作日志', action: 'read-audit' } },
+      { path: 'messages', component: MessagesPage, meta: { title: '消息', action: 'read-outbox' } },
+      { path: 'settings', component: SettingsPage, meta: { title: '系统设置', action: 'read-outbox' } },
       { path: ':rest(.*)*', component: NotFound, meta: { title: '页面不存在' } },
     ],
   },

@@ -14,6 +14,7 @@ mod demo_demands;
 mod demo_evaluation;
 mod demo_rewards;
 mod demo_surveys;
+mod setup;
 
 use domain::{OrgPath, Role};
 use kit::{identity, identity_error};
@@ -32,6 +33,16 @@ fn handle(req: Request) -> Response {
 }
 
 fn route(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
+    // The one public route, `/api/v1/setup` (the first run from a browser, guarded by the setup
+    // code), is dispatched on the request's own path before anything else: on Spin a client may
+    // send its own `spin-path-info`, which must never lead a public request to `/centre-admin`
+    // or `/demo`.
+    if req.path().starts_with("/api/") {
+        return match req.path().trim_end_matches('/') {
+            "/api/v1/setup" => setup::handle(req),
+            _ => Err(ApiError::NotFound("no such endpoint".into())),
+        };
+    }
     // A private route has no prefix, so the path is the whole request path; `spin-path-info` is
     // read first so the component also works behind a public `/prefix/...` route in tests.
     let path = req
@@ -135,22 +146,28 @@ pub(crate) fn insert_grant(
     )
 }
 
-fn centre_admin_exists(db: &Db) -> Result<bool, ApiError> {
+pub(crate) fn centre_admin_exists(db: &Db) -> Result<bool, ApiError> {
     Ok(db.query_one("SELECT 1 AS one FROM role_grants WHERE role = 'centre-admin' LIMIT 1", &[])?.is_some())
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CentreAdminBody {
-    centre_name: String,
-    admin_name: String,
-    phone: String,
-    password: String,
+pub(crate) struct CentreAdminBody {
+    pub(crate) centre_name: String,
+    pub(crate) admin_name: String,
+    pub(crate) phone: String,
+    pub(crate) password: String,
 }
 
 /// `POST /centre-admin`: the centre org, its first admin and the grant, once per deployment.
 fn centre_admin(req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     let body: CentreAdminBody = kit::parse_body(req)?;
+    create_centre_admin(body)
+}
+
+/// The centre, its first admin and the grant, unless a centre admin exists (409): the one
+/// implementation behind `wenming call bootstrap POST /centre-admin` and `POST /api/v1/setup`.
+pub(crate) fn create_centre_admin(body: CentreAdminBody) -> Result<(u16, serde_json::Value), ApiError> {
     let db = Db::open()?;
     if centre_admin_exists(&db)? {
         return Err(already_bootstrapped());

@@ -2,63 +2,9 @@
 //! clipped to the schedule, capped at the scheduled duration, then rounded by the deployment's
 //! `hours.rounding` rule. Pure; no I/O.
 
-/// The deployment's rounding rule (`hours.rounding`): pairs `[upper, rounded]` applied to the
-/// minutes past the last whole hour — the first pair whose `upper` is at least that remainder
-/// gives what it becomes. The default `[[15,0],[45,30],[60,60]]` turns 0–15 into 0, 16–45 into
-/// 30 and 46–59 into a whole hour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rounding {
-    steps: Vec<(i64, i64)>,
-}
-
-impl Default for Rounding {
-    fn default() -> Self {
-        Rounding { steps: vec![(15, 0), (45, 30), (60, 60)] }
-    }
-}
-
-impl Rounding {
-    /// Parses and validates the setting's JSON text: a non-empty list of `[upper, rounded]`
-    /// integer pairs with strictly increasing `upper` in 0–60, the last covering 59, and each
-    /// `rounded` in 0–60.
-    pub fn parse(text: &str) -> Result<Rounding, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("hours.rounding is not JSON: {e}"))?;
-        let pairs = value.as_array().ok_or("hours.rounding must be a list of [upper, rounded] pairs")?;
-        if pairs.is_empty() {
-            return Err("hours.rounding must not be empty".into());
-        }
-        let mut steps = Vec::with_capacity(pairs.len());
-        for pair in pairs {
-            let (upper, rounded) = match pair.as_array().map(Vec::as_slice) {
-                Some([u, r]) => (
-                    u.as_i64().ok_or("hours.rounding: upper must be an integer")?,
-                    r.as_i64().ok_or("hours.rounding: rounded must be an integer")?,
-                ),
-                _ => return Err("hours.rounding: each step must be a pair [upper, rounded]".into()),
-            };
-            if !(0..=60).contains(&upper) || !(0..=60).contains(&rounded) {
-                return Err("hours.rounding: values must lie in 0–60".into());
-            }
-            if steps.last().is_some_and(|(prev, _)| *prev >= upper) {
-                return Err("hours.rounding: upper bounds must increase".into());
-            }
-            steps.push((upper, rounded));
-        }
-        if steps.last().is_some_and(|(upper, _)| *upper < 59) {
-            return Err("hours.rounding: the last upper bound must be at least 59".into());
-        }
-        Ok(Rounding { steps })
-    }
-
-    /// `minutes` rounded: whole hours kept, the remainder mapped by the first step covering it.
-    pub fn apply(&self, minutes: i64) -> i64 {
-        let minutes = minutes.max(0);
-        let (hours, rest) = (minutes / 60, minutes % 60);
-        let rounded = self.steps.iter().find(|(upper, _)| rest <= *upper).map_or(rest, |(_, r)| *r);
-        hours * 60 + rounded
-    }
-}
+/// The deployment's rounding rule (`hours.rounding`): kept with the other settings' checks in
+/// `kit::settings::registry`, so the settings API and this reader accept the same values.
+pub use kit::settings::Rounding;
 
 /// Minutes of service for one attendance: from check-in (or the start, if earlier) to check-out
 /// (or the end, if later), in whole minutes, capped at the scheduled duration, then rounded by

@@ -38,9 +38,6 @@ impl Default for Rules {
     }
 }
 
-/// The longest either window may be set to: a week.
-const MAX_WINDOW_S: i64 = 7 * 86_400;
-
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
@@ -59,7 +56,8 @@ impl Rules {
 
     /// The rules from `(key, value)` settings: defaults for missing keys, errors for bad values.
     pub fn from_pairs(pairs: &Pairs) -> Result<Rules, String> {
-        let seconds = |key: &str, default: i64| pairs.int(key, default, 0..=MAX_WINDOW_S);
+        // Ranges are the registry's (kit::settings::registry), which the settings API checks too.
+        let seconds = |key: &str, default: i64| pairs.setting(key, default);
         let defaults = Rules::default();
         Ok(Rules {
             opens_before_s: seconds("checkin.opens_before_s", defaults.opens_before_s)?,
@@ -70,9 +68,9 @@ impl Rules {
             },
             // At least one attempt, or nobody could ever check in; at most 100 per window keeps a
             // guess at the million codes hopeless (two valid codes: 1 in 5,000 per window).
-            code_attempts: pairs.int("checkin.code_attempts", defaults.code_attempts, 1..=100)?,
+            code_attempts: pairs.setting("checkin.code_attempts", defaults.code_attempts)?,
             // A minute to a day.
-            code_lockout_s: pairs.int("checkin.code_lockout_s", defaults.code_lockout_s, 60..=86_400)?,
+            code_lockout_s: pairs.setting("checkin.code_lockout_s", defaults.code_lockout_s)?,
         })
     }
 }
@@ -88,6 +86,17 @@ mod tests {
     #[test]
     fn missing_keys_take_the_defaults() {
         assert_eq!(Rules::from_pairs(&Pairs::default()).unwrap(), Rules::default());
+    }
+
+    #[test]
+    fn the_registry_shows_these_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.to_string();
+        let d = Rules::default();
+        assert_eq!(registry("checkin.opens_before_s"), d.opens_before_s.to_string());
+        assert_eq!(registry("checkout.grace_s"), d.grace_s.to_string());
+        assert_eq!(registry("checkin.code_attempts"), d.code_attempts.to_string());
+        assert_eq!(registry("checkin.code_lockout_s"), d.code_lockout_s.to_string());
+        assert_eq!(Rounding::parse(&registry("hours.rounding")).unwrap(), d.rounding);
     }
 
     #[test]

@@ -22,9 +22,6 @@ impl Default for Rules {
     }
 }
 
-/// The longest either window may be set to: a year.
-const MAX_WINDOW_S: i64 = 366 * 86_400;
-
 impl Rules {
     /// Reads the rules from `deployment_settings`.
     pub fn load(db: &Db) -> Result<Rules, ApiError> {
@@ -34,7 +31,8 @@ impl Rules {
 
     /// The rules from `(key, value)` settings: defaults for missing keys, errors for bad values.
     pub fn from_pairs(pairs: &Pairs) -> Result<Rules, String> {
-        let seconds = |key: &str, default: i64| pairs.int(key, default, 0..=MAX_WINDOW_S);
+        // Ranges are the registry's (kit::settings::registry), which the settings API checks too.
+        let seconds = |key: &str, default: i64| pairs.setting(key, default);
         let defaults = Rules::default();
         Ok(Rules {
             duplicate_window_s: seconds("demand.duplicate_window_s", defaults.duplicate_window_s)?,
@@ -57,6 +55,14 @@ mod tests {
         let r =
             Rules::from_pairs(&pairs(&[("demand.duplicate_window_s", " 600 "), ("demand.auto_close_s", "0")])).unwrap();
         assert_eq!(r, Rules { duplicate_window_s: 600, auto_close_s: 0 });
+    }
+
+    #[test]
+    fn the_registry_shows_these_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.to_string();
+        let d = Rules::default();
+        assert_eq!(registry("demand.duplicate_window_s"), d.duplicate_window_s.to_string());
+        assert_eq!(registry("demand.auto_close_s"), d.auto_close_s.to_string());
     }
 
     #[test]

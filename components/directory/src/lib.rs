@@ -1,6 +1,6 @@
 //! The directory: sign-in sessions and SMS codes, the org tree (city → centre → institute →
 //! station → point), staff accounts and their roles, departments, and the read-only views of the
-//! audit log and the notification outbox (`docs/directory-api.md`).
+//! audit log and the notification outbox, and the deployment's settings (`docs/directory-api.md`).
 //!
 //! Every decision about who may do what is asked of the `identity` library component through
 //! `wenming:identity/identity`; this component owns the directory's tables and their rules
@@ -17,6 +17,7 @@ mod input;
 mod orgs;
 mod outbox;
 mod sessions;
+mod settings;
 
 use kit::ApiError;
 use spin_sdk::http::{Method, Request, Response};
@@ -61,6 +62,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
 
         ["audit"] => allow("GET").and_then(|()| audit::list(req)),
         ["outbox"] => allow("GET").and_then(|()| outbox::list(req)),
+        ["settings"] => allow("GET").and_then(|()| settings::list(req)),
+        ["settings", key] => allow("PUT").and_then(|()| settings::put(req, key)),
 
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }

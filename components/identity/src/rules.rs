@@ -64,13 +64,13 @@ impl Rules {
         let d = Rules::DEFAULT;
         let [lock_failures, lock_s, delay_after, delay_cap_s, argon2_slots, argon2_wait_ms] = Rules::KEYS;
         Ok(Rules {
-            lock_failures: p.int(lock_failures, d.lock_failures, 1..=100)?,
-            lock_s: p.int(lock_s, d.lock_s, 1..=24 * 3600)?,
-            delay_after: p.int(delay_after, d.delay_after, 1..=1000)?,
-            delay_cap_s: p.int(delay_cap_s, d.delay_cap_s, 1..=3600)?,
-            // The migration seeds 32 slot rows.
-            argon2_slots: p.int(argon2_slots, d.argon2_slots, 1..=32)?,
-            argon2_wait_ms: p.int(argon2_wait_ms, d.argon2_wait_ms, 0..=10_000)?,
+            // Ranges are the registry's (kit::settings::registry), which the settings API checks.
+            lock_failures: p.setting(lock_failures, d.lock_failures)?,
+            lock_s: p.setting(lock_s, d.lock_s)?,
+            delay_after: p.setting(delay_after, d.delay_after)?,
+            delay_cap_s: p.setting(delay_cap_s, d.delay_cap_s)?,
+            argon2_slots: p.setting(argon2_slots, d.argon2_slots)?,
+            argon2_wait_ms: p.setting(argon2_wait_ms, d.argon2_wait_ms)?,
         })
     }
 
@@ -97,6 +97,18 @@ mod tests {
         assert_eq!((set.delay_after, set.argon2_slots, set.lock_failures), (3, 1, 5));
         let err = Rules::from_pairs(&pairs(&[("identity.argon2_slots", "33")])).unwrap_err();
         assert!(err.starts_with("identity.argon2_slots"), "{err}");
+    }
+
+    #[test]
+    fn the_registry_shows_these_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.parse::<i64>().unwrap();
+        let d = Rules::DEFAULT;
+        let shown: Vec<i64> = Rules::KEYS.iter().map(|k| registry(k)).collect();
+        assert_eq!(shown, [d.lock_failures, d.lock_s, d.delay_after, d.delay_cap_s, d.argon2_slots, d.argon2_wait_ms]);
+        for (name, b) in [(SIGN_INS, SIGN_IN_BUDGET), (SMS_CODES, SMS_CODE_BUDGET)] {
+            let shown: Vec<i64> = Budget::keys(name).iter().map(|k| registry(k)).collect();
+            assert_eq!(shown, [b.per_client, b.global, b.window_s], "{name}");
+        }
     }
 
     #[test]

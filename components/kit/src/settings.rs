@@ -10,6 +10,9 @@ use spin_sdk::sqlite3::Value;
 
 use crate::{ApiError, Db};
 
+pub mod registry;
+pub use registry::{spec, Rounding, Spec};
+
 /// The value of `key`, or `None` when the deployment has not set it.
 pub fn get(db: &Db, key: &str) -> Result<Option<String>, ApiError> {
     Ok(get_many(db, &[key])?.pop().map(|(_, v)| v))
@@ -57,6 +60,11 @@ impl Pairs {
     /// The trimmed value of `key`, or `None` when unset.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
+    }
+
+    /// The registered whole-number setting `key` ([`registry`]): its range, `default` when unset.
+    pub fn setting(&self, key: &str, default: i64) -> Result<i64, String> {
+        self.int(key, default, registry::range(key))
     }
 
     /// A whole number within `range`; `default` when unset; an error naming the key and the

@@ -14,7 +14,7 @@
 
 use spin_sdk::sqlite3::Value;
 
-use crate::settings::Pairs;
+use crate::settings::{registry, Pairs};
 use crate::{ApiError, Db};
 
 /// The client key of the global counter (client keys are IP addresses or prefixes, never `*`).
@@ -48,9 +48,10 @@ impl Budget {
     fn from_pairs(pairs: &Pairs, name: &str, defaults: Budget) -> Result<Budget, String> {
         let [per_client, global, window_s] = Budget::keys(name);
         Ok(Budget {
-            per_client: pairs.int(&per_client, defaults.per_client, 1..=1_000_000)?,
-            global: pairs.int(&global, defaults.global, 1..=100_000_000)?,
-            window_s: pairs.int(&window_s, defaults.window_s, 1..=7 * 24 * 3600)?,
+            // The registry's ranges, shared by every budget and checked by the settings API.
+            per_client: pairs.int(&per_client, defaults.per_client, registry::THROTTLE_PER_CLIENT)?,
+            global: pairs.int(&global, defaults.global, registry::THROTTLE_GLOBAL)?,
+            window_s: pairs.int(&window_s, defaults.window_s, registry::THROTTLE_WINDOW_S)?,
         })
     }
 }

@@ -61,7 +61,12 @@ fn first_integer(db: &Connection, sql: &str, params: &[Value]) -> Result<Option<
 /// people (or silence them).
 fn daily_cap(db: &Connection) -> Result<i64, Error> {
     kit::Db::borrowed(db, |db| {
-        kit::settings::int(db, "notify.daily_cap", limits::DEFAULT_DAILY_CAP, 0..=limits::MAX_DAILY_CAP)
+        kit::settings::int(
+            db,
+            "notify.daily_cap",
+            limits::DEFAULT_DAILY_CAP,
+            kit::settings::registry::range("notify.daily_cap"),
+        )
     })
     .map_err(|e| Error::Storage(format!("deployment settings: {e}")))
 }

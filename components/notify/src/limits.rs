@@ -8,8 +8,6 @@ pub const REPEAT_WINDOW_S: i64 = 30;
 pub const DAY_S: i64 = 86_400;
 /// Messages per recipient per day when the deployment has not chosen.
 pub const DEFAULT_DAILY_CAP: i64 = 10;
-/// The largest cap a deployment may set: beyond this the cap protects nobody.
-pub const MAX_DAILY_CAP: i64 = 10_000;
 
 /// The half-open window `(now - seconds, now]` as the bounds for `created_at > ? AND
 /// created_at <= ?`. The upper bound matters when tests move the clock back: a message stamped

@@ -423,7 +423,8 @@ pub struct Expired {
 /// actor must be an account, and no staff member decided this). One transaction per run, up to
 /// [`EXPIRE_LIMIT`] reservations.
 pub fn expire_due(db: &Db, now: i64) -> Result<Expired, ApiError> {
-    let days = kit::settings::int(db, PICKUP_DAYS_KEY, DEFAULT_PICKUP_DAYS, 1..=365)?;
+    let days =
+        kit::settings::int(db, PICKUP_DAYS_KEY, DEFAULT_PICKUP_DAYS, kit::settings::registry::range(PICKUP_DAYS_KEY))?;
     let cutoff = now - days * 86_400;
     let filter = "r.status = 'reserved' AND r.created_at <= ? ORDER BY r.id LIMIT ?";
     let params = [Value::Integer(cutoff), Value::Integer(EXPIRE_LIMIT)];

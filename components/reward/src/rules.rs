@@ -11,12 +11,11 @@ pub const NOTICE_KEY: &str = "reward.notice_days";
 pub const DEFAULT_THRESHOLDS_H: [i64; 5] = [100, 300, 600, 1000, 1500];
 /// The notice period when the deployment has not chosen one.
 pub const DEFAULT_NOTICE_DAYS: i64 = 5;
-/// At most this many levels (the schema's CHECK on `level`).
-pub const MAX_LEVELS: usize = 10;
-/// The longest notice period.
+/// The longest notice period (the registry's range, which the settings API checks too).
 pub const MAX_NOTICE_DAYS: i64 = 60;
-/// The highest threshold, in hours (a lifetime of service, with room to spare).
-pub const MAX_THRESHOLD_H: i64 = 100_000;
+/// The thresholds' rules live with the other settings' checks, so the settings API and this
+/// reader accept the same values.
+pub use kit::settings::registry::{check_thresholds, format_thresholds, parse_thresholds};
 
 /// How star levels work in this deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,38 +31,9 @@ impl Default for StarRules {
     }
 }
 
-/// Checks thresholds: 1 to 10 whole hours, positive, strictly increasing.
-pub fn check_thresholds(values: &[i64]) -> Result<(), String> {
-    if values.is_empty() || values.len() > MAX_LEVELS {
-        return Err(format!("give 1 to {MAX_LEVELS} thresholds"));
-    }
-    if values.iter().any(|h| !(1..=MAX_THRESHOLD_H).contains(h)) {
-        return Err(format!("each threshold must be a whole number of hours from 1 to {MAX_THRESHOLD_H}"));
-    }
-    if values.windows(2).any(|w| w[0] >= w[1]) {
-        return Err("thresholds must increase strictly".into());
-    }
-    Ok(())
-}
-
-/// `"100,300,600"` → `[100, 300, 600]`, checked.
-pub fn parse_thresholds(text: &str) -> Result<Vec<i64>, String> {
-    let values = text
-        .split(',')
-        .map(|s| s.trim().parse::<i64>().map_err(|_| format!("{s:?} is not a whole number of hours")))
-        .collect::<Result<Vec<_>, _>>()?;
-    check_thresholds(&values)?;
-    Ok(values)
-}
-
-/// `[100, 300]` → `"100,300"`.
-pub fn format_thresholds(values: &[i64]) -> String {
-    values.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
 /// Checks a notice period in days.
 pub fn check_notice_days(days: i64) -> Result<(), String> {
-    if (0..=MAX_NOTICE_DAYS).contains(&days) {
+    if kit::settings::registry::range(NOTICE_KEY).contains(&days) {
         Ok(())
     } else {
         Err(format!("must be a whole number of days from 0 to {MAX_NOTICE_DAYS}"))
@@ -150,12 +120,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thresholds_parse_and_must_increase() {
-        assert_eq!(parse_thresholds(" 100, 300 ,600").unwrap(), vec![100, 300, 600]);
-        for bad in ["", "100,100", "300,100", "0,5", "a,b", "1,2,3,4,5,6,7,8,9,10,11", "-5"] {
-            assert!(parse_thresholds(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(format_thresholds(&[1, 2, 3]), "1,2,3");
+    fn the_registry_shows_these_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.to_string();
+        assert_eq!(registry(THRESHOLDS_KEY), format_thresholds(&DEFAULT_THRESHOLDS_H));
+        assert_eq!(registry(NOTICE_KEY), DEFAULT_NOTICE_DAYS.to_string());
+        assert_eq!(kit::settings::registry::range(NOTICE_KEY), 0..=MAX_NOTICE_DAYS);
+        assert_eq!(registry(crate::redemptions::PICKUP_DAYS_KEY), crate::redemptions::DEFAULT_PICKUP_DAYS.to_string());
     }
 
     #[test]

@@ -16,6 +16,8 @@ export const CENTRE_ADMIN = { phone: '13900000000', password: 'centre-admin-pw',
 
 export interface Product {
   url: string
+  /** What `wenming up` printed on its console so far (the setup code, for one). */
+  stdout(): string
   /** Rows of a read-only query against the product's database (sqlite3 -json). */
   query<T = Record<string, unknown>>(sql: string): T[]
   stop(): Promise<void>
@@ -39,8 +41,17 @@ function call(stateDir: string, args: string[]): string {
 
 /** Starts the product with the centre admin and (when `demo`) the demo county; `movableClock`
  * lets API requests carry `X-Wenming-Now` (the variable `allow_clock_override`, as the cargo
- * tests run it; the browser's own requests never send it). */
-export async function startProduct({ demo, movableClock = false }: { demo: boolean; movableClock?: boolean }): Promise<Product> {
+ * tests run it; the browser's own requests never send it); `bare`: with neither admin nor demo,
+ * as a fresh deployment starts (the first-run setup page's journey). */
+export async function startProduct({
+  demo,
+  movableClock = false,
+  bare = false,
+}: {
+  demo: boolean
+  movableClock?: boolean
+  bare?: boolean
+}): Promise<Product> {
   const stateDir = mkdtempSync(join(tmpdir(), 'wenming-e2e-'))
   const admin = {
     centre_name: '示范县新时代文明实践中心',
@@ -48,15 +59,17 @@ export async function startProduct({ demo, movableClock = false }: { demo: boole
     phone: CENTRE_ADMIN.phone,
     password: CENTRE_ADMIN.password,
   }
-  call(stateDir, ['bootstrap', 'POST', '/centre-admin', '--body', JSON.stringify(admin)])
-  if (demo) call(stateDir, ['bootstrap', 'POST', '/demo'])
+  if (!bare) call(stateDir, ['bootstrap', 'POST', '/centre-admin', '--body', JSON.stringify(admin)])
+  if (demo && !bare) call(stateDir, ['bootstrap', 'POST', '/demo'])
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const edge: ChildProcess = spawn(WENMING, ['up', '-f', MANIFEST, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: movableClock ? { ...process.env, SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE: 'true' } : process.env,
   })
+  let stdout = ''
+  edge.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   let stderr = ''
   edge.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const deadline = Date.now() + 60_000
@@ -74,6 +87,7 @@ export async function startProduct({ demo, movableClock = false }: { demo: boole
   const db = join(stateDir, 'sqlite_db.db')
   return {
     url,
+    stdout: () => stdout,
     query<T>(sql: string): T[] {
       const out = execFileSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8' }).trim()
       return out ? (JSON.parse(out) as T[]) : []

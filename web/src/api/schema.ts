@@ -55,6 +55,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the deployment still needs its first centre admin (public)
+         * @description `needed` is true until a centre admin exists; the console then offers its setup page.
+         *     `code_configured` says whether a setup code is set (by the operator, or made by
+         *     `wenming up`); false once set up. Nothing else is told.
+         */
+        get: operations["getSetup"];
+        put?: never;
+        /**
+         * First run — the centre and its first admin, with the one-time setup code (public)
+         * @description The `bootstrap` component's own centre-admin creation (the same function as
+         *     `wenming call bootstrap POST /centre-admin`), guarded by the secret variable `setup_code`
+         *     (`wenming up` makes and prints one when it is unset and no centre admin exists; on Spin
+         *     set `SPIN_VARIABLE_SETUP_CODE`). Dashes, spaces and case in the code are ignored; it is
+         *     compared in constant time. Every attempt counts against a rate limit (10 per client and
+         *     100 in all per 10 minutes, 429 `throttled`). A deployment with a centre admin answers 409
+         *     `already_set_up` whatever the code; no code configured is 403 `not_configured`; a wrong
+         *     code is 422 on `setup_code`; bad names, phone or password are 422 on their fields.
+         *     Nothing is created unless everything is right.
+         */
+        post: operations["createSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/browser": {
         parameters: {
             query?: never;
@@ -438,6 +472,54 @@ export interface paths {
          */
         get: operations["listOutbox"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every deployment setting with its value, default and range (centre admins)
+         * @description Every setting a step reads, in the settings page's order: its key, group (with a Chinese
+         *     heading), Chinese label and help, type (`integer`, `text`, `rounding`, `thresholds`), range
+         *     and unit for integers, the default the reader uses when the key is unset, and this
+         *     deployment's value (the default when unset, with `updated_at` null). Only the centre's
+         *     admins (manage-orgs at an active centre or city org) may read them.
+         */
+        get: operations["listSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change one deployment setting (centre admins; audited)
+         * @description `{"value"}` (a string; an integer setting may be sent as a number). Checked by the
+         *     setting's rule; a refused value is 422 on `value` with the allowed range in Chinese, and
+         *     nothing changes. Stored normalised (trimmed, the rounding rule re-serialised); steps read
+         *     it on their next request. Every change is audited (`setting.update`, the value before and
+         *     after); sending the value a setting already has changes nothing, so a retry is harmless.
+         */
+        put: operations["putSetting"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3530,6 +3612,73 @@ export interface components {
             sent_at?: components["schemas"]["Time"] | null;
             delivered_at?: components["schemas"]["Time"] | null;
         };
+        SetupState: {
+            needed: boolean;
+            code_configured: boolean;
+        };
+        SetupRequest: {
+            /** @example ABC-DEF-GHJ-KMN */
+            setup_code: string;
+            /** @example 某某县新时代文明实践中心 */
+            centre_name: string;
+            admin_name: string;
+            /** @example 13812345678 */
+            phone: string;
+            /** Format: password */
+            password: string;
+        };
+        SetupResult: {
+            centre: {
+                id: number;
+                name: string;
+                /** @enum {string} */
+                level: "centre";
+                path: string;
+            };
+            account: {
+                id: number;
+                name: string;
+                /** @description masked */
+                phone: string;
+            };
+            grant: {
+                id: number;
+                /** @enum {string} */
+                role: "centre-admin";
+                org_id: number;
+            };
+        };
+        SettingList: {
+            items: components["schemas"]["Setting"][];
+        };
+        Setting: {
+            /** @example checkout.grace_s */
+            key: string;
+            /** @enum {string} */
+            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in";
+            /** @example 签到与服务时长 */
+            group_label: string;
+            /** @example 签退宽限时间 */
+            label: string;
+            help: string;
+            /** @enum {string} */
+            type: "integer" | "text" | "rounding" | "thresholds";
+            /** @description integer settings only */
+            min: number | null;
+            /** @description integer settings only */
+            max: number | null;
+            /** @description integer settings only, in Chinese (秒, 天, 次…) */
+            unit: string | null;
+            /** @description text settings only */
+            max_chars: number | null;
+            default: string;
+            is_default: boolean;
+            value: string;
+            updated_at: components["schemas"]["Time"] | null;
+        };
+        SettingChange: {
+            value: string | number;
+        };
         OutboxSummary: {
             messages: {
                 /** @enum {string} */
@@ -5644,6 +5793,56 @@ export interface operations {
             503: components["responses"]["Busy"];
         };
     };
+    getSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setup state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupState"];
+                };
+            };
+        };
+    };
+    createSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupRequest"];
+            };
+        };
+        responses: {
+            /** @description The centre, its admin (phone masked) and the grant; sign in next */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     createBrowserSession: {
         parameters: {
             query?: never;
@@ -6342,6 +6541,61 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example checkout.grace_s */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingChange"];
+            };
+        };
+        responses: {
+            /** @description The setting as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
     };
