@@ -32,6 +32,7 @@ mod demands;
 mod directory;
 mod evaluation;
 mod hardening;
+mod libsql_server;
 mod mediation;
 mod openapi;
 mod order_hours;
