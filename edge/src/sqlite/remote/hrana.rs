@@ -157,11 +157,9 @@ pub enum StreamResult {
 /// A failed request's reason.
 #[derive(Debug, Deserialize)]
 pub struct ServerError {
-    /// Human text (SQLite's message, prefixed by the server).
+    /// Human text (SQLite's message, prefixed by the server). The machine `code` beside it
+    /// (`SQLITE_CONSTRAINT`) is not read: guests see messages, as on a local file.
     pub message: String,
-    /// A machine code such as `SQLITE_CONSTRAINT`, when the server gives one.
-    #[serde(default)]
-    pub code: Option<String>,
 }
 
 /// The answer to one request.

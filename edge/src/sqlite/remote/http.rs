@@ -30,8 +30,6 @@ const MAX_IDLE_CONNECTIONS: usize = 64;
 /// Where the server is, split out of its URL once.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    /// The URL as configured (for messages).
-    pub url: String,
     https: bool,
     /// `host:port`, for dialling and the Host header.
     authority: String,
@@ -62,7 +60,6 @@ impl Endpoint {
             return Err("the URL may not carry a query".into());
         }
         Ok(Endpoint {
-            url: url.to_string(),
             https,
             authority: format!("{}:{port}", authority.host()),
             host,
@@ -121,11 +118,6 @@ impl Client {
     /// Requests sent so far.
     pub fn requests_sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
-    }
-
-    /// The server's URL as configured.
-    pub fn url(&self) -> &str {
-        &self.endpoint.url
     }
 
     /// Opens a new connection.
