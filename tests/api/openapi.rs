@@ -220,6 +220,8 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
     }
     assert!(links > 50, "the creating operations link onward ({links} links)");
     assert!(problems.is_empty(), "openapi.yaml links:\n{}", problems.join("\n"));
+}
+
 /// The facet `key` of schema `v`, looked up through `$ref`s and `allOf`.
 fn facet<'a>(doc: &'a Value, v: &'a Value, key: &str) -> Option<&'a Value> {
     let v = resolved(doc, v);
