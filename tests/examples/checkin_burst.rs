@@ -111,7 +111,7 @@ async fn main() {
 
     // Assert: every acknowledged check-in is a row.
     let conn = rusqlite::Connection::open(edge.db_path()).unwrap();
-    let rows: i64 = conn.query_row("SELECT count(*) FROM attendances WHERE activity_id = 1", [], |r| r.get(0)).unwrap()
+    let rows: i64 = conn.query_row("SELECT count(*) FROM attendances WHERE activity_id = 1", [], |r| r.get::<_, i64>(0)).unwrap()
         - SINGLE;
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
