@@ -70,7 +70,11 @@ pub fn matching_prefix(found: &Schema, expected: &[Schema]) -> anyhow::Result<us
     // Name the first difference against the closest prefix (the one sharing most objects).
     let closest = expected
         .iter()
-        .max_by_key(|e| e.iter().filter(|(name, def)| found.get(*name) == Some(def)).count())
+        .max_by_key(|e| {
+            // Objects it shares, less objects it lacks: ties go to the shorter prefix.
+            let shared = e.iter().filter(|(name, def)| found.get(*name) == Some(def)).count() as i64;
+            2 * shared - e.len() as i64
+        })
         .expect("there is always the empty prefix");
     let difference = closest
         .iter()
