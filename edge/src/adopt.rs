@@ -42,7 +42,8 @@ fn schema_from(rows: Vec<Vec<libsql::Value>>) -> Schema {
 
 /// The schema of a database as the edge sees it.
 pub async fn schema_of(db: &Database, conn: &Connection) -> anyhow::Result<Schema> {
-    let out = db.run(conn, SCHEMA.into(), Vec::new()).await.map_err(anyhow::Error::msg).context("reading the schema")?;
+    let out =
+        db.run(conn, SCHEMA.into(), Vec::new()).await.map_err(anyhow::Error::msg).context("reading the schema")?;
     Ok(schema_from(out.rows))
 }
 
@@ -56,7 +57,9 @@ pub fn expected_schemas(migrations: &[Migration]) -> anyhow::Result<Vec<Schema>>
     };
     let mut schemas = vec![read(&scratch)?];
     for m in migrations {
-        scratch.execute_batch(&m.sql).with_context(|| format!("replaying migration {} on a scratch database", m.name))?;
+        scratch
+            .execute_batch(&m.sql)
+            .with_context(|| format!("replaying migration {} on a scratch database", m.name))?;
         schemas.push(read(&scratch)?);
     }
     Ok(schemas)
@@ -84,9 +87,10 @@ pub fn matching_prefix(found: &Schema, expected: &[Schema]) -> anyhow::Result<us
             _ => None,
         })
         .or_else(|| {
-            found.iter().find(|(name, _)| !closest.contains_key(*name)).map(|(name, (kind, _))| {
-                format!("{kind} {name} is not created by any migration")
-            })
+            found
+                .iter()
+                .find(|(name, _)| !closest.contains_key(*name))
+                .map(|(name, (kind, _))| format!("{kind} {name} is not created by any migration"))
         })
         .unwrap_or_default();
     bail!(
@@ -120,7 +124,8 @@ mod tests {
         assert_eq!(expected.len(), 3);
         // The first migration, applied with other indentation.
         let mut found = Schema::new();
-        found.insert("a".into(), ("table".into(), normalise("CREATE TABLE a (id INTEGER PRIMARY KEY,\n    name TEXT)")));
+        found
+            .insert("a".into(), ("table".into(), normalise("CREATE TABLE a (id INTEGER PRIMARY KEY,\n    name TEXT)")));
         assert_eq!(matching_prefix(&found, &expected).unwrap(), 1);
         assert_eq!(matching_prefix(&expected[2], &expected).unwrap(), 2);
         assert_eq!(matching_prefix(&Schema::new(), &expected).unwrap(), 0);

@@ -9,20 +9,12 @@ use std::path::Path;
 use wenming_tests::*;
 
 fn product_args(state_dir: &Path) -> Vec<std::ffi::OsString> {
-    vec![
-        "-f".into(),
-        product_manifest().into_os_string(),
-        "--state-dir".into(),
-        state_dir.as_os_str().to_owned(),
-    ]
+    vec!["-f".into(), product_manifest().into_os_string(), "--state-dir".into(), state_dir.as_os_str().to_owned()]
 }
 
 /// Asserts a failed start said what is wrong in one line naming the database, and did not panic.
 fn assert_one_line_naming_default(output: &str, expected: &str) {
-    let line = output
-        .lines()
-        .find(|l| l.contains("error:"))
-        .unwrap_or_else(|| panic!("no error line in:\n{output}"));
+    let line = output.lines().find(|l| l.contains("error:")).unwrap_or_else(|| panic!("no error line in:\n{output}"));
     assert!(line.contains("database default (libSQL server "), "{line}");
     assert!(line.contains(expected), "expected {expected:?} in {line}");
     assert!(!output.contains("panicked"), "{output}");
@@ -112,7 +104,10 @@ fn product_migrations() -> Vec<(String, String)> {
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .collect();
     files.sort();
-    files.iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p).unwrap())).collect()
+    files
+        .iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -122,7 +117,9 @@ fn a_schema_applied_by_hand_is_verified_and_recorded_then_the_rest_is_applied() 
     let state = fresh_state_dir();
     let migrations = product_migrations();
     // Let the edge create the database (a file, or the server's namespace) first.
-    let first = wenming_migrate(&[&product_args(state.path())[..], &["--migrations".into(), empty_dir().into_os_string()]].concat());
+    let first = wenming_migrate(
+        &[&product_args(state.path())[..], &["--migrations".into(), empty_dir().into_os_string()]].concat(),
+    );
     assert!(first.success(), "{}", first.output());
     {
         let db = open_db(&default_db_file(state.path()));
@@ -148,7 +145,9 @@ fn a_schema_applied_by_hand_is_verified_and_recorded_then_the_rest_is_applied() 
 fn a_hand_applied_schema_that_matches_no_migration_prefix_is_refused_by_name() {
     let state = fresh_state_dir();
     let migrations = product_migrations();
-    let first = wenming_migrate(&[&product_args(state.path())[..], &["--migrations".into(), empty_dir().into_os_string()]].concat());
+    let first = wenming_migrate(
+        &[&product_args(state.path())[..], &["--migrations".into(), empty_dir().into_os_string()]].concat(),
+    );
     assert!(first.success(), "{}", first.output());
     {
         let db = open_db(&default_db_file(state.path()));
@@ -162,12 +161,17 @@ fn a_hand_applied_schema_that_matches_no_migration_prefix_is_refused_by_name() {
     assert!(!migrate.success());
     let output = migrate.output();
     assert!(output.contains("database default"), "{output}");
-    assert!(output.contains("matches no prefix of the migrations (table hand_made is not created by any migration)"), "{output}");
+    assert!(
+        output.contains("matches no prefix of the migrations (table hand_made is not created by any migration)"),
+        "{output}"
+    );
     let tables: i64 = open_db(&default_db_file(state.path()))
         .query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'", [], |r| r.get(0))
         .unwrap();
     let recorded: i64 = if tables == 1 {
-        open_db(&default_db_file(state.path())).query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap()
+        open_db(&default_db_file(state.path()))
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap()
     } else {
         0
     };

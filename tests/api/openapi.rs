@@ -187,7 +187,9 @@ fn every_link_names_a_real_operation_its_path_parameters_and_a_response_field() 
                 let response = resolved(&doc, response);
                 let Some(map) = response.get("links").and_then(Value::as_mapping) else { continue };
                 let mut fields = BTreeSet::new();
-                if let Some(schema) = response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"]) {
+                if let Some(schema) =
+                    response.get("content").and_then(|c| c.get("application/json")).map(|c| &c["schema"])
+                {
                     property_names(&doc, schema, &mut fields);
                 }
                 for (name, link) in map {

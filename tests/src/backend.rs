@@ -122,7 +122,8 @@ pub fn start_sqld_on(dir: &Path, port: Option<u16>, extra: &[&str]) -> Sqld {
             .id();
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() && data.join("dbs/default").is_dir()
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+                && data.join("dbs/default").is_dir()
             {
                 return Sqld { url: format!("http://{addr}"), data, port, watchdog };
             }

@@ -97,17 +97,21 @@ impl Client {
         let authorization = if token.is_empty() {
             None
         } else {
-            Some(http::HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| "the token holds characters a header cannot carry")?)
+            Some(
+                http::HeaderValue::try_from(format!("Bearer {token}"))
+                    .map_err(|_| "the token holds characters a header cannot carry")?,
+            )
         };
         let tls = if endpoint.https {
             // The ring provider explicitly: it is the one compiled in (wasmtime-wasi-http uses it
             // too), and naming it keeps the choice from depending on feature unification.
             let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
-            let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| format!("TLS set-up: {e}"))?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+            let config =
+                rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| format!("TLS set-up: {e}"))?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
             Some(tokio_rustls::TlsConnector::from(Arc::new(config)))
         } else {
             None
@@ -234,7 +238,9 @@ mod tests {
 
     #[test]
     fn urls_the_edge_cannot_use_are_refused() {
-        for bad in ["libsql://db.turso.io", "http://", "127.0.0.1:8080", "http://u:p@host", "http://h/?x=1", "http://a b"] {
+        for bad in
+            ["libsql://db.turso.io", "http://", "127.0.0.1:8080", "http://u:p@host", "http://h/?x=1", "http://a b"]
+        {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }

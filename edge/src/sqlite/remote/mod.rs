@@ -108,7 +108,11 @@ impl RemoteDatabase {
         let fail = |reason: String| OpenError { label: label.to_string(), url: url.to_string(), reason };
         let endpoint = http::Endpoint::parse(url).map_err(|e| fail(format!("bad URL: {e}")))?;
         let client = http::Client::new(endpoint, token).map_err(&fail)?;
-        let db = Arc::new(RemoteDatabase { label: label.to_string(), client: Arc::new(client), idle: Mutex::new(Vec::new()) });
+        let db = Arc::new(RemoteDatabase {
+            label: label.to_string(),
+            client: Arc::new(client),
+            idle: Mutex::new(Vec::new()),
+        });
         let conn = db.connect();
         conn.run("SELECT 1", Vec::new()).await.map_err(|e| fail(e.to_string()))?;
         db.put_back(&conn);
@@ -180,10 +184,11 @@ impl RemoteDatabase {
     fn close_later(&self, stream: Stream) {
         let Some(baton) = stream.baton else { return };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        let body = match serde_json::to_vec(&PipelineRequest { baton: Some(&baton), requests: vec![StreamRequest::Close] }) {
-            Ok(b) => Bytes::from(b),
-            Err(_) => return,
-        };
+        let body =
+            match serde_json::to_vec(&PipelineRequest { baton: Some(&baton), requests: vec![StreamRequest::Close] }) {
+                Ok(b) => Bytes::from(b),
+                Err(_) => return,
+            };
         let client = Arc::clone(&self.client);
         let label = self.label.clone();
         runtime.spawn(async move {
@@ -214,8 +219,8 @@ impl RemoteDatabase {
                 return Err(RemoteError::Status { status, body });
             }
         }
-        let parsed: PipelineResponse = serde_json::from_slice(&answer.body)
-            .map_err(|e| RemoteError::Protocol { detail: format!("{e}") })?;
+        let parsed: PipelineResponse =
+            serde_json::from_slice(&answer.body).map_err(|e| RemoteError::Protocol { detail: format!("{e}") })?;
         if parsed.results.len() != expected {
             return Err(RemoteError::Protocol {
                 detail: format!("{} results for {expected} requests", parsed.results.len()),
@@ -244,7 +249,9 @@ impl RemoteDatabase {
                 .pipeline(
                     &mut stream,
                     vec![
-                        StreamRequest::Execute { stmt: hrana::Stmt { sql: "BEGIN", args: Vec::new(), want_rows: false } },
+                        StreamRequest::Execute {
+                            stmt: hrana::Stmt { sql: "BEGIN", args: Vec::new(), want_rows: false },
+                        },
                         StreamRequest::Sequence { sql: script },
                     ],
                 )
