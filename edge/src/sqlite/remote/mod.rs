@@ -83,6 +83,14 @@ pub struct OpenError {
     reason: String,
 }
 
+/// The URL for messages, with any `user:password@` cut out: error lines end up in logs.
+fn without_credentials(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}***{}", &url[..scheme_end + 3], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
 /// A stream's state between requests.
 #[derive(Debug, Default)]
 struct Stream {
@@ -105,7 +113,7 @@ impl RemoteDatabase {
     /// Checks the URL and token and that the server answers, so a wrong configuration stops
     /// start-up (`wenming up`, `migrate`, `call`) with one line instead of failing per request.
     pub async fn open(label: &str, url: &str, token: &str) -> Result<Arc<RemoteDatabase>, OpenError> {
-        let fail = |reason: String| OpenError { label: label.to_string(), url: url.to_string(), reason };
+        let fail = |reason: String| OpenError { label: label.to_string(), url: without_credentials(url), reason };
         let endpoint = http::Endpoint::parse(url).map_err(|e| fail(format!("bad URL: {e}")))?;
         let client = http::Client::new(endpoint, token).map_err(&fail)?;
         let db = Arc::new(RemoteDatabase {
@@ -383,4 +391,15 @@ enum RunError {
     /// The message as guests see it.
     #[error("{0}")]
     Statement(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_a_url_never_reach_a_message() {
+        assert_eq!(without_credentials("http://user:secret@127.0.0.1:1"), "http://***@127.0.0.1:1");
+        assert_eq!(without_credentials("https://db.turso.io"), "https://db.turso.io");
+    }
 }
