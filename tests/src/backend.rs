@@ -138,7 +138,10 @@ pub fn start_sqld_on(dir: &Path, port: Option<u16>, extra: &[&str]) -> Sqld {
 /// On sqld: starts this state dir's server and writes the runtime config naming it.
 pub fn prepare_state_dir(dir: &Path) {
     if on_sqld() {
-        let sqld = start_sqld(dir, &[]);
+        // `WENMING_SQLD_ARGS` adds server flags to every such sqld (e.g. its connection limit).
+        let extra = std::env::var("WENMING_SQLD_ARGS").unwrap_or_default();
+        let extra: Vec<&str> = extra.split_whitespace().collect();
+        let sqld = start_sqld(dir, &extra);
         write_runtime_config(dir, &sqld.url, "");
     }
 }
