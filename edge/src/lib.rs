@@ -13,14 +13,16 @@
 //!   with Spin's precedence and [`request_view`] shows the request to the guest as Spin does.
 //! - [`state`] is the per-request store data; [`sqlite`] serves Spin's SQLite interfaces on
 //!   pooled connections (local files through the SQLite that libSQL bundles, or a libSQL
-//!   server), [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
+//!   server over Hrana/HTTP), [`kv`] its key-value stores; [`outbound`] decides what a guest may send out.
 //! - [`variables`] resolves `[variables]` and serves them to components.
 //! - [`metrics`] counts requests and latencies for the admin listener.
-//! - [`migrate`] applies versioned SQL migrations before serving.
+//! - [`migrate`] applies versioned SQL migrations before serving; [`adopt`] verifies and records
+//!   a schema that was applied by hand.
 //! - [`schedule`] reads the periodic jobs declared under `[application.tool.wenming]`; [`setup`]
 //!   makes the first-run setup code when the app declares one there and still needs it.
 #![deny(missing_docs)]
 
+pub mod adopt;
 pub mod app;
 pub mod cli;
 pub mod compose;

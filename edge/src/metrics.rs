@@ -41,6 +41,8 @@ pub struct Gauges {
     pub queue_depth: usize,
     /// Per database label: (connections lent to guests now, idle connections in the pool).
     pub databases: Vec<(String, usize, usize)>,
+    /// Per libSQL-server database label: HTTP requests sent to the server so far.
+    pub server_requests: Vec<(String, u64)>,
 }
 
 /// How a scheduled run ended.
@@ -156,6 +158,11 @@ impl Metrics {
         for (label, _, idle) in &gauges.databases {
             let _ = writeln!(out, "wenming_db_connections_idle{{database=\"{}\"}} {idle}", escape(label));
         }
+        out.push_str("# HELP wenming_db_server_requests_total HTTP requests sent to a libSQL server.\n");
+        out.push_str("# TYPE wenming_db_server_requests_total counter\n");
+        for (label, n) in &gauges.server_requests {
+            let _ = writeln!(out, "wenming_db_server_requests_total{{database=\"{}\"}} {n}", escape(label));
+        }
         self.render_jobs(&mut out);
         out
     }
@@ -241,7 +248,9 @@ mod tests {
             instances_limit: 8,
             queue_depth: 0,
             databases: vec![("default".into(), 1, 3)],
+            server_requests: vec![("shared".into(), 42)],
         });
+        assert!(text.contains("wenming_db_server_requests_total{database=\"shared\"} 42"), "{text}");
         assert!(text.contains("wenming_requests_total{component=\"status\",status=\"200\"} 2"), "{text}");
         assert!(text.contains("wenming_requests_total{component=\"-\",status=\"404\"} 1"), "{text}");
         assert!(

@@ -71,6 +71,37 @@ pub async fn apply(db: &Arc<Database>, migrations: &[Migration]) -> anyhow::Resu
         .await
         .map_err(anyhow::Error::msg)
         .context("reading schema_migrations")?;
+    // No record yet, but maybe tables: a schema applied by hand is verified, then recorded.
+    let adopted = if applied.rows.is_empty() {
+        let found = crate::adopt::schema_of(db, conn).await?;
+        if found.is_empty() {
+            0
+        } else {
+            let expected = crate::adopt::expected_schemas(migrations)?;
+            crate::adopt::matching_prefix(&found, &expected).with_context(|| format!("database {}", db.label()))?
+        }
+    } else {
+        0
+    };
+    for m in &migrations[..adopted] {
+        run_params(
+            db,
+            conn,
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            record(m),
+        )
+        .await
+        .with_context(|| format!("recording adopted migration {}", m.name))?;
+        tracing::info!(migration = %m.name, database = %db.label(), "schema already present; recorded as applied");
+    }
+    let applied = if adopted > 0 {
+        run("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+            .await
+            .map_err(anyhow::Error::msg)
+            .context("reading schema_migrations")?
+    } else {
+        applied
+    };
     drop(pooled);
 
     let mut done = std::collections::HashMap::new();
@@ -98,19 +129,10 @@ pub async fn apply(db: &Arc<Database>, migrations: &[Migration]) -> anyhow::Resu
 
     let mut now_applied = Vec::new();
     for m in migrations.iter().filter(|m| !done.contains_key(&m.version)) {
-        let applied_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
         db.run_script_in_transaction(
             &m.sql,
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-            vec![
-                libsql::Value::Integer(m.version),
-                libsql::Value::Text(m.name.clone()),
-                libsql::Value::Text(m.checksum.clone()),
-                libsql::Value::Integer(applied_at),
-            ],
+            record(m),
         )
         .await
         .with_context(|| format!("applying migration {}", m.name))?;
@@ -118,4 +140,28 @@ pub async fn apply(db: &Arc<Database>, migrations: &[Migration]) -> anyhow::Resu
         now_applied.push(m.name.clone());
     }
     Ok(now_applied)
+}
+
+/// The `schema_migrations` row of `m`, applied now.
+fn record(m: &Migration) -> Vec<libsql::Value> {
+    let applied_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    vec![
+        libsql::Value::Integer(m.version),
+        libsql::Value::Text(m.name.clone()),
+        libsql::Value::Text(m.checksum.clone()),
+        libsql::Value::Integer(applied_at),
+    ]
+}
+
+async fn run_params(
+    db: &Database,
+    conn: &crate::sqlite::Connection,
+    sql: &str,
+    params: Vec<libsql::Value>,
+) -> anyhow::Result<()> {
+    db.run(conn, sql.to_string(), params).await.map_err(anyhow::Error::msg)?;
+    Ok(())
 }

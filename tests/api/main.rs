@@ -34,6 +34,7 @@ mod directory;
 mod evaluation;
 mod hardening;
 mod jobs;
+mod libsql_server;
 mod mediation;
 mod openapi;
 mod order_hours;

@@ -37,7 +37,7 @@ fn migrate(state_dir: &Path, migrations: Option<&Path>) -> CommandOutput {
 }
 
 fn db(state_dir: &Path) -> PathBuf {
-    state_dir.join("sqlite_db.db")
+    wenming_tests::default_db_file(state_dir)
 }
 
 fn versions(rows: &[MigrationRow]) -> Vec<i64> {

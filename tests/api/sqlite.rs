@@ -2,7 +2,7 @@
 //! round-trips on both guest APIs, permission and error variants, transactions across `execute`
 //! calls on one connection, and rollback when a guest traps or hangs mid-transaction.
 
-use wenming_tests::{json, parity_manifest, row_count, Edge, Json};
+use wenming_tests::{json, on_sqld, parity_manifest, row_count, Edge, Json};
 
 /// Starts the parity app and creates the `items` table.
 async fn edge_with_items_table(extra_args: &[&str]) -> Edge {
@@ -242,7 +242,15 @@ async fn a_request_never_inherits_another_requests_pragmas_temp_tables_or_rowid(
     // Arrange: one request changes its connection and inserts a row.
     let edge = edge_with_items_table(&[]).await;
     assert_eq!(sql(&edge, "PRAGMA foreign_keys=OFF").await["ok"], true);
-    assert_eq!(sql(&edge, "CREATE TEMP TABLE scratch(a)").await["ok"], true);
+    let temp = sql(&edge, "CREATE TEMP TABLE scratch(a)").await;
+    if on_sqld() {
+        // sqld refuses temporary tables outright (its parser: `unsupported statement`), so none
+        // can outlive a request there either; tests/README.md lists this difference.
+        assert_eq!(temp["ok"], false, "{temp}");
+        assert!(temp.to_string().contains("unsupported statement"), "{temp}");
+    } else {
+        assert_eq!(temp["ok"], true, "{temp}");
+    }
     insert(&edge, "apple").await;
 
     // Act: later requests open the database again.

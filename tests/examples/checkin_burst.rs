@@ -30,10 +30,53 @@ async fn main() {
         state.path().as_os_str(),
     ]);
     assert!(out.success(), "migrate failed: {}", out.output());
-    let tokens = seed(&state.path().join("sqlite_db.db"), volunteers);
-    let edge = Edge::launch(&manifest).state_dir(state).start();
-    let url = edge.url("/api/v1/checkins");
+    // The database file the edge will use: the local file, or the one the state dir's sqld
+    // serves when WENMING_TEST_BACKEND=sqld.
+    let mut tokens = seed(&wenming_tests::default_db_file(state.path()), volunteers + SINGLE);
+    let single = tokens.split_off(volunteers as usize);
+    let edge = Edge::launch(&manifest)
+        .state_dir(state)
+        .args(&[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            // Every check-in comes from this one client, as from a proxy in front of the edge: the
+            // per-client connection cap (64) would turn the burst into 429s.
+            "--max-connections-per-client",
+            "0",
+        ])
+        .start();
+    let metrics = edge
+        .stdout()
+        .lines()
+        .find_map(|l| l.strip_prefix("Metrics ").map(str::to_string))
+        .expect("the edge prints the metrics URL");
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let url = edge.url("/api/v1/checkins");
+
+    // First, single requests: SINGLE more volunteers check in one after another (the latency of
+    // one check-in with nothing else running), counting the libSQL server requests they cost.
+    let before = server_requests(&metrics).await;
+    let mut single_latencies = Vec::new();
+    for token in &single {
+        let t = Instant::now();
+        let r = client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "code": "BURST2", "latitude": 30.0001, "longitude": 114.0001 }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "single check-in: {} {}", r.status(), r.text().await.unwrap_or_default());
+        single_latencies.push(t.elapsed());
+    }
+    let per_checkin = (server_requests(&metrics).await - before) / SINGLE as f64;
+    single_latencies.sort();
+    println!(
+        "| single check-in, one at a time ({SINGLE}) | p50 {} | p99 {} | libSQL server requests per check-in: {per_checkin:.1} |",
+        ms(single_latencies[SINGLE as usize / 2]),
+        ms(single_latencies[(SINGLE as usize * 99) / 100])
+    );
+    let server_requests_before = server_requests(&metrics).await;
 
     // Act: everyone checks in at once, at most `concurrency` in flight.
     let gate = Arc::new(Semaphore::new(concurrency));
@@ -74,10 +117,13 @@ async fn main() {
         }
     }
     let wall = started.elapsed();
+    let server_requests = server_requests(&metrics).await - server_requests_before;
 
     // Assert: every acknowledged check-in is a row.
     let conn = rusqlite::Connection::open(edge.db_path()).unwrap();
-    let rows: i64 = conn.query_row("SELECT count(*) FROM attendances WHERE activity_id = 1", [], |r| r.get(0)).unwrap();
+    let rows: i64 =
+        conn.query_row("SELECT count(*) FROM attendances WHERE activity_id = 1", [], |r| r.get::<_, i64>(0)).unwrap()
+            - SINGLE;
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     println!(
@@ -87,6 +133,12 @@ async fn main() {
         ms(pct(0.99)),
         statuses
     );
+    if server_requests > 0.0 {
+        println!(
+            "libSQL server requests: {server_requests} for {volunteers} check-ins = {:.1} per check-in",
+            server_requests / volunteers as f64
+        );
+    }
     for (status, body) in &samples {
         eprintln!("sample {status}: {body}");
     }
@@ -97,6 +149,18 @@ async fn main() {
     }
     assert_eq!(rows, acknowledged, "every acknowledged check-in must be in the database");
 }
+
+/// `wenming_db_server_requests_total` for the default database (0 on a local file).
+async fn server_requests(metrics_url: &str) -> f64 {
+    let text = reqwest::get(metrics_url).await.expect("scrape").text().await.expect("metrics body");
+    text.lines()
+        .find_map(|l| l.strip_prefix("wenming_db_server_requests_total{database=\"default\"}"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Volunteers who check in one at a time before the burst.
+const SINGLE: i64 = 100;
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)

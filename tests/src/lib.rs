@@ -35,8 +35,12 @@
 //!   calendar, check characters, phones, masks) are the `domain` crate's, which tests also use
 //!   directly: the same code the components run, never a copy.
 //!
+//! - [`backend`]: the local file, or a real libSQL server per state dir when
+//!   `WENMING_TEST_BACKEND=sqld` ([`on_sqld`], [`start_sqld`]).
+//!
 //! Everything is re-exported here, so a test names it as `wenming_tests::Edge`.
 
+pub mod backend;
 pub mod county;
 pub mod db;
 pub mod http;
@@ -49,6 +53,7 @@ pub mod spawn;
 pub mod time;
 pub mod wechat;
 
+pub use backend::*;
 pub use county::*;
 pub use db::*;
 pub use http::*;

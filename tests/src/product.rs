@@ -47,6 +47,7 @@ pub fn wenming_call<S: AsRef<OsStr>>(manifest: &Path, state_dir: &Path, args: &[
         .arg(state_dir)
         .arg("--cache-dir")
         .arg(cache_dir())
+        .args(crate::backend::runtime_config_args(state_dir, &[]))
         .args(args)
         .env_remove("RUNTIME_CONFIG_FILE");
     run_to_completion(command, "wenming call", Duration::from_secs(300))

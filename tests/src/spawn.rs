@@ -159,6 +159,7 @@ impl Edge {
             .arg(state_dir.path())
             .arg("--cache-dir")
             .arg(cache_dir())
+            .args(crate::backend::runtime_config_args(state_dir.path(), &args))
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -229,9 +230,10 @@ impl Edge {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// The default SQLite database file: `<state-dir>/sqlite_db.db`.
+    /// The default SQLite database file: `<state-dir>/sqlite_db.db`, or the file the state dir's
+    /// sqld serves when the run is on sqld (see [`crate::backend`]).
     pub fn db_path(&self) -> PathBuf {
-        self.state_dir.path().join("sqlite_db.db")
+        crate::backend::default_db_file(self.state_dir.path())
     }
     /// Everything the edge wrote to stdout so far.
     pub fn stdout(&self) -> String {
@@ -355,7 +357,9 @@ fn parse_serving_line(line: &str) -> Option<SocketAddr> {
 
 /// A new empty state directory.
 pub fn fresh_state_dir() -> TempDir {
-    tempfile::Builder::new().prefix("wenming-state-").tempdir().expect("create temp state dir")
+    let dir = tempfile::Builder::new().prefix("wenming-state-").tempdir().expect("create temp state dir");
+    crate::backend::prepare_state_dir(dir.path());
+    dir
 }
 
 /// Result of a one-shot `wenming` command.
@@ -380,7 +384,14 @@ impl CommandOutput {
 /// Runs `wenming migrate <args…>` to completion (60 s limit).
 pub fn wenming_migrate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> CommandOutput {
     let mut command = Command::new(wenming_bin());
-    command.arg("migrate").args(args);
+    let args: Vec<std::ffi::OsString> = args.iter().map(|a| a.as_ref().to_os_string()).collect();
+    command.arg("migrate");
+    // On sqld, the state dir's runtime config goes along, as for `up` and `call`.
+    let state_dir = args.iter().position(|a| a == "--state-dir").and_then(|i| args.get(i + 1));
+    if let Some(dir) = state_dir {
+        command.args(crate::backend::runtime_config_args(Path::new(dir), &args));
+    }
+    command.args(&args);
     run_to_completion(command, "wenming migrate", Duration::from_secs(60))
 }
 

@@ -440,6 +440,12 @@ impl ServerInner {
                 .iter()
                 .map(|db| (db.label().to_string(), db.in_use_count(), db.idle_count()))
                 .collect(),
+            server_requests: self
+                .app
+                .databases
+                .iter()
+                .filter_map(|db| Some((db.label().to_string(), db.server_requests()?)))
+                .collect(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! SQLite for components, on libSQL: a local file (the embedded default, through [`local`]) or a
-//! libSQL server (through the `libsql` client).
+//! libSQL server such as sqld or Turso (Hrana over HTTP, through [`remote`]).
 //!
 //! Spin opens a fresh database connection for every guest `open`. The edge keeps a small pool of
 //! tuned connections per database instead (see `edge-notes.md`: opening per request costs a WAL
@@ -10,6 +10,7 @@
 
 pub mod host;
 pub mod local;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use anyhow::{bail, Context};
 
 use crate::runtime_config::SqliteConfig;
 use local::LocalConnection;
+use remote::{RemoteConnection, RemoteDatabase};
 
 /// How hard local commits are pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,7 +60,7 @@ enum Backend {
     /// A file (or `:memory:`), opened connection by connection.
     Local(PathBuf),
     /// A libSQL server.
-    Remote(libsql::Database),
+    Remote(Arc<RemoteDatabase>),
 }
 
 /// One connection, to either kind of database. Clones share the connection.
@@ -67,7 +69,7 @@ pub enum Connection {
     /// A connection to a local file.
     Local(Arc<LocalConnection>),
     /// A stream to a libSQL server.
-    Remote(libsql::Connection),
+    Remote(Arc<RemoteConnection>),
 }
 
 impl Connection {
@@ -120,13 +122,7 @@ impl Database {
                 }
                 Backend::Local(path)
             }
-            SqliteConfig::Libsql { url, token } => {
-                let db = libsql::Builder::new_remote(url.clone(), token.clone())
-                    .build()
-                    .await
-                    .with_context(|| format!("configuring libSQL server for database {label}"))?;
-                Backend::Remote(db)
-            }
+            SqliteConfig::Libsql { url, token } => Backend::Remote(RemoteDatabase::open(label, url, token).await?),
         };
         let local = matches!(backend, Backend::Local(_));
         let database = Database {
@@ -135,7 +131,10 @@ impl Database {
             settings: settings.clone(),
             idle: Mutex::new(Vec::new()),
             in_use: std::sync::atomic::AtomicUsize::new(0),
-            write_turns: local.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            // Turns are kept for a server too: this edge's writers then queue in order here
+            // instead of each polling the server's lock (sqld answers a busy writer by waiting
+            // in SQLite's busy handler). Other edges on the same server still contend there.
+            write_turns: Some(Arc::new(tokio::sync::Mutex::new(()))),
         };
         if local {
             // WAL is a property of the file: set it once and check that it took. A pragma that is
@@ -176,9 +175,8 @@ impl Database {
                 .with_context(|| format!("connecting to database {}", self.label))?;
                 Ok(Connection::Local(Arc::new(conn)))
             }
-            Backend::Remote(db) => {
-                Ok(Connection::Remote(db.connect().with_context(|| format!("connecting to database {}", self.label))?))
-            }
+            // A stream opens with its first statement: nothing to wait for here.
+            Backend::Remote(db) => Ok(Connection::Remote(Arc::new(db.connect()))),
         }
     }
 
@@ -194,9 +192,9 @@ impl Database {
     }
 
     fn put_back(&self, conn: Connection) {
-        // A remote server's streams expire when idle, so, as Spin does, every `open` of a
-        // remote database gets a new connection and it is closed after use.
-        if matches!(self.backend, Backend::Remote(_)) {
+        // A server-side stream is pooled (or closed, inside a transaction) by its database.
+        if let (Backend::Remote(db), Connection::Remote(conn)) = (&self.backend, &conn) {
+            db.put_back(conn);
             return;
         }
         // A connection mid-transaction holds locks and uncommitted writes: dropping it closes it,
@@ -216,8 +214,26 @@ impl Database {
         self.settings.busy_timeout
     }
 
+    /// HTTP requests sent to this database's libSQL server so far; `None` for a local file.
+    pub fn server_requests(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Remote(db) => Some(db.requests_sent()),
+            Backend::Local(_) => None,
+        }
+    }
+
+    /// Closes a connection that may not be lent again (see [`PooledConnection::retire`]).
+    fn discard(&self, conn: Connection) {
+        if let (Backend::Remote(db), Connection::Remote(conn)) = (&self.backend, &conn) {
+            db.discard(conn);
+        }
+    }
+
     /// Idle connections right now (for metrics and tests).
     pub fn idle_count(&self) -> usize {
+        if let Backend::Remote(db) = &self.backend {
+            return db.idle_count();
+        }
         self.idle.lock().expect("pool lock").len()
     }
 
@@ -247,7 +263,7 @@ impl Database {
                     .await
                     .map_err(|e| format!("internal runtime error: {e}"))?
             }
-            Connection::Remote(conn) => run_remote(conn, &sql, params).await,
+            Connection::Remote(conn) => conn.execute(&sql, params).await,
         }
     }
 
@@ -259,31 +275,28 @@ impl Database {
         then: &str,
         params: Vec<libsql::Value>,
     ) -> anyhow::Result<()> {
-        match self.connect().await? {
-            Connection::Local(conn) => {
-                let (script, then) = (script.to_string(), then.to_string());
-                let label = self.label.clone();
-                tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                    conn.execute_batch("BEGIN").with_context(|| format!("beginning a transaction on {label}"))?;
-                    // On an error the connection is dropped with the transaction open, and
-                    // SQLite rolls it back as it closes.
-                    conn.execute_batch(&script)?;
-                    run_local(&conn, &then, &params).map_err(anyhow::Error::msg)?;
-                    conn.execute_batch("COMMIT").with_context(|| format!("committing on {label}"))?;
-                    Ok(())
-                })
-                .await
-                .context("internal runtime error")?
+        let path = match &self.backend {
+            Backend::Local(path) => path.clone(),
+            Backend::Remote(db) => {
+                return db.run_script_in_transaction(script, then, params).await.map_err(anyhow::Error::msg)
             }
-            Connection::Remote(conn) => {
-                let tx =
-                    conn.transaction().await.with_context(|| format!("beginning a transaction on {}", self.label))?;
-                tx.execute_batch(script).await?;
-                tx.execute(then, params).await?;
-                tx.commit().await.with_context(|| format!("committing on {}", self.label))?;
-                Ok(())
-            }
-        }
+        };
+        let Connection::Local(conn) = self.connect().await? else {
+            bail!("database {}: a local file ({}) gave a remote connection", self.label, path.display());
+        };
+        let (script, then) = (script.to_string(), then.to_string());
+        let label = self.label.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            conn.execute_batch("BEGIN").with_context(|| format!("beginning a transaction on {label}"))?;
+            // On an error the connection is dropped with the transaction open, and
+            // SQLite rolls it back as it closes.
+            conn.execute_batch(&script)?;
+            run_local(&conn, &then, &params).map_err(anyhow::Error::msg)?;
+            conn.execute_batch("COMMIT").with_context(|| format!("committing on {label}"))?;
+            Ok(())
+        })
+        .await
+        .context("internal runtime error")?
     }
 
     /// The label this database is known by.
@@ -324,6 +337,8 @@ impl Drop for PooledConnection {
             self.db.in_use.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             if self.reusable {
                 self.db.put_back(conn);
+            } else {
+                self.db.discard(conn);
             }
         }
     }
@@ -357,20 +372,6 @@ fn run_local(conn: &LocalConnection, sql: &str, params: &[libsql::Value]) -> Res
     let mut total = 0usize;
     let (columns, rows) = conn.query(sql, params, |row| count_row(&mut total, row))?;
     Ok(QueryOutput { columns, rows })
-}
-
-async fn run_remote(conn: &libsql::Connection, sql: &str, params: Vec<libsql::Value>) -> Result<QueryOutput, String> {
-    let mut rows = conn.query(sql, params).await.map_err(|e| e.to_string())?;
-    let n = rows.column_count();
-    let columns = (0..n).map(|i| rows.column_name(i).unwrap_or_default().to_string()).collect();
-    let mut out = QueryOutput { columns, rows: Vec::new() };
-    let mut total = 0usize;
-    while let Some(row) = rows.next().await.map_err(|e| e.to_string())? {
-        let values = (0..n).map(|i| row.get_value(i).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
-        count_row(&mut total, &values)?;
-        out.rows.push(values);
-    }
-    Ok(out)
 }
 
 /// Every database the application may use, by label.
