@@ -270,7 +270,13 @@ mod tests {
         m.record_job("escalate-orders", JobOutcome::Ok, Duration::from_millis(4), &[("escalated".into(), 0)]);
         m.record_job("escalate-orders", JobOutcome::Failed, Duration::from_millis(1), &[]);
         m.record_skipped("escalate-orders", 3);
-        let text = m.render(&Gauges { instances_in_use: 0, instances_limit: 1, queue_depth: 0, databases: vec![] });
+        let text = m.render(&Gauges {
+            instances_in_use: 0,
+            instances_limit: 1,
+            queue_depth: 0,
+            databases: vec![],
+            server_requests: vec![],
+        });
         assert!(text.contains("wenming_job_runs_total{job=\"escalate-orders\",outcome=\"ok\"} 2"), "{text}");
         assert!(text.contains("wenming_job_runs_total{job=\"escalate-orders\",outcome=\"failed\"} 1"), "{text}");
         assert!(text.contains("wenming_job_items_total{job=\"escalate-orders\",item=\"escalated\"} 2"), "{text}");

@@ -183,3 +183,70 @@ fn empty_dir() -> std::path::PathBuf {
     let dir = tempfile::Builder::new().prefix("wenming-no-migrations-").tempdir().unwrap();
     dir.keep()
 }
+
+/// `wenming_db_server_requests_total` for the default database, from the edge's metrics.
+async fn server_requests(metrics: &str) -> u64 {
+    let text = reqwest::get(metrics).await.expect("scrape").text().await.expect("metrics body");
+    text.lines()
+        .find_map(|l| l.strip_prefix("wenming_db_server_requests_total{database=\"default\"}"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the server request counter")
+}
+
+#[tokio::test]
+async fn a_sign_up_a_check_in_a_check_out_and_a_confirmation_cost_a_counted_few_requests_each() {
+    // Only meaningful with the product's database on a server: on the local file nothing is sent.
+    if !on_sqld() {
+        eprintln!("skipped: needs WENMING_TEST_BACKEND=sqld");
+        return;
+    }
+    // Arrange: the town of the check-in tests, its edge exporting metrics.
+    require_components(&ACTIVITY_COMPONENTS);
+    let launch = with_jobs(product_launch(false).env("SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE", "true"))
+        .args(&["--metrics-listen", "127.0.0.1:0"]);
+    let t = Town::on(Centre::on(launch.start()).await.with_stations().await).await;
+    let metrics = t
+        .edge
+        .stdout()
+        .lines()
+        .find_map(|l| l.strip_prefix("Metrics ").map(str::to_string))
+        .expect("the edge prints the metrics URL");
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+    let s = activity_base_time();
+    let e = s + 2 * HOUR;
+    let approved = t.approved_activity(&t.activity_body("计数活动", s, e, 10)).await;
+    let (activity, code) = (id(&approved), approved["code"].as_str().expect("code").to_owned());
+
+    // Act: each step on its own, counting what it sent to the server.
+    let mut costs = Vec::new();
+    let mut before = server_requests(&metrics).await;
+    let signup = t.edge.post_empty_as(&v.token, &format!("/api/v1/activities/{activity}/signups")).await;
+    assert_eq!(signup.status, 201, "{}", signup.text());
+    let mut step = |name: &'static str, now: u64| {
+        costs.push((name, now - before));
+        before = now;
+    };
+    step("sign-up", server_requests(&metrics).await);
+    let checkin = t.edge.post_at(&v.token, "/api/v1/checkins", s, &json!({ "code": code })).await;
+    assert_eq!(checkin.status, 201, "{}", checkin.text());
+    step("check-in", server_requests(&metrics).await);
+    let checkout = t.edge.post_at(&v.token, "/api/v1/checkouts", e, &json!({ "code": code })).await;
+    assert_eq!(checkout.status, 200, "{}", checkout.text());
+    step("check-out", server_requests(&metrics).await);
+    let attendance = id(&checkout.json());
+    let confirm =
+        t.edge.post_at(&t.admin_a, &format!("/api/v1/attendances/{attendance}/confirm"), e + HOUR, &json!({})).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    step("confirmation", server_requests(&metrics).await);
+
+    // Assert: every step reached the server and stayed within one request per statement it
+    // runs, a transaction's BEGIN riding with the statement after it (BENCHMARKS.md has the
+    // figures this prints).
+    eprintln!("libSQL server requests: {costs:?}");
+    let confirmed: i64 =
+        scalar(&t, "SELECT count(*) FROM attendances WHERE id = ?1 AND confirmed_at IS NOT NULL", [attendance]);
+    assert_eq!(confirmed, 1, "the confirmation is on the server");
+    for (name, cost) in costs {
+        assert!((1..=20).contains(&cost), "{name} cost {cost} requests");
+    }
+}

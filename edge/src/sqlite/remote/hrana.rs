@@ -112,6 +112,12 @@ pub enum StreamRequest<'a> {
         /// The script.
         sql: &'a str,
     },
+    /// Statements run in order, each only when its condition holds (a deferred `BEGIN` and the
+    /// statement after it: the statement must not run if the `BEGIN` failed).
+    Batch {
+        /// The steps.
+        batch: Batch<'a>,
+    },
     /// Whether the stream is outside a transaction.
     GetAutocommit,
     /// Ends the stream; an open transaction is rolled back.
@@ -127,6 +133,43 @@ pub struct Stmt<'a> {
     pub args: Vec<Value>,
     /// Rows are always wanted: the guest gets whatever the statement returns.
     pub want_rows: bool,
+}
+
+/// A batch's steps.
+#[derive(Debug, Serialize)]
+pub struct Batch<'a> {
+    /// In order.
+    pub steps: Vec<BatchStep<'a>>,
+}
+
+/// One step of a batch.
+#[derive(Debug, Serialize)]
+pub struct BatchStep<'a> {
+    /// When absent, the step always runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<BatchCond>,
+    /// The statement.
+    pub stmt: Stmt<'a>,
+}
+
+/// When a batch step runs (the one condition the edge needs).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BatchCond {
+    /// Only if step `step` succeeded.
+    Ok {
+        /// The step's index.
+        step: u32,
+    },
+}
+
+/// What a batch produced: per step a result or an error (both `None` for a step skipped).
+#[derive(Debug, Deserialize)]
+pub struct BatchResult {
+    /// Results, one per step.
+    pub step_results: Vec<Option<StmtResult>>,
+    /// Errors, one per step.
+    pub step_errors: Vec<Option<ServerError>>,
 }
 
 /// The body of a pipeline's answer.
@@ -173,6 +216,11 @@ pub enum StreamResponse {
     },
     /// To `sequence`.
     Sequence,
+    /// To `batch`.
+    Batch {
+        /// Each step's outcome.
+        result: BatchResult,
+    },
     /// To `get_autocommit`.
     GetAutocommit {
         /// Whether no transaction is open.

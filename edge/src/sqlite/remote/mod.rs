@@ -12,6 +12,13 @@
 //! connection, as on a local file. Every request also asks `get_autocommit`, in the same round
 //! trip, so the edge knows whether a transaction is open without parsing SQL.
 //!
+//! A transaction's `BEGIN` is not sent on its own: it waits for the statement after it and goes
+//! in the same request, as a Hrana `batch` whose second step runs only if the `BEGIN` succeeded
+//! (a pipeline runs every request whatever became of the ones before, which must not let a write
+//! commit on its own when `BEGIN` failed). A `BEGIN` followed directly by `COMMIT` or `ROLLBACK`
+//! sends nothing. The guest sees what it would on a file, except that a `BEGIN` that fails
+//! (`BEGIN IMMEDIATE` against a busy writer) reports its error on the statement after it.
+//!
 //! Streams outside a transaction go back to a small pool when the guest drops its connection,
 //! as local connections do: the next guest's first statement needs no new server connection, and
 //! no close request is spent per guest connection. A stream left inside a transaction (the guest
@@ -100,6 +107,8 @@ struct Stream {
     autocommit: bool,
     /// When the last answer came.
     last_used: Option<Instant>,
+    /// A `BEGIN` the guest ran that waits to go out with the next statement.
+    pending_begin: Option<String>,
 }
 
 /// One configured libSQL server database.
@@ -162,7 +171,9 @@ impl RemoteDatabase {
     /// inside a transaction is closed so the server rolls it back.
     pub fn put_back(&self, conn: &RemoteConnection) {
         let Ok(mut stream) = conn.stream.try_lock() else { return };
-        let stream = std::mem::take(&mut *stream);
+        let mut stream = std::mem::take(&mut *stream);
+        // A `BEGIN` still waiting never reached the server: there is nothing to roll back.
+        stream.pending_begin = None;
         if stream.baton.is_none() {
             return;
         }
@@ -303,7 +314,7 @@ pub struct RemoteConnection {
 impl RemoteConnection {
     /// Whether no transaction is open.
     pub fn is_autocommit(&self) -> bool {
-        self.stream.try_lock().map(|s| s.autocommit).unwrap_or(false)
+        self.stream.try_lock().map(|s| s.autocommit && s.pending_begin.is_none()).unwrap_or(false)
     }
 
     /// `changes()` as the server reported it for the last statement.
@@ -332,12 +343,39 @@ impl RemoteConnection {
             .collect::<Result<Vec<_>, _>>()
             .map_err(RunError::Statement)?;
         let mut stream = self.stream.lock().await;
+        if args.is_empty() {
+            match (transaction_verb(sql), stream.pending_begin.is_some()) {
+                (Some(TransactionVerb::Begin), false) if stream.autocommit => {
+                    stream.pending_begin = Some(sql.to_string());
+                    return Ok(super::QueryOutput { columns: Vec::new(), rows: Vec::new() });
+                }
+                (Some(TransactionVerb::End), true) => {
+                    // `BEGIN` then straight away `COMMIT`/`ROLLBACK`: an empty transaction.
+                    stream.pending_begin = None;
+                    return Ok(super::QueryOutput { columns: Vec::new(), rows: Vec::new() });
+                }
+                _ => {}
+            }
+        }
+        let begin = stream.pending_begin.take();
         let reused = stream.baton.is_some() && stream.autocommit;
         let requests = || {
-            vec![
-                StreamRequest::Execute { stmt: hrana::Stmt { sql, args: args.clone(), want_rows: true } },
-                StreamRequest::GetAutocommit,
-            ]
+            let stmt = hrana::Stmt { sql, args: args.clone(), want_rows: true };
+            let first = match &begin {
+                None => StreamRequest::Execute { stmt },
+                Some(begin) => StreamRequest::Batch {
+                    batch: hrana::Batch {
+                        steps: vec![
+                            hrana::BatchStep {
+                                condition: None,
+                                stmt: hrana::Stmt { sql: begin, args: Vec::new(), want_rows: false },
+                            },
+                            hrana::BatchStep { condition: Some(hrana::BatchCond::Ok { step: 0 }), stmt },
+                        ],
+                    },
+                },
+            };
+            vec![first, StreamRequest::GetAutocommit]
         };
         let results = match db.pipeline(&mut stream, requests()).await {
             // A pooled stream may have expired on the server or the server restarted (it then
@@ -355,31 +393,74 @@ impl RemoteConnection {
         if let Some(StreamResult::Ok { response: StreamResponse::GetAutocommit { is_autocommit } }) = results.next() {
             stream.autocommit = is_autocommit;
         }
-        match statement {
-            Some(StreamResult::Ok { response: StreamResponse::Execute { result } }) => {
-                let mut counters = self.counters.lock().expect("counters lock");
-                counters.changes = result.affected_row_count;
-                if let Some(id) = result.last_insert_rowid {
-                    counters.last_insert_rowid = id;
+        let result = match statement {
+            Some(StreamResult::Ok { response: StreamResponse::Execute { result } }) => result,
+            Some(StreamResult::Ok { response: StreamResponse::Batch { result } }) => {
+                // The `BEGIN`'s own failure first: the statement then did not run.
+                if let Some(error) = result.step_errors.into_iter().take(2).flatten().next() {
+                    return Err(RunError::Statement(hrana::guest_message(&error)));
                 }
-                drop(counters);
-                let columns = result.cols.into_iter().map(|c| c.name.unwrap_or_default()).collect();
-                let mut rows = Vec::with_capacity(result.rows.len());
-                let mut total = 0usize;
-                for row in result.rows {
-                    let row = row
-                        .into_iter()
-                        .map(hrana::Value::into_sql)
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|detail| RunError::Server(RemoteError::Protocol { detail }))?;
-                    super::count_row(&mut total, &row).map_err(RunError::Statement)?;
-                    rows.push(row);
+                match result.step_results.into_iter().nth(1).flatten() {
+                    Some(result) => result,
+                    None => {
+                        return Err(RunError::Server(RemoteError::Protocol {
+                            detail: "the batch's statement has neither a result nor an error".into(),
+                        }))
+                    }
                 }
-                Ok(super::QueryOutput { columns, rows })
             }
-            Some(StreamResult::Error { error }) => Err(RunError::Statement(hrana::guest_message(&error))),
-            _ => Err(RunError::Server(RemoteError::Protocol { detail: "not an execute result".into() })),
+            Some(StreamResult::Error { error }) => return Err(RunError::Statement(hrana::guest_message(&error))),
+            _ => return Err(RunError::Server(RemoteError::Protocol { detail: "not an execute result".into() })),
+        };
+        self.output(result)
+    }
+
+    /// A statement's answer as the guest gets it, its counters kept for `changes()` and
+    /// `last_insert_rowid()`.
+    fn output(&self, result: hrana::StmtResult) -> Result<super::QueryOutput, RunError> {
+        let mut counters = self.counters.lock().expect("counters lock");
+        counters.changes = result.affected_row_count;
+        if let Some(id) = result.last_insert_rowid {
+            counters.last_insert_rowid = id;
         }
+        drop(counters);
+        let columns = result.cols.into_iter().map(|c| c.name.unwrap_or_default()).collect();
+        let mut rows = Vec::with_capacity(result.rows.len());
+        let mut total = 0usize;
+        for row in result.rows {
+            let row = row
+                .into_iter()
+                .map(hrana::Value::into_sql)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|detail| RunError::Server(RemoteError::Protocol { detail }))?;
+            super::count_row(&mut total, &row).map_err(RunError::Statement)?;
+            rows.push(row);
+        }
+        Ok(super::QueryOutput { columns, rows })
+    }
+}
+
+/// The transaction statements the edge treats specially.
+#[derive(Debug, PartialEq, Eq)]
+enum TransactionVerb {
+    /// `BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE] [TRANSACTION]`.
+    Begin,
+    /// `COMMIT`, `END` or `ROLLBACK`, optionally with `TRANSACTION` (not `ROLLBACK TO`).
+    End,
+}
+
+/// Whether `sql` is exactly a bare transaction statement; anything else (a savepoint, a named
+/// transaction, two statements) is sent as written.
+fn transaction_verb(sql: &str) -> Option<TransactionVerb> {
+    let sql = sql.trim().trim_end_matches(';').trim_end();
+    let words: Vec<String> = sql.split_whitespace().map(|w| w.to_ascii_uppercase()).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["BEGIN"] | ["BEGIN", "TRANSACTION"] => Some(TransactionVerb::Begin),
+        ["BEGIN", "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE"]
+        | ["BEGIN", "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE", "TRANSACTION"] => Some(TransactionVerb::Begin),
+        ["COMMIT" | "END" | "ROLLBACK"] | ["COMMIT" | "END" | "ROLLBACK", "TRANSACTION"] => Some(TransactionVerb::End),
+        _ => None,
     }
 }
 
@@ -396,6 +477,19 @@ enum RunError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bare_transaction_statements_are_recognised() {
+        for sql in ["BEGIN", "begin immediate", " BEGIN IMMEDIATE TRANSACTION; ", "begin\ndeferred"] {
+            assert_eq!(transaction_verb(sql), Some(TransactionVerb::Begin), "{sql}");
+        }
+        for sql in ["COMMIT", "end transaction", "ROLLBACK;"] {
+            assert_eq!(transaction_verb(sql), Some(TransactionVerb::End), "{sql}");
+        }
+        for sql in ["ROLLBACK TO sp", "BEGIN; INSERT INTO t VALUES (1)", "SAVEPOINT a", "SELECT 'BEGIN'", ""] {
+            assert_eq!(transaction_verb(sql), None, "{sql}");
+        }
+    }
 
     #[test]
     fn credentials_in_a_url_never_reach_a_message() {
