@@ -27,6 +27,8 @@ pub enum WechatCall {
     Ticket { access_token: String },
     /// `menu/create` with this access token and body (as sent).
     MenuCreate { access_token: String, body: String },
+    /// `sns/oauth2/access_token` with this code (web authorization's code for an openid).
+    OauthToken { code: String },
     /// Anything else (path), or a request the fake could not read.
     Other(String),
 }
@@ -40,7 +42,21 @@ struct State {
     tickets: u64,
     /// The first token issued is reported expired (42001) when used.
     expire_first: bool,
+    /// Web-authorization codes WeChat handed to browsers: code → the grant.
+    codes: std::collections::HashMap<String, Grant>,
 }
+
+/// What a web-authorization code stands for.
+#[derive(Debug, Clone)]
+struct Grant {
+    openid: String,
+    snapshot: bool,
+    issued: Instant,
+    used: bool,
+}
+
+/// A web-authorization code lives five minutes (WeChat's documentation).
+const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// A running fake (stops with the test process).
 #[derive(Clone)]
@@ -101,6 +117,24 @@ impl FakeWechat {
         format!("fake-jsapi-ticket-{n}-kgt9ZCQ8VqA1Ck")
     }
 
+    /// The code WeChat's authorize page would put in the redirect for `openid` (the follower
+    /// who opened the page), `snapshot` for the virtual user of a snapshot page (快照页).
+    pub fn authorize(&self, openid: &str, snapshot: bool) -> String {
+        let mut state = self.state.lock().unwrap();
+        let code = format!("0{}{}Zq", state.codes.len() + 11, "a1B2c3D4e5F6g7H8i9J0kL".to_owned());
+        state
+            .codes
+            .insert(code.clone(), Grant { openid: openid.into(), snapshot, issued: Instant::now(), used: false });
+        code
+    }
+
+    /// Makes `code` older than its five minutes.
+    pub fn age_code(&self, code: &str) {
+        if let Some(grant) = self.state.lock().unwrap().codes.get_mut(code) {
+            grant.issued = Instant::now().checked_sub(CODE_LIFETIME + Duration::from_secs(1)).expect("clock");
+        }
+    }
+
     fn serve(&self, mut stream: TcpStream) {
         let Some((head, body)) = read_request(&mut stream) else { return };
         std::thread::sleep(LATENCY);
@@ -108,6 +142,7 @@ impl FakeWechat {
             ("POST", "/cgi-bin/stable_token") => self.stable_token(&body),
             ("GET", "/cgi-bin/ticket/getticket") => self.ticket_for(&head.query),
             ("POST", "/cgi-bin/menu/create") => self.menu_create(&head.query, &body),
+            ("GET", "/sns/oauth2/access_token") => self.oauth_token(&head.query),
             _ => {
                 self.state.lock().unwrap().calls.push(WechatCall::Other(head.path.clone()));
                 json!({"errcode": 40066, "errmsg": "invalid url"})
@@ -200,6 +235,48 @@ impl FakeWechat {
             return json!({"errcode": 40016, "errmsg": "invalid button size"});
         }
         json!({"errcode": 0, "errmsg": "ok"})
+    }
+}
+
+impl FakeWechat {
+    /// `sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`, checked as
+    /// WeChat documents it: the grant type, the AppID (40013), the AppSecret (40125), then the
+    /// code — unknown 40029, spent 40163 (a code is good once), older than five minutes 42003.
+    /// A snapshot page's user comes back with `is_snapshotuser: 1`.
+    fn oauth_token(&self, query: &str) -> Json {
+        let code = param(query, "code").unwrap_or_default();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(WechatCall::OauthToken { code: code.clone() });
+        if param(query, "grant_type").as_deref() != Some("authorization_code") {
+            return json!({"errcode": 40002, "errmsg": "invalid grant_type"});
+        }
+        if param(query, "appid").as_deref() != Some(self.app_id.as_str()) {
+            return json!({"errcode": 40013, "errmsg": "invalid appid"});
+        }
+        if param(query, "secret").as_deref() != Some(self.app_secret.as_str()) {
+            return json!({"errcode": 40125, "errmsg": "invalid appsecret"});
+        }
+        let Some(grant) = state.codes.get_mut(&code) else {
+            return json!({"errcode": 40029, "errmsg": "invalid code"});
+        };
+        if grant.used {
+            return json!({"errcode": 40163, "errmsg": "code been used"});
+        }
+        if grant.issued.elapsed() > CODE_LIFETIME {
+            return json!({"errcode": 42003, "errmsg": "code expired"});
+        }
+        grant.used = true;
+        let mut answer = json!({
+            "access_token": format!("fake-oauth-token-{code}"),
+            "expires_in": LIFETIME,
+            "refresh_token": format!("fake-oauth-refresh-{code}"),
+            "openid": grant.openid,
+            "scope": "snsapi_base",
+        });
+        if grant.snapshot {
+            answer["is_snapshotuser"] = json!(1);
+        }
+        answer
     }
 }
 

@@ -40,7 +40,7 @@ pub mod throttle;
 pub mod time;
 
 pub use access::{
-    allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, role, Scope,
+    allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, role, roles_json, Scope,
 };
 pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
@@ -58,7 +58,7 @@ pub use http::{
     query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
-pub use session::{credential, csrf_token, session_token, Credential};
+pub use session::{browser_session, credential, csrf_token, session_token, Credential};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an
 /// imported enum, `Action::ReadDirectory`) → `read-directory`. Keeps messages in the
