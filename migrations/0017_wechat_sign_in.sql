@@ -55,3 +55,8 @@ CREATE TABLE wechat_templates (
     updated_by  INTEGER NOT NULL REFERENCES accounts (id),
     updated_at  INTEGER NOT NULL
 );
+
+-- A notice queued on the wechat channel keeps the phone it would have gone to by SMS: when
+-- WeChat refuses it (not following, blocked, an invalid openid …) or reports it failed
+-- (TEMPLATESENDJOBFINISH), delivery queues the same notice by SMS to this number.
+ALTER TABLE outbox ADD COLUMN fallback_recipient TEXT;

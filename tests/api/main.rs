@@ -47,3 +47,4 @@ mod wechat;
 mod wechat_jssdk;
 mod wechat_menu;
 mod wechat_sign_in;
+mod wechat_templates;

@@ -9,10 +9,10 @@
 use serde_json::json;
 use wenming_tests::{count, percent_encode, product_launch, scalar, Edge, FakeWechat, Json, Reply, WechatCall};
 
-const BASE: &str = "https://wm.example.org";
-const AUTHORIZE: &str = "https://open.weixin.example";
-const FOLLOWER: &str = "oWx3f8Kd2Lq9-follower-A1";
-const OTHER_FOLLOWER: &str = "oWx3f8Kd2Lq9-follower-B2";
+pub(crate) const BASE: &str = "https://wm.example.org";
+pub(crate) const AUTHORIZE: &str = "https://open.weixin.example";
+pub(crate) const FOLLOWER: &str = "oWx3f8Kd2Lq9-follower-A1";
+pub(crate) const OTHER_FOLLOWER: &str = "oWx3f8Kd2Lq9-follower-B2";
 
 fn account(fake: &FakeWechat) -> Edge {
     let mut launch = product_launch(false)
@@ -26,7 +26,7 @@ fn account(fake: &FakeWechat) -> Edge {
 }
 
 /// `name=value` of the `Set-Cookie` for `name` in `reply`, if any.
-fn cookie(reply: &Reply, name: &str) -> Option<(String, String)> {
+pub(crate) fn cookie(reply: &Reply, name: &str) -> Option<(String, String)> {
     reply.header_all("set-cookie").into_iter().find_map(|c| {
         let pair = c.split(';').next()?;
         let (k, v) = pair.split_once('=')?;
@@ -35,14 +35,20 @@ fn cookie(reply: &Reply, name: &str) -> Option<(String, String)> {
 }
 
 /// A query parameter of a URL (not decoded).
-fn param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1.split('#').next()?;
     query.split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
 }
 
 /// A browser opening `return` from WeChat: the start, then WeChat's authorize page for
 /// `openid`. Returns the state cookie (`name=value`) and the callback path WeChat redirects to.
-async fn open_in_wechat(edge: &Edge, fake: &FakeWechat, ret: &str, openid: &str, snapshot: bool) -> (String, String) {
+pub(crate) async fn open_in_wechat(
+    edge: &Edge,
+    fake: &FakeWechat,
+    ret: &str,
+    openid: &str,
+    snapshot: bool,
+) -> (String, String) {
     let start = edge.get(&format!("/api/v1/wechat/oauth/start?return={}", percent_encode(ret))).await;
     assert_eq!(start.status, 302, "{}", start.text());
     let location = start.header("location").expect("location").to_string();
@@ -52,11 +58,11 @@ async fn open_in_wechat(edge: &Edge, fake: &FakeWechat, ret: &str, openid: &str,
     (state_cookie, format!("/api/v1/wechat/oauth/callback?code={code}&state={state}"))
 }
 
-async fn get_with_cookie(edge: &Edge, path: &str, cookie: &str) -> Reply {
+pub(crate) async fn get_with_cookie(edge: &Edge, path: &str, cookie: &str) -> Reply {
     edge.request("GET", path, &[("cookie", cookie)], Vec::new()).await
 }
 
-async fn bind(edge: &Edge, pending: &str, body: &Json) -> Reply {
+pub(crate) async fn bind(edge: &Edge, pending: &str, body: &Json) -> Reply {
     edge.request(
         "POST",
         "/api/v1/wechat/bindings",
@@ -67,7 +73,7 @@ async fn bind(edge: &Edge, pending: &str, body: &Json) -> Reply {
 }
 
 /// An SMS code sent to `phone` (read from the outbox as the centre admin).
-async fn sms_code(edge: &Edge, admin: &str, phone: &str) -> String {
+pub(crate) async fn sms_code(edge: &Edge, admin: &str, phone: &str) -> String {
     let asked = edge.api(None, "POST", "/api/v1/sms-codes", &[], Some(&json!({ "phone": phone }))).await;
     assert_eq!(asked.status, 202, "{}", asked.text());
     edge.latest_sign_in_code(admin, phone).await
@@ -75,7 +81,7 @@ async fn sms_code(edge: &Edge, admin: &str, phone: &str) -> String {
 
 /// The whole first visit of `openid`: opened in WeChat, unknown, bound to `phone` by SMS code.
 /// Returns the binding's answer.
-async fn bind_by_code(edge: &Edge, fake: &FakeWechat, admin: &str, openid: &str, phone: &str) -> Reply {
+pub(crate) async fn bind_by_code(edge: &Edge, fake: &FakeWechat, admin: &str, openid: &str, phone: &str) -> Reply {
     let (state_cookie, callback) = open_in_wechat(edge, fake, "/m/activities", openid, false).await;
     let back = get_with_cookie(edge, &callback, &state_cookie).await;
     assert_eq!(back.status, 303, "{}", back.text());
@@ -435,7 +441,7 @@ async fn a_pending_binding_expires_after_ten_minutes() {
 }
 
 /// A request from the bound browser: its session cookie, and the CSRF token on unsafe methods.
-async fn as_browser(edge: &Edge, signed_in: &Reply, method: &str, path: &str, body: Option<&Json>) -> Reply {
+pub(crate) async fn as_browser(edge: &Edge, signed_in: &Reply, method: &str, path: &str, body: Option<&Json>) -> Reply {
     let (session, _) = cookie(signed_in, "wenming_session").expect("session cookie");
     let csrf = signed_in.json()["csrf_token"].as_str().unwrap().to_string();
     let mut headers = vec![("cookie", session.as_str()), ("x-csrf-token", csrf.as_str())];

@@ -29,6 +29,8 @@ pub enum WechatCall {
     MenuCreate { access_token: String, body: String },
     /// `sns/oauth2/access_token` with this code (web authorization's code for an openid).
     OauthToken { code: String },
+    /// `message/template/send` with this access token and body (as sent).
+    TemplateSend { access_token: String, body: String },
     /// Anything else (path), or a request the fake could not read.
     Other(String),
 }
@@ -44,6 +46,12 @@ struct State {
     expire_first: bool,
     /// Web-authorization codes WeChat handed to browsers: code → the grant.
     codes: std::collections::HashMap<String, Grant>,
+    /// Followers of the account (openids); others are unknown (40003) or left (43004).
+    followers: std::collections::HashMap<String, bool>,
+    /// Template messages the account has added (模板ID → its data keys).
+    templates: std::collections::HashMap<String, Vec<String>>,
+    /// Template messages accepted so far (the next msgid).
+    sent: i64,
 }
 
 /// What a web-authorization code stands for.
@@ -128,6 +136,21 @@ impl FakeWechat {
         code
     }
 
+    /// `openid` follows the account (template messages reach only followers).
+    pub fn follow(&self, openid: &str) {
+        self.state.lock().unwrap().followers.insert(openid.into(), true);
+    }
+
+    /// `openid` stopped following: template messages to it are refused with 43004.
+    pub fn unfollow(&self, openid: &str) {
+        self.state.lock().unwrap().followers.insert(openid.into(), false);
+    }
+
+    /// The account added template `id` (in its 模板消息 console) with these data keys.
+    pub fn add_template(&self, id: &str, keys: &[&str]) {
+        self.state.lock().unwrap().templates.insert(id.into(), keys.iter().map(|k| k.to_string()).collect());
+    }
+
     /// Makes `code` older than its five minutes.
     pub fn age_code(&self, code: &str) {
         if let Some(grant) = self.state.lock().unwrap().codes.get_mut(code) {
@@ -143,6 +166,7 @@ impl FakeWechat {
             ("GET", "/cgi-bin/ticket/getticket") => self.ticket_for(&head.query),
             ("POST", "/cgi-bin/menu/create") => self.menu_create(&head.query, &body),
             ("GET", "/sns/oauth2/access_token") => self.oauth_token(&head.query),
+            ("POST", "/cgi-bin/message/template/send") => self.template_send(&head.query, &body),
             _ => {
                 self.state.lock().unwrap().calls.push(WechatCall::Other(head.path.clone()));
                 json!({"errcode": 40066, "errmsg": "invalid url"})
@@ -239,6 +263,50 @@ impl FakeWechat {
 }
 
 impl FakeWechat {
+    /// `message/template/send`: the token checked like `getticket`'s, then the message as WeChat
+    /// checks it: a JSON body (47001), `touser` a follower of the account (40003 unknown openid,
+    /// 43004 no longer following), `template_id` one the account added (40037), `data` an object
+    /// holding exactly the template's keys, each `{"value": <string>}` (47003). Accepted messages
+    /// get increasing `msgid`s.
+    fn template_send(&self, query: &str, body: &[u8]) -> Json {
+        let access_token = param(query, "access_token").unwrap_or_default();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(WechatCall::TemplateSend {
+            access_token: access_token.clone(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        });
+        if state.expire_first && access_token == "fake-access-token-1-Xq3LpW9s" {
+            return json!({"errcode": 42001, "errmsg": "access_token expired"});
+        }
+        if state.token.as_ref().map(|(t, _)| t) != Some(&access_token) {
+            return json!({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"});
+        }
+        let Ok(message) = serde_json::from_slice::<Json>(body) else {
+            return json!({"errcode": 47001, "errmsg": "data format error"});
+        };
+        let touser = message["touser"].as_str().unwrap_or_default();
+        match state.followers.get(touser) {
+            None => return json!({"errcode": 40003, "errmsg": "invalid openid"}),
+            Some(false) => return json!({"errcode": 43004, "errmsg": "require subscribe"}),
+            Some(true) => {}
+        }
+        let Some(keys) = state.templates.get(message["template_id"].as_str().unwrap_or_default()) else {
+            return json!({"errcode": 40037, "errmsg": "invalid template_id"});
+        };
+        let data = message["data"].as_object().cloned().unwrap_or_default();
+        let mut given: Vec<&String> = data.keys().collect();
+        let mut wanted: Vec<&String> = keys.iter().collect();
+        given.sort();
+        wanted.sort();
+        if given != wanted
+            || !data.values().all(|v| v["value"].is_string() && v.as_object().is_some_and(|o| o.len() == 1))
+        {
+            return json!({"errcode": 47003, "errmsg": "argument invalid! data.value invalid"});
+        }
+        state.sent += 1;
+        json!({"errcode": 0, "errmsg": "ok", "msgid": 200_000_000 + state.sent})
+    }
+
     /// `sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`, checked as
     /// WeChat documents it: the grant type, the AppID (40013), the AppSecret (40125), then the
     /// code — unknown 40029, spent 40163 (a code is good once), older than five minutes 42003.

@@ -46,7 +46,7 @@ pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
 /// The invisible characters texts may not hold: the `domain` rule, where every crate reaches it.
 pub use domain::unicode;
-pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
+pub use platform::{fall_back_to_sms, leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use client::client_key;
 pub use clock::request_now;
@@ -54,8 +54,8 @@ pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_e
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{
-    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_bool, query_choice,
-    query_filter, query_id, query_param, query_text, request_fingerprint, Page,
+    allow_method, api_segments, bearer, idempotency_key, is_chained, json, parse_body, path_id, query_bool,
+    query_choice, query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
 pub use session::{browser_session, credential, csrf_token, session_token, Credential};

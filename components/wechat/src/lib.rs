@@ -24,6 +24,7 @@ pub mod message;
 pub mod oauth;
 pub mod replies;
 pub mod sign;
+pub mod templates;
 pub mod upstream;
 pub mod xml;
 
@@ -125,6 +126,11 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         "/api/v1/wechat/oauth/start" => oauth::start(req, account(), &base_url()),
         "/api/v1/wechat/oauth/callback" => oauth::callback(req, account()),
         "/api/v1/wechat/bindings" => oauth::bind(req),
+        "/api/v1/wechat/templates" => templates::route(req, ""),
+        path if path.starts_with("/api/v1/wechat/templates/") => {
+            templates::route(req, &path["/api/v1/wechat/templates/".len()..])
+        }
+        "/template-send" if kit::is_chained(req) => templates::send(req, account()),
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }
 }
@@ -218,6 +224,10 @@ fn receive(
     if !first_delivery(&db, &inbound, now)? {
         // A retry of a message already answered: WeChat's "nothing to reply", so a follower is
         // answered once however often WeChat delivers.
+        return Ok(plain("success".into()));
+    }
+    if let message::Kind::TemplateSent { msg_id, status } = &inbound.kind {
+        templates::finished(&db, msg_id, status, now)?;
         return Ok(plain("success".into()));
     }
     let Some(answer) = replies::reply(&db, &config.base_url, now, &inbound.kind)? else {

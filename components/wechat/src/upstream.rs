@@ -83,6 +83,29 @@ pub fn menu_create(base: &str, access_token: &str, menu: &str) -> Result<(), Ups
     acknowledged(status, &body)
 }
 
+/// `POST /cgi-bin/message/template/send`: one template message (模板消息). `message` is WeChat's
+/// JSON (`touser`, `template_id`, `data`, `client_msg_id`). WeChat's `msgid` on success: its
+/// `TEMPLATESENDJOBFINISH` event names the message by it.
+pub fn template_send(base: &str, access_token: &str, message: &str) -> Result<i64, UpstreamError> {
+    let url = format!(
+        "{}/cgi-bin/message/template/send?access_token={}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(access_token, NON_ALPHANUMERIC)
+    );
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(message.as_bytes().to_vec())
+        .build();
+    let (status, body) = send(request)?;
+    acknowledged(status, &body)?;
+    serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|j| j.get("msgid").and_then(serde_json::Value::as_i64))
+        .ok_or(UpstreamError::Unreadable)
+}
+
 /// Who WeChat's web authorization (网页授权) says the follower is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Follower {
