@@ -3434,6 +3434,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wechat/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every kind of notice and the template message (模板消息) it goes as, if any (read-outbox)
+         * @description The kinds are those of the SMS templates (with their parameters, in order); sign-in codes
+         *     are not listed: they always go by SMS. A kind without a template goes by SMS.
+         */
+        get: operations["listWechatTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A kind of notice from `GET /api/v1/wechat/templates` (404 otherwise, and for `sign-in-code`) */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Send a kind of notice as this template message (read-outbox; audited `wechat-template.set`)
+         * @description `template_id` is the 模板ID from the account's 模板消息 console; `fields` maps each of the
+         *     template's data keys (`thing2`, `character_string1`, `time3`, …) to the notice parameter
+         *     that fills it. 422 names the field (`fields[1].param`: not one of the kind's parameters;
+         *     `fields[0].key`: not a data key, or repeated); nothing stored. From then on a notice of
+         *     this kind to a person who bound WeChat and keeps notices there goes by template message,
+         *     and by SMS when WeChat refuses it.
+         */
+        put: operations["putWechatTemplate"];
+        post?: never;
+        /** The kind goes by SMS again (read-outbox; audited `wechat-template.delete`) */
+        delete: operations["deleteWechatTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3642,6 +3692,25 @@ export interface components {
              * @enum {string}
              */
             notify_channel: "sms" | "wechat";
+        };
+        WechatTemplateField: {
+            /** @description The template's data key, e.g. `thing2` */
+            key: string;
+            /** @description One of the kind's parameters */
+            param: string;
+        };
+        WechatTemplateSet: {
+            template_id: string;
+            fields: components["schemas"]["WechatTemplateField"][];
+        };
+        WechatTemplate: {
+            kind: string;
+            /** @description The notice's parameters in order */
+            params: string[];
+            /** @description Null while the kind goes by SMS */
+            template_id: string | null;
+            fields: components["schemas"]["WechatTemplateField"][];
+            updated_at: components["schemas"]["Time"] | null;
         };
         SignInOptions: {
             /** @description WeChat web authorization is configured */
@@ -11714,6 +11783,91 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Unbound */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listWechatTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kinds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WechatTemplate"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putWechatTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A kind of notice from `GET /api/v1/wechat/templates` (404 otherwise, and for `sign-in-code`) */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WechatTemplateSet"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        template_id: string;
+                        fields: components["schemas"]["WechatTemplateField"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    deleteWechatTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A kind of notice from `GET /api/v1/wechat/templates` (404 otherwise, and for `sign-in-code`) */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
             204: {
                 headers: {
                     [name: string]: unknown;

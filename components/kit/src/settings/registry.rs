@@ -343,6 +343,30 @@ pub const SETTINGS: &[Spec] = &[
         kind: Kind::Int { min: *THROTTLE_WINDOW_S.start(), max: *THROTTLE_WINDOW_S.end(), unit: S },
         default: "600",
     },
+    Spec {
+        key: "throttle.js_sdk.per_client",
+        group: Group::SignIn,
+        label: "微信JS-SDK签名次数（每客户端）",
+        help: "每个客户端在一个窗口内可获取微信页面签名的次数（页面每次打开取一次）",
+        kind: Kind::Int { min: *THROTTLE_PER_CLIENT.start(), max: *THROTTLE_PER_CLIENT.end(), unit: "次" },
+        default: "60",
+    },
+    Spec {
+        key: "throttle.js_sdk.global",
+        group: Group::SignIn,
+        label: "微信JS-SDK签名次数（全部）",
+        help: "所有客户端合计在一个窗口内可获取微信页面签名的次数",
+        kind: Kind::Int { min: *THROTTLE_GLOBAL.start(), max: *THROTTLE_GLOBAL.end(), unit: "次" },
+        default: "6000",
+    },
+    Spec {
+        key: "throttle.js_sdk.window_s",
+        group: Group::SignIn,
+        label: "微信JS-SDK签名限流窗口",
+        help: "上述两项计数的窗口长度",
+        kind: Kind::Int { min: *THROTTLE_WINDOW_S.start(), max: *THROTTLE_WINDOW_S.end(), unit: S },
+        default: "60",
+    },
 ];
 
 /// The setting `key`, or `None` for a key nobody reads.
