@@ -3194,6 +3194,9 @@ export interface paths {
          *     (encrypted and signed the same way when the message came encrypted) or `success` where no
          *     reply is due. A redelivery of a message already answered (same `MsgId`, or for events
          *     the same `FromUserName` and `CreateTime`) gets `success`: a follower is answered once.
+         *     `TEMPLATESENDJOBFINISH` (`MsgID`, `Status`) is answered `success` and settles the
+         *     template message WeChat accepted under that `msgid`: `success` → delivered; any
+         *     `failed:…` → failed, and the same notice is queued by SMS to the person's phone, once.
          *     Called by WeChat only; see docs/wechat.md.
          */
         post: operations["receiveWechatMessage"];
@@ -3217,7 +3220,9 @@ export interface paths {
          *     (the JS-SDK safe domain) are signed. The account's access token (`stable_token`) and the
          *     `jsapi_ticket` are cached until shortly before they expire and fetched by one instance at a
          *     time; a token WeChat rejects (40001/42001) is refreshed once and the call retried. Anyone
-         *     may ask (the pages are public); the answer is never cached.
+         *     may ask (the pages are public), within a budget per client and in all
+         *     (`throttle.js_sdk.*` settings, default 60 a minute per client): over it 429 `throttled`
+         *     with `Retry-After`, nothing signed. The answer is never cached.
          */
         get: operations["getWechatJsSdkConfig"];
         put?: never;
@@ -11465,6 +11470,7 @@ export interface operations {
                 };
             };
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             /** @description `busy`: WeChat did not answer (or another instance is still asking it); nothing changed */
             503: {
                 headers: {
