@@ -24,7 +24,6 @@ CREATE INDEX wechat_oauth_states_expires ON wechat_oauth_states (expires_at);
 CREATE TABLE wechat_pending_bindings (
     token_hash  TEXT    PRIMARY KEY,
     openid      TEXT    NOT NULL,
-    return_path TEXT    NOT NULL,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
     used_at     INTEGER

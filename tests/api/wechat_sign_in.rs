@@ -527,3 +527,33 @@ async fn the_sign_in_options_say_what_is_configured() {
     assert_eq!((start.status, start.error_code().as_str()), (409, "wechat_not_configured"), "{}", start.text());
     assert_eq!(count(&bare, "SELECT count(*) FROM wechat_oauth_states", []), 0);
 }
+
+#[tokio::test]
+async fn starting_sign_ins_is_throttled_per_client() {
+    // Arrange: the centre's admin lowers the per-client budget to two a minute.
+    let fake = FakeWechat::start();
+    let edge = account(&fake);
+    let admin = edge.sign_in_centre_admin().await;
+    let set = edge
+        .api(
+            Some(&admin),
+            "PUT",
+            "/api/v1/settings/throttle.wechat_sign_ins.per_client",
+            &[],
+            Some(&json!({ "value": 2 })),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+
+    // Act
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(edge.get("/api/v1/wechat/oauth/start?return=%2Fm%2F").await);
+    }
+
+    // Assert: two started, the third refused with nothing stored.
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [302, 302, 429], "{}", answers[2].text());
+    assert!(answers[2].header("retry-after").is_some());
+    assert_eq!(count(&edge, "SELECT count(*) FROM wechat_oauth_states", []), 2);
+}

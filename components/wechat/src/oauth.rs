@@ -19,6 +19,7 @@
 //! `GET /api/v1/sign-in/options` tells the phone's sign-in page which ways exist.
 
 use kit::identity;
+use kit::throttle::{self, Budget};
 use kit::{identity_error, ApiError, Db, Fields};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
@@ -39,6 +40,11 @@ const STATE_COOKIE: &str = "wenming_wx_state";
 const PENDING_COOKIE: &str = "wenming_wx_bind";
 /// Both cookies are only ever needed by this component's routes.
 const COOKIE_PATH: &str = "/api/v1/wechat";
+
+/// The budget of `throttle.wechat_sign_ins.*` for starting a sign-in: a person starts one per
+/// page they open from WeChat; a carrier's shared address carries many people.
+pub const BUDGET_NAME: &str = "wechat_sign_ins";
+pub const BUDGET: Budget = Budget { per_client: 60, global: 6000, window_s: 60 };
 
 /// Where the platform's phone pages land a person after a refusal, and where binding happens.
 const SIGN_IN_PAGE: &str = "/m/sign-in";
@@ -152,8 +158,13 @@ pub fn start(req: &Request, account: Result<Account, ApiError>, base_url: &str) 
     let state = crate::random_text(32)?;
     let browser = crate::random_text(32)?;
     let now = kit::request_now(req);
+    let client = kit::client_key(req);
     let db = Db::open()?;
     db.transaction(|db| {
+        // Every start stores a row: counted per client and in all, so a script cannot fill the
+        // table (429 `throttled`, nothing stored).
+        let budget = Budget::load(db, BUDGET_NAME, BUDGET)?;
+        throttle::take(db, BUDGET_NAME, &client, &budget, now)?;
         db.exec("DELETE FROM wechat_oauth_states WHERE expires_at < ?", &[Value::Integer(now)])?;
         db.exec(
             "INSERT INTO wechat_oauth_states (state, browser_hash, return_path, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -234,12 +245,10 @@ pub fn callback(req: &Request, account: Result<Account, ApiError>) -> Result<Res
             db.transaction(|db| {
                 db.exec("DELETE FROM wechat_pending_bindings WHERE expires_at < ?", &[Value::Integer(now)])?;
                 db.exec(
-                    "INSERT INTO wechat_pending_bindings (token_hash, openid, return_path, created_at, expires_at)
-                     VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO wechat_pending_bindings (token_hash, openid, created_at, expires_at) VALUES (?, ?, ?, ?)",
                     &[
                         Value::Text(sha256_hex(&token)),
                         Value::Text(follower.openid.clone()),
-                        Value::Text(back.clone()),
                         Value::Integer(now),
                         Value::Integer(now + PENDING_SECS),
                     ],
@@ -277,14 +286,14 @@ fn take_state(db: &Db, state: &str, browser: &str, now: i64) -> Result<Option<St
     })
 }
 
-/// The pending binding behind the request's cookie, if it is unused and fresh: (openid, return).
-fn pending(db: &Db, req: &Request, now: i64) -> Result<Option<(String, String)>, ApiError> {
+/// The openid of the pending binding behind the request's cookie, if it is unused and fresh.
+fn pending(db: &Db, req: &Request, now: i64) -> Result<Option<String>, ApiError> {
     let Some(token) = cookie(req, PENDING_COOKIE) else { return Ok(None) };
     let row = db.query_one(
-        "SELECT openid, return_path FROM wechat_pending_bindings WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        "SELECT openid FROM wechat_pending_bindings WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
         &[Value::Text(sha256_hex(&token)), Value::Integer(now)],
     )?;
-    row.map(|r| Ok((r.str("openid")?, r.str("return_path")?))).transpose()
+    row.map(|r| r.str("openid")).transpose()
 }
 
 fn expired() -> ApiError {
@@ -310,7 +319,7 @@ pub fn bind(req: &Request) -> Result<Response, ApiError> {
     kit::allow_method(req.method(), "POST")?;
     let now = kit::request_now(req);
     let db = Db::open()?;
-    let Some((openid, _back)) = pending(&db, req, now)? else {
+    let Some(openid) = pending(&db, req, now)? else {
         return Err(expired());
     };
     let mut body = Fields::from_request(req, &["phone", "password", "code"])?;
@@ -386,6 +395,13 @@ pub fn bind(req: &Request) -> Result<Response, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_shows_the_budgets_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.parse::<i64>().unwrap();
+        let shown: Vec<i64> = Budget::keys(BUDGET_NAME).iter().map(|k| registry(k)).collect();
+        assert_eq!(shown, [BUDGET.per_client, BUDGET.global, BUDGET.window_s]);
+    }
 
     #[test]
     fn return_paths_stay_on_the_site() {

@@ -3314,6 +3314,8 @@ export interface paths {
          *     (the host is the `wechat_oauth_base` variable). The state is stored one-time for ten
          *     minutes and bound to this browser by the cookie `wenming_wx_state` (`HttpOnly; Secure;
          *     SameSite=Lax; Path=/api/v1/wechat`). `return` must be an absolute path on this site.
+         *     Counted per client and in all (`throttle.wechat_sign_ins.*` settings): over budget 429
+         *     `throttled` with `Retry-After`, nothing stored.
          */
         get: operations["startWechatSignIn"];
         put?: never;
@@ -11643,6 +11645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConflictResponse"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     finishWechatSignIn: {

@@ -367,6 +367,30 @@ pub const SETTINGS: &[Spec] = &[
         kind: Kind::Int { min: *THROTTLE_WINDOW_S.start(), max: *THROTTLE_WINDOW_S.end(), unit: S },
         default: "60",
     },
+    Spec {
+        key: "throttle.wechat_sign_ins.per_client",
+        group: Group::SignIn,
+        label: "微信登录发起次数（每客户端）",
+        help: "每个客户端在一个窗口内可发起微信网页授权登录的次数",
+        kind: Kind::Int { min: *THROTTLE_PER_CLIENT.start(), max: *THROTTLE_PER_CLIENT.end(), unit: "次" },
+        default: "60",
+    },
+    Spec {
+        key: "throttle.wechat_sign_ins.global",
+        group: Group::SignIn,
+        label: "微信登录发起次数（全部）",
+        help: "所有客户端合计在一个窗口内可发起微信网页授权登录的次数",
+        kind: Kind::Int { min: *THROTTLE_GLOBAL.start(), max: *THROTTLE_GLOBAL.end(), unit: "次" },
+        default: "6000",
+    },
+    Spec {
+        key: "throttle.wechat_sign_ins.window_s",
+        group: Group::SignIn,
+        label: "微信登录限流窗口",
+        help: "上述两项计数的窗口长度",
+        kind: Kind::Int { min: *THROTTLE_WINDOW_S.start(), max: *THROTTLE_WINDOW_S.end(), unit: S },
+        default: "60",
+    },
 ];
 
 /// The setting `key`, or `None` for a key nobody reads.
