@@ -182,3 +182,44 @@ async fn without_an_app_secret_the_endpoint_is_not_configured_and_a_wrong_one_is
     assert!(output.contains("40125"), "the operator is told why: {output}");
     assert!(!output.contains("not-the-secret-9f8e7d"));
 }
+
+#[tokio::test]
+async fn a_client_asking_too_often_is_throttled_before_anything_is_signed() {
+    // Arrange: the centre's admin lowers the per-client budget to three a minute.
+    let fake = FakeWechat::start();
+    let edge = account(&fake);
+    let admin = edge.sign_in_centre_admin().await;
+    let set = edge
+        .api(
+            Some(&admin),
+            "PUT",
+            "/api/v1/settings/throttle.js_sdk.per_client",
+            &[],
+            Some(&serde_json::json!({ "value": 3 })),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    let page = config_path(&format!("{BASE}/m/checkin.html"));
+
+    // Act
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(edge.get(&page).await);
+    }
+
+    // Assert: three signed, the fourth 429 with Retry-After; the ticket was fetched once.
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 429], "{}", answers[3].text());
+    assert_eq!(answers[3].error_code(), "throttled");
+    let wait: i64 = answers[3].header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(
+        wenming_tests::count(
+            &edge,
+            "SELECT count(*) FROM throttle_counters WHERE name = 'js_sdk' AND client <> '*'",
+            []
+        ),
+        1
+    );
+    assert_eq!(fake.calls().iter().filter(|c| matches!(c, WechatCall::Ticket { .. })).count(), 1);
+}

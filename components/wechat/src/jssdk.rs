@@ -8,6 +8,7 @@
 //! safe domain configured in the account's console), so the endpoint is no signing oracle for
 //! other sites.
 
+use kit::throttle::{self, Budget};
 use kit::{ApiError, Db};
 use sha1::{Digest, Sha1};
 use spin_sdk::http::{Request, Response};
@@ -47,11 +48,23 @@ fn origin(url: &str) -> Option<&str> {
     Some(&url[..url.len() - rest.len() + host_len])
 }
 
-/// `GET /api/v1/wechat/js-sdk-config`.
+/// The budget of `throttle.js_sdk.*`: a page asks once per load, so a client asking more than
+/// once a second for a minute is a script, and everyone together is capped well below what the
+/// instances can sign (the ticket is cached, so WeChat is never what a flood reaches).
+pub const BUDGET_NAME: &str = "js_sdk";
+pub const BUDGET: Budget = Budget { per_client: 60, global: 6000, window_s: 60 };
+
+/// `GET /api/v1/wechat/js-sdk-config`. Counted per client and in all before anything else
+/// (429 `throttled` with `Retry-After` over budget; nothing signed).
 pub fn config(req: &Request, account: &Account, base_url: &str) -> Result<Response, ApiError> {
+    let db = Db::open()?;
+    let client = kit::client_key(req);
+    db.transaction(|db| {
+        let budget = Budget::load(db, BUDGET_NAME, BUDGET)?;
+        throttle::take(db, BUDGET_NAME, &client, &budget, kit::request_now(req))
+    })?;
     let raw = kit::query_param(req, "url").unwrap_or_default();
     let url = page_url(&raw, base_url).map_err(|m| ApiError::invalid("url", m))?;
-    let db = Db::open()?;
     let ticket = Credentials::open(&db, account)?.jsapi_ticket()?;
     let timestamp = kit::now();
     let nonce = crate::random_text(16)?;
@@ -71,6 +84,13 @@ pub fn config(req: &Request, account: &Account, base_url: &str) -> Result<Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_shows_the_budgets_defaults() {
+        let registry = |k: &str| kit::settings::spec(k).unwrap().default.parse::<i64>().unwrap();
+        let shown: Vec<i64> = Budget::keys(BUDGET_NAME).iter().map(|k| registry(k)).collect();
+        assert_eq!(shown, [BUDGET.per_client, BUDGET.global, BUDGET.window_s]);
+    }
 
     const TICKET: &str = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
 
