@@ -13,13 +13,14 @@ function consoleFallback(): Plugin {
         const path = (req.url ?? '').split('?')[0] ?? ''
         const last = path.split('/').pop() ?? ''
         if ((path === '/console' || path.startsWith('/console/')) && !last.includes('.')) req.url = '/console/index.html'
+        else if ((path === '/m' || path.startsWith('/m/')) && !last.includes('.')) req.url = '/m/index.html'
         next()
       })
     },
   }
 }
 
-// The console is one entry, console/index.html, built to dist/console/index.html; its code and
+// The console is one entry (and the phone app, m/index.html, another), console/index.html, built to dist/console/index.html; its code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
 // component). public/ (the status card, the survey page) is copied to dist/ as it is.
 export default defineConfig({
@@ -32,7 +33,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     rollupOptions: {
-      input: { console: fileURLToPath(new URL('console/index.html', import.meta.url)) },
+      input: {
+        console: fileURLToPath(new URL('console/index.html', import.meta.url)),
+        // The people's phone pages (H5): their own entry, built to dist/m/index.html.
+        m: fileURLToPath(new URL('m/index.html', import.meta.url)),
+      },
     },
     chunkSizeWarningLimit: 1500,
   },

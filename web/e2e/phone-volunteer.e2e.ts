@@ -1,0 +1,158 @@
+// The phone app (/m/) for a volunteer, in Chromium on a 360×740 phone whose position the test
+// sets, against the real edge on a fresh database (the demo county). The volunteer opens the
+// activities page, is sent to sign in by SMS code and brought back, signs up, cancels and signs
+// up again; scans the activity's QR link (the old /checkin.html address, which redirects), is
+// refused 200 m too far away, checks in at the venue and checks out; once the organiser confirms
+// the minutes, sees the hours on their record. Large type and the phone's width are checked on
+// the way. Page text first, then the database.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, screenshot } from './support/browser'
+import { residentId, staff } from './support/api'
+import { fitsTheScreen, phone, signInBySms } from './support/phone'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+const CENTRE = '示范县新时代文明实践中心'
+const PHONE = '13712340077'
+const NAME = '王秀兰'
+const TITLE = '社区环境清洁志愿服务'
+const VENUE = { latitude: 30.0, longitude: 120.0 }
+/** 400 m north of the venue (0.0036° of latitude): 200 m beyond the 200 m radius. */
+const TOO_FAR = { latitude: 30.0036, longitude: 120.0 }
+/** 56 m north of the venue. */
+const AT_THE_VENUE = { latitude: 30.0005, longitude: 120.0 }
+
+function rfc3339(unix: number): string {
+  return new Date(unix * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in and out, and sees the confirmed hours', async () => {
+  const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [centre] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '${CENTRE}'`)
+  await admin.must(201, 'POST', '/api/v1/volunteers', {
+    real_name: NAME,
+    gender: 'female',
+    birth_date: '1968-04-02',
+    phone: PHONE,
+    id_number: residentId('110101', '19680402', 3, false),
+    home_org_id: centre!.id,
+  })
+  // Starting in 15 minutes (check-in opens 30 minutes before), sign-up open for 10 more.
+  const now = Math.floor(Date.now() / 1000)
+  const startsAt = now - (now % 60) + 15 * 60
+  const activity = await admin.must<{ id: number }>(201, 'POST', '/api/v1/activities', {
+    title: TITLE,
+    category: '环境',
+    description: '清理小区公共区域的垃圾和小广告',
+    org_id: centre!.id,
+    address: '东关社区北门',
+    ...VENUE,
+    radius_m: 200,
+    starts_at: rfc3339(startsAt),
+    ends_at: rfc3339(startsAt + 2 * 3600),
+    signup_deadline: rfc3339(startsAt - 300),
+    capacity: 5,
+    required_skills: [],
+    visibility: 'public',
+    dynamic_code: false,
+  })
+  await admin.must(200, 'POST', `/api/v1/activities/${activity.id}/approve`, {})
+  const [{ code } = { code: '' }] = product.query<{ code: string }>(`SELECT code FROM activities WHERE id = ${activity.id}`)
+
+  const { page, context, problems } = await phone(browser, TOO_FAR)
+
+  // Signed out, the activities page sends the person to sign in, then back to it.
+  await page.goto(`${product.url}/m/activities`)
+  await page.waitForURL(/\/m\/sign-in\?return=%2Fm%2Factivities/)
+  await screenshot(page, 'phone-sign-in')
+  await signInBySms(page, admin, PHONE)
+  await page.waitForURL(`${product.url}/m/activities`)
+  const list = page.getByRole('list', { name: '活动列表' })
+  await list.getByRole('link', { name: TITLE }).waitFor()
+  expect(await fitsTheScreen(page)).toBe(true)
+  await screenshot(page, 'phone-activities')
+
+  // Sign-up, cancel, sign-up again: the database follows each step.
+  await list.getByRole('link', { name: TITLE }).click()
+  await page.getByRole('heading', { name: TITLE }).waitFor()
+  await page.getByText('名额：已报名 0/5').waitFor()
+  await page.getByRole('button', { name: '报名' }).click()
+  await page.getByText('报名成功').waitFor()
+  await page.getByText('我的报名：已报名').waitFor()
+  await page.getByText('名额：已报名 1/5').waitFor()
+  const signups = () => product.query<{ status: string }>(`SELECT s.status FROM signups s JOIN volunteers v ON v.id = s.volunteer_id WHERE s.activity_id = ${activity.id} AND v.phone = '${PHONE}'`)
+  expect(signups()).toEqual([{ status: 'confirmed' }])
+  await page.getByRole('button', { name: '取消报名' }).click()
+  await page.getByText('已取消报名').waitFor()
+  expect(signups()).toEqual([{ status: 'cancelled' }])
+  await page.getByRole('button', { name: '报名' }).click()
+  await page.getByText('报名成功').waitFor()
+  expect(signups()).toEqual([{ status: 'confirmed' }])
+  await screenshot(page, 'phone-activity-signed-up')
+
+  // The QR code's older address opens the phone check-in page with the code.
+  await page.goto(`${product.url}/checkin.html?code=${code}`)
+  await page.waitForURL(`${product.url}/m/checkin?code=${code}`)
+  await page.getByRole('heading', { name: `活动码 ${code}` }).waitFor()
+
+  // 400 m away: refused, saying by how much; nothing stored.
+  await page.getByRole('button', { name: '签到' }).click()
+  await page.getByRole('alert').getByText('您距活动地点 400 米，超出签到范围 200 米（需在 200 米内），请到现场后再签到').waitFor()
+  await screenshot(page, 'phone-checkin-too-far')
+  expect(product.query(`SELECT COUNT(*) AS n FROM attendances WHERE activity_id = ${activity.id}`)).toEqual([{ n: 0 }])
+
+  // At the venue: checked in 56 m away, then checked out.
+  await context.setGeolocation(AT_THE_VENUE)
+  await page.getByRole('button', { name: '签到' }).click()
+  await page.getByText(/^签到成功：\d{4}-\d{2}-\d{2} \d{2}:\d{2}，距活动地点 56 米$/).waitFor()
+  expect(product.query(`SELECT check_in_distance_m, checked_out_at FROM attendances WHERE activity_id = ${activity.id}`)).toEqual([
+    { check_in_distance_m: 56, checked_out_at: null },
+  ])
+  await screenshot(page, 'phone-checked-in')
+  await page.getByRole('button', { name: '签退' }).click()
+  await page.getByText(/^签退成功：.*距活动地点 56 米，本次服务 \d+ 分钟（待组织者确认后计入时长）$/).waitFor()
+  const [attendance] = product.query<{ id: number; checked_out_at: number | null }>(`SELECT id, checked_out_at FROM attendances WHERE activity_id = ${activity.id}`)
+  expect(attendance!.checked_out_at).not.toBeNull()
+
+  // Before confirmation the record has no hours; the organiser confirms 90 minutes.
+  await page.goto(`${product.url}/m/record`)
+  await page.getByText('还没有已确认的服务记录').waitFor()
+  await admin.must(200, 'POST', `/api/v1/attendances/${attendance!.id}/confirm`, { minutes: 90, reason: '清理完毕后又协助整理工具' })
+  await page.reload()
+  const hours = page.getByRole('region', { name: '服务时长' })
+  await hours.getByText(NAME).waitFor()
+  await hours.getByText('1.5', { exact: true }).waitFor()
+  await page.getByRole('region', { name: '服务记录' }).getByText(TITLE).waitFor()
+  expect(product.query(`SELECT amount FROM ledger_entries l JOIN volunteers v ON v.id = l.volunteer_id WHERE v.phone = '${PHONE}' AND l.kind = 'minutes'`)).toEqual([
+    { amount: 90 },
+  ])
+  expect(await fitsTheScreen(page)).toBe(true)
+  await screenshot(page, 'phone-record')
+
+  // Large type, remembered on the phone: the switch on the home page.
+  await page.goto(`${product.url}/m/`)
+  await page.getByRole('heading', { name: `您好，${NAME}` }).waitFor()
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  expect(await page.evaluate(() => document.documentElement.classList.contains('m-large'))).toBe(true)
+  await page.reload()
+  await page.getByRole('heading', { name: `您好，${NAME}` }).waitFor()
+  expect(await page.getByRole('switch', { name: '大字模式' }).getAttribute('aria-checked')).toBe('true')
+  expect(await fitsTheScreen(page)).toBe(true)
+  await screenshot(page, 'phone-home-large-type')
+  expect(problems).toEqual([])
+  await context.close()
+})

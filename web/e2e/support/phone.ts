@@ -1,0 +1,35 @@
+// A person's phone for the phone-app journeys (/m/): a 360×740 touch screen in Chinese with the
+// position the test sets, and the SMS-code sign-in as a person does it (the code read from the
+// outbox, where the test deployment keeps it).
+
+import type { Browser, Page } from 'playwright-core'
+import { person, type Watched } from './browser'
+import { latestSignInCode, type Caller } from './api'
+
+export const PHONE_VIEWPORT = { width: 360, height: 740 }
+
+export async function phone(browser: Browser, position: { latitude: number; longitude: number }): Promise<Watched> {
+  return person(browser, {
+    viewport: PHONE_VIEWPORT,
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+    geolocation: position,
+    permissions: ['geolocation'],
+  })
+}
+
+/** On the phone app's sign-in page: asks for a code, reads it from the outbox, signs in. */
+export async function signInBySms(page: Page, outboxReader: Caller, number: string): Promise<void> {
+  await page.getByRole('heading', { name: '手机验证码登录' }).waitFor()
+  await page.getByLabel('手机号').fill(number)
+  await page.getByRole('button', { name: '获取验证码' }).click()
+  await page.getByText('验证码已发送').waitFor()
+  await page.getByLabel('验证码').fill(await latestSignInCode(outboxReader, number))
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+}
+
+/** Whether the page needs no sideways scrolling on the phone's width. */
+export async function fitsTheScreen(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+}
