@@ -77,7 +77,7 @@ test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in an
 
   // Signed out, the activities page sends the person to sign in, then back to it.
   await page.goto(`${product.url}/m/activities`)
-  await page.waitForURL(/\/m\/sign-in\?return=%2Fm%2Factivities/)
+  await page.waitForURL(`${product.url}/m/sign-in?return=/m/activities`)
   await screenshot(page, 'phone-sign-in')
   await signInBySms(page, admin, PHONE)
   await page.waitForURL(`${product.url}/m/activities`)

@@ -22,10 +22,10 @@ export async function phone(browser: Browser, position: { latitude: number; long
 /** On the phone app's sign-in page: asks for a code, reads it from the outbox, signs in. */
 export async function signInBySms(page: Page, outboxReader: Caller, number: string): Promise<void> {
   await page.getByRole('heading', { name: '手机验证码登录' }).waitFor()
-  await page.getByLabel('手机号').fill(number)
+  await page.getByRole('textbox', { name: '手机号' }).fill(number)
   await page.getByRole('button', { name: '获取验证码' }).click()
   await page.getByText('验证码已发送').waitFor()
-  await page.getByLabel('验证码').fill(await latestSignInCode(outboxReader, number))
+  await page.getByRole('textbox', { name: '验证码' }).fill(await latestSignInCode(outboxReader, number))
   await page.getByRole('button', { name: '登录', exact: true }).click()
 }
 

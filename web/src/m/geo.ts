@@ -21,7 +21,8 @@ export function currentPosition(): Promise<{ latitude: number; longitude: number
     navigator.geolocation.getCurrentPosition(
       (p) => resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude }),
       () => resolve(null),
-      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 30_000 },
+      // A fresh reading: a cached one from before the walk to the venue would be refused.
+      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 0 },
     )
   })
 }
