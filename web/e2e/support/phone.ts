@@ -33,3 +33,12 @@ export async function signInBySms(page: Page, outboxReader: Caller, number: stri
 export async function fitsTheScreen(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
 }
+
+/** Staff (a team leader) on the phone app's sign-in page: their password, as a code is refused. */
+export async function signInByPassword(page: Page, number: string, password: string): Promise<void> {
+  await page.getByRole('button', { name: '工作人员用密码登录' }).click()
+  const form = page.getByRole('form', { name: '密码登录' })
+  await form.getByRole('textbox', { name: '手机号' }).fill(number)
+  await form.getByLabel('密码', { exact: true }).fill(password)
+  await form.getByRole('button', { name: '登录', exact: true }).click()
+}
