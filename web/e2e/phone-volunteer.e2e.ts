@@ -3,13 +3,14 @@
 // activities page, is sent to sign in by SMS code and brought back, signs up, cancels and signs
 // up again; scans the activity's QR link (the old /checkin.html address, which redirects), is
 // refused 200 m too far away, checks in at the venue and checks out; once the organiser confirms
-// the minutes, sees the hours on their record. Large type and the phone's width are checked on
+// the minutes, sees the hours on their record; redeems the point earned (cancels once, refunded),
+// shows the pickup code, and the shop's staff confirm it in the console. Large type and the phone's width are checked on
 // the way. Page text first, then the database.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, screenshot } from './support/browser'
+import { launch, person, screenshot, signIn as consoleSignIn } from './support/browser'
 import { residentId, staff } from './support/api'
 import { fitsTheScreen, phone, signInBySms } from './support/phone'
 
@@ -30,6 +31,7 @@ const CENTRE = '示范县新时代文明实践中心'
 const PHONE = '13712340077'
 const NAME = '王秀兰'
 const TITLE = '社区环境清洁志愿服务'
+const REWARD = '爱心超市·洗衣皂'
 const VENUE = { latitude: 30.0, longitude: 120.0 }
 /** 400 m north of the venue (0.0036° of latitude): 200 m beyond the 200 m radius. */
 const TOO_FAR = { latitude: 30.0036, longitude: 120.0 }
@@ -40,7 +42,7 @@ function rfc3339(unix: number): string {
   return new Date(unix * 1000).toISOString().replace('.000Z', 'Z')
 }
 
-test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in and out, and sees the confirmed hours', async () => {
+test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in and out, sees the confirmed hours and redeems a reward the shop confirms', async () => {
   const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
   const [centre] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '${CENTRE}'`)
   await admin.must(201, 'POST', '/api/v1/volunteers', {
@@ -142,6 +144,59 @@ test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in an
   ])
   expect(await fitsTheScreen(page)).toBe(true)
   await screenshot(page, 'phone-record')
+
+  // 积分兑换: the point earned buys the love supermarket's soap; a cancellation refunds it, the
+  // second redemption's pickup code is shown as digits and a QR code, and the shop's staff
+  // confirm it in the console.
+  const item = await admin.must<{ id: number }>(201, 'POST', '/api/v1/rewards', {
+    org_id: centre!.id,
+    name: REWARD,
+    kind: 'goods',
+    description: '爱心超市兑换',
+    points_price: 1,
+    stock: 3,
+  })
+  const points = () =>
+    product.query<{ points: number }>(`SELECT COALESCE(SUM(amount), 0) AS points FROM ledger_entries l JOIN volunteers v ON v.id = l.volunteer_id WHERE v.phone = '${PHONE}' AND l.kind = 'points'`)[0]!.points
+  expect(points()).toBe(1)
+  await page.getByRole('link', { name: '用积分兑换礼品' }).click()
+  await page.getByText('我的积分：').waitFor()
+  const catalogue = page.getByRole('list', { name: '礼品目录' })
+  await catalogue.getByRole('heading', { name: REWARD }).waitFor()
+  await screenshot(page, 'phone-rewards')
+  await catalogue.getByRole('button', { name: `兑换${REWARD}` }).click()
+  const redemptions = page.getByRole('list', { name: '我的兑换' })
+  await redemptions.getByText('待取货').waitFor()
+  const redeemed = () => product.query<{ id: number; status: string }>(`SELECT r.id, r.status FROM redemptions r JOIN reward_items i ON i.id = r.item_id WHERE i.id = ${item.id} ORDER BY r.id`)
+  expect(redeemed().map((r) => r.status)).toEqual(['reserved'])
+  expect(points()).toBe(0)
+  await redemptions.getByRole('button', { name: '取消兑换' }).click()
+  await redemptions.getByText('已取消，积分已退回').waitFor()
+  expect(redeemed().map((r) => r.status)).toEqual(['cancelled'])
+  expect(points()).toBe(1)
+  await page.goto(`${product.url}/m/rewards`)
+  await page.getByRole('list', { name: '礼品目录' }).getByRole('button', { name: `兑换${REWARD}` }).click()
+  await redemptions.getByText('待取货').waitFor()
+  const pickup = (await redemptions.getByLabel(/^取货码 \d{8}$/).innerText()).trim()
+  await redemptions.getByRole('img', { name: `取货码 ${pickup} 的二维码` }).waitFor()
+  await screenshot(page, 'phone-pickup-code')
+
+  // The shop's staff (the centre admin, in the console) hand it over against that code.
+  const desk = await person(browser)
+  await desk.page.goto(`${product.url}/console/sign-in`)
+  await consoleSignIn(desk.page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await desk.page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '礼遇' }).click()
+  await desk.page.getByRole('tab', { name: '兑换核销' }).click()
+  const second = redeemed()[1]!
+  await desk.page.getByRole('region', { name: '兑换记录' }).getByRole('button', { name: `核销 ${second.id}` }).click()
+  const handover = desk.page.getByRole('dialog', { name: `核销领取 · ${REWARD}` })
+  await handover.getByLabel('取货码').fill(pickup)
+  await handover.getByRole('button', { name: '确认核销' }).click()
+  await desk.page.getByText(`兑换 ${second.id} 已核销领取`).waitFor()
+  expect(redeemed().map((r) => r.status)).toEqual(['cancelled', 'handed_over'])
+  await desk.context.close()
+  await page.reload()
+  await redemptions.getByText(/^已领取（\d{4}-\d{2}-\d{2} \d{2}:\d{2}）$/).waitFor()
 
   // Large type, remembered on the phone: the switch on the home page.
   await page.goto(`${product.url}/m/`)
