@@ -46,3 +46,5 @@ mod volunteers;
 mod wechat;
 mod wechat_jssdk;
 mod wechat_menu;
+mod wechat_sign_in;
+mod wechat_templates;

@@ -27,6 +27,10 @@ pub enum WechatCall {
     Ticket { access_token: String },
     /// `menu/create` with this access token and body (as sent).
     MenuCreate { access_token: String, body: String },
+    /// `sns/oauth2/access_token` with this code (web authorization's code for an openid).
+    OauthToken { code: String },
+    /// `message/template/send` with this access token and body (as sent).
+    TemplateSend { access_token: String, body: String },
     /// Anything else (path), or a request the fake could not read.
     Other(String),
 }
@@ -40,7 +44,27 @@ struct State {
     tickets: u64,
     /// The first token issued is reported expired (42001) when used.
     expire_first: bool,
+    /// Web-authorization codes WeChat handed to browsers: code → the grant.
+    codes: std::collections::HashMap<String, Grant>,
+    /// Followers of the account (openids); others are unknown (40003) or left (43004).
+    followers: std::collections::HashMap<String, bool>,
+    /// Template messages the account has added (模板ID → its data keys).
+    templates: std::collections::HashMap<String, Vec<String>>,
+    /// Template messages accepted so far (the next msgid).
+    sent: i64,
 }
+
+/// What a web-authorization code stands for.
+#[derive(Debug, Clone)]
+struct Grant {
+    openid: String,
+    snapshot: bool,
+    issued: Instant,
+    used: bool,
+}
+
+/// A web-authorization code lives five minutes (WeChat's documentation).
+const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// A running fake (stops with the test process).
 #[derive(Clone)]
@@ -101,6 +125,39 @@ impl FakeWechat {
         format!("fake-jsapi-ticket-{n}-kgt9ZCQ8VqA1Ck")
     }
 
+    /// The code WeChat's authorize page would put in the redirect for `openid` (the follower
+    /// who opened the page), `snapshot` for the virtual user of a snapshot page (快照页).
+    pub fn authorize(&self, openid: &str, snapshot: bool) -> String {
+        let mut state = self.state.lock().unwrap();
+        let code = format!("0{}{}Zq", state.codes.len() + 11, "a1B2c3D4e5F6g7H8i9J0kL".to_owned());
+        state
+            .codes
+            .insert(code.clone(), Grant { openid: openid.into(), snapshot, issued: Instant::now(), used: false });
+        code
+    }
+
+    /// `openid` follows the account (template messages reach only followers).
+    pub fn follow(&self, openid: &str) {
+        self.state.lock().unwrap().followers.insert(openid.into(), true);
+    }
+
+    /// `openid` stopped following: template messages to it are refused with 43004.
+    pub fn unfollow(&self, openid: &str) {
+        self.state.lock().unwrap().followers.insert(openid.into(), false);
+    }
+
+    /// The account added template `id` (in its 模板消息 console) with these data keys.
+    pub fn add_template(&self, id: &str, keys: &[&str]) {
+        self.state.lock().unwrap().templates.insert(id.into(), keys.iter().map(|k| k.to_string()).collect());
+    }
+
+    /// Makes `code` older than its five minutes.
+    pub fn age_code(&self, code: &str) {
+        if let Some(grant) = self.state.lock().unwrap().codes.get_mut(code) {
+            grant.issued = Instant::now().checked_sub(CODE_LIFETIME + Duration::from_secs(1)).expect("clock");
+        }
+    }
+
     fn serve(&self, mut stream: TcpStream) {
         let Some((head, body)) = read_request(&mut stream) else { return };
         std::thread::sleep(LATENCY);
@@ -108,6 +165,8 @@ impl FakeWechat {
             ("POST", "/cgi-bin/stable_token") => self.stable_token(&body),
             ("GET", "/cgi-bin/ticket/getticket") => self.ticket_for(&head.query),
             ("POST", "/cgi-bin/menu/create") => self.menu_create(&head.query, &body),
+            ("GET", "/sns/oauth2/access_token") => self.oauth_token(&head.query),
+            ("POST", "/cgi-bin/message/template/send") => self.template_send(&head.query, &body),
             _ => {
                 self.state.lock().unwrap().calls.push(WechatCall::Other(head.path.clone()));
                 json!({"errcode": 40066, "errmsg": "invalid url"})
@@ -200,6 +259,92 @@ impl FakeWechat {
             return json!({"errcode": 40016, "errmsg": "invalid button size"});
         }
         json!({"errcode": 0, "errmsg": "ok"})
+    }
+}
+
+impl FakeWechat {
+    /// `message/template/send`: the token checked like `getticket`'s, then the message as WeChat
+    /// checks it: a JSON body (47001), `touser` a follower of the account (40003 unknown openid,
+    /// 43004 no longer following), `template_id` one the account added (40037), `data` an object
+    /// holding exactly the template's keys, each `{"value": <string>}` (47003). Accepted messages
+    /// get increasing `msgid`s.
+    fn template_send(&self, query: &str, body: &[u8]) -> Json {
+        let access_token = param(query, "access_token").unwrap_or_default();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(WechatCall::TemplateSend {
+            access_token: access_token.clone(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        });
+        if state.expire_first && access_token == "fake-access-token-1-Xq3LpW9s" {
+            return json!({"errcode": 42001, "errmsg": "access_token expired"});
+        }
+        if state.token.as_ref().map(|(t, _)| t) != Some(&access_token) {
+            return json!({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"});
+        }
+        let Ok(message) = serde_json::from_slice::<Json>(body) else {
+            return json!({"errcode": 47001, "errmsg": "data format error"});
+        };
+        let touser = message["touser"].as_str().unwrap_or_default();
+        match state.followers.get(touser) {
+            None => return json!({"errcode": 40003, "errmsg": "invalid openid"}),
+            Some(false) => return json!({"errcode": 43004, "errmsg": "require subscribe"}),
+            Some(true) => {}
+        }
+        let Some(keys) = state.templates.get(message["template_id"].as_str().unwrap_or_default()) else {
+            return json!({"errcode": 40037, "errmsg": "invalid template_id"});
+        };
+        let data = message["data"].as_object().cloned().unwrap_or_default();
+        let mut given: Vec<&String> = data.keys().collect();
+        let mut wanted: Vec<&String> = keys.iter().collect();
+        given.sort();
+        wanted.sort();
+        if given != wanted
+            || !data.values().all(|v| v["value"].is_string() && v.as_object().is_some_and(|o| o.len() == 1))
+        {
+            return json!({"errcode": 47003, "errmsg": "argument invalid! data.value invalid"});
+        }
+        state.sent += 1;
+        json!({"errcode": 0, "errmsg": "ok", "msgid": 200_000_000 + state.sent})
+    }
+
+    /// `sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`, checked as
+    /// WeChat documents it: the grant type, the AppID (40013), the AppSecret (40125), then the
+    /// code — unknown 40029, spent 40163 (a code is good once), older than five minutes 42003.
+    /// A snapshot page's user comes back with `is_snapshotuser: 1`.
+    fn oauth_token(&self, query: &str) -> Json {
+        let code = param(query, "code").unwrap_or_default();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(WechatCall::OauthToken { code: code.clone() });
+        if param(query, "grant_type").as_deref() != Some("authorization_code") {
+            return json!({"errcode": 40002, "errmsg": "invalid grant_type"});
+        }
+        if param(query, "appid").as_deref() != Some(self.app_id.as_str()) {
+            return json!({"errcode": 40013, "errmsg": "invalid appid"});
+        }
+        if param(query, "secret").as_deref() != Some(self.app_secret.as_str()) {
+            return json!({"errcode": 40125, "errmsg": "invalid appsecret"});
+        }
+        let Some(grant) = state.codes.get_mut(&code) else {
+            return json!({"errcode": 40029, "errmsg": "invalid code"});
+        };
+        if grant.used {
+            return json!({"errcode": 40163, "errmsg": "code been used"});
+        }
+        if grant.issued.elapsed() > CODE_LIFETIME {
+            return json!({"errcode": 42003, "errmsg": "code expired"});
+        }
+        grant.used = true;
+        let mut answer = json!({
+            "access_token": format!("fake-oauth-token-{code}"),
+            "expires_in": LIFETIME,
+            "refresh_token": format!("fake-oauth-refresh-{code}"),
+            "openid": grant.openid,
+            "scope": "snsapi_base",
+        });
+        if grant.snapshot {
+            answer["is_snapshotuser"] = json!(1);
+        }
+        answer
     }
 }
 

@@ -44,6 +44,18 @@ pub fn backoff(attempts: i64) -> i64 {
     60 * 4_i64.pow(attempts.clamp(1, 4) as u32 - 1)
 }
 
+/// A WeChat `errcode` refusing a template message. Only WeChat's own "busy, try again" (-1) is
+/// worth waiting for; anything else — 43004 not following, 43101 the person refused the
+/// account's messages, 40003 an invalid openid, 40037 an unknown template, 47003 data the template
+/// does not take, quotas — will not change soon, so the WeChat message fails and the notice goes
+/// by SMS at once (a late notice is worth less than one by another channel).
+pub fn wechat(errcode: i64, attempts: i64) -> Class {
+    match errcode {
+        -1 => Class::Retry { after: backoff(attempts) },
+        _ => Class::Permanent,
+    }
+}
+
 /// A Tencent per-number `Code` other than `Ok`.
 pub fn tencent(code: &str, attempts: i64) -> Class {
     match code {

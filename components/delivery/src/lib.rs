@@ -20,6 +20,7 @@ pub mod queue;
 pub mod receipts;
 pub mod run;
 pub mod sign;
+pub mod wechat;
 
 use kit::ApiError;
 use spin_sdk::http::{Request, Response};
@@ -54,7 +55,7 @@ async fn route(req: &Request) -> Result<Response, ApiError> {
             let report = run::deliver(&settings()?, now, limit, None).await?;
             Ok(kit::json(200, &run::report_json(&report)))
         }
-        ["send-now", id] if is_chained(req) => {
+        ["send-now", id] if kit::is_chained(req) => {
             kit::allow_method(req.method(), "POST")?;
             let id = kit::path_id(id, "message")?;
             let report = run::deliver(&settings()?, kit::request_now(req), 1, Some(id)).await?;
@@ -78,11 +79,4 @@ async fn route(req: &Request) -> Result<Response, ApiError> {
         }
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }
-}
-
-/// Whether the request came through local service chaining: Spin (and the edge) then report the
-/// synthetic catch-all route `spin-matched-route: /...`, which no public route of this component
-/// is. No public route leads to `/send-now` anyway; this keeps it so if one is ever added.
-fn is_chained(req: &Request) -> bool {
-    req.header("spin-matched-route").and_then(|v| v.as_str()).is_some_and(|r| r.trim() == "/...")
 }

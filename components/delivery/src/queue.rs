@@ -48,13 +48,24 @@ pub fn expire_leases(db: &Db, now: i64) -> Result<u64, ApiError> {
     )
 }
 
-/// Claims up to `limit` due SMS messages (or only message `only`), oldest first, in one write.
-/// The run claims one at a time (`limit` 1), right before each call.
-pub fn claim(db: &Db, claim: &str, now: i64, limit: i64, only: Option<i64>) -> Result<Vec<Claimed>, ApiError> {
-    let mut params =
-        vec![Value::Text(claim.to_string()), Value::Integer(now + LEASE_S), Value::Integer(now), Value::Integer(now)];
-    let mut pick =
-        "SELECT id FROM outbox WHERE channel = 'sms' AND status = 'queued' AND next_attempt_at <= ?".to_string();
+/// Claims up to `limit` due messages of `channel` (`sms` or `wechat`; or only message `only`),
+/// oldest first, in one write. The run claims one at a time (`limit` 1), right before each call.
+pub fn claim(
+    db: &Db,
+    claim: &str,
+    channel: &str,
+    now: i64,
+    limit: i64,
+    only: Option<i64>,
+) -> Result<Vec<Claimed>, ApiError> {
+    let mut params = vec![
+        Value::Text(claim.to_string()),
+        Value::Integer(now + LEASE_S),
+        Value::Integer(now),
+        Value::Text(channel.to_string()),
+        Value::Integer(now),
+    ];
+    let mut pick = "SELECT id FROM outbox WHERE channel = ? AND status = 'queued' AND next_attempt_at <= ?".to_string();
     if let Some(id) = only {
         pick.push_str(" AND id = ?");
         params.push(Value::Integer(id));

@@ -27,9 +27,12 @@ pub struct Report {
     pub failed_over: u64,
     pub lease_expired: u64,
     pub still_due: i64,
+    /// WeChat template messages taken by WeChat, and those that went to SMS instead.
+    pub wechat_sent: u64,
+    pub fell_back_to_sms: u64,
 }
 
-fn random_hex(bytes: usize) -> Result<String, ApiError> {
+pub(crate) fn random_hex(bytes: usize) -> Result<String, ApiError> {
     let mut buf = vec![0u8; bytes];
     getrandom::getrandom(&mut buf).map_err(|e| ApiError::Internal(format!("randomness: {e}")))?;
     Ok(hex::encode(buf))
@@ -43,17 +46,25 @@ pub async fn deliver(settings: &Settings, now: i64, limit: i64, only: Option<i64
         ..Report::default()
     };
     report.lease_expired = queue::expire_leases(&db, now)?;
-    // `sms_provider = none` (the embedded demo): nothing leaves the machine; messages stay
-    // queued where admins can read them, as before delivery existed.
-    if settings.providers.is_empty() {
-        return Ok(report);
-    }
     // One message is claimed right before its call, so at most the one in flight is left
     // `sending` if the run dies; the rest stay `queued` for the next run. A refused message is
     // rescheduled into the future, so it is not claimed again in this run.
     let claim = random_hex(16)?;
-    for _ in 0..limit {
-        let Some(message) = queue::claim(&db, &claim, now, 1, only)?.pop() else { break };
+    // Template messages first: their SMS fallbacks are then queued in time for this same run.
+    let mut budget = limit;
+    while budget > 0 {
+        let Some(message) = queue::claim(&db, &claim, "wechat", now, 1, only)?.pop() else { break };
+        budget -= 1;
+        report.claimed += 1;
+        crate::wechat::deliver_one(&db, &message, &claim, now, &mut report).await?;
+    }
+    // `sms_provider = none` (the embedded demo): no SMS leaves the machine; messages stay
+    // queued where admins can read them, as before delivery existed.
+    if settings.providers.is_empty() {
+        return Ok(report);
+    }
+    for _ in 0..budget {
+        let Some(message) = queue::claim(&db, &claim, "sms", now, 1, only)?.pop() else { break };
         report.claimed += 1;
         deliver_one(&db, settings, &message, &claim, now, &mut report).await?;
     }
@@ -171,7 +182,7 @@ async fn deliver_one(
     Ok(())
 }
 
-fn count(report: &mut Report, class: Class, next: Next) {
+pub(crate) fn count(report: &mut Report, class: Class, next: Next) {
     match (class, next) {
         (_, Next::Fail) => report.failed += 1,
         (Class::Alert, _) => report.held_for_operator += 1,

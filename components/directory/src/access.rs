@@ -66,11 +66,5 @@ pub fn not_found(what: &str) -> ApiError {
     ApiError::NotFound(format!("no such {what}"))
 }
 
-/// A principal's roles as the API shows them.
-pub fn roles_json(principal: &Principal) -> serde_json::Value {
-    principal
-        .grants
-        .iter()
-        .map(|g| serde_json::json!({ "role": kit::role(g.role).as_str(), "org_id": g.org_id, "org_path": g.org_path }))
-        .collect()
-}
+/// A principal's roles as the API shows them (one definition, in kit).
+pub use kit::roles_json;

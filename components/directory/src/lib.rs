@@ -18,6 +18,7 @@ mod orgs;
 mod outbox;
 mod sessions;
 mod settings;
+mod wechat;
 
 use kit::ApiError;
 use spin_sdk::http::{Method, Request, Response};
@@ -42,6 +43,8 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["sms-codes"] => allow("POST").and_then(|()| sessions::request_code(req)),
         ["me"] => allow("GET").and_then(|()| sessions::me(req)),
         ["me", "password"] => allow("POST").and_then(|()| sessions::change_password(req)),
+        ["me", "notify-channel"] => allow("PUT").and_then(|()| wechat::put_channel(req)),
+        ["me", "wechat"] => allow("DELETE").and_then(|()| wechat::unbind_self(req)),
 
         ["orgs"] => allow("GET, POST").and_then(|()| if get { orgs::list(req) } else { orgs::create(req) }),
         ["orgs", "tree"] => allow("GET").and_then(|()| orgs::tree(req)),
@@ -52,6 +55,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["accounts", id] => allow("GET").and_then(|()| accounts::get(req, id)),
         ["accounts", id, "unlock"] => allow("POST").and_then(|()| accounts::unlock(req, id)),
         ["accounts", id, "roles"] => allow("POST").and_then(|()| accounts::grant(req, id)),
+        ["accounts", id, "wechat"] => allow("DELETE").and_then(|()| wechat::unbind_by_staff(req, id)),
         ["accounts", id, "roles", grant] => allow("DELETE").and_then(|()| accounts::revoke(req, id, grant)),
 
         ["departments"] => {

@@ -25,17 +25,7 @@ pub fn create(req: &Request) -> Result<Response, ApiError> {
 /// instead (page scripts can read the body, never the cookie).
 pub fn create_browser(req: &Request) -> Result<Response, ApiError> {
     let session = sign_in(req)?;
-    let p = &session.principal;
-    let body = serde_json::json!({
-        "csrf_token": kit::csrf_token(&session.token),
-        "expires_at": input::rfc3339(session.expires_at),
-        "account": { "id": p.account_id, "name": p.name, "roles": roles_json(p) },
-    });
-    let mut resp = kit::json(201, &body);
-    let max_age = session.expires_at - kit::request_now(req);
-    resp.set_header("set-cookie", kit::session::session_cookie_header(&session.token, max_age));
-    resp.set_header("cache-control", "no-store");
-    Ok(resp)
+    Ok(kit::browser_session(&session, kit::request_now(req)))
 }
 
 /// Checks the body and signs in by password or code (identity counts failures and locks).
@@ -162,6 +152,7 @@ pub fn me(req: &Request) -> Result<Response, ApiError> {
         )?
         .ok_or_else(|| ApiError::Unauthenticated("this account no longer exists".into()))?;
     let p = &caller.principal;
+    let (wechat_bound, notify_channel) = crate::wechat::state(&db, caller.account_id())?;
     let mut me = serde_json::json!({
         "id": p.account_id,
         "name": account.str("name")?,
@@ -169,6 +160,8 @@ pub fn me(req: &Request) -> Result<Response, ApiError> {
         "created_at": input::rfc3339(account.i64("created_at")?),
         "roles": roles_json(p),
         "actions": actions(p),
+        "wechat_bound": wechat_bound,
+        "notify_channel": notify_channel,
     });
     // A console reloaded in the browser has its cookie but no longer the CSRF token it was
     // given at sign-in; it learns it again here (a cross-site page cannot read this answer).

@@ -78,6 +78,10 @@ impl Guest for Identity {
         Db::borrowed(db, |db| sessions::sign_in_code(db, &phone, &code, &client))
     }
 
+    fn sign_in_wechat(db: &Connection, openid: String) -> Result<Option<Session>, Error> {
+        Db::borrowed(db, |db| sessions::sign_in_wechat(db, &openid))
+    }
+
     fn sign_out(db: &Connection, bearer: String) -> Result<(), Error> {
         Db::borrowed(db, |db| sessions::sign_out(db, &bearer))
     }

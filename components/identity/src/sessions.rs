@@ -309,6 +309,21 @@ fn create_citizen(db: &Db, phone: &str, now: i64) -> Result<(i64, String), ApiEr
     Ok((id, name))
 }
 
+/// The account bound to `openid` signs in without a code: WeChat has just told the caller who
+/// this follower is. A deactivated account is refused like any other sign-in.
+pub fn sign_in_wechat(db: &Db, openid: &str) -> Result<Option<Session>, Error> {
+    let bound = db.query_one(
+        "SELECT a.id, a.name, a.active FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id WHERE b.openid = ?",
+        &[text(openid)],
+    )?;
+    let Some(account) = bound else { return Ok(None) };
+    if account.i64("active")? != 1 {
+        return Err(Error::Unauthenticated("this account has been deactivated".into()));
+    }
+    let token = secrets::new_token()?;
+    Ok(Some(start_session(db, account.i64("id")?, account.str("name")?, token)?))
+}
+
 pub fn sign_out(db: &Db, bearer: &str) -> Result<(), Error> {
     let changed = db.exec(
         "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",

@@ -323,6 +323,15 @@ impl Scope {
     }
 }
 
+/// A principal's roles as the API shows them: `[{"role", "org_id", "org_path"}]`.
+pub fn roles_json(principal: &Principal) -> serde_json::Value {
+    principal
+        .grants
+        .iter()
+        .map(|g| serde_json::json!({ "role": role(g.role).as_str(), "org_id": g.org_id, "org_path": g.org_path }))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

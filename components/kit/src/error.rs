@@ -8,6 +8,10 @@ pub enum ApiError {
     /// 400: the request is not well-formed (bad JSON, wrong types).
     #[error("{0}")]
     Malformed(String),
+    /// 400 with a machine code, for a malformed request the client should tell apart (e.g.
+    /// `invalid_return`: a return path that is not one of the platform's own).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
     /// 401: no session, or an expired or revoked one.
     #[error("{0}")]
     Unauthenticated(String),
@@ -27,6 +31,10 @@ pub enum ApiError {
     /// 409: conflicts with the current state (duplicate, wrong state); `code` says which.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// 410: what the request relies on has run out or was used (e.g. `binding_expired`: the
+    /// ten minutes to bind a WeChat sign-in to an account have passed); start again.
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// 413: the body is too large.
     #[error("{0}")]
     TooLarge(String),
@@ -86,12 +94,13 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Malformed(_) => 400,
+            ApiError::Malformed(_) | ApiError::BadRequest { .. } => 400,
             ApiError::Unauthenticated(_) => 401,
             ApiError::Forbidden(_) | ApiError::Refused { .. } => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict { .. } => 409,
+            ApiError::Gone { .. } => 410,
             ApiError::TooLarge(_) => 413,
             ApiError::UnsupportedMediaType(_) => 415,
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => 422,
@@ -110,6 +119,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
+            ApiError::BadRequest { code, .. } | ApiError::Gone { code, .. } => code,
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid { .. } | ApiError::InvalidFields(_) => "invalid",

@@ -261,6 +261,15 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
+/// Whether the request came through local service chaining (`http://<component>.spin.internal`)
+/// rather than from outside: Spin (and the edge) then report the synthetic catch-all route
+/// `spin-matched-route: /...`, which no public route of the product is. A component's private
+/// endpoints (no public route leads to them) check it too, so one stays private if a route is
+/// ever added.
+pub fn is_chained(req: &Request) -> bool {
+    req.header("spin-matched-route").and_then(|v| v.as_str()).is_some_and(|r| r.trim() == "/...")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,13 +40,13 @@ pub mod throttle;
 pub mod time;
 
 pub use access::{
-    allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, role, Scope,
+    allowed, anywhere, authenticate, deny, deny_seen, gate, identity_error, nowhere, optional, role, roles_json, Scope,
 };
 pub use bindings::settings as settings_api;
 pub use bindings::{identity, ledger, notify};
 /// The invisible characters texts may not hold: the `domain` rule, where every crate reaches it.
 pub use domain::unicode;
-pub use platform::{leads_team, leads_team_at, led_teams, ledger_error, sms};
+pub use platform::{fall_back_to_sms, leads_team, leads_team_at, led_teams, ledger_error, sms};
 
 pub use client::client_key;
 pub use clock::request_now;
@@ -54,11 +54,11 @@ pub use db::{audit, idempotent, like_escape, org_path, unique_violation, works_e
 pub use error::ApiError;
 pub use fields::Fields;
 pub use http::{
-    allow_method, api_segments, bearer, idempotency_key, json, parse_body, path_id, query_bool, query_choice,
-    query_filter, query_id, query_param, query_text, request_fingerprint, Page,
+    allow_method, api_segments, bearer, idempotency_key, is_chained, json, parse_body, path_id, query_bool,
+    query_choice, query_filter, query_id, query_param, query_text, request_fingerprint, Page,
 };
 pub use mask::{mask_id_number, mask_phone, valid_phone};
-pub use session::{credential, csrf_token, session_token, Credential};
+pub use session::{browser_session, credential, csrf_token, session_token, Credential};
 
 /// A WIT enum case's name from its generated Rust `Debug` form: `ReadDirectory` (or, for an
 /// imported enum, `Action::ReadDirectory`) → `read-directory`. Keeps messages in the

@@ -20,11 +20,19 @@ pub fn ledger_error(e: ledger::Error) -> ApiError {
     }
 }
 
-/// Queues an SMS through `wenming:notify/notify` on `db`'s connection, so it is queued if and
-/// only if the caller's transaction commits. A suppressed message (a repeat, the daily cap) is
-/// an outcome, not an error. A recipient or parameter notify refuses is logged and answered
-/// `Ok(None)`: a transition must not fail because someone cannot be texted. Only a storage
-/// failure is an error (and rolls the caller back).
+/// The kind of message that proves a phone: it goes to that phone by SMS, never elsewhere.
+pub const SIGN_IN_CODE: &str = "sign-in-code";
+
+/// Queues a notice to the person with this phone through `wenming:notify/notify` on `db`'s
+/// connection, so it is queued if and only if the caller's transaction commits. When the
+/// person has bound WeChat, keeps notices there (`wechat_bindings.notify_channel`) and the
+/// deployment gave the kind a template message (`wechat_templates`), it is queued on the
+/// `wechat` channel to their openid with the phone kept as its fallback (`delivery` sends it by
+/// SMS if WeChat refuses: [`fall_back_to_sms`]); otherwise by SMS. Sign-in codes always go by SMS.
+///
+/// A suppressed message (a repeat, the daily cap) is an outcome, not an error. A recipient or
+/// parameter notify refuses is logged and answered `Ok(None)`: a transition must not fail because
+/// someone cannot be texted. Only a storage failure is an error (and rolls the caller back).
 pub fn sms(
     db: &Db,
     recipient: &str,
@@ -33,13 +41,64 @@ pub fn sms(
     idempotency_key: String,
     now: i64,
 ) -> Result<Option<Outcome>, ApiError> {
-    let message = Message {
-        channel: Channel::Sms,
-        recipient: recipient.to_string(),
-        template: template.to_string(),
-        params,
-        idempotency_key,
+    if template != SIGN_IN_CODE {
+        if let Some(openid) = wechat_recipient(db, recipient, template)? {
+            let outcome = queue(db, Channel::Wechat, &openid, template, params, idempotency_key.clone(), now)?;
+            if outcome == Some(Outcome::Queued) {
+                db.exec(
+                    "UPDATE outbox SET fallback_recipient = ? WHERE idempotency_key = ?",
+                    &[Value::Text(recipient.to_string()), Value::Text(idempotency_key)],
+                )?;
+            }
+            return Ok(outcome);
+        }
+    }
+    queue(db, Channel::Sms, recipient, template, params, idempotency_key, now)
+}
+
+/// The openid a notice of `template` to `phone` goes to instead of SMS, if any (see [`sms`]).
+fn wechat_recipient(db: &Db, phone: &str, template: &str) -> Result<Option<String>, ApiError> {
+    let row = db.query_one(
+        "SELECT b.openid FROM accounts a JOIN wechat_bindings b ON b.account_id = a.id
+         WHERE a.phone = ? AND a.active = 1 AND b.notify_channel = 'wechat'
+           AND EXISTS (SELECT 1 FROM wechat_templates t WHERE t.kind = ?)",
+        &[Value::Text(phone.to_string()), Value::Text(template.to_string())],
+    )?;
+    row.map(|r| r.str("openid")).transpose()
+}
+
+/// A WeChat message that failed for good (`outbox_id`, already marked `failed`) goes again by
+/// SMS to the phone it was queued for: the same kind and parameters, through notify (so the
+/// limits hold), under the key `<key>:sms` (so it is queued once however often this is asked).
+/// `None` when the row is not a failed WeChat message with a phone to fall back to.
+pub fn fall_back_to_sms(db: &Db, outbox_id: i64, now: i64) -> Result<Option<Outcome>, ApiError> {
+    let Some(row) = db.query_one(
+        "SELECT template, params, idempotency_key, fallback_recipient FROM outbox
+         WHERE id = ? AND channel = 'wechat' AND status = 'failed' AND fallback_recipient IS NOT NULL",
+        &[Value::Integer(outbox_id)],
+    )?
+    else {
+        return Ok(None);
     };
+    let params: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.str("params")?).map_err(|e| ApiError::Internal(format!("outbox.params: {e}")))?;
+    let params =
+        params.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect();
+    let key = format!("{}:sms", row.str("idempotency_key")?);
+    queue(db, Channel::Sms, &row.str("fallback_recipient")?, &row.str("template")?, params, key, now)
+}
+
+fn queue(
+    db: &Db,
+    channel: Channel,
+    recipient: &str,
+    template: &str,
+    params: Vec<(String, String)>,
+    idempotency_key: String,
+    now: i64,
+) -> Result<Option<Outcome>, ApiError> {
+    let message =
+        Message { channel, recipient: recipient.to_string(), template: template.to_string(), params, idempotency_key };
     match notify::queue(db.connection(), &message, now) {
         Ok(outcome) => Ok(Some(outcome)),
         Err(notify::Error::Invalid((field, why))) => {

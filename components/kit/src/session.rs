@@ -113,6 +113,23 @@ pub fn clear_session_cookie_header() -> String {
     format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
 }
 
+/// The answer to a browser sign-in (`POST /api/v1/sessions/browser`, and every other way a
+/// browser signs in, such as WeChat's): 201, the session token in the [`SESSION_COOKIE`] only,
+/// the body with the session's CSRF token, its expiry and the account with its roles. `now` is
+/// the request's clock (the cookie lives as long as the session).
+pub fn browser_session(session: &bindings::identity::Session, now: i64) -> spin_sdk::http::Response {
+    let p = &session.principal;
+    let body = serde_json::json!({
+        "csrf_token": csrf_token(&session.token),
+        "expires_at": crate::time::rfc3339(session.expires_at),
+        "account": { "id": p.account_id, "name": p.name, "roles": crate::roles_json(p) },
+    });
+    let mut resp = crate::json(201, &body);
+    resp.set_header("set-cookie", session_cookie_header(&session.token, session.expires_at - now));
+    resp.set_header("cache-control", "no-store");
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

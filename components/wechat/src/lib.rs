@@ -21,8 +21,10 @@ pub mod crypt;
 pub mod jssdk;
 pub mod menu;
 pub mod message;
+pub mod oauth;
 pub mod replies;
 pub mod sign;
+pub mod templates;
 pub mod upstream;
 pub mod xml;
 
@@ -74,7 +76,7 @@ impl Config {
 }
 
 /// A variable's value, trimmed; empty when unset.
-fn var(name: &str) -> String {
+pub(crate) fn var(name: &str) -> String {
     spin_sdk::variables::get(name).unwrap_or_default().trim().to_string()
 }
 
@@ -83,6 +85,15 @@ fn base_url() -> String {
     match var("public_base_url") {
         u if u.is_empty() => "http://127.0.0.1:3000".to_string(),
         u => u,
+    }
+}
+
+/// Where browsers are sent for web authorization (`https://open.weixin.qq.com`; tests point
+/// it elsewhere). Only ever a redirect target, never called by the platform.
+pub(crate) fn authorize_base() -> String {
+    match var("wechat_oauth_base") {
+        b if b.is_empty() => "https://open.weixin.qq.com".to_string(),
+        b => b,
     }
 }
 
@@ -111,6 +122,15 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             jssdk::config(req, &account()?, &base_url())
         }
         path @ ("/api/v1/wechat/menu" | "/api/v1/wechat/menu/push") => menu::route(req, path, account),
+        "/api/v1/sign-in/options" => oauth::options(req, account().is_ok()),
+        "/api/v1/wechat/oauth/start" => oauth::start(req, account(), &base_url()),
+        "/api/v1/wechat/oauth/callback" => oauth::callback(req, account()),
+        "/api/v1/wechat/bindings" => oauth::bind(req),
+        "/api/v1/wechat/templates" => templates::route(req, ""),
+        path if path.starts_with("/api/v1/wechat/templates/") => {
+            templates::route(req, &path["/api/v1/wechat/templates/".len()..])
+        }
+        "/template-send" if kit::is_chained(req) => templates::send(req, account()),
         _ => Err(ApiError::NotFound("no such endpoint".into())),
     }
 }
@@ -204,6 +224,10 @@ fn receive(
     if !first_delivery(&db, &inbound, now)? {
         // A retry of a message already answered: WeChat's "nothing to reply", so a follower is
         // answered once however often WeChat delivers.
+        return Ok(plain("success".into()));
+    }
+    if let message::Kind::TemplateSent { msg_id, status } = &inbound.kind {
+        templates::finished(&db, msg_id, status, now)?;
         return Ok(plain("success".into()));
     }
     let Some(answer) = replies::reply(&db, &config.base_url, now, &inbound.kind)? else {

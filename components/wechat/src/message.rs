@@ -22,6 +22,12 @@ pub enum Kind {
         scene: String,
     },
     Unsubscribe,
+    /// WeChat's report on a template message it accepted (`TEMPLATESENDJOBFINISH`): its `MsgID`
+    /// and `Status` (`success`, `failed:user block`, `failed: system failed`, …).
+    TemplateSent {
+        msg_id: String,
+        status: String,
+    },
     /// A text message.
     Text {
         id: i64,
@@ -81,6 +87,10 @@ impl Inbound {
                 },
                 "scan" => Kind::Scan { scene: event_key },
                 "unsubscribe" => Kind::Unsubscribe,
+                "templatesendjobfinish" => Kind::TemplateSent {
+                    msg_id: get("MsgID").unwrap_or("").trim().to_string(),
+                    status: get("Status").unwrap_or("").trim().to_string(),
+                },
                 other => Kind::Other { msg_type: format!("event:{other}") },
             },
             other => Kind::Other { msg_type: other.to_string() },
@@ -115,6 +125,16 @@ mod tests {
         assert_eq!(text.kind, Kind::Text { id: 1234567890123456, content: "点单".into() });
         assert_eq!(text.dedup_key().as_deref(), Some("msg:1234567890123456"));
         assert_eq!(click.dedup_key().as_deref(), Some("event:oUSER_OPENID:1700000002"));
+    }
+
+    #[test]
+    fn a_template_report_names_its_message_and_status() {
+        let finished = Inbound::parse("<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUSER_OPENID]]></FromUserName><CreateTime>1700000004</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200163836</MsgID><Status><![CDATA[failed:user block]]></Status></xml>").unwrap();
+        assert_eq!(
+            finished.kind,
+            Kind::TemplateSent { msg_id: "200163836".into(), status: "failed:user block".into() }
+        );
+        assert_eq!(finished.dedup_key().as_deref(), Some("event:oUSER_OPENID:1700000004"));
     }
 
     #[test]

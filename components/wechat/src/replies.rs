@@ -21,7 +21,7 @@ const LIST: i64 = 5;
 pub fn reply(db: &Db, base_url: &str, now: i64, kind: &Kind) -> Result<Option<String>, ApiError> {
     let base = base_url.trim_end_matches('/');
     let text = match kind {
-        Kind::View { .. } | Kind::Unsubscribe => return Ok(None),
+        Kind::View { .. } | Kind::Unsubscribe | Kind::TemplateSent { .. } => return Ok(None),
         Kind::Click { key } => match key.as_str() {
             MENU_ORDER => order(base),
             MENU_SURVEYS => surveys(db, base, now)?,

@@ -83,6 +83,82 @@ pub fn menu_create(base: &str, access_token: &str, menu: &str) -> Result<(), Ups
     acknowledged(status, &body)
 }
 
+/// `POST /cgi-bin/message/template/send`: one template message (模板消息). `message` is WeChat's
+/// JSON (`touser`, `template_id`, `data`, `client_msg_id`). WeChat's `msgid` on success: its
+/// `TEMPLATESENDJOBFINISH` event names the message by it.
+pub fn template_send(base: &str, access_token: &str, message: &str) -> Result<i64, UpstreamError> {
+    let url = format!(
+        "{}/cgi-bin/message/template/send?access_token={}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(access_token, NON_ALPHANUMERIC)
+    );
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(message.as_bytes().to_vec())
+        .build();
+    let (status, body) = send(request)?;
+    acknowledged(status, &body)?;
+    serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|j| j.get("msgid").and_then(serde_json::Value::as_i64))
+        .ok_or(UpstreamError::Unreadable)
+}
+
+/// Who WeChat's web authorization (网页授权) says the follower is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follower {
+    pub openid: String,
+    /// `is_snapshotuser = 1`: the virtual user of a page opened in WeChat's "snapshot" view
+    /// (快照页), whose openid belongs to nobody real.
+    pub snapshot: bool,
+}
+
+/// `GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`: the openid
+/// behind a web-authorization `code` (single use, five minutes). The OAuth access token it also
+/// returns is not the account's and is not kept: `snsapi_base` needs nothing but the openid.
+pub fn oauth_openid(base: &str, app_id: &str, secret: &str, code: &str) -> Result<Follower, UpstreamError> {
+    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let url = format!(
+        "{}/sns/oauth2/access_token?appid={}&secret={}&code={}&grant_type=authorization_code",
+        base.trim_end_matches('/'),
+        enc(app_id),
+        enc(secret),
+        enc(code)
+    );
+    let request = Request::builder().method(Method::Get).uri(url).build();
+    let (status, body) = send(request)?;
+    follower(status, &body)
+}
+
+/// Reads the answer of `sns/oauth2/access_token`.
+pub fn follower(status: u16, body: &[u8]) -> Result<Follower, UpstreamError> {
+    let json: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(json) => json,
+        Err(_) if status != 200 => return Err(UpstreamError::Status(status)),
+        Err(_) => return Err(UpstreamError::Unreadable),
+    };
+    let errcode = json.get("errcode").and_then(serde_json::Value::as_i64).unwrap_or(0);
+    if errcode != 0 {
+        let errmsg = json.get("errmsg").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+        return Err(UpstreamError::Refused { errcode, errmsg });
+    }
+    if status != 200 {
+        return Err(UpstreamError::Status(status));
+    }
+    let openid = json.get("openid").and_then(serde_json::Value::as_str).filter(|o| !o.is_empty() && o.len() <= 128);
+    let snapshot = match json.get("is_snapshotuser") {
+        Some(serde_json::Value::Number(n)) => n.as_i64() == Some(1),
+        Some(serde_json::Value::Bool(b)) => *b,
+        _ => false,
+    };
+    match openid {
+        Some(openid) => Ok(Follower { openid: openid.to_string(), snapshot }),
+        None => Err(UpstreamError::Unreadable),
+    }
+}
+
 fn send(request: Request) -> Result<(u16, Vec<u8>), UpstreamError> {
     let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
         .map_err(|e: spin_sdk::http::SendError| UpstreamError::Unreachable(e.to_string()))?;
@@ -151,5 +227,17 @@ mod tests {
         assert!(matches!(e, UpstreamError::Refused { errcode: 40125, .. }) && !e.token_rejected());
         assert!(matches!(issued(502, b"<html>", "ticket"), Err(UpstreamError::Status(502))));
         assert!(matches!(issued(200, br#"{"access_token":""}"#, "access_token"), Err(UpstreamError::Unreadable)));
+    }
+
+    #[test]
+    fn reads_a_followers_openid_and_snapshot_users() {
+        let ok = br#"{"access_token":"A","expires_in":7200,"refresh_token":"R","openid":"oAbC","scope":"snsapi_base"}"#;
+        assert_eq!(follower(200, ok).unwrap(), Follower { openid: "oAbC".into(), snapshot: false });
+        let snap =
+            br#"{"access_token":"A","expires_in":7200,"openid":"oSnap","scope":"snsapi_base","is_snapshotuser":1}"#;
+        assert!(follower(200, snap).unwrap().snapshot);
+        let used = br#"{"errcode":40163,"errmsg":"code been used"}"#;
+        assert!(matches!(follower(200, used), Err(UpstreamError::Refused { errcode: 40163, .. })));
+        assert!(matches!(follower(200, br#"{"access_token":"A"}"#), Err(UpstreamError::Unreadable)));
     }
 }

@@ -3291,6 +3291,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sign-in/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which ways to sign in this deployment offers (the phone's sign-in page chooses by it)
+         * @description `wechat`: WeChat web authorization (网页授权) is configured (`wechat_app_id` and
+         *     `wechat_app_secret`). `sms`: SMS codes can leave the machine (an `sms_provider` other than
+         *     `none`). Neither → the page says so instead of offering a form that cannot work.
+         */
+        get: operations["getSignInOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/oauth/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start WeChat web sign-in (网页授权, snsapi_base) for a page opened inside WeChat
+         * @description Answers `302` to `https://open.weixin.qq.com/connect/oauth2/authorize?appid=…&redirect_uri=<public_base_url>/api/v1/wechat/oauth/callback&response_type=code&scope=snsapi_base&state=…#wechat_redirect`
+         *     (the host is the `wechat_oauth_base` variable). The state is stored one-time for ten
+         *     minutes and bound to this browser by the cookie `wenming_wx_state` (`HttpOnly; Secure;
+         *     SameSite=Lax; Path=/api/v1/wechat`). `return` must be an absolute path on this site.
+         */
+        get: operations["startWechatSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where WeChat sends the browser back with the code (网页授权 redirect_uri)
+         * @description Always a `303` for the browser to follow. The state must be unused, fresh and this
+         *     browser's (the `wenming_wx_state` cookie); the code is exchanged at
+         *     `sns/oauth2/access_token` for the follower's openid; `is_snapshotuser = 1` is refused.
+         *     A bound openid → the session cookie `wenming_session` (as `POST /api/v1/sessions/browser`)
+         *     and the return path. An unknown openid → the cookie `wenming_wx_bind` (`HttpOnly; Secure;
+         *     SameSite=Lax; Path=/api/v1/wechat; Max-Age=600`) and `/m/bind?return=<path>`. A failure →
+         *     `/m/sign-in?wechat_error=<code>&return=<path>` with `state_invalid` (forged, replayed,
+         *     expired or another browser's state), `code_invalid` (WeChat refused the code: 40029,
+         *     40163, 42003), `snapshot_user`, `wechat_unavailable` (WeChat unreachable or the account
+         *     misconfigured; logged) or `account_inactive` (the bound account is deactivated); nothing is
+         *     bound or signed in.
+         */
+        get: operations["finishWechatSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/bindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind the pending WeChat openid to an account proved by SMS code or password, and sign in
+         * @description Needs the `wenming_wx_bind` cookie from the callback (else 410 `binding_expired`, also
+         *     once used or after ten minutes). The phone is proved exactly as `POST /api/v1/sessions/browser`
+         *     proves it (a code from `POST /api/v1/sms-codes`, creating a citizen account for a new
+         *     phone, or a staff password; the same 401/429/503, lockouts and throttles), then the
+         *     openid is bound to that account and the browser signed in with the same answer and
+         *     cookie. An openid is bound to one account and an account to one openid: 409
+         *     `openid_already_bound` (checked before a code is spent) / `account_already_bound` (the
+         *     session just opened is revoked). Audited as `wechat.bind`.
+         */
+        post: operations["bindWechat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notify-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose how notices reach me — WeChat template messages or SMS
+         * @description `wechat` only when this account has a bound openid (409 `wechat_not_bound`); a bound
+         *     account is on `wechat` until it chooses `sms`. Sign-in codes always go by SMS.
+         */
+        put: operations["putNotifyChannel"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unbind my WeChat openid (audited `wechat.unbind`); notices go by SMS from then on */
+        delete: operations["unbindOwnWechat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unbind an account's WeChat openid (manage-accounts over one of its roles; audited `wechat.unbind`) */
+        delete: operations["unbindAccountWechat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3492,6 +3652,19 @@ export interface components {
             actions: string[];
             /** @description Only when signed in by the console's cookie; see `POST /api/v1/sessions/browser` */
             csrf_token?: string;
+            /** @description A WeChat openid is bound (网页授权); unbind with `DELETE /api/v1/me/wechat` */
+            wechat_bound: boolean;
+            /**
+             * @description How notices reach this person; `sms` whenever unbound
+             * @enum {string}
+             */
+            notify_channel: "sms" | "wechat";
+        };
+        SignInOptions: {
+            /** @description WeChat web authorization is configured */
+            wechat: boolean;
+            /** @description SMS codes can leave the machine */
+            sms: boolean;
         };
         OrgCreate: {
             parent_id: components["schemas"]["Id"];
@@ -11372,6 +11545,223 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+        };
+    };
+    getSignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
+                };
+            };
+        };
+    };
+    startWechatSignIn: {
+        parameters: {
+            query: {
+                /** @description Where to land afterwards: starts with `/`, not `//` or `/\`, no scheme or host, no spaces (else 400 `invalid_return`) */
+                return: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To WeChat's authorize page */
+            302: {
+                headers: {
+                    Location?: string;
+                    /** @description `wenming_wx_state=<random>; Path=/api/v1/wechat; Max-Age=600; HttpOnly; Secure; SameSite=Lax` */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_return`: the return path is not one of this site's; nothing stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `wechat_not_configured`: no AppID / AppSecret */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResponse"];
+                };
+            };
+        };
+    };
+    finishWechatSignIn: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the return path (signed in), to `/m/bind` (to bind), or to `/m/sign-in` with `wechat_error` */
+            303: {
+                headers: {
+                    Location?: string;
+                    /** @description `wenming_session` (signed in), `wenming_wx_bind` (to bind) or the cleared `wenming_wx_state` (refused) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    bindWechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordSignIn"] | components["schemas"]["CodeSignIn"];
+            };
+        };
+        responses: {
+            /** @description Bound and signed in; the session cookie is set */
+            201: {
+                headers: {
+                    /** @description `wenming_session=<token>; Path=/; Max-Age=<seconds>; HttpOnly; Secure; SameSite=Strict` */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `openid_already_bound` or `account_already_bound`; nothing bound, nobody signed in */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResponse"];
+                };
+            };
+            /** @description `binding_expired`: no pending binding (missing, used or older than ten minutes); open the page from WeChat again */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    putNotifyChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "sms" | "wechat";
+                };
+            };
+        };
+        responses: {
+            /** @description Chosen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        notify_channel: "sms" | "wechat";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    unbindOwnWechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unbound */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    unbindAccountWechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unbound */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
 }
