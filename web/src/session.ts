@@ -57,6 +57,17 @@ export async function signInByCode(phone: string, code: string): Promise<Me> {
   return me
 }
 
+/** Binds the WeChat account waiting in the pending-binding cookie to this phone's account (SMS
+ * code or password) and signs in, as `POST /api/v1/wechat/bindings` does in one step. */
+export async function bindWeChat(body: { phone: string; code: string } | { phone: string; password: string }): Promise<Me> {
+  const created = await ok(api.POST('/api/v1/wechat/bindings', { body }))
+  setCsrfToken(created.csrf_token)
+  session.expired = false
+  const me = await loadMe()
+  if (!me) throw new Error('bound but the session was not kept (cookies blocked?)')
+  return me
+}
+
 /** Ends the session on the server (the cookie is cleared) and forgets it here. */
 export async function signOut(): Promise<void> {
   try {

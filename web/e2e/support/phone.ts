@@ -2,14 +2,19 @@
 // position the test sets, and the SMS-code sign-in as a person does it (the code read from the
 // outbox, where the test deployment keeps it).
 
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { person, type Watched } from './browser'
 import { latestSignInCode, type Caller } from './api'
 
 export const PHONE_VIEWPORT = { width: 360, height: 740 }
 
-export async function phone(browser: Browser, position: { latitude: number; longitude: number }): Promise<Watched> {
+/** WeChat's own browser names itself in the user agent; the sign-in page goes by it. */
+export const WECHAT_USER_AGENT =
+  'Mozilla/5.0 (Linux; Android 14; V2309A Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1220099 MMWEBSDK/20240404 MMWEBID/2307 MicroMessenger/8.0.49.2600(0x2800313D) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64'
+
+export async function phone(browser: Browser, position: { latitude: number; longitude: number }, options: BrowserContextOptions = {}): Promise<Watched> {
   return person(browser, {
+    ...options,
     viewport: PHONE_VIEWPORT,
     isMobile: true,
     hasTouch: true,

@@ -20,6 +20,7 @@ export const router = createRouter({
   routes: [
     { path: '/', component: HomePage, meta: { title: '文明实践' } },
     { path: '/sign-in', component: SignIn, meta: { title: '登录', public: true } },
+    { path: '/bind', component: () => import('./views/BindPage.vue'), meta: { title: '绑定微信', public: true } },
     { path: '/checkin', component: CheckIn, meta: { title: '活动签到' } },
     { path: '/activities', component: () => import('./views/ActivityList.vue'), meta: { title: '活动报名' } },
     { path: '/activities/:id(\\d+)', component: () => import('./views/ActivityDetail.vue'), props: true, meta: { title: '活动详情' } },
