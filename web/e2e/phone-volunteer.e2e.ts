@@ -1,7 +1,7 @@
 // The phone app (/m/) for a volunteer, in Chromium on a 360×740 phone whose position the test
-// sets, against the real edge on a fresh database (the demo county). The volunteer opens the
-// activities page, is sent to sign in by SMS code and brought back, signs up, cancels and signs
-// up again; scans the activity's QR link (the old /checkin.html address, which redirects), is
+// sets, against the real edge on a fresh database (the demo county). The person opens the
+// centre's registration link, is sent to sign in by SMS code and brought back, registers with
+// their resident ID (a wrong one refused beside its field), signs up, cancels and signs up again; scans the activity's QR link (the old /checkin.html address, which redirects), is
 // refused 200 m too far away, checks in at the venue and checks out; once the organiser confirms
 // the minutes, sees the hours on their record; redeems the point earned (cancels once, refunded),
 // shows the pickup code, and the shop's staff confirm it in the console. Large type and the phone's width are checked on
@@ -32,6 +32,9 @@ const PHONE = '13712340077'
 const NAME = '王秀兰'
 const TITLE = '社区环境清洁志愿服务'
 const REWARD = '爱心超市·洗衣皂'
+const ID_NUMBER = residentId('110101', '19680402', 3, false)
+/** The same ID with its check character changed: the server refuses it. */
+const BAD_ID_NUMBER = ID_NUMBER.slice(0, 17) + (ID_NUMBER.endsWith('0') ? '1' : '0')
 const VENUE = { latitude: 30.0, longitude: 120.0 }
 /** 400 m north of the venue (0.0036° of latitude): 200 m beyond the 200 m radius. */
 const TOO_FAR = { latitude: 30.0036, longitude: 120.0 }
@@ -45,14 +48,6 @@ function rfc3339(unix: number): string {
 test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in and out, sees the confirmed hours and redeems a reward the shop confirms', async () => {
   const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
   const [centre] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '${CENTRE}'`)
-  await admin.must(201, 'POST', '/api/v1/volunteers', {
-    real_name: NAME,
-    gender: 'female',
-    birth_date: '1968-04-02',
-    phone: PHONE,
-    id_number: residentId('110101', '19680402', 3, false),
-    home_org_id: centre!.id,
-  })
   // Starting in 15 minutes (check-in opens 30 minutes before), sign-up open for 10 more.
   const now = Math.floor(Date.now() / 1000)
   const startsAt = now - (now % 60) + 15 * 60
@@ -77,11 +72,32 @@ test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in an
 
   const { page, context, problems } = await phone(browser, TOO_FAR)
 
-  // Signed out, the activities page sends the person to sign in, then back to it.
-  await page.goto(`${product.url}/m/activities`)
-  await page.waitForURL(`${product.url}/m/sign-in?return=/m/activities`)
+  // The registration code of the centre: signed out, the page sends the person to sign in by SMS
+  // code (which confirms the phone), then back to it; a wrong resident ID is refused beside its
+  // field and nothing is written.
+  await page.goto(`${product.url}/m/register?station=${centre!.id}`)
+  await page.waitForURL(`${product.url}/m/sign-in?return=/m/register?station=${centre!.id}`)
   await screenshot(page, 'phone-sign-in')
   await signInBySms(page, admin, PHONE)
+  await page.waitForURL(`${product.url}/m/register?station=${centre!.id}`)
+  const registration = page.getByRole('form', { name: '志愿者登记' })
+  await registration.getByRole('textbox', { name: '姓名' }).fill(NAME)
+  await registration.getByRole('radio', { name: '女' }).click()
+  await registration.getByLabel('出生日期').fill('1968-04-02')
+  await registration.getByRole('textbox', { name: '身份证号' }).fill(BAD_ID_NUMBER)
+  await registration.getByRole('button', { name: '登记' }).click()
+  await registration.locator('.van-field__error-message').filter({ hasText: '身份证号' }).waitFor()
+  expect(product.query(`SELECT id FROM volunteers WHERE phone = '${PHONE}'`)).toEqual([])
+  await screenshot(page, 'phone-register-refused')
+  await registration.getByRole('textbox', { name: '身份证号' }).fill(ID_NUMBER)
+  await registration.getByRole('button', { name: '登记' }).click()
+  await page.getByText(/^登记成功，您的志愿者编号是 WM\d{10}$/).waitFor()
+  expect(product.query(`SELECT real_name, gender, id_number, home_org_id FROM volunteers WHERE phone = '${PHONE}'`)).toEqual([
+    { real_name: NAME, gender: 'female', id_number: ID_NUMBER, home_org_id: centre!.id },
+  ])
+
+  // Activities: the one above among the demo county's.
+  await page.getByRole('link', { name: '去报名活动' }).click()
   await page.waitForURL(`${product.url}/m/activities`)
   const list = page.getByRole('list', { name: '活动列表' })
   await list.getByRole('link', { name: TITLE }).waitFor()

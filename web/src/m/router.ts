@@ -24,6 +24,7 @@ export const router = createRouter({
     { path: '/checkin', component: CheckIn, meta: { title: '活动签到' } },
     { path: '/activities', component: () => import('./views/ActivityList.vue'), meta: { title: '活动报名' } },
     { path: '/activities/:id(\\d+)', component: () => import('./views/ActivityDetail.vue'), props: true, meta: { title: '活动详情' } },
+    { path: '/register', component: () => import('./views/RegisterPage.vue'), meta: { title: '志愿者登记' } },
     { path: '/record', component: () => import('./views/MyRecord.vue'), meta: { title: '我的服务记录' } },
     { path: '/order', component: () => import('./views/OrderForm.vue'), meta: { title: '服务点单' } },
     { path: '/orders', component: () => import('./views/MyOrders.vue'), meta: { title: '我的点单' } },
