@@ -110,7 +110,12 @@ fn query_suffix(query: &str) -> String {
 /// A same-origin redirect (the location is a path built here, never taken from the request's
 /// path, so it cannot point elsewhere).
 fn redirect(location: &str) -> Response {
-    Response::builder().status(302).header("location", location).header("cache-control", "no-cache").body(Vec::new()).build()
+    Response::builder()
+        .status(302)
+        .header("location", location)
+        .header("cache-control", "no-cache")
+        .body(Vec::new())
+        .build()
 }
 
 /// Hashed build output never changes under its name; every other file may.
