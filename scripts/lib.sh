@@ -46,7 +46,7 @@ build_web() {
     (cd web && npm ci --no-audit --no-fund)
   fi
   local stamp=web/dist/console/index.html
-  if [ ! -f "$stamp" ] || [ -n "$(find web/src web/public web/console web/package-lock.json web/vite.config.ts web/tsconfig.json \
+  if [ ! -f "$stamp" ] || [ -n "$(find web/src web/public web/console web/m web/package-lock.json web/vite.config.ts web/tsconfig.json \
       -newer "$stamp" -print -quit)" ]; then
     echo "==> building the front end (web/dist)"
     (cd web && npm run build)

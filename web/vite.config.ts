@@ -13,17 +13,38 @@ function consoleFallback(): Plugin {
         const path = (req.url ?? '').split('?')[0] ?? ''
         const last = path.split('/').pop() ?? ''
         if ((path === '/console' || path.startsWith('/console/')) && !last.includes('.')) req.url = '/console/index.html'
+        else if ((path === '/m' || path.startsWith('/m/')) && !last.includes('.')) req.url = '/m/index.html'
         next()
       })
     },
   }
 }
 
-// The console is one entry, console/index.html, built to dist/console/index.html; its code and
+/** Vant's icon font comes as a data: URL with a CDN fallback, both refused by the pages' CSP
+ * (fonts from this origin only). The font is taken out of Vant's stylesheet at build time and
+ * served as our own file, /m/vant-icon.woff2, which the stylesheet then names. */
+function vantIconFont(): Plugin {
+  let font: Buffer | null = null
+  return {
+    name: 'wenming-vant-icon-font',
+    transform(code, id) {
+      if (!/vant[\\/]es[\\/]icon[\\/]index\.css$/.test(id)) return null
+      const found = /src:url\(data:font\/woff2;charset=utf-8;base64,([A-Za-z0-9+/=]+)\) format\("woff2"\)(,url\([^)]*\) format\("woff"\))?/.exec(code)
+      if (!found) throw new Error('vant icon font: the @font-face source was not found; update wenming-vant-icon-font')
+      font = Buffer.from(found[1]!, 'base64')
+      return { code: code.replace(found[0], 'src:url(/m/vant-icon.woff2) format("woff2")'), map: null }
+    },
+    generateBundle() {
+      if (font) this.emitFile({ type: 'asset', fileName: 'm/vant-icon.woff2', source: font })
+    },
+  }
+}
+
+// The console is one entry (and the phone app, m/index.html, another), console/index.html, built to dist/console/index.html; its code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
 // component). public/ (the status card, the survey page) is copied to dist/ as it is.
 export default defineConfig({
-  plugins: [vue(), consoleFallback()],
+  plugins: [vue(), consoleFallback(), vantIconFont()],
   base: '/',
   build: {
     outDir: 'dist',
@@ -32,7 +53,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     rollupOptions: {
-      input: { console: fileURLToPath(new URL('console/index.html', import.meta.url)) },
+      input: {
+        console: fileURLToPath(new URL('console/index.html', import.meta.url)),
+        // The people's phone pages (H5): their own entry, built to dist/m/index.html.
+        m: fileURLToPath(new URL('m/index.html', import.meta.url)),
+      },
     },
     chunkSizeWarningLimit: 1500,
   },

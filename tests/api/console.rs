@@ -159,6 +159,33 @@ async fn console_routes_serve_the_app_and_hashed_assets_are_cached_for_good() {
 }
 
 #[tokio::test]
+async fn phone_routes_serve_the_phone_app_and_the_old_check_in_address_redirects_into_it() {
+    // Arrange
+    let c = Centre::new().await;
+
+    // Act
+    let index = c.edge.get("/m/").await;
+    let deep = c.edge.get("/m/checkin?code=ABC234").await;
+    let missing_asset = c.edge.get("/m/missing.js").await;
+    let old = c.edge.get("/checkin.html?code=ABC234").await;
+    let font = c.edge.get("/m/vant-icon.woff2").await;
+    let html = index.text();
+
+    // Assert
+    assert_eq!(index.status, 200, "{html}");
+    assert!(html.contains("文明实践 · 志愿服务") && html.contains(r#"<div id="app">"#), "{html}");
+    assert!(!html.contains("<script>") && !html.contains("<style>") && !html.contains(" style="), "{html}");
+    assert_eq!(index.header("cache-control"), Some("no-cache"));
+    assert_eq!((deep.status, deep.text()), (200, html.clone()), "a deep link serves the phone app");
+    assert_eq!(missing_asset.status, 404, "a missing file is not answered with the page");
+    assert_eq!(old.status, 302, "{}", old.text());
+    assert_eq!(old.header("location"), Some("/m/checkin?code=ABC234"));
+    // The icon font is served from this origin (the CSP allows no other).
+    assert_eq!(font.status, 200);
+    assert_eq!(font.header("content-type"), Some("font/woff2"));
+}
+
+#[tokio::test]
 async fn a_staff_member_changes_their_own_password_by_cookie() {
     // Arrange
     let c = Centre::new().await;

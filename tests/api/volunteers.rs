@@ -392,6 +392,28 @@ async fn one_volunteer_is_whole_for_the_centre_admin_and_themself_and_masked_for
 }
 
 #[tokio::test]
+async fn a_volunteer_finds_their_own_record_whole_and_a_citizen_is_told_they_have_none() {
+    let c = County::new().await;
+    let body = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);
+    let id_number = body["id_number"].as_str().unwrap().to_owned();
+    let vid = id(&c.register(&body).await);
+    let themself = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+    let citizen = c.edge.sign_in_by_code(&c.admin, "13700000021").await;
+
+    let mine = c.edge.get_as(&themself, "/api/v1/volunteers/mine").await;
+    let none = c.edge.get_as(&citizen, "/api/v1/volunteers/mine").await;
+    let anonymous = c.edge.get("/api/v1/volunteers/mine").await;
+
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    assert_eq!(mine.json()["id"], vid);
+    assert_eq!(mine.json()["id_number"], id_number);
+    assert_eq!(mine.json()["phone"], "13812345678");
+    assert_eq!(none.status, 404, "{}", none.text());
+    assert_eq!(none.json()["error"]["code"], "not_found");
+    assert_eq!(anonymous.status, 401, "{}", anonymous.text());
+}
+
+#[tokio::test]
 async fn another_volunteer_cannot_read_a_volunteer_whole() {
     let c = County::new().await;
     let zhang = person("张伟", "13812345678", "1990-03-07", true, 12, c.a);

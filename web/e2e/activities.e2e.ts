@@ -2,7 +2,7 @@
 // centre admin registers a volunteer (a wrong resident ID refused beside its field), reviews two
 // activity applications (rejects one with a reason, approves the other and gets its activity
 // code as a QR code), opens the venue's rotating check-in code, sees the volunteer's sign-up;
-// the volunteer, on their phone (the API), checks in with the code read off that screen at the
+// the volunteer, on their phone (the phone app's check-in page), checks in with the code read off that screen at the
 // venue and checks out an hour later; the admin sees the distance, corrects the minutes with a
 // reason (audited) and finds the hours on the volunteer's record. Page text first, then the
 // database. The volunteer's check-out moves the server's clock with `X-Wenming-Now`.
@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
 import { launch, person, screenshot } from './support/browser'
 import { Caller, latestSignInCode, residentId, staff } from './support/api'
+import { phone, signInBySms } from './support/phone'
 
 let product: Product
 let browser: Browser
@@ -170,28 +171,22 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   expect(approved!.status).toBe('approved')
   const qr = page.getByRole('img', { name: `活动码 ${approved!.code} 的二维码` })
   await qr.waitFor()
-  await page.getByText(`${product.url}/checkin.html?code=${approved!.code}`).waitFor()
+  await page.getByText(`${product.url}/m/checkin?code=${approved!.code}`).waitFor()
   await screenshot(page, 'activity-approved')
 
-  // The volunteer scans the QR code on their phone: the check-in page, signed in by SMS code.
-  const mobile = await person(browser, {
-    viewport: { width: 390, height: 844 },
-    geolocation: { latitude: 30.0005, longitude: 120.0 },
-    permissions: ['geolocation'],
-  })
-  await mobile.page.goto(`${product.url}/checkin.html?code=${approved!.code}`)
-  await mobile.page.getByText(`活动码 ${approved!.code}`).waitFor()
-  await mobile.page.getByLabel('手机号').fill(PHONE)
-  await mobile.page.getByRole('button', { name: '获取验证码' }).click()
-  await mobile.page.getByText('验证码已发送').waitFor()
-  await mobile.page.getByLabel('验证码').fill(await latestSignInCode(admin, PHONE))
-  await mobile.page.getByRole('button', { name: '登录' }).click()
+  // The volunteer scans the QR code on their phone: the phone app's check-in page, signed in by
+  // SMS code and brought back to it.
+  const mobile = await phone(browser, { latitude: 30.0005, longitude: 120.0 })
+  await mobile.page.goto(`${product.url}/m/checkin?code=${approved!.code}`)
+  await signInBySms(mobile.page, admin, PHONE)
+  await mobile.page.getByRole('heading', { name: `活动码 ${approved!.code}` }).waitFor()
   await mobile.page.getByRole('button', { name: '签到' }).waitFor()
-  const token = await mobile.page.evaluate(() => sessionStorage.getItem('wenming-token'))
-  const phone = new Caller(product.url, token ?? undefined)
 
-  // Signed up (there is no sign-up page here: the API, as the WeChat menu's page would).
-  expect((await phone.must<{ status: string }>(201, 'POST', `/api/v1/activities/${activityId}/signups`)).status).toBe('confirmed')
+  // Signed up on the phone app's activity page.
+  await mobile.page.goto(`${product.url}/m/activities/${activityId}`)
+  await mobile.page.getByRole('button', { name: '报名' }).click()
+  await mobile.page.getByText('报名成功').waitFor()
+  await mobile.page.goto(`${product.url}/m/checkin?code=${approved!.code}`)
   await page.reload()
   await page.getByLabel('报名名单', { exact: true }).getByText(volunteer!.volunteer_no).waitFor()
   await page.getByLabel('报名名单', { exact: true }).getByText('137****0001').waitFor()
@@ -213,17 +208,28 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
   const wrong = shown === '000000' ? '111111' : '000000'
   await mobile.page.getByLabel(/动态签到码/).fill(wrong)
   await mobile.page.getByRole('button', { name: '签到' }).click()
-  await mobile.page.getByText('动态签到码不正确或已过期，请输入大屏上当前显示的数字').waitFor()
+  await mobile.page.getByText('动态签到码不正确或已过期，请输入现场大屏上当前显示的数字').waitFor()
   expect(product.query(`SELECT COUNT(*) AS n FROM attendances WHERE activity_id = ${activityId}`)).toEqual([{ n: 0 }])
   await mobile.page.getByLabel(/动态签到码/).fill(shown)
   await mobile.page.getByRole('button', { name: '签到' }).click()
   await mobile.page.getByText(/^签到成功：\d{4}-\d{2}-\d{2} \d{2}:\d{2}，距活动地点 56 米$/).waitFor()
   await screenshot(mobile.page, 'phone-checkin')
   expect(product.query(`SELECT check_in_distance_m FROM attendances WHERE activity_id = ${activityId}`)).toEqual([{ check_in_distance_m: 56 }])
+  // The check-out an hour after the start: the server's clock moved (the phone page cannot), so
+  // the phone's session asks from inside the page.
+  const checkout = await mobile.page.evaluate(
+    async ([code, now]) => {
+      // The phone's own cookie session (and its CSRF token), with the clock header added.
+      const me = (await (await fetch('/api/v1/me')).json()) as { csrf_token: string }
+      const headers = { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token, 'x-wenming-now': String(now) }
+      const answer = await fetch('/api/v1/checkouts', { method: 'POST', headers, body: JSON.stringify({ code, latitude: 30.0, longitude: 120.0 }) })
+      return answer.status
+    },
+    [approved!.code, startsAt + 3600] as const,
+  )
+  expect(checkout).toBe(200)
   expect(mobile.problems).toEqual([])
   await mobile.context.close()
-  // The check-out an hour after the start: the server's clock moved (the phone page cannot).
-  await phone.must(200, 'POST', '/api/v1/checkouts', { code: approved!.code, ...VENUE }, startsAt + 3600)
 
   // 签到与时长: the distance, 60 minutes; the admin corrects them to 45 (a reason required, audited).
   await page.getByRole('tab', { name: '签到与时长' }).click()

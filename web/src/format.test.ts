@@ -18,6 +18,6 @@ describe('formatHours', () => {
 
 describe('checkinLink', () => {
   it('is an https address on the platform, never the API\'s private scheme', () => {
-    expect(checkinLink('https://wm.example.cn', 'ABC234')).toBe('https://wm.example.cn/checkin.html?code=ABC234')
+    expect(checkinLink('https://wm.example.cn', 'ABC234')).toBe('https://wm.example.cn/m/checkin?code=ABC234')
   })
 })

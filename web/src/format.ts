@@ -14,8 +14,9 @@ export function formatHours(minutes: number | null | undefined): string {
   return `${Math.round((minutes / 60) * 100) / 100} 小时`
 }
 
-/** The https address a phone opens for an activity code (the QR code's content): the platform's
- * check-in page with the code, on the origin the console itself was served from. */
+/** The https address a phone opens for an activity code (the QR code's content): the phone
+ * app's check-in page with the code, on the origin the console itself was served from (WeChat's
+ * scanner opens https links, never `wenming://`). */
 export function checkinLink(origin: string, code: string): string {
-  return `${origin}/checkin.html?code=${encodeURIComponent(code)}`
+  return `${origin}/m/checkin?code=${encodeURIComponent(code)}`
 }

@@ -42,6 +42,32 @@ export async function signIn(phone: string, password: string): Promise<Me> {
   return me
 }
 
+/** SMS-code sign-in into the same cookie (the phone pages): asks for a code to be sent. */
+export async function sendSignInCode(phone: string): Promise<void> {
+  await ok(api.POST('/api/v1/sms-codes', { body: { phone } }))
+}
+
+/** Signs in with the phone and the SMS code it received (`POST /api/v1/sessions/browser`). */
+export async function signInByCode(phone: string, code: string): Promise<Me> {
+  const created = await ok(api.POST('/api/v1/sessions/browser', { body: { phone, code } }))
+  setCsrfToken(created.csrf_token)
+  session.expired = false
+  const me = await loadMe()
+  if (!me) throw new Error('signed in but the session was not kept (cookies blocked?)')
+  return me
+}
+
+/** Binds the WeChat account waiting in the pending-binding cookie to this phone's account (SMS
+ * code or password) and signs in, as `POST /api/v1/wechat/bindings` does in one step. */
+export async function bindWeChat(body: { phone: string; code: string } | { phone: string; password: string }): Promise<Me> {
+  const created = await ok(api.POST('/api/v1/wechat/bindings', { body }))
+  setCsrfToken(created.csrf_token)
+  session.expired = false
+  const me = await loadMe()
+  if (!me) throw new Error('bound but the session was not kept (cookies blocked?)')
+  return me
+}
+
 /** Ends the session on the server (the cookie is cleared) and forgets it here. */
 export async function signOut(): Promise<void> {
   try {

@@ -43,6 +43,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
             }
         }
         ["volunteers", "export.csv"] => volunteers::export(req, &only("GET")?),
+        ["volunteers", "mine"] => volunteers::mine(&only("GET")?),
         ["volunteers", id] => {
             let p = only("GET, PATCH")?;
             let id = input::path_id(id, "volunteer")?;

@@ -358,6 +358,16 @@ pub fn get(p: &Principal, id: i64) -> Result<Response, ApiError> {
     Ok(kit::json(200, &v.json(whole)))
 }
 
+/// `GET /api/v1/volunteers/mine`: the caller's own volunteer record, whole; 404 when the
+/// account has not registered as a volunteer (the phone pages then offer registration).
+pub fn mine(p: &Principal) -> Result<Response, ApiError> {
+    let db = Db::open()?;
+    match of_account(&db, p.account_id)? {
+        Some(v) => Ok(kit::json(200, &v.json(true))),
+        None => Err(ApiError::NotFound("you have not registered as a volunteer".into())),
+    }
+}
+
 /// `PATCH /api/v1/volunteers/{id}` `{"skills"?, "service_area"?, "home_org_id"?}`: the volunteer
 /// themself, or manage-volunteers at the home org (and at the new one when moving).
 pub fn update(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> {

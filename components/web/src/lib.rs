@@ -9,6 +9,11 @@
 //! those are cached for a year as immutable; everything else (the HTML that names them) is
 //! `no-cache`, so a new release is picked up at the next load.
 //!
+//! The phone app (the people's pages, H5) is a second single-page app under `/m/`: its routes
+//! fall back to `/m/index.html` the same way. The activity QR code's older address,
+//! `/checkin.html?code=`, is answered with a redirect to the phone app's check-in page (printed
+//! codes keep working).
+//!
 //! Every answer carries the security headers of [`SECURITY_HEADERS`]: the pages keep their
 //! scripts and styles in files beside them (no inline `<script>`, `<style>` or `style=`), so the
 //! policy can be `'self'` only and an injected script cannot run, and no other site may frame a
@@ -50,10 +55,13 @@ fn serve(req: &Request) -> Response {
         return resp;
     }
     let path = req.path();
+    if path == "/checkin.html" {
+        return redirect(&format!("/m/checkin{}", query_suffix(req.query())));
+    }
     let Some(file) = file_for(path) else {
         return error(404, "not_found", "no such page");
     };
-    let found = std::fs::read(&file).map(|bytes| (file.clone(), bytes)).or_else(|e| match console_fallback(path) {
+    let found = std::fs::read(&file).map(|bytes| (file.clone(), bytes)).or_else(|e| match spa_fallback(path) {
         Some(index) => std::fs::read(index).map(|bytes| (index.to_string(), bytes)),
         None => Err(e),
     });
@@ -71,16 +79,43 @@ fn serve(req: &Request) -> Response {
     }
 }
 
-/// The console's entry page for a console route (`/console`, `/console/orgs/12`), `None` for
-/// anything else, and for a missing file with an extension (`/console/x.js` stays a 404, so a
-/// broken asset link is not answered with HTML).
-fn console_fallback(path: &str) -> Option<&'static str> {
-    let rest = path.strip_prefix("/console")?;
+/// The entry page of the single-page app a route belongs to: the console's for `/console`,
+/// `/console/orgs/12`, the phone app's for `/m`, `/m/checkin`; `None` for anything else, and for
+/// a missing file with an extension (`/console/x.js` stays a 404, so a broken asset link is not
+/// answered with HTML).
+fn spa_fallback(path: &str) -> Option<&'static str> {
+    let (rest, index) = if let Some(rest) = path.strip_prefix("/console") {
+        (rest, "/console/index.html")
+    } else if let Some(rest) = path.strip_prefix("/m") {
+        (rest, "/m/index.html")
+    } else {
+        return None;
+    };
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
     }
     let last = rest.rsplit('/').next().unwrap_or("");
-    (!last.contains('.')).then_some("/console/index.html")
+    (!last.contains('.')).then_some(index)
+}
+
+/// `?query` when there is one, so a redirect keeps the activity code.
+fn query_suffix(query: &str) -> String {
+    if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    }
+}
+
+/// A same-origin redirect (the location is a path built here, never taken from the request's
+/// path, so it cannot point elsewhere).
+fn redirect(location: &str) -> Response {
+    Response::builder()
+        .status(302)
+        .header("location", location)
+        .header("cache-control", "no-cache")
+        .body(Vec::new())
+        .build()
 }
 
 /// Hashed build output never changes under its name; every other file may.
@@ -142,11 +177,26 @@ mod tests {
 
     #[test]
     fn console_routes_fall_back_to_the_console_page_and_nothing_else_does() {
-        assert_eq!(console_fallback("/console"), Some("/console/index.html"));
-        assert_eq!(console_fallback("/console/orgs/12"), Some("/console/index.html"));
-        assert_eq!(console_fallback("/console/missing.js"), None);
-        assert_eq!(console_fallback("/consoles"), None);
-        assert_eq!(console_fallback("/survey"), None);
+        assert_eq!(spa_fallback("/console"), Some("/console/index.html"));
+        assert_eq!(spa_fallback("/console/orgs/12"), Some("/console/index.html"));
+        assert_eq!(spa_fallback("/console/missing.js"), None);
+        assert_eq!(spa_fallback("/consoles"), None);
+        assert_eq!(spa_fallback("/survey"), None);
+    }
+
+    #[test]
+    fn phone_routes_fall_back_to_the_phone_app_and_nothing_else_does() {
+        assert_eq!(spa_fallback("/m"), Some("/m/index.html"));
+        assert_eq!(spa_fallback("/m/checkin"), Some("/m/index.html"));
+        assert_eq!(spa_fallback("/m/orders/12"), Some("/m/index.html"));
+        assert_eq!(spa_fallback("/m/missing.js"), None);
+        assert_eq!(spa_fallback("/map"), None);
+    }
+
+    #[test]
+    fn a_redirect_keeps_the_query_and_only_the_query() {
+        assert_eq!(query_suffix("code=ABC234"), "?code=ABC234");
+        assert_eq!(query_suffix(""), "");
     }
 
     #[test]

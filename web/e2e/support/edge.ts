@@ -47,10 +47,14 @@ export async function startProduct({
   demo,
   movableClock = false,
   bare = false,
+  variables = {},
 }: {
   demo: boolean
   movableClock?: boolean
   bare?: boolean
+  /** Spin variables for this product (`wechat_api_base` → `SPIN_VARIABLE_WECHAT_API_BASE`);
+   * `public_base_url` is set to the product's own address when any are given. */
+  variables?: Record<string, string>
 }): Promise<Product> {
   const stateDir = mkdtempSync(join(tmpdir(), 'wenming-e2e-'))
   const admin = {
@@ -64,9 +68,13 @@ export async function startProduct({
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  if (movableClock) env.SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE = 'true'
+  if (Object.keys(variables).length > 0) env.SPIN_VARIABLE_PUBLIC_BASE_URL = url
+  for (const [name, value] of Object.entries(variables)) env[`SPIN_VARIABLE_${name.toUpperCase()}`] = value
   const edge: ChildProcess = spawn(WENMING, ['up', '-f', MANIFEST, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: movableClock ? { ...process.env, SPIN_VARIABLE_ALLOW_CLOCK_OVERRIDE: 'true' } : process.env,
+    env,
   })
   let stdout = ''
   edge.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -106,6 +106,10 @@ const FIELD_LABELS: Record<string, string> = {
   description: '说明',
 }
 
+/** A resident ID the server refused (check character, or not agreeing with the birth date and
+ * gender): the server explains in English; beside the field the pages say it in Chinese. */
+export const ID_NUMBER_REFUSAL = '身份证号无效：请核对校验位，以及其中的出生日期、性别是否与所填一致'
+
 export function fieldLabel(field: string): string {
   return FIELD_LABELS[field] ?? field
 }
