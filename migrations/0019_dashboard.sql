@@ -34,6 +34,14 @@ BEGIN
     INSERT INTO org_ancestors (org_id, ancestor_id)
         SELECT NEW.id, a.id FROM orgs a WHERE substr(NEW.path, 1, length(a.path)) = a.path;
 END;
+-- The first-run bootstrap inserts an org with a placeholder path and sets the real one (which
+-- embeds the new id) right after, in the same transaction.
+CREATE TRIGGER org_ancestors_on_path AFTER UPDATE OF path ON orgs WHEN NEW.path <> OLD.path
+BEGIN
+    DELETE FROM org_ancestors WHERE org_id = NEW.id;
+    INSERT INTO org_ancestors (org_id, ancestor_id)
+        SELECT NEW.id, a.id FROM orgs a WHERE substr(NEW.path, 1, length(a.path)) = a.path;
+END;
 
 -- Daily counters per org subtree. `metric`:
 --   volunteers         registrations, at the volunteer's home org, on the day registered

@@ -19,7 +19,8 @@ function consoleFallback(): Plugin {
   }
 }
 
-// The console is one entry, console/index.html, built to dist/console/index.html; its code and
+// The console is one entry, console/index.html, built to dist/console/index.html (the wall
+// screen another, screen.html → dist/screen.html); its code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
 // component). public/ (the status card, the survey page) is copied to dist/ as it is.
 export default defineConfig({
@@ -32,7 +33,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     rollupOptions: {
-      input: { console: fileURLToPath(new URL('console/index.html', import.meta.url)) },
+      input: {
+        console: fileURLToPath(new URL('console/index.html', import.meta.url)),
+        // The big-data screen (大屏), opened from a screen link as /screen.html#<token>.
+        screen: fileURLToPath(new URL('screen.html', import.meta.url)),
+      },
     },
     chunkSizeWarningLimit: 1500,
   },

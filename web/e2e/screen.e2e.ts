@@ -1,0 +1,66 @@
+// The big-data screen (大屏) in a real Chromium against the real edge on the demo county: the
+// centre admin makes a screen link through the API; the wall's browser (1920×1080, nobody signed
+// in) opens it and shows the headline numbers, which are checked against the database's own rows
+// (not the rollups the screen reads); the link is revoked and the wall clears on reload.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, person, screenshot } from './support/browser'
+import { staff } from './support/api'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+/** Today's Asia/Shanghai day number and the 30-day window the screen shows, in SQL. */
+const DAY = "((CAST(strftime('%s','now') AS INTEGER) + 28800) / 86400)"
+
+test('a screen link shows the county headline numbers on the wall until it is revoked', async () => {
+  const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [centre] = product.query<{ id: number; name: string }>("SELECT id, name FROM orgs WHERE level = 'centre'")
+  const link = await admin.must<{ id: number; token: string; path: string }>(201, 'POST', '/api/v1/dashboard/screen-links', {
+    org_id: centre!.id,
+    label: '中心大厅',
+  })
+
+  const [{ n: volunteers }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers') as [{ n: number }]
+  const [{ n: teams }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM teams WHERE active = 1') as [{ n: number }]
+  const [{ n: checkins }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM attendances WHERE (checked_in_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`,
+  ) as [{ n: number }]
+  expect(volunteers).toBeGreaterThan(0)
+
+  const { page, problems } = await person(browser, { viewport: { width: 1920, height: 1080 } })
+  await page.goto(`${product.url}${link.path}`)
+  await page.getByRole('heading', { name: `${centre!.name} · 新时代文明实践数据大屏` }).waitFor()
+  const figure = (label: string) => page.getByRole('group', { name: label, exact: true })
+  await expect(figure('注册志愿者').textContent()).resolves.toBe(`注册志愿者${volunteers.toLocaleString('zh-CN')}`)
+  await expect(figure('服务队伍').textContent()).resolves.toBe(`服务队伍${teams.toLocaleString('zh-CN')}`)
+  await expect(figure('签到人次').textContent()).resolves.toBe(`签到人次${checkins.toLocaleString('zh-CN')}`)
+  await page.getByRole('list', { name: '下级阵地' }).waitFor()
+  await page.getByText('少于 5 人的分组不显示，以保护个人信息').waitFor()
+  // No volunteer's name reaches the wall.
+  const [someone] = product.query<{ real_name: string }>('SELECT real_name FROM volunteers LIMIT 1')
+  expect(await page.getByText(someone!.real_name).count()).toBe(0)
+  await page.waitForTimeout(800)
+  await screenshot(page, 'screen')
+  expect(problems).toEqual([])
+
+  // Revoked: the next read (a reload here; the wall's own polling otherwise) clears the wall.
+  await admin.must(200, 'POST', `/api/v1/dashboard/screen-links/${link.id}/revoke`)
+  await page.reload()
+  await page.getByRole('alert').getByText('此大屏链接已停用或不存在，请联系管理员重新生成。').waitFor()
+  expect(await figure('注册志愿者').count()).toBe(0)
+  const [row] = product.query<{ revoked: number }>(`SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE id = ${link.id}`)
+  expect(row?.revoked).toBe(1)
+})
