@@ -66,14 +66,44 @@ CREATE TABLE stat_daily (
 ) WITHOUT ROWID;
 
 -- The same per team (rankings of teams): activities, checkins, orders_completed, orders_rated,
--- orders_good.
+-- orders_good. Keyed team then day, so one team's period is one range whatever the metrics.
 CREATE TABLE stat_team_daily (
     team_id INTEGER NOT NULL,
     metric  TEXT    NOT NULL,
     day     INTEGER NOT NULL,
     n       INTEGER NOT NULL,
-    PRIMARY KEY (team_id, metric, day)
+    PRIMARY KEY (team_id, day, metric)
 ) WITHOUT ROWID;
+
+-- The team counters again per calendar month (year * 12 + month - 1, in Asia/Shanghai): ranking
+-- all of a county's 400 teams over three years reads 36 months and the days at either end
+-- instead of 1,095 days each. Kept from stat_team_daily by the two triggers below, which every
+-- change of a daily counter (insert, or the update of an upsert) passes through; they are not
+-- named stat_* because scripts/gen-county sets those aside during a bulk load and rebuilds
+-- stat_team_daily with them in place, so the months follow.
+CREATE TABLE stat_team_monthly (
+    team_id INTEGER NOT NULL,
+    month   INTEGER NOT NULL,
+    metric  TEXT    NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (team_id, month, metric)
+) WITHOUT ROWID;
+CREATE TRIGGER rollup_team_month_insert AFTER INSERT ON stat_team_daily
+BEGIN
+    INSERT INTO stat_team_monthly (team_id, month, metric, n)
+        VALUES (NEW.team_id,
+                CAST(strftime('%Y', NEW.day * 86400, 'unixepoch') AS INTEGER) * 12
+                    + CAST(strftime('%m', NEW.day * 86400, 'unixepoch') AS INTEGER) - 1,
+                NEW.metric, NEW.n)
+        ON CONFLICT (team_id, month, metric) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER rollup_team_month_update AFTER UPDATE OF n ON stat_team_daily
+BEGIN
+    UPDATE stat_team_monthly SET n = n + NEW.n - OLD.n
+        WHERE team_id = NEW.team_id AND metric = NEW.metric
+          AND month = CAST(strftime('%Y', NEW.day * 86400, 'unixepoch') AS INTEGER) * 12
+                      + CAST(strftime('%m', NEW.day * 86400, 'unixepoch') AS INTEGER) - 1;
+END;
 
 -- Today's volunteers per org subtree, by their current home (the portrait 画像): dim 'total'
 -- (bucket ''), 'gender' (male/female), 'birth_year' (YYYY; age bands are made at read time),
@@ -162,7 +192,7 @@ BEGIN
         ON CONFLICT (org_id, metric, day, key) DO UPDATE SET n = n + excluded.n;
     INSERT INTO stat_team_daily (team_id, metric, day, n)
         SELECT NEW.team_id, 'activities', (NEW.starts_at + 28800) / 86400, 1 WHERE NEW.team_id IS NOT NULL
-        ON CONFLICT (team_id, metric, day) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (team_id, day, metric) DO UPDATE SET n = n + excluded.n;
 END;
 
 -- Approved (+1) or an approved activity cancelled (-1).
@@ -178,7 +208,7 @@ BEGIN
         SELECT NEW.team_id, 'activities', (NEW.starts_at + 28800) / 86400,
                CASE WHEN NEW.status = 'approved' THEN 1 ELSE -1 END
         WHERE NEW.team_id IS NOT NULL
-        ON CONFLICT (team_id, metric, day) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (team_id, day, metric) DO UPDATE SET n = n + excluded.n;
 END;
 
 CREATE TRIGGER stat_checkin AFTER INSERT ON attendances
@@ -190,7 +220,7 @@ BEGIN
     INSERT INTO stat_team_daily (team_id, metric, day, n)
         SELECT team_id, 'checkins', (NEW.checked_in_at + 28800) / 86400, 1
         FROM activities WHERE id = NEW.activity_id AND team_id IS NOT NULL
-        ON CONFLICT (team_id, metric, day) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (team_id, day, metric) DO UPDATE SET n = n + excluded.n;
 END;
 
 -- Service minutes as the ledger posts them (points and redemptions are not service).
@@ -255,7 +285,7 @@ BEGIN
     INSERT INTO stat_team_daily (team_id, metric, day, n)
         SELECT d.team_id, 'orders_completed', (d.created_at + 28800) / 86400, 1
         FROM demands d WHERE d.id = NEW.demand_id AND d.team_id IS NOT NULL
-        ON CONFLICT (team_id, metric, day) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (team_id, day, metric) DO UPDATE SET n = n + excluded.n;
 END;
 
 CREATE TRIGGER stat_order_rated AFTER UPDATE OF rating ON demands
@@ -273,7 +303,7 @@ BEGIN
         FROM (SELECT 'orders_rated' AS metric
               UNION ALL SELECT 'orders_good' WHERE NEW.rating IN ('very_satisfied', 'satisfied')) m
         WHERE NEW.team_id IS NOT NULL
-        ON CONFLICT (team_id, metric, day) DO UPDATE SET n = n + excluded.n;
+        ON CONFLICT (team_id, day, metric) DO UPDATE SET n = n + excluded.n;
 END;
 
 -- ---- what is already there when this lands ----------------------------------------------------

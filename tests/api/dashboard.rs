@@ -240,6 +240,21 @@ async fn every_figure_of_a_small_county_matches_the_hand_count_and_each_station_
         (&json!(t.team), &json!(1), &json!(3), &json!(1), &json!(100.0))
     );
 
+    // The same team figures when the period is whole months (read from the monthly rollup) or
+    // a whole month plus days (both).
+    let first = Date::of(s).first_of_month();
+    let last = first.add_months(1).and_then(|d| d.add_days(-1)).expect("a month end");
+    let before = first.add_months(-1).expect("a month before");
+    for query in [format!("from={first}&to={last}"), format!("from={before}&to={}", c.day_d)] {
+        let r = ok(t, &t.admin, &format!("/api/v1/dashboard/rankings?{query}"), now).await;
+        let team = &r["teams"][0];
+        assert_eq!(
+            (&team["activities"], &team["checkins"], &team["orders_completed"], &team["satisfaction"]),
+            (&json!(1), &json!(3), &json!(1), &json!(100.0)),
+            "{query}: {r}"
+        );
+    }
+
     // Categories against demand.
     let cat = ok(t, &t.admin, &format!("/api/v1/dashboard/categories?{p}"), now).await;
     assert_eq!(

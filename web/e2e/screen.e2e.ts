@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import { launch, person, screenshot, signIn } from './support/browser'
 import { staff } from './support/api'
 
 let product: Product
@@ -63,4 +63,22 @@ test('a screen link shows the county headline numbers on the wall until it is re
   expect(await figure('注册志愿者').count()).toBe(0)
   const [row] = product.query<{ revoked: number }>(`SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE id = ${link.id}`)
   expect(row?.revoked).toBe(1)
+})
+
+test('the console home page shows the same numbers and opens the list behind one', async () => {
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [{ n: volunteers }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers') as [{ n: number }]
+  const [{ n: orders }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM demands WHERE (created_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`,
+  ) as [{ n: number }]
+  const stats = page.getByRole('region', { name: '核心指标' })
+  const card = stats.getByRole('group', { name: '注册志愿者', exact: true })
+  await card.getByText(volunteers.toLocaleString('zh-CN'), { exact: true }).waitFor()
+  await stats.getByRole('group', { name: '群众点单', exact: true }).getByText(orders.toLocaleString('zh-CN'), { exact: true }).waitFor()
+  await screenshot(page, 'home-stats')
+  await card.click()
+  await page.waitForURL(/\/console\/volunteers$/)
+  expect(problems).toEqual([])
 })

@@ -104,16 +104,14 @@ fn count_in_subtree(db: &Db, org: &Org, table: &str, extra: &str) -> Result<i64,
         .map_or(Ok(0), |r| r.i64("n"))?)
 }
 
-/// Stations (实践站) in the subtree, active ones only; the org itself counts when it is one.
-fn stations(db: &Db, org: &Org) -> Result<Vec<i64>, ApiError> {
+/// Active stations (实践站) in the subtree; the org itself counts when it is one.
+fn stations(db: &Db, org: &Org) -> Result<i64, ApiError> {
     let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
-    db.query(
-        "SELECT id FROM orgs WHERE path >= ? AND path < ? AND level = 'station' AND active = 1",
+    db.query_one(
+        "SELECT COUNT(*) AS n FROM orgs WHERE path >= ? AND path < ? AND level = 'station' AND active = 1",
         &[Value::Text(lo), Value::Text(hi)],
     )?
-    .iter()
-    .map(|r| r.i64("id"))
-    .collect()
+    .map_or(Ok(0), |r| r.i64("n"))
 }
 
 /// `num / den` as a percentage with one decimal, rounded half up; null when `den` is 0.
@@ -150,7 +148,7 @@ pub fn summary(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, Ap
         "new_volunteers": s["volunteers"],
         "teams": count_in_subtree(db, org, "teams", "t.active = 1")?,
         "organisations": count_in_subtree(db, org, "organisations", "t.status = 'approved'")?,
-        "stations": stations(db, org)?.len(),
+        "stations": stations(db, org)?,
         "activities": s["activities"],
         "checkins": s["checkins"],
         "minutes": s["minutes"],
@@ -250,20 +248,40 @@ pub fn rankings(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, A
     orgs.sort_by_key(|o| (-o["minutes"].as_i64().unwrap_or(0), o["id"].as_i64().unwrap_or(0)));
 
     let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
+    // Each team's sums: the days at either end of the period from stat_team_daily, the whole
+    // months between from stat_team_monthly; primary-key ranges, bound as ?1..?6.
+    let team_sum = |metric: &str| {
+        format!(
+            "((SELECT COALESCE(SUM(n), 0) FROM stat_team_daily d WHERE d.team_id = t.id AND d.day BETWEEN ?1 AND ?2
+                  AND d.metric = '{metric}')
+              + (SELECT COALESCE(SUM(n), 0) FROM stat_team_daily d WHERE d.team_id = t.id AND d.day BETWEEN ?3 AND ?4
+                  AND d.metric = '{metric}')
+              + (SELECT COALESCE(SUM(n), 0) FROM stat_team_monthly m WHERE m.team_id = t.id
+                  AND m.month BETWEEN ?5 AND ?6 AND m.metric = '{metric}')) AS {metric}"
+        )
+    };
+    let metrics = ["activities", "checkins", "orders_completed", "orders_rated", "orders_good"];
+    let sums_sql = metrics.iter().map(|m| team_sum(m)).collect::<Vec<_>>().join(",\n                ");
+    let split = MonthSplit::of(period);
     let rows = db.query(
-        "SELECT t.id, t.name, o.name AS org_name,
-                COALESCE(SUM(CASE s.metric WHEN 'activities' THEN s.n END), 0) AS activities,
-                COALESCE(SUM(CASE s.metric WHEN 'checkins' THEN s.n END), 0) AS checkins,
-                COALESCE(SUM(CASE s.metric WHEN 'orders_completed' THEN s.n END), 0) AS orders_completed,
-                COALESCE(SUM(CASE s.metric WHEN 'orders_rated' THEN s.n END), 0) AS orders_rated,
-                COALESCE(SUM(CASE s.metric WHEN 'orders_good' THEN s.n END), 0) AS orders_good
-         FROM teams t JOIN orgs o ON o.id = t.org_id
-         LEFT JOIN stat_team_daily s ON s.team_id = t.id AND s.day BETWEEN ? AND ?
-         WHERE o.path >= ? AND o.path < ? AND t.active = 1
-         GROUP BY t.id
-         ORDER BY checkins DESC, activities DESC, t.id
-         LIMIT 10",
-        &[Value::Integer(period.from), Value::Integer(period.to), Value::Text(lo), Value::Text(hi)],
+        &format!(
+            "SELECT t.id, t.name, o.name AS org_name,
+                    {sums_sql}
+             FROM teams t JOIN orgs o ON o.id = t.org_id
+             WHERE o.path >= ?7 AND o.path < ?8 AND t.active = 1
+             ORDER BY checkins DESC, activities DESC, t.id
+             LIMIT 10"
+        ),
+        &[
+            Value::Integer(split.head.0),
+            Value::Integer(split.head.1),
+            Value::Integer(split.tail.0),
+            Value::Integer(split.tail.1),
+            Value::Integer(split.months.0),
+            Value::Integer(split.months.1),
+            Value::Text(lo),
+            Value::Text(hi),
+        ],
     )?;
     let teams = rows
         .iter()
@@ -280,6 +298,46 @@ pub fn rankings(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, A
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(json!({ "orgs": orgs, "teams": teams }))
+}
+
+/// A period as the days before its first whole calendar month, the whole months (as
+/// year * 12 + month - 1, the key of `stat_team_monthly`) and the days after the last; an
+/// empty range is (1, 0). A period within one month is all days.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MonthSplit {
+    pub head: (i64, i64),
+    pub months: (i64, i64),
+    pub tail: (i64, i64),
+}
+
+const EMPTY: (i64, i64) = (1, 0);
+
+impl MonthSplit {
+    fn month_of(day: i64) -> i64 {
+        let d = Period::date(day);
+        i64::from(d.year()) * 12 + i64::from(d.month()) - 1
+    }
+
+    fn first_day(month: i64) -> i64 {
+        let date = domain::Date::from_parts((month / 12) as u32, (month % 12 + 1) as u32, 1);
+        date.map_or(0, |d| Period::day_of(d.start()))
+    }
+
+    pub fn of(period: Period) -> MonthSplit {
+        let (mf, mt) = (MonthSplit::month_of(period.from), MonthSplit::month_of(period.to));
+        let first_full = if period.from == MonthSplit::first_day(mf) { mf } else { mf + 1 };
+        let last_full = if period.to + 1 == MonthSplit::first_day(mt + 1) { mt } else { mt - 1 };
+        if first_full > last_full {
+            return MonthSplit { head: (period.from, period.to), months: EMPTY, tail: EMPTY };
+        }
+        let head_end = MonthSplit::first_day(first_full) - 1;
+        let tail_start = MonthSplit::first_day(last_full + 1);
+        MonthSplit {
+            head: if period.from <= head_end { (period.from, head_end) } else { EMPTY },
+            months: (first_full, last_full),
+            tail: if tail_start <= period.to { (tail_start, period.to) } else { EMPTY },
+        }
+    }
 }
 
 /// A portrait cell: the count, or null and `suppressed` when fewer than [`SUPPRESS_BELOW`]
@@ -383,20 +441,22 @@ fn rate(num: i64, den: Option<i64>, scale: i64) -> Json {
 /// - 参与度 `participation`: check-ins in the period per 100 registered volunteers;
 /// - 好评度 `satisfaction`: % of the period's rated orders rated 满意 or 非常满意.
 pub fn rates(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, ApiError> {
-    let stations = stations(db, org)?;
-    let mut used = 0;
-    for id in &stations {
-        let hit = db.query_one(
-            "SELECT 1 FROM stat_daily WHERE org_id = ? AND metric = 'activities' AND day BETWEEN ? AND ? AND n > 0
-             LIMIT 1",
-            &[Value::Integer(*id), Value::Integer(period.from), Value::Integer(period.to)],
-        )?;
-        used += i64::from(hit.is_some());
-    }
+    let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
+    // One statement for every station: a probe of the rollup's primary key per station, inside
+    // SQLite rather than one host call each.
+    let venues = db
+        .query_one(
+            "SELECT COUNT(*) AS stations,
+                    COALESCE(SUM(EXISTS (SELECT 1 FROM stat_daily s WHERE s.org_id = o.id AND s.metric = 'activities'
+                                         AND s.day BETWEEN ? AND ? AND s.n > 0)), 0) AS used
+             FROM orgs o WHERE o.path >= ? AND o.path < ? AND o.level = 'station' AND o.active = 1",
+            &[Value::Integer(period.from), Value::Integer(period.to), Value::Text(lo.clone()), Value::Text(hi.clone())],
+        )?
+        .ok_or_else(|| ApiError::Internal("no count".into()))?;
+    let (stations, used) = (venues.i64("stations")?, venues.i64("used")?);
     let population = match org.population {
         Some(p) => Some(p),
         None => {
-            let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
             db.query_one(
                 "SELECT SUM(population) AS p FROM orgs WHERE path >= ? AND path < ? AND level = 'station' AND active = 1",
                 &[Value::Text(lo), Value::Text(hi)],
@@ -406,7 +466,7 @@ pub fn rates(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, ApiE
     };
     let s = sums(db, org.id, &["orders", "checkins", "orders_rated", "orders_good"], period)?;
     Ok(json!({
-        "venue_use": rate(used, Some(stations.len() as i64), 100),
+        "venue_use": rate(used, Some(stations), 100),
         "demand": rate(s["orders"], population.filter(|p| *p > 0), 10_000),
         "participation": rate(s["checkins"], Some(volunteers_now(db, org.id)?), 100),
         "satisfaction": rate(s["orders_good"], Some(s["orders_rated"]), 100),
@@ -471,6 +531,25 @@ mod tests {
         assert_eq!(ratio(3, 20_000, 10_000), json!(1.5));
         assert_eq!(average_minutes(90, 1), json!(2));
         assert_eq!(average_minutes(89, 1), json!(1));
+    }
+
+    fn day(s: &str) -> i64 {
+        Period::day_of(domain::Date::parse(s).unwrap().start())
+    }
+
+    #[test]
+    fn a_period_splits_into_end_days_and_whole_months() {
+        let p = Period { from: day("2026-01-15"), to: day("2026-04-10") };
+        let split = MonthSplit::of(p);
+        assert_eq!(split.head, (day("2026-01-15"), day("2026-01-31")));
+        assert_eq!(split.months, (2026 * 12 + 1, 2026 * 12 + 2));
+        assert_eq!(split.tail, (day("2026-04-01"), day("2026-04-10")));
+        let whole = MonthSplit::of(Period { from: day("2026-02-01"), to: day("2026-02-28") });
+        assert_eq!((whole.head, whole.months, whole.tail), (EMPTY, (2026 * 12 + 1, 2026 * 12 + 1), EMPTY));
+        let inside = MonthSplit::of(Period { from: day("2026-03-02"), to: day("2026-03-30") });
+        assert_eq!((inside.head, inside.months), ((day("2026-03-02"), day("2026-03-30")), EMPTY));
+        let across = MonthSplit::of(Period { from: day("2026-03-20"), to: day("2026-04-05") });
+        assert_eq!((across.head, across.months, across.tail), ((day("2026-03-20"), day("2026-04-05")), EMPTY, EMPTY));
     }
 
     #[test]
