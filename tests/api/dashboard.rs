@@ -23,8 +23,8 @@
 use domain::Date;
 use sha2::{Digest, Sha256};
 use wenming_tests::{
-    activity_base_time, count, id, json, open_db, scalar, unix_now, County, Json, Person,
-    SignedInVolunteer, Town, HOUR, MINUTE,
+    activity_base_time, count, id, json, open_db, scalar, unix_now, County, Json, Person, SignedInVolunteer, Town,
+    HOUR, MINUTE,
 };
 
 const COMPONENTS: [&str; 7] = ["activity", "checkin", "ledger", "demand", "dispatch", "notify", "dashboard"];
@@ -63,8 +63,12 @@ async fn small_county() -> Small {
     let s = nine_am_of_day_d();
     let today = Date::of(unix_now()).to_string();
     let day_d = Date::of(s).to_string();
-    patch_org(&t, t.a, &json!({ "population": 1000, "address": "东街社区服务中心", "latitude": 30.27, "longitude": 120.15 }))
-        .await;
+    patch_org(
+        &t,
+        t.a,
+        &json!({ "population": 1000, "address": "东街社区服务中心", "latitude": 30.27, "longitude": 120.15 }),
+    )
+    .await;
     patch_org(&t, t.b, &json!({ "population": 500 })).await;
 
     let mut v = t.volunteers(0, 7, t.a).await;
@@ -134,7 +138,8 @@ async fn small_county() -> Small {
     // v1 joins the team (approved by its leader) and serves O1.
     let joined = t.edge.post_empty_as(&v[1].token, &format!("/api/v1/teams/{}/members", t.team)).await;
     assert_eq!(joined.status, 201, "{}", joined.text());
-    let member = t.edge.post_empty_as(&t.leader, &format!("/api/v1/teams/{}/members/{}/approve", t.team, v[1].id)).await;
+    let member =
+        t.edge.post_empty_as(&t.leader, &format!("/api/v1/teams/{}/members/{}/approve", t.team, v[1].id)).await;
     assert_eq!(member.status, 200, "{}", member.text());
     act(t.leader.clone(), o1, "assign", s + 45 * MINUTE, json!({ "volunteer_ids": [v[1].id] })).await;
     act(t.leader.clone(), o1, "start", s + 50 * MINUTE, json!({})).await;
@@ -171,7 +176,18 @@ async fn every_figure_of_a_small_county_matches_the_hand_count_and_each_station_
             &sum["minutes_per_volunteer"],
             &sum["orders"],
         ),
-        (&json!(9), &json!(9), &json!(1), &json!(0), &json!(2), &json!(2), &json!(4), &json!(240), &json!(26), &json!(3)),
+        (
+            &json!(9),
+            &json!(9),
+            &json!(1),
+            &json!(0),
+            &json!(2),
+            &json!(2),
+            &json!(4),
+            &json!(240),
+            &json!(26),
+            &json!(3)
+        ),
         "{sum}"
     );
 
@@ -202,7 +218,10 @@ async fn every_figure_of_a_small_county_matches_the_hand_count_and_each_station_
     let series = ok(t, &t.admin, &format!("/api/v1/dashboard/series?{p}"), now).await;
     let days = series["days"].as_array().expect("days");
     let d = days.iter().find(|x| x["date"] == c.day_d.as_str()).expect("day D");
-    assert_eq!(d, &json!({ "date": c.day_d, "volunteers": 0, "activities": 2, "checkins": 4, "minutes": 0, "orders": 3 }));
+    assert_eq!(
+        d,
+        &json!({ "date": c.day_d, "volunteers": 0, "activities": 2, "checkins": 4, "minutes": 0, "orders": 3 })
+    );
     assert_eq!(days.iter().map(|x| x["volunteers"].as_i64().unwrap()).sum::<i64>(), 9);
     assert_eq!(days.iter().map(|x| x["minutes"].as_i64().unwrap()).sum::<i64>(), 240);
     assert_eq!(days.len() as i64, series["period"]["days"].as_i64().unwrap());
@@ -236,7 +255,13 @@ async fn every_figure_of_a_small_county_matches_the_hand_count_and_each_station_
     let teams = r["teams"].as_array().expect("teams");
     assert_eq!(teams.len(), 1);
     assert_eq!(
-        (&teams[0]["id"], &teams[0]["activities"], &teams[0]["checkins"], &teams[0]["orders_completed"], &teams[0]["satisfaction"]),
+        (
+            &teams[0]["id"],
+            &teams[0]["activities"],
+            &teams[0]["checkins"],
+            &teams[0]["orders_completed"],
+            &teams[0]["satisfaction"]
+        ),
         (&json!(t.team), &json!(1), &json!(3), &json!(1), &json!(100.0))
     );
 
@@ -326,10 +351,8 @@ async fn the_portrait_suppresses_cells_under_five_people() {
     assert_eq!(b["age_bands"][2], json!({ "label": "36–50岁", "count": null, "suppressed": true }));
 
     // A volunteer moving from A to B moves in the portrait (and nowhere else).
-    let moved = t
-        .edge
-        .patch_as(&t.admin, &format!("/api/v1/volunteers/{}", c.v[0].id), &json!({ "home_org_id": t.b }))
-        .await;
+    let moved =
+        t.edge.patch_as(&t.admin, &format!("/api/v1/volunteers/{}", c.v[0].id), &json!({ "home_org_id": t.b })).await;
     assert_eq!(moved.status, 200, "{}", moved.text());
     let a = ok(t, &t.admin_a, "/api/v1/dashboard/portrait", now).await;
     let b = ok(t, &t.admin_b, "/api/v1/dashboard/portrait", now).await;
@@ -364,7 +387,11 @@ async fn org_address_coordinates_and_population_are_edited_and_bad_values_change
     let path = format!("/api/v1/orgs/{}", t.a);
     let r = t
         .edge
-        .patch_as(&t.admin_a, &path, &json!({ "address": "东街1号", "latitude": 30.5, "longitude": 120.25, "population": 3200 }))
+        .patch_as(
+            &t.admin_a,
+            &path,
+            &json!({ "address": "东街1号", "latitude": 30.5, "longitude": 120.25, "population": 3200 }),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
@@ -397,7 +424,8 @@ async fn org_address_coordinates_and_population_are_edited_and_bad_values_change
     let r = t.edge.patch_as(&t.admin_b, &path, &json!({ "population": 1 })).await;
     assert_eq!(r.status, 404, "{}", r.text());
     // Clearing.
-    let r = t.edge.patch_as(&t.admin_a, &path, &json!({ "latitude": null, "longitude": null, "population": null })).await;
+    let r =
+        t.edge.patch_as(&t.admin_a, &path, &json!({ "latitude": null, "longitude": null, "population": null })).await;
     assert_eq!((&r.json()["latitude"], &r.json()["population"]), (&Json::Null, &Json::Null), "{}", r.text());
 }
 

@@ -68,9 +68,10 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
             ],
         )?;
         let row = db
-            .query_one(&format!("SELECT {COLUMNS} FROM screen_links l JOIN orgs o ON o.id = l.org_id WHERE l.id = ?"), &[
-                Value::Integer(id),
-            ])?
+            .query_one(
+                &format!("SELECT {COLUMNS} FROM screen_links l JOIN orgs o ON o.id = l.org_id WHERE l.id = ?"),
+                &[Value::Integer(id)],
+            )?
             .ok_or_else(|| ApiError::Internal("the screen link vanished".into()))?;
         let after = link_json(&row)?;
         kit::audit(db, p.account_id, "screen_link.create", "screen_link", Some(id), &org.path, None, Some(&after))?;
@@ -112,8 +113,9 @@ pub fn revoke(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
     let now = kit::request_now(req);
     let link = db.transaction(|db| {
         let select = format!("SELECT {COLUMNS} FROM screen_links l JOIN orgs o ON o.id = l.org_id WHERE l.id = ?");
-        let row =
-            db.query_one(&select, &[Value::Integer(id)])?.ok_or_else(|| ApiError::NotFound("no such screen link".into()))?;
+        let row = db
+            .query_one(&select, &[Value::Integer(id)])?
+            .ok_or_else(|| ApiError::NotFound("no such screen link".into()))?;
         kit::gate(p, Action::ManageOrgs, &row.str("path")?, "screen link")?;
         if row.opt_i64("revoked_at")?.is_some() {
             return link_json(&row);
@@ -123,7 +125,8 @@ pub fn revoke(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiErro
             &[Value::Integer(now), Value::Integer(p.account_id), Value::Integer(id)],
         )?;
         let before = link_json(&row)?;
-        let after_row = db.query_one(&select, &[Value::Integer(id)])?.ok_or_else(|| ApiError::Internal("gone".into()))?;
+        let after_row =
+            db.query_one(&select, &[Value::Integer(id)])?.ok_or_else(|| ApiError::Internal("gone".into()))?;
         let after = link_json(&after_row)?;
         kit::audit(
             db,
@@ -150,9 +153,10 @@ pub fn read(req: &Request, token: &str) -> Result<Response, ApiError> {
     }
     let db = Db::open()?;
     let org_id = db
-        .query_one("SELECT org_id FROM screen_links WHERE token_hash = ? AND revoked_at IS NULL", &[Value::Text(
-            sha256_hex(&token.to_ascii_lowercase()),
-        )])?
+        .query_one(
+            "SELECT org_id FROM screen_links WHERE token_hash = ? AND revoked_at IS NULL",
+            &[Value::Text(sha256_hex(&token.to_ascii_lowercase()))],
+        )?
         .ok_or_else(gone)?
         .i64("org_id")?;
     let org = Org::load(&db, org_id)?.ok_or_else(gone)?;

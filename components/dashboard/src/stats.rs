@@ -93,15 +93,14 @@ fn volunteers_now(db: &Db, org_id: i64) -> Result<i64, ApiError> {
 /// condition on the table (alias `t`).
 fn count_in_subtree(db: &Db, org: &Org, table: &str, extra: &str) -> Result<i64, ApiError> {
     let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
-    Ok(db
-        .query_one(
-            &format!(
-                "SELECT COUNT(*) AS n FROM {table} t JOIN orgs o ON o.id = t.org_id
-                 WHERE o.path >= ? AND o.path < ? AND {extra}"
-            ),
-            &[Value::Text(lo), Value::Text(hi)],
-        )?
-        .map_or(Ok(0), |r| r.i64("n"))?)
+    db.query_one(
+        &format!(
+            "SELECT COUNT(*) AS n FROM {table} t JOIN orgs o ON o.id = t.org_id
+             WHERE o.path >= ? AND o.path < ? AND {extra}"
+        ),
+        &[Value::Text(lo), Value::Text(hi)],
+    )?
+    .map_or(Ok(0), |r| r.i64("n"))
 }
 
 /// Active stations (实践站) in the subtree; the org itself counts when it is one.

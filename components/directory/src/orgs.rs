@@ -358,8 +358,7 @@ pub fn update(req: &Request, id: &str) -> Result<Response, ApiError> {
         (false, true) => return Err(ApiError::invalid("latitude", "give both coordinates or clear both")),
         (true, false) => return Err(ApiError::invalid("longitude", "give both coordinates or clear both")),
     };
-    let population =
-        if body.has("population") { Some(body.opt_int("population", 0..=100_000_000)?) } else { None };
+    let population = if body.has("population") { Some(body.opt_int("population", 0..=100_000_000)?) } else { None };
 
     let org = db.transaction(|db| {
         let before = find(db, id)?.ok_or_else(|| not_found("org"))?;
