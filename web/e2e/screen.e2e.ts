@@ -82,3 +82,31 @@ test('the console home page shows the same numbers and opens the list behind one
   await page.waitForURL(/\/console\/volunteers$/)
   expect(problems).toEqual([])
 })
+
+test('an org’s address, coordinates and population are edited in 组织架构, a bad value refused beside its field', async () => {
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '组织架构' }).click()
+  const [centre] = product.query<{ id: number; name: string }>("SELECT id, name FROM orgs WHERE level = 'centre'")
+  await page.getByRole('heading', { name: centre!.name }).waitFor()
+  await page.getByRole('button', { name: '编辑资料' }).click()
+  const dialog = page.getByRole('dialog', { name: `编辑「${centre!.name}」的资料` })
+  await dialog.getByLabel('地址', { exact: true }).fill('县城人民路1号')
+  await dialog.getByLabel('纬度', { exact: true }).fill('95')
+  await dialog.getByLabel('经度', { exact: true }).fill('120.15')
+  await dialog.getByLabel('常住人口', { exact: true }).fill('320000')
+  await dialog.getByRole('button', { name: '保存' }).click()
+  await dialog.getByText('纬度填写有误', { exact: false }).waitFor()
+  expect(product.query(`SELECT address, population FROM orgs WHERE id = ${centre!.id}`)).toEqual([{ address: '', population: null }])
+
+  await dialog.getByLabel('纬度', { exact: true }).fill('30.27')
+  await dialog.getByRole('button', { name: '保存' }).click()
+  await page.getByText('资料已保存').waitFor()
+  await page.getByText('320,000 人', { exact: true }).waitFor()
+  expect(product.query(`SELECT address, latitude_e6, longitude_e6, population FROM orgs WHERE id = ${centre!.id}`)).toEqual([
+    { address: '县城人民路1号', latitude_e6: 30270000, longitude_e6: 120150000, population: 320000 },
+  ])
+  await screenshot(page, 'org-profile')
+  expect(problems).toEqual([])
+})

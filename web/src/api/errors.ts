@@ -104,6 +104,10 @@ const FIELD_LABELS: Record<string, string> = {
   min_star: '最低星级',
   period: '期次',
   description: '说明',
+  address: '地址',
+  latitude: '纬度',
+  longitude: '经度',
+  population: '常住人口',
 }
 
 export function fieldLabel(field: string): string {
