@@ -78,6 +78,22 @@ test('the console home page shows the same numbers and opens the list behind one
   await card.getByText(volunteers.toLocaleString('zh-CN'), { exact: true }).waitFor()
   await stats.getByRole('group', { name: '群众点单', exact: true }).getByText(orders.toLocaleString('zh-CN'), { exact: true }).waitFor()
   await screenshot(page, 'home-stats')
+
+  // A screen link made and stopped on the same page: an empty name refused beside the field.
+  await page.getByRole('button', { name: '生成大屏链接' }).click()
+  await page.getByText('名称填写有误', { exact: false }).waitFor()
+  await page.getByLabel('链接名称', { exact: true }).fill('会议室大屏')
+  await page.getByRole('button', { name: '生成大屏链接' }).click()
+  const url = await page.getByRole('link', { name: /\/screen\.html#[0-9a-f]{64}$/ }).textContent()
+  const token = url!.split('#')[1]!
+  const reply = await fetch(`${product.url}/api/v1/screen/${token}`)
+  expect(reply.status).toBe(200)
+  await page.getByRole('button', { name: '停用 会议室大屏' }).click()
+  await page.getByRole('dialog', { name: '停用大屏链接' }).getByRole('button', { name: '停用' }).click()
+  await page.getByText('已停用「会议室大屏」').waitFor()
+  expect(product.query("SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE label = '会议室大屏'")).toEqual([{ revoked: 1 }])
+  expect((await fetch(`${product.url}/api/v1/screen/${token}`)).status).toBe(404)
+
   await card.click()
   await page.waitForURL(/\/console\/volunteers$/)
   expect(problems).toEqual([])

@@ -108,6 +108,7 @@ const FIELD_LABELS: Record<string, string> = {
   latitude: '纬度',
   longitude: '经度',
   population: '常住人口',
+  label: '名称',
 }
 
 export function fieldLabel(field: string): string {
