@@ -40,7 +40,9 @@ function vantIconFont(): Plugin {
   }
 }
 
-// The console is one entry (and the phone app, m/index.html, another), console/index.html, built to dist/console/index.html; its code and
+// The console is one entry, console/index.html, built to dist/console/index.html; the phone app
+// (m/index.html → dist/m/index.html) and the wall screen (screen.html → dist/screen.html) are two
+// more. Their code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
 // component). public/ (the status card, the survey page) is copied to dist/ as it is.
 export default defineConfig({
@@ -57,6 +59,8 @@ export default defineConfig({
         console: fileURLToPath(new URL('console/index.html', import.meta.url)),
         // The people's phone pages (H5): their own entry, built to dist/m/index.html.
         m: fileURLToPath(new URL('m/index.html', import.meta.url)),
+        // The big-data screen (大屏), opened from a screen link as /screen.html#<token>.
+        screen: fileURLToPath(new URL('screen.html', import.meta.url)),
       },
     },
     chunkSizeWarningLimit: 1500,

@@ -29,6 +29,7 @@ mod abuse;
 mod activities;
 mod checkin;
 mod console;
+mod dashboard;
 mod demands;
 mod directory;
 mod evaluation;

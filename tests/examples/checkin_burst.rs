@@ -166,7 +166,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Seeds the centre, one approved activity (code BURST2, a 500 m radius, running now) and
+/// Seeds the centre, a town and a station under it, a team at the station, one approved activity
+/// of that team at the station (code BURST2, a 500 m radius, running now; at a station three
+/// levels deep, as a county's activities are, so the statistics rollups of
+/// migrations/0019_dashboard.sql do their real work per check-in: one counter per ancestor and
+/// the team's) and
 /// `n` volunteers, each confirmed for it and holding a session; returns their bearer tokens.
 fn seed(db: &std::path::Path, n: i64) -> Vec<String> {
     let mut conn = rusqlite::Connection::open(db).unwrap();
@@ -174,10 +178,13 @@ fn seed(db: &std::path::Path, n: i64) -> Vec<String> {
     let now = unix_now();
     tx.execute_batch(&format!(
         "INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (1, NULL, 'centre', '压测中心', '/1/', 0, 0);
+         INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (2, 1, 'institute', '压测所', '/1/2/', 0, 0);
+         INSERT INTO orgs (id, parent_id, level, name, path, created_at, updated_at) VALUES (3, 2, 'station', '压测站', '/1/2/3/', 0, 0);
          INSERT INTO accounts (id, name, phone, created_at, updated_at) VALUES (1, '组织者', '13700000000', 0, 0);
-         INSERT INTO activities (id, org_id, applicant_id, title, category, latitude_e6, longitude_e6, radius_m, starts_at, ends_at,
+         INSERT INTO teams (id, org_id, name, leader_account_id, created_at, updated_at) VALUES (1, 3, '压测队', 1, 0, 0);
+         INSERT INTO activities (id, org_id, team_id, applicant_id, title, category, latitude_e6, longitude_e6, radius_m, starts_at, ends_at,
                                  capacity, signup_deadline, visibility, status, code, created_at, updated_at)
-         VALUES (1, 1, 1, '压测活动', '便民服务', 30000000, 114000000, 500, {start}, {end}, {n}, {start}, 'public', 'approved', 'BURST2', 0, 0);",
+         VALUES (1, 3, 1, 1, '压测活动', '便民服务', 30000000, 114000000, 500, {start}, {end}, {n}, {start}, 'public', 'approved', 'BURST2', 0, 0);",
         start = now - 60,
         end = now + 7200,
     ))

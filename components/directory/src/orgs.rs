@@ -15,7 +15,8 @@ use crate::input::{self, Fields};
 use kit::identity::Action;
 use kit::Scope;
 
-const COLUMNS: &str = "id, parent_id, level, name, path, active, created_at, updated_at";
+const COLUMNS: &str =
+    "id, parent_id, level, name, path, active, address, latitude_e6, longitude_e6, population, created_at, updated_at";
 
 /// City → centre → institute → station → point.
 const LEVELS: [&str; 5] = ["city", "centre", "institute", "station", "point"];
@@ -28,6 +29,10 @@ pub struct Org {
     pub name: String,
     pub path: String,
     pub active: bool,
+    pub address: String,
+    /// (latitude, longitude) in micro-degrees, when entered.
+    pub coordinates: Option<(i64, i64)>,
+    pub population: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -41,6 +46,12 @@ impl Org {
             name: row.str("name")?,
             path: row.str("path")?,
             active: row.i64("active")? == 1,
+            address: row.str("address")?,
+            coordinates: match (row.opt_i64("latitude_e6")?, row.opt_i64("longitude_e6")?) {
+                (Some(lat), Some(lng)) => Some((lat, lng)),
+                _ => None,
+            },
+            population: row.opt_i64("population")?,
             created_at: row.i64("created_at")?,
             updated_at: row.i64("updated_at")?,
         })
@@ -54,6 +65,10 @@ impl Org {
             "name": self.name,
             "path": self.path,
             "active": self.active,
+            "address": self.address,
+            "latitude": self.coordinates.map(|c| c.0 as f64 / 1_000_000.0),
+            "longitude": self.coordinates.map(|c| c.1 as f64 / 1_000_000.0),
+            "population": self.population,
             "created_at": input::rfc3339(self.created_at),
             "updated_at": input::rfc3339(self.updated_at),
         })
@@ -306,34 +321,86 @@ pub fn get(req: &Request, id: &str) -> Result<Response, ApiError> {
     Ok(kit::json(200, &visible(&db, &caller, id)?.json()))
 }
 
-/// `{"name"}`; manage-orgs at the org.
-pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
+/// `{"name", "address", "latitude", "longitude", "population"}`, each optional (at least one);
+/// manage-orgs at the org. `address` may be "" and the coordinates and `population` null to
+/// clear them; the coordinates go together (WGS-84 degrees, stored as micro-degrees), and
+/// `population` is the residents staff enter for the registration and demand rates.
+pub fn update(req: &Request, id: &str) -> Result<Response, ApiError> {
     let caller = access::caller(req)?;
     let id = input::path_id(id, "org")?;
     let db = Db::open()?;
     let org = visible(&db, &caller, id)?;
     caller.require(Action::ManageOrgs, &org.path, "org")?;
-    let name = Fields::from_request(req, &["name"])?.raw("name")?;
-    let name = input::name("name", &name)?;
+    let mut body = Fields::from_request(req, &["name", "address", "latitude", "longitude", "population"])?;
+    if body.is_empty() {
+        return Err(ApiError::invalid("name", "send at least one of name, address, latitude, longitude, population"));
+    }
+    let name = match body.opt_str("name")? {
+        Some(name) => Some(input::name("name", &name)?),
+        None => None,
+    };
+    let address = if body.has("address") { Some(body.opt_text("address", 200)?.unwrap_or_default()) } else { None };
+    if address.as_deref().is_some_and(|a| a.contains('\n')) {
+        return Err(ApiError::invalid("address", "the address is one line"));
+    }
+    let coordinates = match (body.has("latitude"), body.has("longitude")) {
+        (false, false) => None,
+        (true, true) => {
+            let lat = body.opt_number("latitude", -90.0..=90.0)?;
+            let lng = body.opt_number("longitude", -180.0..=180.0)?;
+            match (lat, lng) {
+                (Some(lat), Some(lng)) => Some(Some((micro(lat), micro(lng)))),
+                (None, None) => Some(None),
+                (None, Some(_)) => return Err(ApiError::invalid("latitude", "give both coordinates or clear both")),
+                (Some(_), None) => return Err(ApiError::invalid("longitude", "give both coordinates or clear both")),
+            }
+        }
+        (false, true) => return Err(ApiError::invalid("latitude", "give both coordinates or clear both")),
+        (true, false) => return Err(ApiError::invalid("longitude", "give both coordinates or clear both")),
+    };
+    let population = if body.has("population") { Some(body.opt_int("population", 0..=100_000_000)?) } else { None };
 
     let org = db.transaction(|db| {
         let before = find(db, id)?.ok_or_else(|| not_found("org"))?;
-        if before.name == name {
+        let mut sets: Vec<&str> = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        if let Some(name) = name.as_ref().filter(|n| **n != before.name) {
+            if let Some(parent_id) = before.parent_id {
+                sibling_name_free(db, parent_id, name, Some(id))?;
+            }
+            sets.push("name = ?");
+            params.push(Value::Text(name.clone()));
+        }
+        if let Some(address) = address.as_ref().filter(|a| **a != before.address) {
+            sets.push("address = ?");
+            params.push(Value::Text(address.clone()));
+        }
+        if let Some(c) = coordinates.filter(|c| *c != before.coordinates) {
+            sets.push("latitude_e6 = ?, longitude_e6 = ?");
+            params.push(c.map_or(Value::Null, |c| Value::Integer(c.0)));
+            params.push(c.map_or(Value::Null, |c| Value::Integer(c.1)));
+        }
+        if let Some(p) = population.filter(|p| *p != before.population) {
+            sets.push("population = ?");
+            params.push(p.map_or(Value::Null, Value::Integer));
+        }
+        if sets.is_empty() {
             return Ok(before);
         }
-        if let Some(parent_id) = before.parent_id {
-            sibling_name_free(db, parent_id, &name, Some(id))?;
-        }
-        db.exec(
-            "UPDATE orgs SET name = ?, updated_at = ? WHERE id = ?",
-            &[Value::Text(name.clone()), Value::Integer(kit::now()), Value::Integer(id)],
-        )
-        .map_err(name_taken)?;
+        params.push(Value::Integer(kit::now()));
+        params.push(Value::Integer(id));
+        db.exec(&format!("UPDATE orgs SET {}, updated_at = ? WHERE id = ?", sets.join(", ")), &params)
+            .map_err(name_taken)?;
         let after = find(db, id)?.ok_or_else(|| not_found("org"))?;
+        let action = if name.as_ref().is_some_and(|n| *n != before.name) && sets.len() == 1 {
+            "org.rename"
+        } else {
+            "org.update"
+        };
         kit::audit(
             db,
             caller.account_id(),
-            "org.rename",
+            action,
             "org",
             Some(id),
             &after.path,
@@ -343,6 +410,11 @@ pub fn rename(req: &Request, id: &str) -> Result<Response, ApiError> {
         Ok(after)
     })?;
     Ok(kit::json(200, &org.json()))
+}
+
+/// Degrees as whole micro-degrees (about 0.1 m), as activities store their places.
+fn micro(degrees: f64) -> i64 {
+    (degrees * 1_000_000.0).round() as i64
 }
 
 /// Deactivates an org with no active children. It takes manage-orgs at the *parent*: roles held

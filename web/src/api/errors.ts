@@ -104,6 +104,11 @@ const FIELD_LABELS: Record<string, string> = {
   min_star: '最低星级',
   period: '期次',
   description: '说明',
+  address: '地址',
+  latitude: '纬度',
+  longitude: '经度',
+  population: '常住人口',
+  label: '名称',
 }
 
 /** A resident ID the server refused (check character, or not agreeing with the birth date and

@@ -251,7 +251,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename (needs manage-orgs at the org) */
+        /**
+         * Edit name, address, coordinates, population (needs manage-orgs at the org)
+         * @description Every field is optional but at least one is sent. `address` "" and `latitude`/`longitude`/
+         *     `population` null clear them; the coordinates go together (WGS-84 degrees). Audited
+         *     (`org.rename` for a rename alone, else `org.update`).
+         */
         patch: operations["renameOrg"];
         trace?: never;
     };
@@ -3296,6 +3301,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Headline counts of the subtree (volunteers today; the period's activities, check-ins, minutes, orders) */
+        get: operations["getStatSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One point per day of the period (new volunteers, activities, check-ins, minutes, orders) */
+        get: operations["getStatSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 四单 funnel of the period's orders (点单 → 派单 → 接单 → completed → 评单) with response and completion minutes */
+        get: operations["getStatFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/rankings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The direct child orgs (registration rate, activities, check-ins, minutes, 好评率) and the ten busiest teams */
+        get: operations["getStatRankings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/portrait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The volunteers' portrait (画像) by age band, gender, skill and star level; cells under five people suppressed */
+        get: operations["getStatPortrait"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each service category's share of the period's activities against its share of orders */
+        get: operations["getStatCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 阵地使用率, 需求度, 参与度, 好评度 with numerators and denominators */
+        get: operations["getStatRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Activities under way now in the subtree, with places and check-in counts (no names) */
+        get: operations["getStatLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/screen-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Screen links of the orgs where the caller holds manage-orgs (tokens never shown again) */
+        get: operations["listScreenLinks"];
+        put?: never;
+        /**
+         * A read-only screen link for an org (manage-orgs there); the token is answered this once
+         * @description Only the token's SHA-256 is stored. Each call makes a new link (no Idempotency-Key: an
+         *     answer holding the token is never stored to be replayed); a duplicate is revoked like any.
+         */
+        post: operations["createScreenLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/screen-links/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a screen link (manage-orgs at its org); again changes nothing */
+        post: operations["revokeScreenLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** Everything the screen shows for the link's org over the last 30 days (no session; aggregates only) */
+        get: operations["getScreen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sign-in/options": {
         parameters: {
             query?: never;
@@ -3512,6 +3714,161 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        StatContext: {
+            org: {
+                id: components["schemas"]["Id"];
+                name: string;
+                level: components["schemas"]["Level"];
+                address: string;
+                latitude: number | null;
+                longitude: number | null;
+                /** Format: int64 */
+                population: number | null;
+            };
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+                days: number;
+            };
+        };
+        StatSummary: {
+            /** @description Registered in the subtree today */
+            volunteers: number;
+            new_volunteers: number;
+            teams: number;
+            /** @description Approved volunteer organisations */
+            organisations: number;
+            stations: number;
+            /** @description Approved activities starting in the period */
+            activities: number;
+            checkins: number;
+            /** @description Service minutes posted to the ledger in the period */
+            minutes: number;
+            minutes_per_volunteer: number | null;
+            orders: number;
+        };
+        StatSeries: {
+            days: {
+                /** Format: date */
+                date: string;
+                volunteers: number;
+                activities: number;
+                checkins: number;
+                minutes: number;
+                orders: number;
+            }[];
+        };
+        StatFunnel: {
+            ordered: number;
+            dispatched: number;
+            accepted: number;
+            completed: number;
+            rated: number;
+            /** @description Rated 满意 or 非常满意 */
+            satisfied: number;
+            avg_response_minutes: number | null;
+            avg_completion_minutes: number | null;
+        };
+        StatRankings: {
+            orgs: {
+                id: components["schemas"]["Id"];
+                name: string;
+                level: components["schemas"]["Level"];
+                latitude: number | null;
+                longitude: number | null;
+                population: number | null;
+                volunteers: number;
+                /** @description Volunteers per 100 residents */
+                registration_rate: number | null;
+                activities: number;
+                checkins: number;
+                minutes: number;
+                satisfaction: number | null;
+            }[];
+            teams: {
+                id: components["schemas"]["Id"];
+                name: string;
+                org_name: string;
+                activities: number;
+                checkins: number;
+                orders_completed: number;
+                satisfaction: number | null;
+            }[];
+        };
+        StatCell: {
+            label: string;
+            /** @description Null when suppressed */
+            count: number | null;
+            suppressed: boolean;
+        };
+        StatPortrait: {
+            volunteers: number;
+            suppress_below: number;
+            age_bands: components["schemas"]["StatCell"][];
+            gender: components["schemas"]["StatCell"][];
+            skills: components["schemas"]["StatCell"][];
+            stars: components["schemas"]["StatCell"][];
+        };
+        StatCategories: {
+            activities: number;
+            orders: number;
+            items: {
+                category: string;
+                activities: number;
+                activity_share: number | null;
+                orders: number;
+                order_share: number | null;
+            }[];
+        };
+        StatRate: {
+            numerator: number;
+            denominator: number | null;
+            value: number | null;
+        };
+        StatRates: {
+            venue_use: components["schemas"]["StatRate"];
+            demand: components["schemas"]["StatRate"];
+            participation: components["schemas"]["StatRate"];
+            satisfaction: components["schemas"]["StatRate"];
+        };
+        StatLive: {
+            items: {
+                id: components["schemas"]["Id"];
+                title: string;
+                category: string;
+                address: string;
+                latitude: number | null;
+                longitude: number | null;
+                starts_at: components["schemas"]["Time"];
+                ends_at: components["schemas"]["Time"];
+                org_id: components["schemas"]["Id"];
+                org_name: string;
+                checked_in: number;
+            }[];
+        };
+        ScreenLink: {
+            id: components["schemas"]["Id"];
+            org_id: components["schemas"]["Id"];
+            org_name: string;
+            label: string;
+            created_at: components["schemas"]["Time"];
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
+        Screen: components["schemas"]["StatContext"] & {
+            summary: components["schemas"]["StatSummary"];
+            series: components["schemas"]["StatSeries"];
+            funnel: components["schemas"]["StatFunnel"];
+            rankings: components["schemas"]["StatRankings"];
+            portrait: components["schemas"]["StatPortrait"];
+            categories: components["schemas"]["StatCategories"];
+            rates: components["schemas"]["StatRates"];
+            live: components["schemas"]["StatLive"];
+            generated_at: components["schemas"]["Time"];
+            refresh_s: number;
+        };
         WechatMenu: {
             button: components["schemas"]["WechatMenuButton"][];
         };
@@ -3757,6 +4114,16 @@ export interface components {
             /** @description Materialised path of ids, e.g. `/1/4/17/` */
             path: string;
             active: boolean;
+            /** @description Where the org is (may be empty) */
+            address?: string;
+            /** @description WGS-84 degrees */
+            latitude?: number | null;
+            longitude?: number | null;
+            /**
+             * Format: int64
+             * @description Residents as staff entered them
+             */
+            population?: number | null;
             created_at: components["schemas"]["Time"];
             updated_at: components["schemas"]["Time"];
         };
@@ -5969,6 +6336,12 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+        StatOrg: components["schemas"]["Id"];
+        /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+        StatFrom: string;
+        /** @description Last day (Asia/Shanghai), default today */
+        StatTo: string;
         /** @description A positive integer id; anything else names nothing (404) */
         PathId: components["schemas"]["Id"];
         VolunteerId: components["schemas"]["Id"];
@@ -6381,12 +6754,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    name: components["schemas"]["Name60"];
+                    name?: components["schemas"]["Name60"];
+                    address?: string;
+                    latitude?: number | null;
+                    longitude?: number | null;
+                    /** Format: int64 */
+                    population?: number | null;
                 };
             };
         };
         responses: {
-            /** @description Renamed */
+            /** @description The org as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11622,6 +12000,368 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+        };
+    };
+    getStatSummary: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatSeries: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatSeries"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatFunnel: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatFunnel"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatRankings: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatRankings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatPortrait: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatPortrait"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatCategories: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatCategories"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatRates: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatRates"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getStatLive: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree is counted (read-evaluations there); without it, the caller's one subtree */
+                org?: components["parameters"]["StatOrg"];
+                /** @description First day (Asia/Shanghai), default 29 days before `to`; at most 1830 days */
+                from?: components["parameters"]["StatFrom"];
+                /** @description Last day (Asia/Shanghai), default today */
+                to?: components["parameters"]["StatTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatContext"] & components["schemas"]["StatLive"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listScreenLinks: {
+        parameters: {
+            query?: {
+                org?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ScreenLink"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    createScreenLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    org_id: components["schemas"]["Id"];
+                    label: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The link with its token and page path */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenLink"] & {
+                        token: string;
+                        /** @description `/screen.html#<token>` */
+                        path: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    revokeScreenLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link, revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenLink"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The screen's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screen"];
+                };
+            };
+            404: components["responses"]["NotFound"];
         };
     };
     getSignInOptions: {

@@ -1,0 +1,128 @@
+// The big-data screen (大屏) in a real Chromium against the real edge on the demo county: the
+// centre admin makes a screen link through the API; the wall's browser (1920×1080, nobody signed
+// in) opens it and shows the headline numbers, which are checked against the database's own rows
+// (not the rollups the screen reads); the link is revoked and the wall clears on reload.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, person, screenshot, signIn } from './support/browser'
+import { staff } from './support/api'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+/** Today's Asia/Shanghai day number and the 30-day window the screen shows, in SQL. */
+const DAY = "((CAST(strftime('%s','now') AS INTEGER) + 28800) / 86400)"
+
+test('a screen link shows the county headline numbers on the wall until it is revoked', async () => {
+  const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [centre] = product.query<{ id: number; name: string }>("SELECT id, name FROM orgs WHERE level = 'centre'")
+  const link = await admin.must<{ id: number; token: string; path: string }>(201, 'POST', '/api/v1/dashboard/screen-links', {
+    org_id: centre!.id,
+    label: '中心大厅',
+  })
+
+  const [{ n: volunteers }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers') as [{ n: number }]
+  const [{ n: teams }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM teams WHERE active = 1') as [{ n: number }]
+  const [{ n: checkins }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM attendances WHERE (checked_in_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`,
+  ) as [{ n: number }]
+  expect(volunteers).toBeGreaterThan(0)
+
+  const { page, problems } = await person(browser, { viewport: { width: 1920, height: 1080 } })
+  await page.goto(`${product.url}${link.path}`)
+  await page.getByRole('heading', { name: `${centre!.name} · 新时代文明实践数据大屏` }).waitFor()
+  const figure = (label: string) => page.getByRole('group', { name: label, exact: true })
+  await expect(figure('注册志愿者').textContent()).resolves.toBe(`注册志愿者${volunteers.toLocaleString('zh-CN')}`)
+  await expect(figure('服务队伍').textContent()).resolves.toBe(`服务队伍${teams.toLocaleString('zh-CN')}`)
+  await expect(figure('签到人次').textContent()).resolves.toBe(`签到人次${checkins.toLocaleString('zh-CN')}`)
+  await page.getByRole('list', { name: '下级阵地' }).waitFor()
+  await page.getByText('少于 5 人的分组不显示，以保护个人信息').waitFor()
+  // No volunteer's name reaches the wall.
+  const [someone] = product.query<{ real_name: string }>('SELECT real_name FROM volunteers LIMIT 1')
+  expect(await page.getByText(someone!.real_name).count()).toBe(0)
+  await page.waitForTimeout(800)
+  await screenshot(page, 'screen')
+  expect(problems).toEqual([])
+
+  // Revoked: the next read (a reload here; the wall's own polling otherwise) clears the wall.
+  await admin.must(200, 'POST', `/api/v1/dashboard/screen-links/${link.id}/revoke`)
+  await page.reload()
+  await page.getByRole('alert').getByText('此大屏链接已停用或不存在，请联系管理员重新生成。').waitFor()
+  expect(await figure('注册志愿者').count()).toBe(0)
+  const [row] = product.query<{ revoked: number }>(`SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE id = ${link.id}`)
+  expect(row?.revoked).toBe(1)
+})
+
+test('the console home page shows the same numbers and opens the list behind one', async () => {
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const [{ n: volunteers }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM volunteers') as [{ n: number }]
+  const [{ n: orders }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM demands WHERE (created_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`,
+  ) as [{ n: number }]
+  const stats = page.getByRole('region', { name: '核心指标' })
+  const card = stats.getByRole('group', { name: '注册志愿者', exact: true })
+  await card.getByText(volunteers.toLocaleString('zh-CN'), { exact: true }).waitFor()
+  await stats.getByRole('group', { name: '群众点单', exact: true }).getByText(orders.toLocaleString('zh-CN'), { exact: true }).waitFor()
+  await screenshot(page, 'home-stats')
+
+  // A screen link made and stopped on the same page: an empty name refused beside the field.
+  await page.getByRole('button', { name: '生成大屏链接' }).click()
+  await page.getByText('名称填写有误', { exact: false }).waitFor()
+  await page.getByLabel('链接名称', { exact: true }).fill('会议室大屏')
+  await page.getByRole('button', { name: '生成大屏链接' }).click()
+  const url = await page.getByRole('link', { name: /\/screen\.html#[0-9a-f]{64}$/ }).textContent()
+  const token = url!.split('#')[1]!
+  const reply = await fetch(`${product.url}/api/v1/screen/${token}`)
+  expect(reply.status).toBe(200)
+  await page.getByRole('button', { name: '停用 会议室大屏' }).click()
+  await page.getByRole('dialog', { name: '停用大屏链接' }).getByRole('button', { name: '停用' }).click()
+  await page.getByText('已停用「会议室大屏」').waitFor()
+  expect(product.query("SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE label = '会议室大屏'")).toEqual([{ revoked: 1 }])
+  expect((await fetch(`${product.url}/api/v1/screen/${token}`)).status).toBe(404)
+
+  await card.click()
+  await page.waitForURL(/\/console\/volunteers$/)
+  expect(problems).toEqual([])
+})
+
+test('an org’s address, coordinates and population are edited in 组织架构, a bad value refused beside its field', async () => {
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '组织架构' }).click()
+  const [centre] = product.query<{ id: number; name: string }>("SELECT id, name FROM orgs WHERE level = 'centre'")
+  await page.getByRole('heading', { name: centre!.name }).waitFor()
+  await page.getByRole('button', { name: '编辑资料' }).click()
+  const dialog = page.getByRole('dialog', { name: `编辑「${centre!.name}」的资料` })
+  await dialog.getByLabel('地址', { exact: true }).fill('县城人民路1号')
+  await dialog.getByLabel('纬度', { exact: true }).fill('95')
+  await dialog.getByLabel('经度', { exact: true }).fill('120.15')
+  await dialog.getByLabel('常住人口', { exact: true }).fill('320000')
+  await dialog.getByRole('button', { name: '保存' }).click()
+  await dialog.getByText('纬度填写有误', { exact: false }).waitFor()
+  expect(product.query(`SELECT address, population FROM orgs WHERE id = ${centre!.id}`)).toEqual([{ address: '', population: null }])
+
+  await dialog.getByLabel('纬度', { exact: true }).fill('30.27')
+  await dialog.getByRole('button', { name: '保存' }).click()
+  await page.getByText('资料已保存').waitFor()
+  await page.getByText('320,000 人', { exact: true }).waitFor()
+  expect(product.query(`SELECT address, latitude_e6, longitude_e6, population FROM orgs WHERE id = ${centre!.id}`)).toEqual([
+    { address: '县城人民路1号', latitude_e6: 30270000, longitude_e6: 120150000, population: 320000 },
+  ])
+  await screenshot(page, 'org-profile')
+  expect(problems).toEqual([])
+})
