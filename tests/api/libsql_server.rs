@@ -246,7 +246,10 @@ async fn a_sign_up_a_check_in_a_check_out_and_a_confirmation_cost_a_counted_few_
     let confirmed: i64 =
         scalar(&t, "SELECT count(*) FROM attendances WHERE id = ?1 AND confirmed_at IS NOT NULL", [attendance]);
     assert_eq!(confirmed, 1, "the confirmation is on the server");
-    for (name, cost) in costs {
-        assert!((1..=20).contains(&cost), "{name} cost {cost} requests");
+    // The most each step may cost, as measured when the BEGIN started riding with the next
+    // statement: one more is a statement added or a round trip lost.
+    let most = [("sign-up", 12), ("check-in", 10), ("check-out", 9), ("confirmation", 20)];
+    for ((name, cost), (_, limit)) in costs.into_iter().zip(most) {
+        assert!((1..=limit).contains(&cost), "{name} cost {cost} requests, at most {limit} expected");
     }
 }
