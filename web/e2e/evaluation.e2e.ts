@@ -1,0 +1,132 @@
+// 成效评估 in a real Chromium against the real edge on a fresh database (the demo county): the
+// centre admin creates a work scheme (a weight sum other than 100 refused beside the items,
+// nothing stored), the 城关镇 institute admin scores one of its stations from the level above in
+// a second browser (a missing evidence refused beside its item), the scheme's results show the
+// station's total, and the index ranking shows the station's index as the API computes it, with
+// the inputs behind it. Each step checks the page, then the database.
+
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
+import { launch, person, screenshot, signIn } from './support/browser'
+import { apiAs } from './support/api'
+
+let product: Product
+let browser: Browser
+
+beforeAll(async () => {
+  product = await startProduct({ demo: true })
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await product?.stop()
+})
+
+const SCHEME = '实践站阵地与活动评估'
+const INSTITUTE_ADMIN = { phone: '13800000001', password: 'wenming-demo-1' }
+const STATION = '东关社区新时代文明实践站'
+
+test('a scheme is created, a station scored from the level above, and its result and index shown', async () => {
+  // The centre admin: a new work scheme of two items.
+  const admin = await person(browser)
+  const page = admin.page
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '成效评估' }).click()
+  await page.getByRole('region', { name: '指数排名' }).getByRole('row').filter({ hasText: '城关镇' }).waitFor()
+  await page.getByRole('tab', { name: '评估方案' }).click()
+  await page.getByRole('button', { name: '新建方案' }).click()
+  const form = page.getByRole('dialog', { name: '新建评估方案' })
+  await form.getByLabel('方案名称').fill(SCHEME)
+  await form.getByLabel('第 1 项内容').fill('阵地建设（场所、标识、设施）')
+  await form.getByLabel('第 1 项权重').fill('60')
+  await form.getByLabel('第 1 项满分').fill('10')
+  await form.getByLabel('第 1 项须佐证').check()
+  await form.getByRole('button', { name: '添加评估项目' }).click()
+  await form.getByLabel('第 2 项内容').fill('活动开展（每月至少一次）')
+  await form.getByLabel('第 2 项权重').fill('30')
+  await form.getByLabel('第 2 项满分').fill('20')
+  await form.getByRole('button', { name: '创建方案' }).click()
+  // The server's refusal beside the items; nothing stored.
+  await form.getByText('权重合计应为 100（现为 90）').waitFor()
+  await screenshot(page, 'evaluation-scheme-refused')
+  expect(product.query(`SELECT COUNT(*) AS n FROM eval_schemes WHERE name = '${SCHEME}'`)).toEqual([{ n: 0 }])
+  await form.getByLabel('第 2 项权重').fill('40')
+  await form.getByRole('button', { name: '创建方案' }).click()
+  await page.getByText(`评估方案「${SCHEME}」已创建`).waitFor()
+  await page.getByRole('region', { name: '评估方案' }).getByRole('row').filter({ hasText: SCHEME }).getByText('2 个评估项目').waitFor()
+  await screenshot(page, 'evaluation-schemes')
+  const [scheme] = product.query<{ id: number; kind: string; target_level: string }>(`SELECT id, kind, target_level FROM eval_schemes WHERE name = '${SCHEME}'`)
+  expect(scheme).toMatchObject({ kind: 'work', target_level: 'station' })
+
+  // The institute admin, in their own browser, scores a station of their town.
+  const institute = await person(browser)
+  const other = institute.page
+  await other.goto(`${product.url}/console/sign-in`)
+  await signIn(other, INSTITUTE_ADMIN.phone, INSTITUTE_ADMIN.password)
+  await other.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '成效评估' }).click()
+  await other.getByRole('tab', { name: '工作评估' }).click()
+  await other.getByRole('button', { name: '新建评分' }).click()
+  const score = other.getByRole('dialog', { name: '新建评分' })
+  await score.getByRole('combobox', { name: '评估方案' }).click({ force: true })
+  await other.getByRole('option', { name: SCHEME }).click()
+  await score.getByRole('combobox', { name: '被评组织' }).fill('东关')
+  await other.getByRole('option', { name: STATION, exact: true }).click()
+  await score.getByLabel('阵地建设（场所、标识、设施） 得分').fill('8')
+  await score.getByLabel('活动开展（每月至少一次） 得分').fill('15')
+  await score.getByRole('button', { name: '提交评分' }).click()
+  await score.getByText('该项须填写佐证材料').waitFor()
+  await screenshot(other, 'evaluation-score-refused')
+  expect(product.query(`SELECT COUNT(*) AS n FROM eval_work_evaluations WHERE scheme_id = ${scheme!.id}`)).toEqual([{ n: 0 }])
+  await score.getByLabel('阵地建设（场所、标识、设施） 佐证').fill('阵地台账 2026-031\n活动照片 12 张')
+  await score.getByRole('button', { name: '提交评分' }).click()
+  // total = 8 / 10 × 60 + 15 / 20 × 40 = 78
+  await other.getByText(`已评分：${STATION} 总分 78`).waitFor()
+  await other.getByRole('region', { name: '工作评估' }).getByRole('row').filter({ hasText: SCHEME }).filter({ hasText: '78' }).waitFor()
+  expect(
+    product.query(
+      `SELECT o.name, e.total_centi, a.phone FROM eval_work_evaluations e JOIN orgs o ON o.id = e.org_id JOIN accounts a ON a.id = e.evaluator_id WHERE e.scheme_id = ${scheme!.id}`,
+    ),
+  ).toEqual([{ name: STATION, total_centi: 7800, phone: INSTITUTE_ADMIN.phone }])
+  expect(product.query(`SELECT s.item_key, s.score_centi, s.evidence FROM eval_work_scores s JOIN eval_work_evaluations e ON e.id = s.evaluation_id WHERE e.scheme_id = ${scheme!.id} ORDER BY s.item_key`)).toEqual([
+    { item_key: 'item1', score_centi: 800, evidence: '["阵地台账 2026-031","活动照片 12 张"]' },
+    { item_key: 'item2', score_centi: 1500, evidence: '[]' },
+  ])
+
+  // The scheme's results, as the centre admin sees them: the station's average total.
+  await page.getByRole('tab', { name: '评估结果' }).click()
+  await page.getByRole('combobox', { name: '结果方案' }).click({ force: true })
+  await page.getByRole('option', { name: `${SCHEME}（工作评估）` }).click()
+  const result = page.getByRole('region', { name: '评估结果' }).getByRole('row').filter({ hasText: STATION })
+  await result.getByText('78', { exact: true }).waitFor()
+  await result.getByRole('button', { name: `${STATION} 明细` }).click()
+  await page.getByRole('region', { name: `${STATION} 各项平均分` }).getByRole('row').filter({ hasText: '阵地建设' }).getByText('8 / 10').waitFor()
+  await screenshot(page, 'evaluation-results')
+
+  // The ranking of 城关镇's stations: the station's index as the API computes it, and its inputs.
+  await other.getByRole('tab', { name: '指数排名' }).click()
+  const api = await apiAs(product.url, INSTITUTE_ADMIN.phone, INSTITUTE_ADMIN.password)
+  const [town] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '城关镇新时代文明实践所'`)
+  const ranking = await api.call<{ items: { rank: number; index: number; org: { name: string } }[] }>(
+    'GET',
+    `/api/v1/evaluation/rankings?parent=${town!.id}&period=${encodeURIComponent(currentQuarter())}`,
+  )
+  const mine = ranking.items.find((r) => r.org.name === STATION)!
+  expect(mine).toBeDefined()
+  const row = other.getByRole('region', { name: '指数排名' }).getByRole('row').filter({ hasText: STATION }).first()
+  await row.getByText(String(Math.round(mine.index * 100) / 100), { exact: true }).waitFor()
+  await row.getByRole('button', { name: `${STATION} 指数构成` }).click()
+  await other.getByRole('region', { name: `${STATION} 指数构成` }).getByText(/签到人次 \d+/).waitFor()
+  await screenshot(other, 'evaluation-rankings')
+
+  expect(admin.problems).toEqual([])
+  expect(institute.problems).toEqual([])
+})
+
+/** The quarter the console picks by default (Shanghai time), as `2026-Q4`. */
+function currentQuarter(): string {
+  const shifted = new Date(Date.now() + 8 * 3600 * 1000)
+  return `${shifted.getUTCFullYear()}-Q${Math.ceil((shifted.getUTCMonth() + 1) / 3)}`
+}
