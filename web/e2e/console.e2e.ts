@@ -100,6 +100,33 @@ test('a centre admin signs in, creates a station under a town and its admin, and
   expect(product.query(`SELECT id FROM orgs WHERE name = '${STATION}'`)).toHaveLength(1)
   await dialog.getByRole('button', { name: '取消' }).click()
 
+  // 职能部门: a department at the town, the same name refused beside its field, and a handler named.
+  const departments = page.getByRole('region', { name: '职能部门' })
+  await page.getByRole('button', { name: '新增职能部门' }).click()
+  const department = page.getByRole('dialog', { name: `在「${TOWN}」下新增职能部门` })
+  await department.getByLabel('部门名称').fill('城关镇卫生院')
+  await department.getByRole('button', { name: '创建' }).click()
+  await page.getByText('已新增职能部门「城关镇卫生院」').waitFor()
+  await departments.getByRole('row').filter({ hasText: '城关镇卫生院' }).getByText('尚未指定').waitFor()
+  await page.getByRole('button', { name: '新增职能部门' }).click()
+  await department.getByLabel('部门名称').fill('城关镇卫生院')
+  await department.getByRole('button', { name: '创建' }).click()
+  await department.getByText('该组织已有同名的职能部门').waitFor()
+  await department.getByRole('button', { name: '取消' }).click()
+  await departments.getByRole('button', { name: '为「城关镇卫生院」添加办理人' }).click()
+  const handler = page.getByRole('dialog', { name: '添加办理人 · 城关镇卫生院' })
+  await handler.getByRole('combobox', { name: '办理人账号' }).fill('赵站长')
+  await page.getByRole('option', { name: /^赵站长（137\*\*\*\*0001）$/ }).click()
+  await handler.getByRole('button', { name: '添加' }).click()
+  await page.getByText('已将赵站长设为「城关镇卫生院」的办理人').waitFor()
+  await departments.getByRole('row').filter({ hasText: '城关镇卫生院' }).getByText('赵站长').waitFor()
+  await screenshot(page, 'orgs-departments')
+  expect(
+    product.query(
+      `SELECT d.name, o.name AS org, a.name AS handler FROM departments d JOIN orgs o ON o.id = d.org_id JOIN department_handlers h ON h.department_id = d.id JOIN accounts a ON a.id = h.account_id WHERE d.name = '城关镇卫生院'`,
+    ),
+  ).toEqual([{ name: '城关镇卫生院', org: TOWN, handler: '赵站长' }])
+
   // A reload of a deep link keeps the session (the cookie) and the page.
   await page.goto(`${product.url}/console/orgs`)
   await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).waitFor()

@@ -70,6 +70,7 @@ const CODE_MESSAGES: Record<string, string> = {
   not_a_rater: '您不是本方案登记的测评人',
   read_only: '督查员不参与评价',
   already_rated: '已经评价过',
+  already_handler: '该账号已是本部门的办理人',
 }
 
 /** Chinese names of the fields the console's forms send. */
