@@ -121,6 +121,12 @@ test('a scheme is created, a station scored from the level above, and its result
   await other.getByRole('region', { name: `${STATION} 指数构成` }).getByText(/签到人次 \d+/).waitFor()
   await screenshot(other, 'evaluation-rankings')
 
+  // On a tablet held upright the menu and the ranking stay usable.
+  await other.setViewportSize({ width: 768, height: 1024 })
+  await other.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '成效评估' }).waitFor()
+  await row.getByRole('button', { name: `${STATION} 指数构成` }).waitFor()
+  await screenshot(other, 'evaluation-rankings-tablet')
+
   expect(admin.problems).toEqual([])
   expect(institute.problems).toEqual([])
 })
