@@ -105,6 +105,19 @@ test('a scheme is created, a station scored from the level above, and its result
   await page.getByRole('region', { name: `${STATION} 各项平均分` }).getByRole('row').filter({ hasText: '阵地建设' }).getByText('8 / 10').waitFor()
   await screenshot(page, 'evaluation-results')
 
+  // 群众评单 on an activity's page: the tally of its ratings, as many as the database holds.
+  const [rated] = product.query<{ id: number; n: number; good: number }>(
+    `SELECT subject_id AS id, COUNT(*) AS n, SUM(level IN ('very_satisfied', 'satisfied')) AS good FROM eval_ratings WHERE subject = 'activity' GROUP BY subject_id ORDER BY n DESC LIMIT 1`,
+  )
+  expect(rated!.n).toBeGreaterThan(0)
+  await page.goto(`${product.url}/console/activities/${rated!.id}`)
+  await page.getByRole('tab', { name: '群众评价' }).click()
+  const tally = page.getByLabel('评价汇总')
+  await tally.getByText('评价数').waitFor()
+  await tally.getByRole('cell', { name: String(rated!.n), exact: true }).waitFor()
+  await tally.getByText(`${Math.round((rated!.good / rated!.n) * 10000) / 100}%`, { exact: true }).waitFor()
+  await screenshot(page, 'activity-ratings')
+
   // The ranking of 城关镇's stations: the station's index as the API computes it, and its inputs.
   await other.getByRole('tab', { name: '指数排名' }).click()
   const api = await apiAs(product.url, INSTITUTE_ADMIN.phone, INSTITUTE_ADMIN.password)
