@@ -118,6 +118,27 @@ test('a scheme is created, a station scored from the level above, and its result
   await tally.getByText(`${Math.round((rated!.good / rated!.n) * 10000) / 100}%`, { exact: true }).waitFor()
   await screenshot(page, 'activity-ratings')
 
+  // 志愿服务项目: a demo project's tally, then a new project.
+  const [project] = product.query<{ id: number; name: string; n: number }>(
+    `SELECT p.id, p.name, COUNT(r.id) AS n FROM eval_projects p JOIN eval_ratings r ON r.subject = 'project' AND r.subject_id = p.id GROUP BY p.id ORDER BY p.id LIMIT 1`,
+  )
+  await page.goto(`${product.url}/console/evaluation?tab=projects`)
+  await page.getByRole('region', { name: '志愿服务项目' }).getByRole('button', { name: `${project!.name} 的评价` }).click()
+  const projectTally = page.getByLabel('评价汇总')
+  await projectTally.getByText('认可度（1–5）').waitFor()
+  await projectTally.getByRole('cell', { name: String(project!.n), exact: true }).waitFor()
+  await screenshot(page, 'evaluation-project')
+  await page.keyboard.press('Escape')
+  await page.getByRole('button', { name: '新建项目' }).click()
+  const newProject = page.getByRole('dialog', { name: '新建志愿服务项目' })
+  await newProject.getByLabel('项目名称').fill('银龄陪伴计划')
+  await newProject.getByPlaceholder('开始日期').fill('2026-12-01')
+  await newProject.getByPlaceholder('结束日期').fill('2027-05-31')
+  await newProject.getByPlaceholder('结束日期').press('Enter')
+  await newProject.getByRole('button', { name: '创建' }).click()
+  await page.getByText('已新建项目「银龄陪伴计划」').waitFor()
+  expect(product.query(`SELECT starts_on, ends_on FROM eval_projects WHERE name = '银龄陪伴计划'`)).toEqual([{ starts_on: '2026-12-01', ends_on: '2027-05-31' }])
+
   // The ranking of 城关镇's stations: the station's index as the API computes it, and its inputs.
   await other.getByRole('tab', { name: '指数排名' }).click()
   const api = await apiAs(product.url, INSTITUTE_ADMIN.phone, INSTITUTE_ADMIN.password)
