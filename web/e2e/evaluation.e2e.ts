@@ -139,8 +139,26 @@ test('a scheme is created, a station scored from the level above, and its result
   await page.getByText('已新建项目「银龄陪伴计划」').waitFor()
   expect(product.query(`SELECT starts_on, ends_on FROM eval_projects WHERE name = '银龄陪伴计划'`)).toEqual([{ starts_on: '2026-12-01', ends_on: '2027-05-31' }])
 
+  // 指数设置: weights that do not sum to 100 are refused beside them and nothing is stored; a
+  // good change is stored.
+  const indexSetting = () => product.query<{ value: string }>(`SELECT value FROM deployment_settings WHERE key = 'evaluation.index'`)
+  const before = indexSetting()
+  await page.getByRole('tab', { name: '指数设置' }).click()
+  await page.getByLabel('活动参与权重').fill('30')
+  await page.getByRole('button', { name: '保存指数设置' }).click()
+  await page.getByText('权重合计应为 100（现为 105）').waitFor()
+  expect(indexSetting()).toEqual(before)
+  await page.getByLabel('队伍活跃度权重').fill('15')
+  await page.getByRole('button', { name: '保存指数设置' }).click()
+  await page.getByText('指数设置已保存，排名按新设置计算').waitFor()
+  const [stored] = indexSetting()
+  expect(JSON.parse(stored!.value).weights).toMatchObject({ participation: 30, team_activity: 15 })
+  await screenshot(page, 'evaluation-settings')
+
   // The ranking of 城关镇's stations: the station's index as the API computes it, and its inputs.
   await other.getByRole('tab', { name: '指数排名' }).click()
+  // The tab was opened before the weights changed: asked again, it shows the index by the new ones.
+  await other.getByRole('button', { name: '刷新' }).click()
   const api = await apiAs(product.url, INSTITUTE_ADMIN.phone, INSTITUTE_ADMIN.password)
   const [town] = product.query<{ id: number }>(`SELECT id FROM orgs WHERE name = '城关镇新时代文明实践所'`)
   const ranking = await api.call<{ items: { rank: number; index: number; org: { name: string } }[] }>(
