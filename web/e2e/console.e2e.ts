@@ -100,6 +100,73 @@ test('a centre admin signs in, creates a station under a town and its admin, and
   expect(product.query(`SELECT id FROM orgs WHERE name = '${STATION}'`)).toHaveLength(1)
   await dialog.getByRole('button', { name: '取消' }).click()
 
+  // 职能部门: a department at the town, the same name refused beside its field, and a handler named.
+  const departments = page.getByRole('region', { name: '职能部门' })
+  await page.getByRole('button', { name: '新增职能部门' }).click()
+  const department = page.getByRole('dialog', { name: `在「${TOWN}」下新增职能部门` })
+  await department.getByLabel('部门名称').fill('城关镇卫生院')
+  await department.getByRole('button', { name: '创建' }).click()
+  await page.getByText('已新增职能部门「城关镇卫生院」').waitFor()
+  await departments.getByRole('row').filter({ hasText: '城关镇卫生院' }).getByText('尚未指定').waitFor()
+  await page.getByRole('button', { name: '新增职能部门' }).click()
+  await department.getByLabel('部门名称').fill('城关镇卫生院')
+  await department.getByRole('button', { name: '创建' }).click()
+  await department.getByText('该组织已有同名的职能部门').waitFor()
+  await department.getByRole('button', { name: '取消' }).click()
+  await departments.getByRole('button', { name: '为「城关镇卫生院」添加办理人' }).click()
+  const handler = page.getByRole('dialog', { name: '添加办理人 · 城关镇卫生院' })
+  await handler.getByRole('combobox', { name: '办理人账号' }).fill('赵站长')
+  await page.getByRole('option', { name: /^赵站长（137\*\*\*\*0001）$/ }).click()
+  await handler.getByRole('button', { name: '添加' }).click()
+  await page.getByText('已将赵站长设为「城关镇卫生院」的办理人').waitFor()
+  await departments.getByRole('row').filter({ hasText: '城关镇卫生院' }).getByText('赵站长').waitFor()
+  await screenshot(page, 'orgs-departments')
+  expect(
+    product.query(
+      `SELECT d.name, o.name AS org, a.name AS handler FROM departments d JOIN orgs o ON o.id = d.org_id JOIN department_handlers h ON h.department_id = d.id JOIN accounts a ON a.id = h.account_id WHERE d.name = '城关镇卫生院'`,
+    ),
+  ).toEqual([{ name: '城关镇卫生院', org: TOWN, handler: '赵站长' }])
+
+  // Roles of an existing account: 赵站长 is made a team leader at the station too, then that
+  // role is revoked; the grant is in the database and then gone.
+  await tree.getByText(STATION, { exact: true }).click()
+  const accountRow = page.getByRole('region', { name: '账号列表' }).getByRole('row').filter({ hasText: '赵站长' }).first()
+  await accountRow.getByRole('button', { name: '为「赵站长」授予角色' }).click()
+  const grant = page.getByRole('dialog', { name: `为「赵站长」授予角色 · ${STATION}` })
+  await grant.getByText('队长', { exact: true }).click()
+  await grant.getByRole('button', { name: '授予' }).click()
+  await page.getByText('已授予「赵站长」队长').waitFor()
+  const grants = () =>
+    product.query(`SELECT g.role, o.name AS org FROM role_grants g JOIN accounts a ON a.id = g.account_id JOIN orgs o ON o.id = g.org_id WHERE a.phone = '13700000001' ORDER BY g.id`)
+  expect(grants()).toEqual([
+    { role: 'station-admin', org: STATION },
+    { role: 'department-handler', org: TOWN },
+    { role: 'team-leader', org: STATION },
+  ])
+  await accountRow.getByRole('button', { name: `撤销「赵站长」的队长 · ${STATION}` }).click()
+  await page.getByRole('dialog', { name: '撤销「赵站长」的角色' }).getByRole('button', { name: '撤销' }).click()
+  await page.getByText('已撤销「赵站长」的队长角色').waitFor()
+  await expect.poll(grants).toEqual([
+    { role: 'station-admin', org: STATION },
+    { role: 'department-handler', org: TOWN },
+  ])
+  await screenshot(page, 'orgs-roles')
+
+  // The station renamed, then its parent refused deactivation (it has active children).
+  await page.getByRole('button', { name: '重命名' }).click()
+  await page.getByRole('dialog', { name: `重命名「${STATION}」` }).getByLabel('新名称').fill('南关社区实践站')
+  await page.getByRole('dialog', { name: `重命名「${STATION}」` }).getByRole('button', { name: '保存' }).click()
+  await page.getByText('已重命名为「南关社区实践站」').waitFor()
+  await tree.getByText('南关社区实践站', { exact: true }).waitFor()
+  expect(product.query(`SELECT COUNT(*) AS n FROM orgs WHERE name = '南关社区实践站' AND level = 'station'`)).toEqual([{ n: 1 }])
+  await tree.getByText(TOWN, { exact: true }).click()
+  await page.getByRole('button', { name: '停用' }).click()
+  const deactivate = page.getByRole('dialog', { name: `停用「${TOWN}」` })
+  await deactivate.getByRole('button', { name: '停用' }).click()
+  await deactivate.getByRole('alert').filter({ hasText: '请先停用该组织的全部下级组织' }).waitFor()
+  expect(product.query(`SELECT active FROM orgs WHERE name = '${TOWN}'`)).toEqual([{ active: 1 }])
+  await deactivate.getByRole('button', { name: '返回' }).click()
+
   // A reload of a deep link keeps the session (the cookie) and the page.
   await page.goto(`${product.url}/console/orgs`)
   await page.getByRole('tree', { name: '组织树' }).getByText(TOWN, { exact: true }).waitFor()

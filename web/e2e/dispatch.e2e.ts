@@ -56,6 +56,13 @@ test('an order is dispatched from the desk and accepted by the team leader', asy
   await row.getByText('家电维修').waitFor()
   await row.getByText('较急').waitFor()
   await screenshot(page, 'dispatch-queue')
+  // The queue narrowed to one station's subtree shows its order and no other station's.
+  await queue.getByText('沙河村新时代文明实践站').waitFor()
+  await page.getByRole('combobox', { name: '按组织筛选' }).click({ force: true })
+  await page.getByRole('treeitem', { name: '东关社区新时代文明实践站' }).getByText('东关社区新时代文明实践站', { exact: true }).click()
+  await queue.getByText('沙河村新时代文明实践站').waitFor({ state: 'detached' })
+  await row.getByText('家电维修').waitFor()
+  await page.getByRole('combobox', { name: '按组织筛选' }).press('Escape')
   await row.getByRole('button', { name: '办理' }).click()
 
   const drawer = page.getByRole('dialog', { name: `订单 ${order.id} · 家电维修` })

@@ -93,7 +93,15 @@ test('the centre admin is refused an out-of-range value beside its field, then c
   await screenshot(page, 'audit-log')
   await page.getByRole('textbox', { name: '操作' }).fill('no.such.action')
   await page.getByRole('button', { name: '查询' }).click()
-  await log.getByText('没有该操作的记录').waitFor()
+  await log.getByText('没有符合条件的记录').waitFor()
+  // A time range before the changes: the same action finds nothing in it.
+  await page.getByRole('textbox', { name: '操作' }).fill('setting.update')
+  await page.getByPlaceholder('开始日期').fill('2020-01-01')
+  await page.getByPlaceholder('结束日期').fill('2020-01-31')
+  await page.getByPlaceholder('结束日期').press('Enter')
+  await page.getByRole('button', { name: '查询' }).click()
+  await log.getByText('没有符合条件的记录').waitFor()
+  expect(await log.getByText('setting.update').count()).toBe(0)
 
   expect(problems).toEqual([])
 })

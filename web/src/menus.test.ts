@@ -44,4 +44,9 @@ describe('rolesAt', () => {
     expect(rolesAt('station')).toEqual(['station-admin', 'team-leader', 'auditor'])
     expect(rolesAt('point')).toEqual(['team-leader', 'auditor'])
   })
+
+  it('shows 成效评估 to whoever may read evaluations', () => {
+    expect(menusFor(['read-evaluations']).map((m) => m.title)).toEqual(['工作台', '成效评估'])
+    expect(menusFor(['read-directory']).map((m) => m.title)).not.toContain('成效评估')
+  })
 })

@@ -24,6 +24,7 @@ export const MENUS: readonly MenuItem[] = [
   { path: '/team-desk', title: '队伍接单', roles: ['team-leader'] },
   { path: '/department-desk', title: '部门办理', action: 'handle-department-items' },
   { path: '/surveys', title: '需求调查', action: 'read-survey-results' },
+  { path: '/evaluation', title: '成效评估', action: 'read-evaluations' },
   { path: '/rewards', title: '礼遇', action: 'manage-rewards' },
   // The deployment's settings are the centre admins'; read-outbox is the action only they hold
   // (the API itself asks for manage-orgs at the centre).

@@ -20,6 +20,7 @@ import SurveyList from './views/surveys/SurveyList.vue'
 import SurveyBuilder from './views/surveys/SurveyBuilder.vue'
 import SurveyResults from './views/surveys/SurveyResults.vue'
 import RewardsPage from './views/rewards/RewardsPage.vue'
+import EvaluationPage from './views/evaluation/EvaluationPage.vue'
 import SettingsPage from './views/settings/SettingsPage.vue'
 import SetupPage from './views/setup/SetupPage.vue'
 import MessagesPage from './views/messages/MessagesPage.vue'
@@ -59,6 +60,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'surveys/new', component: SurveyBuilder, meta: { title: '新建问卷', action: 'manage-surveys' } },
       { path: 'surveys/:id(\\d+)/edit', component: SurveyBuilder, meta: { title: '编辑问卷', action: 'manage-surveys' } },
       { path: 'surveys/:id(\\d+)/results', component: SurveyResults, meta: { title: '问卷结果', action: 'read-survey-results' } },
+      { path: 'evaluation', component: EvaluationPage, meta: { title: '成效评估', action: 'read-evaluations' } },
       { path: 'rewards', component: RewardsPage, meta: { title: '礼遇', action: 'manage-rewards' } },
       { path: 'audit', component: AuditPage, meta: { title: '操作日志', action: 'read-audit' } },
       { path: 'messages', component: MessagesPage, meta: { title: '消息', action: 'read-outbox' } },

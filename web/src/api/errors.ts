@@ -63,6 +63,14 @@ const CODE_MESSAGES: Record<string, string> = {
   out_of_stock: '库存不足',
   insufficient_points: '积分不足',
   not_available: '该礼遇当前不可兑换',
+  own_org: '不能评估本级组织，应由上级评估',
+  already_evaluated: '本期已评估过该组织',
+  already_registered: '该账号已登记为本方案的测评人',
+  wrong_kind: '该类方案不能这样操作',
+  not_a_rater: '您不是本方案登记的测评人',
+  read_only: '督查员不参与评价',
+  already_rated: '已经评价过',
+  already_handler: '该账号已是本部门的办理人',
 }
 
 /** Chinese names of the fields the console's forms send. */
@@ -109,6 +117,18 @@ const FIELD_LABELS: Record<string, string> = {
   longitude: '经度',
   population: '常住人口',
   label: '名称',
+
+  scheme_id: '评估方案',
+  centre_id: '实践中心',
+  kind: '类型',
+  target_level: '评估对象',
+  items: '评估项目',
+  groups: '测评群体',
+  scores: '评分',
+  comment: '评语',
+  group: '测评群体',
+  grade: '等次',
+  account_id: '账号',
 }
 
 /** A resident ID the server refused (check character, or not agreeing with the birth date and
@@ -178,6 +198,13 @@ export function fieldError(problem: ApiProblem | undefined, field: string): stri
   return f ? `${fieldLabel(f.field)}填写有误：${f.message}` : ''
 }
 
+/** The server's message for exactly this field path (`items[2].weight`, `scores.venue`) in
+ * Chinese, without the field's name: for inputs inside a list, where the place says which. */
+export function fieldDetail(problem: ApiProblem | undefined, path: string): string {
+  const f = problem?.fields.find((x) => x.field === path)
+  return f ? zhDetail(f.message) : ''
+}
+
 /** The problem behind anything a request threw (an `ApiFailure`, or a bug shown plainly). */
 export function problemOf(e: unknown, message = '出错了，请稍后再试'): ApiProblem {
   if (e instanceof ApiFailure) return e.problem
@@ -219,6 +246,14 @@ const DETAIL_PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^must be a positive integer id/, () => '请选择一项'],
   [/^must be before closes_at|must be after opens_at|^must be later than/, () => '截止时间应晚于开始时间'],
   [/in the past|must be in the future/, () => '应是将来的时间'],
+  [/^must be 1-40 characters of A-Z/, () => '编码应为 1 到 40 个字母、数字、_ 或 -'],
+  [/^must be 1-200 characters/, () => '应为 1 到 200 个字'],
+  [/^is used twice/, () => '编码重复'],
+  [/^the weights must sum to 100, not (-?\d+)/, (m) => `权重合计应为 100（现为 ${m[1]}）`],
+  [/^must be a number from 0 to (\d+) with at most two decimals/, (m) => `应为 0 到 ${m[1]} 的数，最多两位小数`],
+  [/requires evidence references/, () => '该项须填写佐证材料'],
+  [/^is required: every item of the scheme is scored/, () => '每一项都要评分'],
+  [/^must be a list of at most 20 references/, () => '最多 20 条，每条 1 到 300 个字'],
 ]
 
 export function zhDetail(message: string): string {

@@ -6,13 +6,13 @@ type Result = components['schemas']['SurveyQuestionResult']
 
 const BAR = { type: 'bar', itemStyle: { color: '#c0392b' }, label: { show: true, position: 'right' } }
 
-/** Horizontal bars of `[name, count]` rows. */
-export function barOption(rows: [string, number][]): Record<string, unknown> {
+/** Horizontal bars of `[name, value]` rows; `measure` names the value (人数, 指数…), `max` the axis's end. */
+export function barOption(rows: [string, number][], measure = '人数', max?: number): Record<string, unknown> {
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
-    dataset: { source: [['名称', '人数'], ...rows] },
-    xAxis: { type: 'value', minInterval: 1 },
+    dataset: { source: [['名称', measure], ...rows] },
+    xAxis: { type: 'value', minInterval: 1, ...(max === undefined ? {} : { max }) },
     yAxis: { type: 'category', inverse: true },
     series: [BAR],
   }
