@@ -285,8 +285,10 @@ async fn every_figure_of_a_small_county_matches_the_hand_count_and_each_station_
     assert_eq!(
         cat["items"],
         json!([
-            { "category": "助老", "activities": 1, "activity_share": 50.0, "orders": 2, "order_share": 66.7 },
-            { "category": "环保", "activities": 1, "activity_share": 50.0, "orders": 1, "order_share": 33.3 },
+            { "category": "助老", "activities": 1, "activity_share": 50.0, "orders": 2, "order_share": 66.7,
+              "survey_responses": 0, "survey_share": null },
+            { "category": "环保", "activities": 1, "activity_share": 50.0, "orders": 1, "order_share": 33.3,
+              "survey_responses": 0, "survey_share": null },
         ])
     );
 

@@ -33,9 +33,10 @@ use wenming_tests::{
     Reply, CLOCK_HEADER, DAY, HOUR, MINUTE, STATION_A, STATION_B,
 };
 
-/// The components the survey tests need built (besides the directory's): the survey itself, and
-/// the demand component for the menu items and demands that links point at.
-const SURVEY_COMPONENTS: [&str; 4] = ["survey", "demand", "dispatch", "notify"];
+/// The components the survey tests need built (besides the directory's): the survey itself, the
+/// demand component for the menu items and demands that links point at, and the dashboard that
+/// sets what surveys asked for beside the work done.
+const SURVEY_COMPONENTS: [&str; 5] = ["survey", "demand", "dispatch", "notify", "dashboard"];
 
 // ---- The county: the harness's, and what the survey tests add -----------------------------------
 
@@ -1936,6 +1937,58 @@ async fn demand(c: &SurveyCounty, who: &Person, item: i64, org: i64) -> i64 {
         "contact_phone": who.phone,
     });
     id(&c.order(who, &body, None).await)
+}
+
+#[tokio::test]
+async fn what_linked_answers_asked_for_counts_per_service_category_on_the_dashboard_once_per_response() {
+    // Arrange: the results survey (needs: c1 meals+health, c2 meals, c3 health+culture,
+    // v1 culture, c4 meals+legal, c5 meals; c4 and c5 live at B), with 助餐 and 法律咨询 linked to
+    // two 助老 items and 健康义诊 to a 健康 item; 文化活动 is linked to nothing.
+    let c = county().await;
+    let t = c.t0;
+    let meals = menu_item(&c, "助老", "助餐服务").await;
+    let legal = menu_item(&c, "助老", "老年法律援助").await;
+    let health = menu_item(&c, "健康", "健康义诊").await;
+    let (survey, _) = answered_results_survey(&c, false).await;
+    let links_path = format!("/api/v1/surveys/{survey}/links");
+    for (option, item) in [("meals", meals), ("legal", legal), ("health", health)] {
+        let body = json!({ "question": "needs", "option": option, "target": "service_menu_item", "target_id": item });
+        let made = c.at(Some(&c.inst_admin.token), "POST", &links_path, t + 100, Some(&body)).await;
+        assert_eq!(made.status, 201, "{}", made.text());
+    }
+    let day = domain::Date::of(t).to_string();
+    let path = format!("/api/v1/dashboard/categories?from={day}&to={day}");
+
+    // Act
+    let centre = c.at(Some(&c.admin), "GET", &path, t + 200, None).await;
+    let at_b = c.at(Some(&c.admin_b.token), "GET", &path, t + 200, None).await;
+
+    // Assert (categories in code-point order, 健 before 助): 助老 is asked for by c1, c2, c4 (once, though two of her options point there) and
+    // c5; 健康 by c1 and c3. Station B sees only its residents, c4 and c5.
+    assert_eq!(centre.status, 200, "{}", centre.text());
+    let centre = centre.json();
+    assert_eq!(centre["survey_responses"], 6, "{centre}");
+    assert_eq!(
+        centre["items"],
+        json!([
+            { "category": "健康", "activities": 0, "activity_share": null, "orders": 0, "order_share": null,
+              "survey_responses": 2, "survey_share": 33.3 },
+            { "category": "助老", "activities": 0, "activity_share": null, "orders": 0, "order_share": null,
+              "survey_responses": 4, "survey_share": 66.7 },
+        ])
+    );
+    assert_eq!(at_b.status, 200, "{}", at_b.text());
+    let at_b = at_b.json();
+    assert_eq!(at_b["survey_responses"], 2, "{at_b}");
+    assert_eq!(at_b["items"][0]["category"], "助老", "{at_b}");
+    assert_eq!(at_b["items"][0]["survey_responses"], 2, "{at_b}");
+    assert_eq!(at_b["items"][0]["survey_share"], 100.0, "{at_b}");
+    // The day after: nothing was submitted then.
+    let next = domain::Date::of(t + DAY).to_string();
+    let later = c
+        .at(Some(&c.admin), "GET", &format!("/api/v1/dashboard/categories?from={next}&to={next}"), t + DAY, None)
+        .await;
+    assert_eq!(later.json()["survey_responses"], 0, "{}", later.text());
 }
 
 #[tokio::test]

@@ -75,6 +75,12 @@ pub struct Period {
 }
 
 impl Period {
+    /// The period as unix seconds, `[start of the first day, start of the day after the last)`
+    /// in Asia/Shanghai.
+    pub fn unix_bounds(self) -> (i64, i64) {
+        (self.from * 86_400 - 28_800, (self.to + 1) * 86_400 - 28_800)
+    }
+
     /// The day number of unix seconds `secs` in Asia/Shanghai.
     pub fn day_of(secs: i64) -> i64 {
         (secs + 28_800).div_euclid(86_400)

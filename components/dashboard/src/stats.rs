@@ -398,13 +398,16 @@ pub fn portrait(db: &Db, org: &Org, _period: Period, now: i64) -> Result<Json, A
 }
 
 /// The share of each service category among the period's activities, set against its share
-/// among the period's orders (what people asked for).
+/// among what people asked for: the period's orders, and the survey responses submitted in the
+/// period whose answers a survey link ties to a service-menu item of that category.
 pub fn categories(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, ApiError> {
     let activities = by_key(db, org.id, "activities", period)?;
     let orders = by_key(db, org.id, "orders", period)?;
+    let surveys = survey_demand(db, org, period)?;
     let total_a: i64 = activities.values().sum();
     let total_o: i64 = orders.values().sum();
-    let mut names: Vec<&String> = activities.keys().chain(orders.keys()).collect();
+    let total_s: i64 = surveys.values().sum();
+    let mut names: Vec<&String> = activities.keys().chain(orders.keys()).chain(surveys.keys()).collect();
     names.sort();
     names.dedup();
     let items: Vec<Json> = names
@@ -412,16 +415,45 @@ pub fn categories(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json,
         .map(|name| {
             let a = activities.get(name).copied().unwrap_or(0);
             let o = orders.get(name).copied().unwrap_or(0);
+            let r = surveys.get(name).copied().unwrap_or(0);
             json!({
                 "category": name,
                 "activities": a,
                 "activity_share": percent(a, total_a),
                 "orders": o,
                 "order_share": percent(o, total_o),
+                "survey_responses": r,
+                "survey_share": percent(r, total_s),
             })
         })
         .collect();
-    Ok(json!({ "activities": total_a, "orders": total_o, "items": items }))
+    Ok(json!({ "activities": total_a, "orders": total_o, "survey_responses": total_s, "items": items }))
+}
+
+/// Per service category, the survey responses of people living in the org's subtree, submitted
+/// in the period, that asked for it: a response counts for a category when a link from its survey
+/// to a menu item of that category covers it — a link from the whole survey, from a question it
+/// answered, or from an option it chose. A response counts once per category, however many of its
+/// answers point there. Read directly, not from a rollup: responses are few beside check-ins
+/// (hundreds to thousands a year), and `survey_answers` is indexed by response.
+fn survey_demand(db: &Db, org: &Org, period: Period) -> Result<BTreeMap<String, i64>, ApiError> {
+    let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
+    let (from, to) = period.unix_bounds();
+    let rows = db.query(
+        "SELECT category, COUNT(*) AS n FROM (
+             SELECT DISTINCT r.id, m.category AS category
+             FROM survey_responses r
+             JOIN survey_links l ON l.survey_id = r.survey_id AND l.target = 'service_menu_item'
+             JOIN service_menu_items m ON m.id = l.target_id
+             WHERE r.org_path >= ? AND r.org_path < ? AND r.submitted_at >= ? AND r.submitted_at < ?
+               AND (l.question = ''
+                    OR EXISTS (SELECT 1 FROM survey_answers a
+                               WHERE a.response_id = r.id AND a.question = l.question
+                                 AND (l.option = '' OR a.option = l.option)))
+         ) GROUP BY category",
+        &[Value::Text(lo), Value::Text(hi), Value::Integer(from), Value::Integer(to)],
+    )?;
+    rows.iter().map(|r| Ok((r.str("category")?, r.i64("n")?))).collect()
 }
 
 /// `{"numerator", "denominator", "value"}`.

@@ -3814,12 +3814,21 @@ export interface components {
         StatCategories: {
             activities: number;
             orders: number;
+            /** @description Survey responses asking for a category, summed over the categories (a response counts once per category) */
+            survey_responses: number;
             items: {
                 category: string;
                 activities: number;
                 activity_share: number | null;
                 orders: number;
                 order_share: number | null;
+                /**
+                 * @description Responses submitted in the period by people living in the subtree that a survey link
+                 *     (the whole survey, a question they answered, or an option they chose) ties to a
+                 *     service-menu item of this category; once per response
+                 */
+                survey_responses: number;
+                survey_share: number | null;
             }[];
         };
         StatRate: {
