@@ -42,7 +42,7 @@ function vantIconFont(): Plugin {
 
 // The console is one entry (and the phone app, m/index.html, another), console/index.html, built to dist/console/index.html; its code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
-// component). public/ (the status card, the survey page) is copied to dist/ as it is.
+// component). public/ (the status card) is copied to dist/ as it is.
 export default defineConfig({
   plugins: [vue(), consoleFallback(), vantIconFont()],
   base: '/',
