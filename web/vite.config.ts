@@ -44,7 +44,7 @@ function vantIconFont(): Plugin {
 // (m/index.html → dist/m/index.html) and the wall screen (screen.html → dist/screen.html) are two
 // more. Their code and
 // styles go to dist/assets/ under content-hashed names (served as immutable by the web
-// component). public/ (the status card, the survey page) is copied to dist/ as it is.
+// component). public/ (the status card) is copied to dist/ as it is.
 export default defineConfig({
   plugins: [vue(), consoleFallback(), vantIconFont()],
   base: '/',

@@ -159,7 +159,7 @@ async fn console_routes_serve_the_app_and_hashed_assets_are_cached_for_good() {
 }
 
 #[tokio::test]
-async fn phone_routes_serve_the_phone_app_and_the_old_check_in_address_redirects_into_it() {
+async fn phone_routes_serve_the_phone_app_and_the_old_check_in_and_survey_addresses_redirect_into_it() {
     // Arrange
     let c = Centre::new().await;
 
@@ -168,6 +168,9 @@ async fn phone_routes_serve_the_phone_app_and_the_old_check_in_address_redirects
     let deep = c.edge.get("/m/checkin?code=ABC234").await;
     let missing_asset = c.edge.get("/m/missing.js").await;
     let old = c.edge.get("/checkin.html?code=ABC234").await;
+    let old_survey = c.edge.get("/survey.html?id=7").await;
+    let survey_without_id = c.edge.get("/survey.html").await;
+    let survey_page = c.edge.get("/m/surveys/7").await;
     let font = c.edge.get("/m/vant-icon.woff2").await;
     let html = index.text();
 
@@ -180,6 +183,11 @@ async fn phone_routes_serve_the_phone_app_and_the_old_check_in_address_redirects
     assert_eq!(missing_asset.status, 404, "a missing file is not answered with the page");
     assert_eq!(old.status, 302, "{}", old.text());
     assert_eq!(old.header("location"), Some("/m/checkin?code=ABC234"));
+    // WeChat menus point at /survey.html?id=N: it leads to the app's survey page.
+    assert_eq!(old_survey.status, 302, "{}", old_survey.text());
+    assert_eq!(old_survey.header("location"), Some("/m/surveys/7"));
+    assert_eq!(survey_without_id.header("location"), Some("/m/surveys/"));
+    assert_eq!((survey_page.status, survey_page.text()), (200, html.clone()));
     // The icon font is served from this origin (the CSP allows no other).
     assert_eq!(font.status, 200);
     assert_eq!(font.header("content-type"), Some("font/woff2"));

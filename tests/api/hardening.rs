@@ -135,7 +135,7 @@ async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() 
     let c = Centre::new().await;
 
     let mut replies = Vec::new();
-    for path in ["/", "/index.html", "/survey.html", "/survey.js", "/survey.css", "/index.js", "/no-such-page"] {
+    for path in ["/", "/index.html", "/index.js", "/index.css", "/m/", "/m/surveys/1", "/no-such-page"] {
         replies.push((path, c.edge.get(path).await));
     }
 
@@ -152,19 +152,22 @@ async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() 
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
     }
     // The policy forbids inline code, so the pages must have none, or they would stop working.
-    for (path, reply) in replies.iter().filter(|(p, _)| p.ends_with(".html") || *p == "/") {
+    for (path, reply) in
+        replies.iter().filter(|(p, _)| p.ends_with(".html") || p.ends_with('/') || p.starts_with("/m/"))
+    {
         let html = reply.text();
         assert!(!html.contains("<script>") && !html.contains("<style>") && !html.contains(" style="), "{path}");
         assert!(!html.contains(" onclick=") && !html.contains(" onload="), "{path}");
     }
     let page = |p: &str| replies.iter().find(|(path, _)| *path == p).map(|(_, r)| r).expect("fetched");
-    let survey = page("/survey.html").text();
-    assert!(survey.contains(r#"<script src="/survey.js"></script>"#), "{survey}");
-    assert!(survey.contains(r#"<link rel="stylesheet" href="/survey.css">"#), "{survey}");
-    assert!(page("/survey.js").header("content-type").unwrap_or_default().starts_with("text/javascript"));
-    assert!(page("/survey.css").header("content-type").unwrap_or_default().starts_with("text/css"));
-    // The page's requests are JSON as the API requires.
-    assert!(page("/survey.js").text().contains("'content-type': 'application/json'"));
+    assert!(page("/index.js").header("content-type").unwrap_or_default().starts_with("text/javascript"));
+    assert!(page("/index.css").header("content-type").unwrap_or_default().starts_with("text/css"));
+    // The phone app (where the survey page now lives) loads its code from files only.
+    assert!(
+        page("/m/surveys/1").text().contains(r#"<script type="module" crossorigin src="/assets/"#),
+        "{}",
+        page("/m/surveys/1").text()
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Serves the built front end, `web/dist/` (mounted read-only at `/` by the manifest's `files`;
-//! `scripts/lib.sh` builds it with `npm ci && npm run build`): the status card at `/`, the survey
-//! page, and the staff console under `/console/`. Only GET and HEAD; `..` never leaves the mount;
+//! `scripts/lib.sh` builds it with `npm ci && npm run build`): the status card at `/`, the phone
+//! app under `/m/`, and the staff console under `/console/`. Only GET and HEAD; `..` never leaves the mount;
 //! a folder serves its `index.html`.
 //!
 //! The console is a single-page app: any `/console/...` address without a file extension that is
@@ -12,7 +12,8 @@
 //! The phone app (the people's pages, H5) is a second single-page app under `/m/`: its routes
 //! fall back to `/m/index.html` the same way. The activity QR code's older address,
 //! `/checkin.html?code=`, is answered with a redirect to the phone app's check-in page (printed
-//! codes keep working).
+//! codes keep working), and the survey page's, `/survey.html?id=N` (WeChat menus), with one to
+//! the app's `/m/surveys/N`.
 //!
 //! Every answer carries the security headers of [`SECURITY_HEADERS`]: the pages keep their
 //! scripts and styles in files beside them (no inline `<script>`, `<style>` or `style=`), so the
@@ -57,6 +58,9 @@ fn serve(req: &Request) -> Response {
     let path = req.path();
     if path == "/checkin.html" {
         return redirect(&format!("/m/checkin{}", query_suffix(req.query())));
+    }
+    if path == "/survey.html" {
+        return redirect(&survey_location(req.query()));
     }
     let Some(file) = file_for(path) else {
         return error(404, "not_found", "no such page");
@@ -105,6 +109,16 @@ fn query_suffix(query: &str) -> String {
     } else {
         format!("?{query}")
     }
+}
+
+/// Where the old survey page's address, `/survey.html?id=N` (WeChat menus and replies carry it),
+/// now leads: the phone app's `/m/surveys/N`. Only a number goes into the path; a missing or
+/// malformed id leads to `/m/surveys/`, which the app answers with its "no such page".
+fn survey_location(query: &str) -> String {
+    let id = query.split('&').find_map(|pair| pair.strip_prefix("id=")).filter(|id| {
+        !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0')
+    });
+    format!("/m/surveys/{}", id.unwrap_or(""))
 }
 
 /// A same-origin redirect (the location is a path built here, never taken from the request's
@@ -200,9 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn the_old_survey_address_leads_to_the_phone_apps_survey_and_only_a_number_enters_the_path() {
+        assert_eq!(survey_location("id=7"), "/m/surveys/7");
+        assert_eq!(survey_location("from=menu&id=12"), "/m/surveys/12");
+        assert_eq!(survey_location(""), "/m/surveys/");
+        assert_eq!(survey_location("id="), "/m/surveys/");
+        assert_eq!(survey_location("id=0"), "/m/surveys/");
+        assert_eq!(survey_location("id=//evil.example"), "/m/surveys/");
+        assert_eq!(survey_location("id=3%2F..%2F"), "/m/surveys/");
+    }
+
+    #[test]
     fn only_hashed_assets_are_immutable() {
         assert_eq!(cache_control("/assets/index-3f2a.js"), "public, max-age=31536000, immutable");
         assert_eq!(cache_control("/console/index.html"), "no-cache");
-        assert_eq!(cache_control("/survey.js"), "no-cache");
+        assert_eq!(cache_control("/index.js"), "no-cache");
     }
 }
