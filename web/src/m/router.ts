@@ -31,6 +31,7 @@ export const router = createRouter({
     { path: '/orders/:id(\\d+)', component: () => import('./views/OrderDetail.vue'), props: true, meta: { title: '点单详情' } },
     { path: '/rewards', component: () => import('./views/RewardsPage.vue'), meta: { title: '积分兑换' } },
     { path: '/redemptions', component: () => import('./views/MyRedemptions.vue'), meta: { title: '我的兑换' } },
+    { path: '/notify', component: () => import('./views/NotifySettings.vue'), meta: { title: '通知设置' } },
     { path: '/team', component: () => import('./views/TeamDesk.vue'), meta: { title: '队伍接单' } },
     { path: '/team/orders/:id(\\d+)', component: () => import('./views/TeamOrder.vue'), props: true, meta: { title: '队伍订单' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在', public: true } },
