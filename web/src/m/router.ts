@@ -33,6 +33,8 @@ export const router = createRouter({
     { path: '/redemptions', component: () => import('./views/MyRedemptions.vue'), meta: { title: '我的兑换' } },
     { path: '/surveys/:id(\\d+)', component: () => import('./views/SurveyPage.vue'), props: true, meta: { title: '需求调查', public: true } },
     { path: '/notices', component: () => import('./views/NoticesPage.vue'), meta: { title: '公示', public: true } },
+
+    { path: '/notify', component: () => import('./views/NotifySettings.vue'), meta: { title: '通知设置' } },
     { path: '/team', component: () => import('./views/TeamDesk.vue'), meta: { title: '队伍接单' } },
     { path: '/team/orders/:id(\\d+)', component: () => import('./views/TeamOrder.vue'), props: true, meta: { title: '队伍订单' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在', public: true } },
