@@ -24,7 +24,7 @@ use domain::Date;
 use sha2::{Digest, Sha256};
 use wenming_tests::{
     activity_base_time, count, id, json, open_db, scalar, unix_now, County, Json, Person, SignedInVolunteer, Town,
-    HOUR, MINUTE,
+    HOUR, MINUTE, SCHEDULER_TOKEN,
 };
 
 const COMPONENTS: [&str; 7] = ["activity", "checkin", "ledger", "demand", "dispatch", "notify", "dashboard"];
@@ -486,6 +486,194 @@ async fn a_screen_link_shows_aggregates_without_signing_in_until_it_is_revoked()
     assert_eq!(count(t, "SELECT count(*) FROM audit_log WHERE action = 'screen_link.revoke'", ()), 1);
     let guess = t.edge.get(&format!("/api/v1/screen/{}", "0".repeat(64))).await;
     assert_eq!(guess.status, 404);
+}
+
+// ---- check-ins folded by the scheduler (migration 0020) -----------------------------------------
+
+/// How far the rollups hold check-ins (the fold's watermark).
+fn watermark(t: &Town) -> i64 {
+    scalar(t, "SELECT last_id FROM stat_watermarks WHERE name = 'checkins'", ())
+}
+
+/// The check-in counters in the rollups: (centre's daily sum, teams' daily sum, teams' monthly sum).
+fn folded(t: &Town) -> (i64, i64, i64) {
+    (
+        count(t, "SELECT COALESCE(SUM(n), 0) FROM stat_daily WHERE metric = 'checkins' AND org_id = ?1", [t.centre]),
+        count(t, "SELECT COALESCE(SUM(n), 0) FROM stat_team_daily WHERE metric = 'checkins'", ()),
+        count(t, "SELECT COALESCE(SUM(n), 0) FROM stat_team_monthly WHERE metric = 'checkins'", ()),
+    )
+}
+
+/// Every answer that counts check-ins, whole: the summary, series, rankings (days, and whole
+/// months plus days for the teams) and rates of the centre, the institute and station A.
+async fn checkin_figures(c: &Small, now: i64) -> Vec<Json> {
+    let t = &c.t;
+    let first = Date::of(c.s).first_of_month();
+    let before = first.add_months(-1).expect("a month before");
+    let months = format!("from={before}&to={}", c.day_d);
+    let mut out = Vec::new();
+    for (token, org) in [(&t.admin, t.centre), (&t.admin, t.institute), (&t.admin_a, t.a)] {
+        for figure in ["summary", "series", "rankings", "rates"] {
+            out.push(ok(t, token, &format!("/api/v1/dashboard/{figure}?org={org}&{}", c.period), now).await);
+        }
+        out.push(ok(t, token, &format!("/api/v1/dashboard/rankings?org={org}&{months}"), now).await);
+    }
+    out
+}
+
+/// Check-ins per (org, day), per (team, day) and per (team, month) in the rollups that differ from
+/// a count of the attendances themselves, either way.
+fn rollup_mismatches(t: &Town) -> i64 {
+    let day = "(t.checked_in_at + 28800) / 86400";
+    let orgs = format!(
+        "WITH truth AS (SELECT a.ancestor_id AS k, {day} AS d, COUNT(*) AS n FROM attendances t
+                        JOIN activities x ON x.id = t.activity_id JOIN org_ancestors a ON a.org_id = x.org_id GROUP BY 1, 2),
+              rollup AS (SELECT org_id AS k, day AS d, n FROM stat_daily WHERE metric = 'checkins' AND n <> 0)"
+    );
+    let teams = format!(
+        "WITH truth AS (SELECT x.team_id AS k, {day} AS d, COUNT(*) AS n FROM attendances t
+                        JOIN activities x ON x.id = t.activity_id WHERE x.team_id IS NOT NULL GROUP BY 1, 2),
+              rollup AS (SELECT team_id AS k, day AS d, n FROM stat_team_daily WHERE metric = 'checkins' AND n <> 0)"
+    );
+    let month = |d: &str| {
+        format!(
+            "CAST(strftime('%Y', {d} * 86400, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', {d} * 86400, 'unixepoch') AS INTEGER) - 1"
+        )
+    };
+    let months = format!(
+        "WITH truth AS (SELECT x.team_id AS k, {} AS d, COUNT(*) AS n FROM attendances t
+                        JOIN activities x ON x.id = t.activity_id WHERE x.team_id IS NOT NULL GROUP BY 1, 2),
+              rollup AS (SELECT team_id AS k, month AS d, n FROM stat_team_monthly WHERE metric = 'checkins' AND n <> 0)",
+        month(day)
+    );
+    let compare = " SELECT (SELECT COUNT(*) FROM truth LEFT JOIN rollup r USING (k, d) WHERE r.n IS NOT truth.n)
+                        + (SELECT COUNT(*) FROM rollup LEFT JOIN truth r USING (k, d) WHERE r.n IS NOT rollup.n)";
+    [orgs, teams, months].iter().map(|with| count(t, &format!("{with}{compare}"), ())).sum()
+}
+
+#[tokio::test]
+async fn check_in_figures_are_the_same_before_and_after_folding_and_after_folding_twice() {
+    // Arrange: the small county; its four check-ins came after the watermark (0 on a new database)
+    let c = small_county().await;
+    let t = &c.t;
+    let now = c.s + 90 * MINUTE;
+    assert_eq!((watermark(t), folded(t)), (0, (0, 0, 0)), "nothing folded yet");
+    let before = checkin_figures(&c, now).await;
+    assert_eq!(before[0]["checkins"], 4, "the summary counts the tail: {}", before[0]);
+
+    // Act: fold, then fold again
+    let first = t.edge.job_ok("fold-checkins", now).await;
+    let after_one = checkin_figures(&c, now).await;
+    let rollups_after_one = folded(t);
+    let second = t.edge.job_ok("fold-checkins", now).await;
+    let after_two = checkin_figures(&c, now).await;
+
+    // Assert: all four moved into the rollups (centre 4, team T's X1 3, its month 3), the
+    // watermark past the last, every figure the same, and the repeat did nothing
+    assert_eq!((&first["folded"], &first["more"]), (&json!(4), &json!(0)), "{first}");
+    assert_eq!(rollups_after_one, (4, 3, 3));
+    assert_eq!(watermark(t), count(t, "SELECT MAX(id) FROM attendances", ()));
+    assert_eq!(rollup_mismatches(t), 0);
+    assert_eq!(after_one, before);
+    assert_eq!((&second["folded"], &second["more"]), (&json!(0), &json!(0)), "{second}");
+    assert_eq!(folded(t), (4, 3, 3));
+    assert_eq!(after_two, before);
+
+    // A check-in after the fold is counted at once (folded 4 + tail 1), and the same once folded.
+    let x1 = t.edge.get_ok_at(&t.admin, &format!("/api/v1/activities/{}", c.x1), now).await;
+    let code = x1["code"].as_str().expect("code").to_owned();
+    let late = t.edge.post_at(&c.v[3].token, "/api/v1/checkins", c.s + 30 * MINUTE, &json!({ "code": code })).await;
+    assert_eq!(late.status, 201, "{}", late.text());
+    let with_tail = checkin_figures(&c, now).await;
+    assert_eq!(folded(t), (4, 3, 3), "the check-in itself wrote no counter");
+    // [0] the centre's summary, [2] its rankings, [3] its rates, [10] station A's summary.
+    assert_eq!((&with_tail[0]["checkins"], &with_tail[10]["checkins"]), (&json!(5), &json!(4)));
+    assert_eq!(with_tail[2]["teams"][0]["checkins"], 4, "{}", with_tail[2]);
+    assert_eq!(with_tail[3]["participation"]["numerator"], 5);
+    let third = t.edge.job_ok("fold-checkins", now).await;
+    assert_eq!(third["folded"], 1, "{third}");
+    assert_eq!(folded(t), (5, 4, 4));
+    assert_eq!(checkin_figures(&c, now).await, with_tail);
+    assert_eq!(rollup_mismatches(t), 0);
+}
+
+#[tokio::test]
+async fn the_fold_job_refuses_anyone_but_the_scheduler_and_changes_nothing() {
+    let c = small_county().await;
+    let t = &c.t;
+    let path = "/api/v1/jobs/fold-checkins";
+
+    // Act: no token, a wrong one, a staff session's, a body, a GET
+    let none = t.edge.api(None, "POST", path, &[], None).await;
+    let wrong = t.edge.api(Some("test-scheduler-token-0123456780"), "POST", path, &[], None).await;
+    let staff = t.edge.post_empty_as(&t.admin, path).await;
+    let body = t.edge.api(Some(SCHEDULER_TOKEN), "POST", path, &[], Some(&json!({ "all": true }))).await;
+    let get = t.edge.api(Some(SCHEDULER_TOKEN), "GET", path, &[], None).await;
+
+    // Assert: refused, and the watermark and the rollups untouched
+    for refused in [&none, &wrong, &staff] {
+        assert_eq!((refused.status, refused.error_code()), (403, "not_scheduler".into()), "{}", refused.text());
+    }
+    assert!([400, 422].contains(&body.status), "{}", body.text());
+    assert_eq!((get.status, get.header("allow")), (405, Some("POST")), "{}", get.text());
+    assert_eq!((watermark(t), folded(t)), (0, (0, 0, 0)));
+}
+
+#[tokio::test]
+async fn a_long_tail_is_folded_in_batches_that_converge() {
+    // Arrange: 600 more approved activities on the seven days up to D at A (by the team) and B
+    // (without), each attended by all nine volunteers: 5,400 check-ins after the watermark, more
+    // than one batch (5,000), on top of the small county's four
+    let c = small_county().await;
+    let t = &c.t;
+    let now = c.s + 90 * MINUTE;
+    {
+        let db = open_db(&t.edge.db_path());
+        db.execute(
+            "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 599)
+             INSERT INTO activities (org_id, applicant_id, team_id, title, category, starts_at, ends_at, capacity,
+                                     signup_deadline, visibility, status, created_at, updated_at)
+             SELECT CASE n % 2 WHEN 0 THEN ?1 ELSE ?2 END, ?3, CASE n % 2 WHEN 0 THEN ?4 END, '活动' || n, '助老',
+                    ?5 - (n % 7) * 86400, ?5 - (n % 7) * 86400 + 7200, 50, ?5 - (n % 7) * 86400 - 3600,
+                    'public', 'approved', ?5, ?5
+             FROM i",
+            rusqlite::params![t.a, t.b, t.leader_id, t.team, c.s],
+        )
+        .unwrap();
+        let nine = c.v.iter().map(|v| v.id.to_string()).collect::<Vec<_>>().join(", ");
+        db.execute(
+            &format!(
+                "INSERT INTO attendances (activity_id, volunteer_id, checked_in_at)
+                 SELECT x.id, v.id, x.starts_at + 60 FROM activities x, volunteers v
+                 WHERE x.title LIKE '活动%' AND v.id IN ({nine})"
+            ),
+            (),
+        )
+        .unwrap();
+    }
+    assert_eq!(count(t, "SELECT COUNT(*) FROM attendances", ()), 5_404);
+    let before = checkin_figures(&c, now).await;
+    assert_eq!(before[0]["checkins"], 5_404, "{}", before[0]);
+
+    // Act: the scheduler's runs until one says no more remain
+    let mut runs = Vec::new();
+    loop {
+        let r = t.edge.job_ok("fold-checkins", now).await;
+        runs.push((r["folded"].as_i64().unwrap(), r["more"].as_i64().unwrap()));
+        if r["more"] == 0 || runs.len() > 5 {
+            break;
+        }
+        // Between batches the figures are exact too: part folded, the rest in the tail.
+        assert_eq!(checkin_figures(&c, now).await, before);
+    }
+    let again = t.edge.job_ok("fold-checkins", now).await;
+
+    // Assert: one full batch, then the rest; every counter equals a count of the attendances
+    assert_eq!(runs, vec![(5_000, 1), (404, 0)]);
+    assert_eq!((&again["folded"], &again["more"]), (&json!(0), &json!(0)), "{again}");
+    assert_eq!(folded(t).0, 5_404);
+    assert_eq!(rollup_mismatches(t), 0);
+    assert_eq!(checkin_figures(&c, now).await, before);
 }
 
 fn hex_sha256(text: &str) -> String {

@@ -12,13 +12,14 @@ use wenming_tests::{
 };
 
 /// Every job the product declares, with the component that owns it.
-const JOBS: [(&str, &str); 6] = [
+const JOBS: [(&str, &str); 7] = [
     ("escalate-orders", "dispatch"),
     ("auto-close-orders", "demand"),
     ("close-checkouts", "checkin"),
     ("propose-stars", "reward"),
     ("expire-reservations", "reward"),
     ("survey-windows", "survey"),
+    ("fold-checkins", "dashboard"),
 ];
 
 async fn post_job(edge: &Edge, job: &str, token: Option<&str>) -> wenming_tests::Reply {
@@ -43,7 +44,7 @@ async fn without_a_scheduler_token_in_the_deployment_every_job_is_off() {
 #[tokio::test]
 async fn every_job_refuses_a_wrong_token_and_a_body_and_answers_the_scheduler_with_its_counts() {
     // Arrange: the token set, the schedule off (the harness's fixtures)
-    let c = Centre::with_clock(&["demand", "dispatch", "notify", "reward", "survey"]).await;
+    let c = Centre::with_clock(&["demand", "dispatch", "notify", "reward", "survey", "dashboard"]).await;
 
     for (job, _) in JOBS {
         // Act

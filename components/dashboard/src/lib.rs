@@ -5,14 +5,18 @@
 //! `stat_people`), which triggers keep in the same transaction as the writes they count and
 //! which hold each event at its org *and every ancestor*. So a figure is a primary-key range of
 //! at most one row per day, never a walk over check-ins or volunteers: O(days), not O(rows).
+//! Check-ins, the peak write, are the exception: the scheduler folds them in
+//! (`POST /api/v1/jobs/fold-checkins`, [`checkins`]) and the figures add the minute not yet folded.
 //!
 //! Modules: [`query`] (which org and which days a request asks for, and who may ask),
-//! [`stats`] (the figures), [`screen`] (read-only screen links and the screen's one read).
+//! [`stats`] (the figures), [`checkins`] (the check-in tail and its fold), [`screen`] (read-only
+//! screen links and the screen's one read).
 //!
 //! Staff need read-evaluations at the org (centre, institute and station admins, auditors): a
 //! station admin sees the station only. A screen link reads aggregates of its org with the token
 //! alone — no names, no phones.
 
+pub mod checkins;
 pub mod query;
 pub mod screen;
 pub mod stats;
@@ -27,7 +31,8 @@ fn handle(req: Request) -> Response {
 }
 
 /// Path and method → handler: 404 for no such path, 405 with `Allow`, then 401 without a
-/// session (except the screen's own read, which takes its token instead).
+/// session (except the screen's own read, which takes its token instead, and the job, which
+/// takes the scheduler's).
 fn route(req: &Request) -> Result<Response, ApiError> {
     let segments = kit::api_segments(req)?;
     let method = req.method();
@@ -52,6 +57,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["dashboard", "screen-links", id, "revoke"] => {
             screen::revoke(req, &only("POST")?, kit::path_id(id, "screen link")?)
         }
+        ["jobs", "fold-checkins"] => kit::allow_method(method, "POST").and_then(|()| checkins::job(req)),
         ["screen", token] => {
             kit::allow_method(method, "GET")?;
             screen::read(req, token)

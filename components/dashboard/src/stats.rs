@@ -1,6 +1,6 @@
 //! The figures. Each takes the org, the period and the request's clock and reads the rollups of
 //! `migrations/0019_dashboard.sql` by primary key: a period's sum for one org is one range of at
-//! most one row per day and key. Counts of small tables (teams, stations, organisations; the
+//! most one row per day and key; check-ins add their unfolded tail (`crate::checkins`). Counts of small tables (teams, stations, organisations; the
 //! county has hundreds) are counted directly on their path range.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,6 +11,7 @@ use serde_json::{json, Value as Json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
 
+use crate::checkins;
 use crate::query::{self, degrees, Org, Period};
 
 /// A figure: the org, the period and the request's clock in, a JSON object out.
@@ -38,17 +39,24 @@ pub fn with_context(org: &Org, period: Period, figure: Json) -> Json {
     out
 }
 
-/// The period's sum of each of `metrics` for `org_id`'s subtree (0 for none), over every key.
+/// The period's sum of each of `metrics` for `org_id`'s subtree (0 for none), over every key;
+/// check-ins with the unfolded tail added (`checkins`), in the same statement.
 fn sums(db: &Db, org_id: i64, metrics: &[&str], period: Period) -> Result<HashMap<String, i64>, ApiError> {
-    let marks = vec!["?"; metrics.len()].join(", ");
-    let mut params = vec![Value::Integer(org_id)];
+    let marks = (4..4 + metrics.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let mut params = vec![Value::Integer(org_id), Value::Integer(period.from), Value::Integer(period.to)];
     params.extend(metrics.iter().map(|m| Value::Text((*m).into())));
-    params.push(Value::Integer(period.from));
-    params.push(Value::Integer(period.to));
+    let tail = if metrics.contains(&"checkins") {
+        format!("UNION ALL {}", checkins::tail_days("?1", "?2", "?3"))
+    } else {
+        String::new()
+    };
     let rows = db.query(
         &format!(
-            "SELECT metric, COALESCE(SUM(n), 0) AS n FROM stat_daily
-             WHERE org_id = ? AND metric IN ({marks}) AND day BETWEEN ? AND ? GROUP BY metric"
+            "SELECT metric, COALESCE(SUM(n), 0) AS n FROM (
+                 SELECT metric, day, n FROM stat_daily
+                 WHERE org_id = ?1 AND metric IN ({marks}) AND day BETWEEN ?2 AND ?3
+                 {tail})
+             GROUP BY metric"
         ),
         &params,
     )?;
@@ -162,9 +170,15 @@ pub fn summary(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, Ap
 pub fn series(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, ApiError> {
     const METRICS: [&str; 5] = ["volunteers", "activities", "checkins", "minutes", "orders"];
     let rows = db.query(
-        "SELECT metric, day, SUM(n) AS n FROM stat_daily
-         WHERE org_id = ? AND metric IN ('volunteers', 'activities', 'checkins', 'minutes', 'orders')
-           AND day BETWEEN ? AND ? GROUP BY metric, day",
+        &format!(
+            "SELECT metric, day, SUM(n) AS n FROM (
+                 SELECT metric, day, n FROM stat_daily
+                 WHERE org_id = ?1 AND metric IN ('volunteers', 'activities', 'checkins', 'minutes', 'orders')
+                   AND day BETWEEN ?2 AND ?3
+                 UNION ALL {})
+             GROUP BY metric, day",
+            checkins::tail_days("?1", "?2", "?3")
+        ),
         &[Value::Integer(org.id), Value::Integer(period.from), Value::Integer(period.to)],
     )?;
     let mut table: HashMap<(String, i64), i64> = HashMap::new();
@@ -249,14 +263,16 @@ pub fn rankings(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, A
     let (lo, hi) = kit::org_path(&org.path)?.subtree_bounds();
     // Each team's sums: the days at either end of the period from stat_team_daily, the whole
     // months between from stat_team_monthly; primary-key ranges, bound as ?1..?6.
+    // Check-ins add the unfolded tail of the whole period (`u`, joined once per team).
     let team_sum = |metric: &str| {
+        let tail = if metric == "checkins" { " + COALESCE(u.n, 0)" } else { "" };
         format!(
             "((SELECT COALESCE(SUM(n), 0) FROM stat_team_daily d WHERE d.team_id = t.id AND d.day BETWEEN ?1 AND ?2
                   AND d.metric = '{metric}')
               + (SELECT COALESCE(SUM(n), 0) FROM stat_team_daily d WHERE d.team_id = t.id AND d.day BETWEEN ?3 AND ?4
                   AND d.metric = '{metric}')
               + (SELECT COALESCE(SUM(n), 0) FROM stat_team_monthly m WHERE m.team_id = t.id
-                  AND m.month BETWEEN ?5 AND ?6 AND m.metric = '{metric}')) AS {metric}"
+                  AND m.month BETWEEN ?5 AND ?6 AND m.metric = '{metric}'){tail}) AS {metric}"
         )
     };
     let metrics = ["activities", "checkins", "orders_completed", "orders_rated", "orders_good"];
@@ -266,10 +282,11 @@ pub fn rankings(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, A
         &format!(
             "SELECT t.id, t.name, o.name AS org_name,
                     {sums_sql}
-             FROM teams t JOIN orgs o ON o.id = t.org_id
+             FROM teams t JOIN orgs o ON o.id = t.org_id LEFT JOIN ({}) u ON u.team_id = t.id
              WHERE o.path >= ?7 AND o.path < ?8 AND t.active = 1
              ORDER BY checkins DESC, activities DESC, t.id
-             LIMIT 10"
+             LIMIT 10",
+            checkins::tail_teams("?9", "?10")
         ),
         &[
             Value::Integer(split.head.0),
@@ -280,6 +297,8 @@ pub fn rankings(db: &Db, org: &Org, period: Period, _now: i64) -> Result<Json, A
             Value::Integer(split.months.1),
             Value::Text(lo),
             Value::Text(hi),
+            Value::Integer(period.from),
+            Value::Integer(period.to),
         ],
     )?;
     let teams = rows
