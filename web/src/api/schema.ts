@@ -1577,6 +1577,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/fold-checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fold the check-ins after the watermark into the statistics rollups (dashboard)
+         * @description Adds the attendances after the `checkins` watermark (`stat_watermarks`), at most 5,000 a run, to `stat_daily` (per ancestor org and day) and `stat_team_daily` (per team and day), and moves the watermark, in one transaction (migration 0020). The statistics are exact without it (they add the check-ins not yet folded); the job keeps that tail short. Counts: `folded` (check-ins), `more` (1 when this run left check-ins for the next). Takes no body.
+         */
+        post: operations["runFoldCheckinsJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/propose-stars": {
         parameters: {
             query?: never;
@@ -9021,6 +9041,30 @@ export interface operations {
         };
     };
     runCloseCheckoutsJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this run changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    runFoldCheckinsJob: {
         parameters: {
             query?: never;
             header?: never;
