@@ -565,7 +565,7 @@ async fn my_attendances_list_newest_first_with_the_forgotten_check_out_closed_an
     let theirs = t.edge.get_ok_at(&other.token, "/api/v1/attendances/mine", later).await;
 
     let items = mine["items"].as_array().expect("items");
-    assert_eq!(items.iter().map(|i| id(i)).collect::<Vec<_>>(), vec![att2, att1], "newest first: {mine}");
+    assert_eq!(items.iter().map(id).collect::<Vec<_>>(), vec![att2, att1], "newest first: {mine}");
     assert_eq!(mine["next_cursor"], Json::Null);
     let forgotten = &items[0];
     assert_eq!(forgotten["activity"]["title"], "忘记签退的活动", "{forgotten}");
