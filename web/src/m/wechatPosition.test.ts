@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest'
-import { phonePosition, type PositionSources, type Wx } from './wechatPosition'
+import { addressToSign, phonePosition, type PositionSources, type Wx } from './wechatPosition'
 
 /** WeChat's Android browser, and plain Chrome on Android. */
 const WECHAT = 'Mozilla/5.0 (Linux; Android 14; wv) AppleWebKit/537.36 Chrome/122.0.6261.120 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x2800313D) WeChat/arm64 Weixin'
@@ -87,5 +87,20 @@ describe('phonePosition', () => {
     const wx = fakeWx('located')
     wx.getLocation = (o) => o.success({ latitude: 200, longitude: Number.NaN })
     expect(await phonePosition(sources({ sdk: async () => wx }))).toEqual(BROWSER)
+  })
+})
+
+describe('addressToSign', () => {
+  const IOS = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN'
+  const landing = 'https://wm.example.cn/m/?from=menu#top'
+  const current = 'https://wm.example.cn/m/checkin?code=AB12CD#x'
+
+  test('the page itself without its fragment, on Android', () => {
+    expect(addressToSign(WECHAT, landing, current)).toBe('https://wm.example.cn/m/checkin?code=AB12CD')
+  })
+
+  test('on iOS the address the app was opened at, as WeChat on iOS keeps it', () => {
+    expect(addressToSign(IOS, landing, current)).toBe('https://wm.example.cn/m/?from=menu')
+    expect(addressToSign(IOS, '', current)).toBe('https://wm.example.cn/m/checkin?code=AB12CD')
   })
 })

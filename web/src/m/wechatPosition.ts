@@ -118,12 +118,23 @@ function loadSdk(): Promise<Wx | null> {
   return loading
 }
 
+/** The address the app was loaded at (this module is part of the first page's bundle). */
+const LANDING = typeof location === 'undefined' ? '' : location.href
+
+/** The address WeChat checks the signature against, without its fragment: the page's own —
+ * except in WeChat on iOS, which keeps the address a single-page app was first opened at however
+ * the app's router moves (pushState), so the signature must be over that one. */
+export function addressToSign(userAgent: string, landing: string, current: string): string {
+  const iOS = /iPhone|iPad|iPod/i.test(userAgent)
+  return ((iOS && landing) || current).split('#')[0]!
+}
+
 function pageSources(): PositionSources {
   return {
     userAgent: navigator.userAgent,
     async signature() {
-      // Signed for this very page, without its fragment (as WeChat checks it).
-      const answer = await api.GET('/api/v1/wechat/js-sdk-config', { params: { query: { url: location.href.split('#')[0]! } } })
+      const url = addressToSign(navigator.userAgent, LANDING, location.href)
+      const answer = await api.GET('/api/v1/wechat/js-sdk-config', { params: { query: { url } } })
       return answer.data ?? null
     },
     sdk: loadSdk,
