@@ -541,6 +541,83 @@ async fn a_forgotten_check_out_is_closed_after_the_grace_and_the_organisers_corr
 }
 
 #[tokio::test]
+async fn my_attendances_list_newest_first_with_the_forgotten_check_out_closed_and_only_mine() {
+    let t = town().await;
+    let mut vs = t.volunteers(0, 2, t.a).await;
+    let (v, other) = (vs.remove(0), vs.remove(0));
+    let s = activity_base_time();
+    let both = [v.clone(), other.clone()];
+    let (first, code1) = activity_with(&t, "助老陪伴", s, s + 2 * HOUR, false, false, &both).await;
+    check_in(&t, &v, s, json!({ "code": code1 })).await;
+    let att1 = id(&check_out(&t, &v, &code1, s + 2 * HOUR).await.json());
+    let c = t.edge.post_at(&t.admin_a, &format!("/api/v1/attendances/{att1}/confirm"), s + 3 * HOUR, &json!({})).await;
+    assert_eq!(c.status, 200, "{}", c.text());
+    check_in(&t, &other, s, json!({ "code": code1 })).await;
+    let (s2, e2) = (s + 5 * HOUR, s + 7 * HOUR);
+    let (second, code2) = activity_with(&t, "忘记签退的活动", s2, e2, false, false, std::slice::from_ref(&v)).await;
+    let r = check_in(&t, &v, s2, json!({ "code": code2 })).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let att2 = id(&r.json());
+    assert_eq!(attendance_row(&t, second, &v), (None, 0, None), "still open before anybody looks");
+
+    let later = e2 + GRACE_S + MINUTE;
+    let mine = t.edge.get_ok_at(&v.token, "/api/v1/attendances/mine", later).await;
+    let theirs = t.edge.get_ok_at(&other.token, "/api/v1/attendances/mine", later).await;
+
+    let items = mine["items"].as_array().expect("items");
+    assert_eq!(items.iter().map(id).collect::<Vec<_>>(), vec![att2, att1], "newest first: {mine}");
+    assert_eq!(mine["next_cursor"], Json::Null);
+    let forgotten = &items[0];
+    assert_eq!(forgotten["activity"]["title"], "忘记签退的活动", "{forgotten}");
+    assert_eq!(forgotten["activity"]["address"], "东街社区活动中心");
+    assert_eq!(forgotten["activity"]["org_name"], wenming_tests::STATION_A);
+    assert_eq!(forgotten["activity"]["ends_at"], shanghai_rfc3339(e2));
+    assert_eq!((forgotten["auto_closed"].clone(), forgotten["status"].clone()), (json!(true), json!("checked_out")));
+    assert_eq!(forgotten["checked_out_at"], shanghai_rfc3339(e2), "closed at the activity's end");
+    assert_eq!(forgotten["minutes"], 120);
+    assert_eq!(forgotten["confirmed_minutes"], Json::Null, "awaiting the organiser");
+    assert!(forgotten["flags"].as_array().unwrap().contains(&json!("auto_closed")), "{forgotten}");
+    assert_eq!(attendance_row(&t, second, &v), (Some(e2), 1, Some(120)), "the read closed the forgotten check-out");
+    let confirmed = &items[1];
+    assert_eq!(confirmed["activity_id"], first);
+    assert_eq!((confirmed["status"].clone(), confirmed["confirmed_minutes"].clone()), (json!("confirmed"), json!(120)));
+    assert_eq!(confirmed["auto_closed"], false);
+    let their_items = theirs["items"].as_array().expect("items");
+    assert_eq!(their_items.len(), 1, "only their own: {theirs}");
+    assert_eq!(their_items[0]["volunteer_id"], other.id);
+
+    // Paging: one a page, newest first, the cursor bounding from above.
+    let p1 = t.edge.get_ok_at(&v.token, "/api/v1/attendances/mine?limit=1", later).await;
+    assert_eq!(id(&p1["items"][0]), att2);
+    assert_eq!(p1["next_cursor"], att2);
+    let p2 = t.edge.get_ok_at(&v.token, &format!("/api/v1/attendances/mine?limit=1&cursor={att2}"), later).await;
+    assert_eq!(id(&p2["items"][0]), att1);
+    let p3 = t.edge.get_ok_at(&v.token, &format!("/api/v1/attendances/mine?limit=1&cursor={att1}"), later).await;
+    assert_eq!(p3["items"], json!([]));
+}
+
+#[tokio::test]
+async fn my_attendances_are_for_volunteers_only_and_bad_paging_is_refused() {
+    let t = town().await;
+    let v = t.volunteers(0, 1, t.a).await.remove(0);
+
+    let anonymous = t.edge.api(None, "GET", "/api/v1/attendances/mine", &[], None).await;
+    let staff = t.edge.get_as(&t.admin_a, "/api/v1/attendances/mine").await;
+    let bad_limit = t.edge.get_as(&v.token, "/api/v1/attendances/mine?limit=0").await;
+    let bad_cursor = t.edge.get_as(&v.token, "/api/v1/attendances/mine?cursor=x").await;
+    let post = t.edge.post_as(&v.token, "/api/v1/attendances/mine", &json!({})).await;
+    let empty = t.edge.get_as(&v.token, "/api/v1/attendances/mine").await;
+
+    assert_eq!(anonymous.status, 401, "{}", anonymous.text());
+    assert_eq!(staff.status, 403, "a station admin who is no volunteer: {}", staff.text());
+    assert_eq!((bad_limit.status, bad_limit.error_field()), (422, "limit".to_owned()));
+    assert_eq!((bad_cursor.status, bad_cursor.error_field()), (422, "cursor".to_owned()));
+    assert_eq!(post.status, 405, "{}", post.text());
+    assert_eq!(empty.status, 200, "{}", empty.text());
+    assert_eq!(empty.json(), json!({ "items": [], "next_cursor": null }));
+}
+
+#[tokio::test]
 async fn the_explicit_close_attendance_closes_forgotten_check_outs() {
     let t = town().await;
     let v = t.volunteers(0, 1, t.a).await.remove(0);
@@ -669,6 +746,37 @@ async fn a_self_report_approved_by_staff_reaches_the_ledger_and_the_reporter_can
     let again = t.edge.post_empty_as(&t.admin_a, &approve).await;
     assert_eq!(again.status, 200, "{}", again.text());
     assert_eq!(ledger(&t, me.id).len(), 2, "approving twice posts once");
+}
+
+#[tokio::test]
+async fn mine_true_lists_only_the_callers_own_self_reports_even_for_a_station_admin() {
+    let t = town().await;
+    let me = admin_volunteer(&t, 6).await;
+    let other = t.volunteers(0, 1, t.a).await.remove(0);
+    let started = (unix_now() / HOUR - 30) * HOUR;
+    let report = |title: &str, from: i64| {
+        json!({
+            "org_id": t.a, "title": title, "category": "宣传", "description": "",
+            "started_at": shanghai_rfc3339(from), "ended_at": shanghai_rfc3339(from + HOUR),
+        })
+    };
+    let mine = t.edge.post_as(&me.token, "/api/v1/self-reports", &report("我的申报", started)).await;
+    assert_eq!(mine.status, 201, "{}", mine.text());
+    let theirs = t.edge.post_as(&other.token, "/api/v1/self-reports", &report("别人的申报", started)).await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text());
+
+    let all = t.edge.get_as(&me.token, "/api/v1/self-reports").await;
+    let only_mine = t.edge.get_as(&me.token, "/api/v1/self-reports?mine=true").await;
+    let bad = t.edge.get_as(&me.token, "/api/v1/self-reports?mine=maybe").await;
+    let staff_only = t.edge.get_as(&t.admin_b, "/api/v1/self-reports?mine=true").await;
+
+    let titles = |r: &Reply| -> Vec<String> {
+        r.json()["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(titles(&all), vec!["我的申报", "别人的申报"], "a station admin sees the station's too");
+    assert_eq!(titles(&only_mine), vec!["我的申报"]);
+    assert_eq!((bad.status, bad.error_field()), (422, "mine".to_owned()));
+    assert_eq!(staff_only.status, 403, "no volunteer, nothing of their own: {}", staff_only.text());
 }
 
 // ---- Records ---------------------------------------------------------------------------------------

@@ -581,6 +581,131 @@ async fn a_volunteer_asks_to_join_a_team_and_its_leader_approves_but_another_sta
     );
 }
 
+/// The names of `GET /api/v1/teams/joinable{query}` as the holder of `token` (200).
+async fn joinable(edge: &Edge, token: &str, query: &str) -> (Vec<String>, Json) {
+    let reply = edge.get_as(token, &format!("/api/v1/teams/joinable{query}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let body = reply.json();
+    let names =
+        body["items"].as_array().expect("items").iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
+    (names, body)
+}
+
+#[tokio::test]
+async fn a_volunteer_is_offered_the_active_teams_of_their_station_and_the_orgs_above_it_with_their_own_status() {
+    let c = County::new().await;
+    let leader_id = c.account("刘队长", "13600000021").await;
+    let at_a = c.team(c.a, "东街卫生服务队", leader_id, &["环境卫生"]).await;
+    let _at_b = c.team(c.b, "西街助老服务队", leader_id, &["助老"]).await;
+    let at_institute = c.team(c.institute, "城关镇文艺服务队", leader_id, &["文艺"]).await;
+    let at_centre = c.team(c.centre, "县应急服务队", leader_id, &["应急"]).await;
+    let stopped = c.team(c.a, "东街停用队", leader_id, &[]).await;
+    open_db(&c.edge.db_path()).execute("UPDATE teams SET active = 0 WHERE id = ?1", [stopped]).unwrap();
+    let member = id(&c.register(&person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await);
+    let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+
+    let (names, first) = joinable(&c.edge, &volunteer, "").await;
+    let asked = c.edge.post_empty_as(&volunteer, &format!("/api/v1/teams/{at_institute}/members")).await;
+    let approved =
+        c.edge.post_empty_as(&c.admin, &format!("/api/v1/teams/{at_institute}/members/{member}/approve")).await;
+    let pending = c.edge.post_empty_as(&volunteer, &format!("/api/v1/teams/{at_a}/members")).await;
+    let (_, after) = joinable(&c.edge, &volunteer, "").await;
+    let (searched, _) = joinable(&c.edge, &volunteer, "?q=文艺").await;
+    let (paged, page1) = joinable(&c.edge, &volunteer, "?limit=2").await;
+
+    assert_eq!(
+        names,
+        vec!["东街卫生服务队", "城关镇文艺服务队", "县应急服务队"],
+        "not B's, not the stopped one: {first}"
+    );
+    assert!(
+        first["items"].as_array().unwrap().iter().all(|t| t["my_status"].is_null() && t["member_count"] == 0),
+        "{first}"
+    );
+    assert_eq!(first["items"][1]["org_name"], wenming_tests::INSTITUTE_NAME);
+    assert_eq!(first["items"][1]["categories"], json!(["文艺"]));
+    assert_eq!(first["items"][1]["leader_name"], "刘队长");
+    assert!(!first.to_string().contains("13600000021"), "no leader's phone: {first}");
+    assert_eq!((asked.status, approved.status, pending.status), (201, 200, 201), "{}", approved.text());
+    let status_of = |team: i64| after["items"].as_array().unwrap().iter().find(|t| t["id"] == team).cloned().unwrap();
+    assert_eq!(
+        (status_of(at_institute)["my_status"].clone(), status_of(at_institute)["member_count"].clone()),
+        (json!("approved"), json!(1))
+    );
+    assert_eq!(
+        (status_of(at_a)["my_status"].clone(), status_of(at_a)["member_count"].clone()),
+        (json!("pending"), json!(0))
+    );
+    assert_eq!(status_of(at_centre)["my_status"], Json::Null);
+    assert_eq!(searched, vec!["城关镇文艺服务队"]);
+    assert_eq!(paged.len(), 2);
+    assert_eq!(page1["next_cursor"], at_institute);
+}
+
+#[tokio::test]
+async fn only_volunteers_see_joinable_teams_and_bad_queries_are_refused() {
+    let c = County::new().await;
+    c.register(&person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await;
+    let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+    let citizen = c.citizen("13900000001").await;
+
+    let anonymous = c.edge.api(None, "GET", "/api/v1/teams/joinable", &[], None).await;
+    let by_citizen = c.edge.get_as(&citizen.token, "/api/v1/teams/joinable").await;
+    let by_admin = c.edge.get_as(&c.admin, "/api/v1/teams/joinable").await;
+    let long_q = c.edge.get_as(&volunteer, &format!("/api/v1/teams/joinable?q={}", "队".repeat(51))).await;
+    let bad_limit = c.edge.get_as(&volunteer, "/api/v1/teams/joinable?limit=101").await;
+    let post = c.edge.post_empty_as(&volunteer, "/api/v1/teams/joinable").await;
+
+    assert_eq!(anonymous.status, 401, "{}", anonymous.text());
+    assert_eq!(by_citizen.status, 403, "{}", by_citizen.text());
+    assert_eq!(by_admin.status, 403, "the centre admin is no volunteer: {}", by_admin.text());
+    assert_eq!((long_q.status, long_q.error_field()), (422, "q".to_owned()));
+    assert_eq!((bad_limit.status, bad_limit.error_field()), (422, "limit".to_owned()));
+    assert_eq!(post.status, 405, "{}", post.text());
+}
+
+#[tokio::test]
+async fn a_volunteer_withdraws_a_pending_request_once_but_not_a_decided_one() {
+    let c = County::new().await;
+    let leader_id = c.account("刘队长", "13600000021").await;
+    let team = c.team(c.a, "东街卫生服务队", leader_id, &["环境卫生"]).await;
+    let member = id(&c.register(&person("张伟", "13812345678", "1990-03-07", true, 12, c.a)).await);
+    let volunteer = c.edge.sign_in_by_code(&c.admin, "13812345678").await;
+    let path = format!("/api/v1/teams/{team}/members");
+    let rows = |edge: &Edge| count(edge, "SELECT count(*) FROM team_members WHERE team_id = ?1", [team]);
+    let audits = |edge: &Edge| {
+        count(edge, "SELECT count(*) FROM audit_log WHERE action = 'team.member.withdraw' AND entity_id = ?1", [team])
+    };
+
+    assert_eq!(c.edge.post_empty_as(&volunteer, &path).await.status, 201);
+    let withdrawn = c.edge.delete_as(&volunteer, &path).await;
+    let (rows_after, audits_after) = (rows(&c.edge), audits(&c.edge));
+    let again = c.edge.delete_as(&volunteer, &path).await;
+    let by_admin = c.edge.delete_as(&c.admin, &path).await;
+    assert_eq!(c.edge.post_empty_as(&volunteer, &path).await.status, 201, "asking again after withdrawing");
+    let approved = c.edge.post_empty_as(&c.admin, &format!("{path}/{member}/approve")).await;
+    let decided = c.edge.delete_as(&volunteer, &path).await;
+    let unknown = c.edge.delete_as(&volunteer, "/api/v1/teams/999/members").await;
+
+    assert_eq!(withdrawn.status, 204, "{}", withdrawn.text());
+    assert_eq!((rows_after, audits_after), (0, 1), "the request is gone, audited");
+    assert_eq!(again.status, 204, "a retry is harmless: {}", again.text());
+    assert_eq!(audits(&c.edge), 1, "the retry changed nothing");
+    assert_eq!(by_admin.status, 403, "the centre admin is no volunteer: {}", by_admin.text());
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    assert_eq!((decided.status, decided.error_code()), (409, "wrong_state".to_owned()));
+    assert_eq!(
+        scalar::<String>(
+            &c.edge,
+            "SELECT status FROM team_members WHERE team_id = ?1 AND volunteer_id = ?2",
+            [team, member]
+        ),
+        "approved",
+        "a decided membership stays"
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.text());
+}
+
 #[tokio::test]
 async fn a_team_is_created_only_with_manage_teams_at_its_org() {
     let c = County::new().await;

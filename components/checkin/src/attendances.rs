@@ -1,7 +1,8 @@
-//! Attendance rows (one per volunteer and activity) and the two reads of them:
+//! Attendance rows (one per volunteer and activity) and the three reads of them:
 //! `GET /api/v1/activities/{id}/attendances` (the activity's managers: who checked in and out,
-//! distances, flags) and `GET /api/v1/attendances/{id}` (the volunteer themself or a manager).
-//! Both touch the activity's attendance, so both first close forgotten check-outs that are due.
+//! distances, flags), `GET /api/v1/attendances/{id}` (the volunteer themself or a manager) and
+//! `GET /api/v1/attendances/mine` (the volunteer's own, newest first).
+//! Each touches attendance, so each first closes the forgotten check-outs it covers that are due.
 
 use kit::{ApiError, Db, Page, Row};
 use serde_json::json;
@@ -181,4 +182,60 @@ pub fn get(req: &Request, p: &Principal, id: i64) -> Result<Response, ApiError> 
     let mut body = att.json();
     body["flags"] = json!(att.flags(&act));
     Ok(kit::json(200, &body))
+}
+
+/// `GET /api/v1/attendances/mine?limit=&cursor=` (a registered volunteer, suspended ones too:
+/// their history stays theirs): the caller's own attendances, newest first — `cursor` is the
+/// last id of the previous page and the next page holds the ids below it. Each item is the
+/// attendance with its flags and the activity's title, time, place and org. Forgotten
+/// check-outs (漏签退) of the caller that are due are closed first, so the list shows them as
+/// the organiser will see them: `auto_closed`, checked out at the end, minutes to the end
+/// awaiting the organiser's confirmation or correction.
+pub fn mine(req: &Request, p: &Principal) -> Result<Response, ApiError> {
+    let page = Page::from_request(req)?;
+    let db = Db::open()?;
+    let me = Volunteer::of_account(&db, p.account_id)?.ok_or_else(|| {
+        ApiError::Forbidden("only registered volunteers have attendances; register as a volunteer first".into())
+    })?;
+    let rules = Rules::load(&db)?;
+    let now = kit::request_now(req);
+    let due = db.query(
+        "SELECT att.activity_id FROM attendances att JOIN activities a ON a.id = att.activity_id
+         WHERE att.volunteer_id = ? AND att.checked_out_at IS NULL AND a.ends_at + ? < ?",
+        &[Value::Integer(me.id), Value::Integer(rules.grace_s), Value::Integer(now)],
+    )?;
+    for row in due {
+        if let Some(act) = Activity::by_id(&db, row.i64("activity_id")?)? {
+            auto_close::close_due(&db, &act, now, &rules)?;
+        }
+    }
+    // Newest first: the cursor bounds from above; 0 (no cursor) means from the newest.
+    let before = if page.after == 0 { i64::MAX } else { page.after };
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM attendances att
+             WHERE att.volunteer_id = ? AND att.id < ? ORDER BY att.id DESC LIMIT ?"
+        ),
+        &[Value::Integer(me.id), Value::Integer(before), Value::Integer(page.limit)],
+    )?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for r in &rows {
+        let a = Attendance::from_row(r)?;
+        let act = Activity::by_id(&db, a.activity_id)?
+            .ok_or_else(|| ApiError::Internal("attendance without activity".into()))?;
+        let mut item = a.json();
+        item["flags"] = json!(a.flags(&act));
+        item["activity"] = json!({
+            "id": act.id,
+            "title": act.title,
+            "starts_at": rfc3339(act.starts_at),
+            "ends_at": rfc3339(act.ends_at),
+            "address": act.address,
+            "org_name": act.org_name,
+        });
+        last = Some(a.id);
+        items.push(item);
+    }
+    Ok(kit::json(200, &page.envelope(items, last)))
 }

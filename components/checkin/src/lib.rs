@@ -55,6 +55,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["jobs", "close-checkouts"] => kit::allow_method(method, "POST").and_then(|()| auto_close::job(req)),
         ["checkins"] => checkin::handle(req, &only("POST")?),
         ["checkouts"] => checkout::handle(req, &only("POST")?),
+        ["attendances", "mine"] => attendances::mine(req, &only("GET")?),
         ["attendances", id] => {
             let p = only("GET")?;
             attendances::get(req, &p, input::path_id(id, "attendance")?)

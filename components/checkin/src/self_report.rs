@@ -12,8 +12,9 @@
 //!   `self-report:<id>`, source `self-report`) in the same transaction; both are audited
 //!   (`self_report.approve`, `self_report.reject`). Repeating the decision returns it; the other
 //!   decision afterwards is 409 `wrong_state`.
-//! - `GET /api/v1/self-reports?status=&org=&limit=&cursor=` — the caller's own reports plus those
-//!   at orgs where they have manage-volunteers; `GET /api/v1/self-reports/{id}` likewise.
+//! - `GET /api/v1/self-reports?status=&org=&mine=&limit=&cursor=` — the caller's own reports plus
+//!   those at orgs where they have manage-volunteers (`mine=true`: only their own; 403 for
+//!   someone who is no volunteer); `GET /api/v1/self-reports/{id}` likewise.
 
 use kit::{ApiError, Db, Page, Row};
 use serde_json::json;
@@ -218,14 +219,16 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         Some(_) => return Err(ApiError::invalid("status", "must be pending, approved or rejected")),
     };
     let org = input::query_id(req, "org")?;
+    let mine = kit::query_bool(req, "mine")?.unwrap_or(false);
     let db = Db::open()?;
     let own = Volunteer::of_account(&db, p.account_id)?.map(|v| v.id);
     let managed = kit::Scope::of(p, Action::ManageVolunteers);
-    if own.is_none() && managed.is_empty() {
+    if own.is_none() && (mine || managed.is_empty()) {
         return Err(ApiError::Forbidden("only volunteers and staff who manage volunteers see self-reports".into()));
     }
     let mut params = Vec::new();
-    let scope = managed.condition("o.path", &mut params);
+    // `mine=true`: the phone's 我的申报 — a volunteer who also manages a station sees only their own.
+    let scope = if mine { "0".to_string() } else { managed.condition("o.path", &mut params) };
     params.push(Value::Integer(own.unwrap_or(0)));
     let mut sql = format!("{SELECT} WHERE ({scope} OR sr.volunteer_id = ?)");
     if let Some(s) = status {

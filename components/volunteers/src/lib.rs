@@ -59,15 +59,17 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 _ => teams::create(req, &p),
             }
         }
+        ["teams", "joinable"] => teams::joinable(req, &only("GET")?),
         ["teams", id] => {
             let p = only("GET")?;
             teams::get(&p, input::path_id(id, "team")?)
         }
         ["teams", id, "members"] => {
-            let p = only("GET, POST")?;
+            let p = only("GET, POST, DELETE")?;
             let id = input::path_id(id, "team")?;
             match method {
                 Method::Get => teams::members(req, &p, id),
+                Method::Delete => teams::withdraw(req, &p, id),
                 _ => teams::join(req, &p, id),
             }
         }

@@ -177,6 +177,61 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     Ok(kit::json(200, &page.envelope(teams.iter().map(Team::json).collect(), last)))
 }
 
+/// `GET /api/v1/teams/joinable?q=&limit=&cursor=` (a registered volunteer, 403 for anyone else):
+/// the active teams a volunteer may ask to join (加入队伍) — those of their home org, of the orgs
+/// above it (the town's institute, the county centre) and of the orgs below it. Teams at other
+/// stations are not offered: service is organised where one lives. Each with its org, categories,
+/// approved member count, the leader's name only (a leader's phone is for staff) and the
+/// caller's own membership status (`null` when never asked). `q`: name contains. By id.
+pub fn joinable(req: &Request, p: &Principal) -> Result<Response, ApiError> {
+    let page = Page::from_request(req)?;
+    let q = input::query_text(req, "q", NAME_CHARS)?;
+    let db = Db::open()?;
+    let me = volunteers::of_account(&db, p.account_id)?
+        .ok_or_else(|| ApiError::Forbidden("only registered volunteers may join a team; register first".into()))?;
+    let (lo, hi) = kit::org_path(&me.org_path)?.subtree_bounds();
+    let mut params = vec![
+        Value::Integer(me.id),
+        Value::Text(me.org_path.clone()),
+        Value::Text(lo),
+        Value::Text(hi),
+        Value::Integer(page.after),
+    ];
+    // Ancestors-or-self: the home path starts with the team org's path; below: inside the subtree.
+    let mut sql = String::from(
+        "SELECT t.id, t.org_id, t.name, t.categories, o.name AS org_name, a.name AS leader_name,
+            (SELECT count(*) FROM team_members c WHERE c.team_id = t.id AND c.status = 'approved') AS member_count,
+            m.status AS my_status
+         FROM teams t JOIN orgs o ON o.id = t.org_id JOIN accounts a ON a.id = t.leader_account_id
+         LEFT JOIN team_members m ON m.team_id = t.id AND m.volunteer_id = ?
+         WHERE t.active = 1 AND o.active = 1
+           AND (substr(?, 1, length(o.path)) = o.path OR (o.path >= ? AND o.path < ?))
+           AND t.id > ?",
+    );
+    if let Some(q) = q {
+        sql.push_str(" AND t.name LIKE ? ESCAPE '\\'");
+        params.push(Value::Text(format!("%{}%", input::like_escape(&q))));
+    }
+    sql.push_str(" ORDER BY t.id LIMIT ?");
+    params.push(Value::Integer(page.limit));
+    let rows = db.query(&sql, &params)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        items.push(json!({
+            "id": r.i64("id")?,
+            "name": r.str("name")?,
+            "org_id": r.i64("org_id")?,
+            "org_name": r.str("org_name")?,
+            "categories": input::string_list(&r.str("categories")?),
+            "leader_name": r.str("leader_name")?,
+            "member_count": r.i64("member_count")?,
+            "my_status": r.opt_str("my_status")?,
+        }));
+    }
+    let last = rows.last().map(|r| r.i64("id")).transpose()?;
+    Ok(kit::json(200, &page.envelope(items, last)))
+}
+
 /// `GET /api/v1/teams/{id}`: read-directory at the team's org.
 pub fn get(p: &Principal, id: i64) -> Result<Response, ApiError> {
     let db = Db::open()?;
@@ -233,6 +288,44 @@ pub fn join(req: &Request, p: &Principal, team_id: i64) -> Result<Response, ApiE
         Ok((201, shown))
     })?;
     Ok(kit::json(status, &body))
+}
+
+/// `DELETE /api/v1/teams/{id}/members`: the signed-in volunteer withdraws their own pending
+/// request (audited `team.member.withdraw`) → 204. Nothing pending (never asked, or already
+/// withdrawn) → 204 with nothing changed, so a retry is harmless; a request already decided →
+/// 409 `wrong_state` (the leader's decision stands; a rejected one may simply be asked again).
+pub fn withdraw(req: &Request, p: &Principal, team_id: i64) -> Result<Response, ApiError> {
+    let _no_fields = Fields::from_optional_request(req, &[])?;
+    let db = Db::open()?;
+    let team = load(&db, team_id)?.ok_or_else(|| ApiError::NotFound("no such team".into()))?;
+    let volunteer = volunteers::of_account(&db, p.account_id)?
+        .ok_or_else(|| ApiError::Forbidden("only registered volunteers have team requests".into()))?;
+    db.transaction(|db| {
+        let Some(before) = load_member(db, team_id, volunteer.id)? else { return Ok(()) };
+        let status = before.str("status")?;
+        if status != "pending" {
+            return Err(ApiError::conflict("wrong_state", format!("this request was already {status}")));
+        }
+        let deleted = db.exec(
+            "DELETE FROM team_members WHERE team_id = ? AND volunteer_id = ? AND status = 'pending'",
+            &[Value::Integer(team_id), Value::Integer(volunteer.id)],
+        )?;
+        if deleted == 1 {
+            let shown = member_json(&before)?;
+            kit::audit(
+                db,
+                p.account_id,
+                "team.member.withdraw",
+                "team",
+                Some(team_id),
+                &team.org_path,
+                Some(&shown),
+                None,
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(Response::builder().status(204).build())
 }
 
 /// `POST /api/v1/teams/{id}/members/{volunteer_id}/approve` and `/reject`: the team's leader or

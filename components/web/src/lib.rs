@@ -30,9 +30,26 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
                    frame-ancestors 'none'";
 
-/// Sent on every answer, pages and errors alike.
-const SECURITY_HEADERS: [(&str, &str); 4] = [
-    ("content-security-policy", CSP),
+/// The phone app's policy (`/m/...`): the same, but scripts may also come from Tencent's JS-SDK
+/// host. Inside WeChat the check-in page loads `https://res.wx.qq.com/open/js/jweixin-1.6.0.js`
+/// for `wx.getLocation` (WeChat documents no other way to its position API); one https origin,
+/// named exactly, and only for the phone app — the console and the screen never load it. The
+/// app is one page, so the policy has to be the same for every route under `/m/`.
+const PHONE_CSP: &str = "default-src 'self'; script-src 'self' https://res.wx.qq.com; style-src 'self'; \
+                         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+                         object-src 'none'; frame-ancestors 'none'";
+
+/// The policy for an answer to `path`.
+fn csp_for(path: &str) -> &'static str {
+    if path == "/m" || path.starts_with("/m/") {
+        PHONE_CSP
+    } else {
+        CSP
+    }
+}
+
+/// Sent on every answer, pages and errors alike (with the policy of [`csp_for`]).
+const SECURITY_HEADERS: [(&str, &str); 3] = [
     // A file is what its Content-Type says, never sniffed into script or HTML.
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
@@ -43,6 +60,7 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 #[http_component]
 fn handle(req: Request) -> Response {
     let mut resp = serve(&req);
+    resp.set_header("content-security-policy", csp_for(req.path()));
     for (name, value) in SECURITY_HEADERS {
         resp.set_header(name, value);
     }
@@ -188,6 +206,17 @@ fn error(status: u16, code: &str, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_phone_app_may_load_the_wechat_js_sdk() {
+        for path in ["/m", "/m/", "/m/checkin", "/m/assets/app.js"] {
+            assert!(csp_for(path).contains("script-src 'self' https://res.wx.qq.com;"), "{path}");
+        }
+        for path in ["/", "/console/", "/screen.html", "/mx", "/index.js"] {
+            assert!(csp_for(path).contains("script-src 'self';"), "{path}");
+            assert!(!csp_for(path).contains("res.wx.qq.com"), "{path}");
+        }
+    }
 
     #[test]
     fn console_routes_fall_back_to_the_console_page_and_nothing_else_does() {

@@ -5,7 +5,10 @@
 // one-time `code` and the `state` unchanged, as WeChat does for the follower who opened it), and
 // `/sns/oauth2/access_token` the server exchanges the code at (app id, secret and
 // `grant_type=authorization_code` checked; a code works once, for five minutes; the snapshot
-// page's virtual user is marked `is_snapshotuser: 1`).
+// page's virtual user is marked `is_snapshotuser: 1`). For the JS-SDK: the stable access token
+// (`POST /cgi-bin/stable_token`: grant type, app id and secret checked) and the `jsapi` ticket
+// (`GET /cgi-bin/ticket/getticket`: the token in force and `type=jsapi` checked), whose value a
+// journey's stand-in `wx.config` checks the page's signature against, as WeChat's client does.
 
 import { createServer, type Server } from 'node:http'
 
@@ -26,6 +29,8 @@ export interface FakeWeChat {
   openedBy(openid: string, snapshot?: boolean): void
   /** Every exchange the server made: the codes it sent. */
   exchanges: string[]
+  /** The `jsapi` ticket last issued (empty before the server asked). */
+  ticket(): string
   stop(): Promise<void>
 }
 
@@ -38,6 +43,8 @@ export async function startFakeWeChat(): Promise<FakeWeChat> {
   const exchanges: string[] = []
   let visitor: { openid: string; snapshot: boolean } = { openid: '', snapshot: false }
   let issued = 0
+  let accessToken = ''
+  let ticket = ''
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -87,6 +94,30 @@ export async function startFakeWeChat(): Promise<FakeWeChat> {
         ...(grant.snapshot ? { is_snapshotuser: 1 } : {}),
       })
     }
+    if (req.method === 'POST' && url.pathname === '/cgi-bin/stable_token') {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      req.on('end', () => {
+        let r: { grant_type?: string; appid?: string; secret?: string } = {}
+        try {
+          r = JSON.parse(body) as typeof r
+        } catch {
+          return json(200, { errcode: 47001, errmsg: 'data format error' })
+        }
+        if (r.grant_type !== 'client_credential') return json(200, { errcode: 40002, errmsg: 'invalid grant_type' })
+        if (r.appid !== appId) return json(200, { errcode: 40013, errmsg: 'invalid appid' })
+        if (r.secret !== appSecret) return json(200, { errcode: 40125, errmsg: 'invalid appsecret' })
+        accessToken ||= `fake-access-token-${Date.now().toString(36)}`
+        json(200, { access_token: accessToken, expires_in: 7200 })
+      })
+      return
+    }
+    if (req.method === 'GET' && url.pathname === '/cgi-bin/ticket/getticket') {
+      if (q.get('type') !== 'jsapi') return json(200, { errcode: 40097, errmsg: 'invalid args' })
+      if (!accessToken || q.get('access_token') !== accessToken) return json(200, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' })
+      ticket ||= `fake-jsapi-ticket-${Date.now().toString(36)}-kgt8ON7yVITDhtdwci0qeQ`
+      return json(200, { errcode: 0, errmsg: 'ok', ticket, expires_in: 7200 })
+    }
     json(404, { errcode: 404, errmsg: `no such path ${url.pathname}` })
   })
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
@@ -97,6 +128,7 @@ export async function startFakeWeChat(): Promise<FakeWeChat> {
     appId,
     appSecret,
     exchanges,
+    ticket: () => ticket,
     variables: () => ({ wechat_app_id: appId, wechat_app_secret: appSecret, wechat_api_base: url, wechat_oauth_base: url }),
     openedBy(openid, snapshot = false) {
       visitor = { openid, snapshot }

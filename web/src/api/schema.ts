@@ -718,6 +718,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/joinable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The active teams a volunteer may ask to join (加入队伍), with the caller's own status
+         * @description A registered volunteer only (403 otherwise). Teams of the volunteer's home org, of the
+         *     orgs above it (the institute, the centre) and of the orgs below it; other stations'
+         *     teams and inactive teams are not offered. The leader's name only, never a phone.
+         */
+        get: operations["listJoinableTeams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{id}": {
         parameters: {
             query?: never;
@@ -755,7 +777,13 @@ export interface paths {
          * @description No body (or `{}`). Only registered volunteers may ask (403 otherwise); a pending or approved request → 409 `wrong_state`.
          */
         post: operations["joinTeam"];
-        delete?: never;
+        /**
+         * The signed-in volunteer withdraws their own pending request to join
+         * @description → 204 (audited `team.member.withdraw`). Nothing pending → 204 with nothing changed, so a
+         *     retry is harmless; a request already approved or rejected → 409 `wrong_state`. Not a
+         *     volunteer → 403; no such team → 404.
+         */
+        delete: operations["withdrawTeamRequest"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1163,6 +1191,30 @@ export interface paths {
          *     A repeat closes nothing (`closed` = 0).
          */
         post: operations["closeAttendance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attendances/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own attendances (我的签到), newest first, with the activity
+         * @description A registered volunteer (suspended ones too: the history is theirs); 403 otherwise.
+         *     Newest first: `next_cursor` is the last id of the page and the next page holds the ids
+         *     below it. Forgotten check-outs (漏签退) of the caller that are due are closed first:
+         *     `auto_closed`, `checked_out_at` = the activity's end, minutes counted to the end and
+         *     awaiting the organiser, who confirms or corrects them.
+         */
+        get: operations["listMyAttendances"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4471,6 +4523,26 @@ export interface components {
             /** Format: int64 */
             decided_by?: number | null;
         };
+        JoinableTeam: {
+            id: components["schemas"]["Id"];
+            name: string;
+            org_id: components["schemas"]["Id"];
+            org_name: string;
+            categories: string[];
+            leader_name: string;
+            /** @description Approved members */
+            member_count: number;
+            /**
+             * @description The caller's own request; null when never asked (or withdrawn)
+             * @enum {string|null}
+             */
+            my_status: "pending" | "approved" | "rejected" | null;
+        };
+        JoinableTeamPage: {
+            items: components["schemas"]["JoinableTeam"][];
+            /** Format: int64 */
+            next_cursor: number | null;
+        };
         MembershipPage: {
             items: components["schemas"]["Membership"][];
             /** Format: int64 */
@@ -4708,6 +4780,21 @@ export interface components {
             real_name: string;
             phone: components["schemas"]["MaskedPhone"];
             flags: components["schemas"]["AttendanceFlag"][];
+        };
+        MyAttendance: components["schemas"]["AttendanceWithFlags"] & {
+            activity: {
+                id: components["schemas"]["Id"];
+                title: string;
+                starts_at: components["schemas"]["Time"];
+                ends_at: components["schemas"]["Time"];
+                address: string;
+                org_name: string;
+            };
+        };
+        MyAttendancePage: {
+            items: components["schemas"]["MyAttendance"][];
+            /** Format: int64 */
+            next_cursor: number | null;
         };
         AttendancePage: {
             items: components["schemas"]["AttendanceListItem"][];
@@ -7630,6 +7717,36 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
         };
     };
+    listJoinableTeams: {
+        parameters: {
+            query?: {
+                /** @description Team name contains */
+                q?: string;
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of joinable teams, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinableTeamPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
     getTeam: {
         parameters: {
             query?: never;
@@ -7724,6 +7841,31 @@ export interface operations {
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    withdrawTeamRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn (or nothing was pending) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     approveTeamMember: {
@@ -8438,6 +8580,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    listMyAttendances: {
+        parameters: {
+            query?: {
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's attendances, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAttendancePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
     getAttendance: {
         parameters: {
             query?: never;
@@ -8508,6 +8678,8 @@ export interface operations {
                 status?: components["schemas"]["DecisionStatus"];
                 /** @description Only reports to exactly this org; empty = not given */
                 org?: components["schemas"]["Id"];
+                /** @description `true`: only the caller's own reports (我的申报), also for staff who are volunteers; 403 for someone who is no volunteer */
+                mine?: boolean;
                 /** @description Page size (422 outside 1..100) */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { checkinRefusal, inApp, inWeChat, safeReturn, wechatError } from './explain'
+import { checkinRefusal, inApp, inWeChat, safeReturn, selfReportRefusal, wechatError } from './explain'
 
 describe('check-in refusals', () => {
   test('too far says by how many metres', () => {
@@ -30,5 +30,18 @@ describe('return paths', () => {
     expect(inWeChat('Mozilla/5.0 ... MicroMessenger/8.0.50')).toBe(true)
     expect(inWeChat('Mozilla/5.0 Chrome/120')).toBe(false)
     expect(wechatError('snapshot_user')).toContain('完整服务')
+  })
+})
+
+describe('selfReportRefusal', () => {
+  test('puts each of the server refusals beside its field in Chinese', () => {
+    expect(selfReportRefusal(422, 'invalid', 'ended_at', 'must not be in the future: report service once it is done')).toEqual({
+      text: '结束时间不能晚于现在：服务完成后再申报',
+      field: 'ended_at',
+    })
+    expect(selfReportRefusal(422, 'invalid', 'ended_at', 'must be after started_at').text).toBe('结束时间须晚于开始时间')
+    expect(selfReportRefusal(409, 'overlap', undefined, 'overlaps').field).toBe('started_at')
+    expect(selfReportRefusal(422, 'invalid', 'title', 'is required').field).toBe('title')
+    expect(selfReportRefusal(403, 'forbidden', undefined, '').field).toBeUndefined()
   })
 })

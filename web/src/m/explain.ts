@@ -71,3 +71,23 @@ export function wechatError(code: string): string {
 export function fieldMessage(problem: ApiProblem, field: string): string {
   return problem.fields.find((f) => f.field === field)?.message ?? ''
 }
+
+/** Why a self-report (自主申报) was refused, in Chinese, beside the field it concerns: the
+ * server names the field and explains in English, so the reasons it gives are matched here. */
+export function selfReportRefusal(status: number, code: string, field: string | undefined, detail: string): Refusal {
+  if (status === 0) return { text: '无法连接服务器，请检查网络后重试' }
+  if (status === 403) return { text: '只有已登记且未暂停的志愿者可以申报服务' }
+  if (code === 'overlap') return { text: '这段时间与您已申报或已签到的服务重叠，同一时间不能重复计入', field: 'started_at' }
+  if (field === 'ended_at') {
+    if (/future/.test(detail)) return { text: '结束时间不能晚于现在：服务完成后再申报', field }
+    if (/24 hours/.test(detail)) return { text: '一次申报最多 24 小时，较长的服务请按天分别申报', field }
+    if (/too short/.test(detail)) return { text: '时长太短，按本县的计时规则不足以计入服务时长', field }
+    return { text: '结束时间须晚于开始时间', field }
+  }
+  if (field === 'started_at') return { text: '请填写开始时间', field }
+  if (field === 'title') return { text: '请填写服务内容（最多 100 字）', field }
+  if (field === 'category') return { text: '请填写服务类别（最多 50 字）', field }
+  if (field === 'description') return { text: '说明最多 2000 字', field }
+  if (field === 'org_id') return { text: '您登记的站点已停用，请联系站点工作人员' }
+  return { text: '提交未成功，请稍后再试' }
+}
