@@ -1,6 +1,6 @@
 // The phone app (/m/) for a citizen and a team leader, on 360×740 phones against the real edge
 // (the demo county): the citizen scans a station's code (/m/order?station=<id>), signs in by SMS
-// code and is brought back to the order form with the station set, orders (a missing field
+// code and is brought back to the order form with the station named, orders (a missing field
 // refused beside it, nothing stored); the centre dispatches it to the demo leader's team; the
 // leader, on his phone, accepts it, assigns a member, starts and completes it with the member's
 // minutes; the citizen sees the timeline and rates it. Page text first, then the database.
@@ -46,7 +46,7 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   await cp.waitForURL(`${product.url}/m/sign-in?return=/m/order?station=${station!.id}`)
   await signInBySms(cp, admin, CITIZEN)
   await cp.waitForURL(`${product.url}/m/order?station=${station!.id}`)
-  await cp.getByText(`服务站点：已按扫码选定（站点编号 ${station!.id}）`).waitFor()
+  await cp.getByText(`服务站点：${station!.name}`).waitFor()
   const form = cp.getByRole('form', { name: '点单' })
   await form.getByRole('radio', { name: item!.name }).click()
   await form.getByRole('textbox', { name: '服务地址' }).fill('东关社区和平街 8 号')
@@ -65,6 +65,13 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   )
   expect(order).toMatchObject({ org_id: station!.id, status: 'submitted', urgency: 'urgent', contact_phone: CITIZEN })
   await screenshot(cp, 'phone-order-submitted')
+
+  // A code naming no active station is refused before anything is filled in.
+  await cp.goto(`${product.url}/m/order?station=999999`)
+  await cp.getByRole('alert').getByText('没有找到这个服务站点：二维码无效或站点已停用，请重新扫描站点的二维码').waitFor()
+  expect(await cp.getByRole('form', { name: '点单' }).count()).toBe(0)
+  await screenshot(cp, 'phone-order-unknown-station')
+  await cp.goto(`${product.url}/m/orders/${order!.id}`)
 
   // The centre dispatches it to the leader's team (the console's part, through the API here).
   await admin.must(200, 'POST', `/api/v1/dispatch/demands/${order!.id}/dispatch`, { team_id: team!.id })
