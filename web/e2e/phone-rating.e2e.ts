@@ -1,10 +1,12 @@
-// 我的评价 on the phone app (/m/ratings, 群众评单 of activities), 360×740, against the real edge
+// 我的评价 on the phone app (/m/ratings, 群众评单 of activities and projects), 360×740, against the real edge
 // (the demo county): a demo volunteer who attended an activity that has started, and has not
 // rated it, opens 我的评价 signed out, signs in by SMS code and is brought back; the activity is
 // listed to rate; an empty rating is refused beside 满意程度 with nothing stored; 满意 with a
 // comment is stored once (the row read back) and shown as the result and on the list; a second
 // rating of the same activity, from a tab opened before the first was sent, is refused beside
-// 满意程度 as already rated, and the row is unchanged. Page text first, then the database.
+// 满意程度 as already rated, and the row is unchanged. A team member rates the team’s project:
+// 认可度 and 参与度 (Vant Rate) required beside their stars, then stored with the level. Page
+// text first, then the database.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
@@ -98,6 +100,66 @@ test('a volunteer rates an activity they attended once, and a second rating is r
   await other.reload()
   await other.getByRole('region', { name: '我的评价' }).getByText('您已评价：满意').waitFor()
   expect(await other.getByRole('form', { name: '评价' }).count()).toBe(0)
+  expect(problems).toEqual([])
+  await context.close()
+})
+
+/** `YYYY-MM-DD` in Asia/Shanghai, `days` from now. */
+function shanghaiDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10)
+}
+
+test('a team member rates the team’s project with 认可度 and 参与度, each required beside its stars', async () => {
+  const admin = await staff(product.url, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  // A demo team with an approved member who signs in by SMS code; the centre admin gives the
+  // team a project that started a month ago.
+  const [member] = product.query<{ account_id: number; phone: string; team_id: number; org_id: number }>(
+    `SELECT v.account_id, v.phone, t.id AS team_id, t.org_id FROM team_members m
+       JOIN volunteers v ON v.id = m.volunteer_id JOIN teams t ON t.id = m.team_id JOIN accounts c ON c.id = v.account_id
+      WHERE m.status = 'approved' AND t.active = 1 AND c.password_hash IS NULL
+        AND NOT EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = v.account_id AND g.role = 'auditor')
+      ORDER BY v.id DESC LIMIT 1`,
+  )
+  expect(member, 'the demo county has a team member').toBeDefined()
+  const name = '邻里守望·安全巡查项目'
+  const project = await admin.must<{ id: number }>(201, 'POST', '/api/v1/projects', {
+    name,
+    org_id: member!.org_id,
+    team_id: member!.team_id,
+    starts_on: shanghaiDay(-30),
+    ends_on: shanghaiDay(60),
+  })
+  const ratings = () =>
+    product.query(`SELECT rater_group, level, recognition, participation FROM eval_ratings WHERE subject = 'project' AND subject_id = ${project.id}`)
+
+  const { page, context, problems } = await phone(browser, { latitude: 30.0, longitude: 120.0 })
+  await page.goto(`${product.url}/m/ratings/project/${project.id}`)
+  await page.waitForURL(`${product.url}/m/sign-in?return=/m/ratings/project/${project.id}`)
+  await signInBySms(page, admin, member!.phone)
+  await page.waitForURL(`${product.url}/m/ratings/project/${project.id}`)
+  await page.getByRole('heading', { name }).waitFor()
+  await page.getByText('评价身份：参与者').waitFor()
+  const form = page.getByRole('form', { name: '评价' })
+  await form.getByRole('radio', { name: '非常满意' }).click()
+  await form.getByRole('button', { name: '提交评价' }).click()
+  await form.getByRole('group', { name: '认可度' }).getByText('请给认可度打分（1–5 星）').waitFor()
+  await form.getByRole('group', { name: '参与度' }).getByText('请给参与度打分（1–5 星）').waitFor()
+  expect(ratings()).toEqual([])
+  await form.getByRole('radiogroup', { name: '认可度' }).getByRole('radio').nth(3).click()
+  await form.getByRole('radiogroup', { name: '参与度' }).getByRole('radio').nth(4).click()
+  expect(await fitsTheScreen(page)).toBe(true)
+  await screenshot(page, 'phone-rate-project')
+  await form.getByRole('button', { name: '提交评价' }).click()
+  const result = page.getByRole('region', { name: '我的评价' })
+  await result.getByText('您已评价：非常满意').waitFor()
+  await result.getByText('认可度 4 星 · 参与度 5 星').waitFor()
+  expect(ratings()).toEqual([{ rater_group: 'participant', level: 'very_satisfied', recognition: 4, participation: 5 }])
+
+  // 我的评价 lists the project as rated.
+  await page.goto(`${product.url}/m/ratings`)
+  const item = page.getByRole('list', { name: '可评价的活动和项目' }).getByRole('listitem').filter({ hasText: name })
+  await item.getByText('志愿服务项目').waitFor()
+  await item.getByText('已评价：非常满意').waitFor()
   expect(problems).toEqual([])
   await context.close()
 })
