@@ -1,7 +1,8 @@
 // The phone app (/m/) for a citizen and a team leader, on 360×740 phones against the real edge
 // (the demo county): the citizen scans a station's code (/m/order?station=<id>), signs in by SMS
 // code and is brought back to the order form with the station named, orders (a missing field
-// refused beside it, nothing stored); the centre dispatches it to the demo leader's team; the
+// refused beside it, nothing stored); unknown order and registration codes are refused and a real
+// registration code names its station; the centre dispatches it to the demo leader's team; the
 // leader, on his phone, accepts it, assigns a member, starts and completes it with the member's
 // minutes; the citizen sees the timeline and rates it. Page text first, then the database.
 
@@ -71,6 +72,13 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   await cp.getByRole('alert').getByText('没有找到这个服务站点：二维码无效或站点已停用，请重新扫描站点的二维码').waitFor()
   expect(await cp.getByRole('form', { name: '点单' }).count()).toBe(0)
   await screenshot(cp, 'phone-order-unknown-station')
+  // The same for a registration code: refused before the form, nothing asked.
+  await cp.goto(`${product.url}/m/register?station=999999`)
+  await cp.getByRole('alert').getByText('没有找到这个服务站点：二维码无效或站点已停用，请重新扫描站点的二维码').waitFor()
+  expect(await cp.getByRole('form', { name: '志愿者登记' }).count()).toBe(0)
+  // A real station's registration code names it.
+  await cp.goto(`${product.url}/m/register?station=${station!.id}`)
+  await cp.getByRole('form', { name: '志愿者登记' }).getByText(`登记站点：${station!.name}`).waitFor()
   await cp.goto(`${product.url}/m/orders/${order!.id}`)
 
   // The centre dispatches it to the leader's team (the console's part, through the API here).
