@@ -14,7 +14,11 @@
 //!
 //! `?activity=` or `?project=` narrows the answer to that one subject (the rate page), shown even
 //! before it starts so the page can say when rating opens; it is still only the caller's own.
-//! Otherwise only what has started is listed (the API refuses a rating before that). Newest first by start
+//! Otherwise only what has started is listed (the API refuses a rating before that).
+//!
+//! The attended activities are read from the caller's volunteer row through
+//! `attendances_volunteer` (migration 0023); `CROSS JOIN` fixes that order, since without table
+//! statistics SQLite would rather walk every approved activity and probe each for the caller. Newest first by start
 //! time; the cursor is opaque (`<start>.<subject>.<id>` of the last item), since the order runs
 //! across two tables and no single id orders it.
 
@@ -94,7 +98,7 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         "WITH mine AS ( \
            SELECT 'activity' AS subject, a.id AS id, a.title AS name, a.org_id AS org_id, a.starts_at AS started, \
                   a.ends_at AS ended, 'participant' AS grp \
-             FROM attendances t JOIN volunteers v ON v.id = t.volunteer_id JOIN activities a ON a.id = t.activity_id \
+             FROM volunteers v CROSS JOIN attendances t ON t.volunteer_id = v.id CROSS JOIN activities a ON a.id = t.activity_id \
             WHERE v.account_id = ? AND a.status = 'approved' \
            UNION ALL \
            SELECT 'project', p.id, p.name, p.org_id, {PROJECT_START}, {PROJECT_END}, 'participant' \
