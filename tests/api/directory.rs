@@ -526,6 +526,40 @@ async fn an_org_with_active_children_cannot_be_deactivated() {
 }
 
 #[tokio::test]
+async fn anyone_reads_a_stations_public_name_and_address_but_nothing_of_inactive_or_unknown_orgs() {
+    // Arrange: a station with an address under an institute, and a second station deactivated.
+    let c = Centre::new().await;
+    let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);
+    let station = id(&c.edge.create_org(&c.admin, institute, "东街社区新时代文明实践站", "station").await);
+    let gone = id(&c.edge.create_org(&c.admin, institute, "西街社区新时代文明实践站", "station").await);
+    let edit = json!({"address": "城关镇东街12号", "latitude": 25.1, "longitude": 117.2, "population": 3200});
+    assert_eq!(c.edge.patch_as(&c.admin, &format!("/api/v1/orgs/{station}"), &edit).await.status, 200);
+    assert_eq!(c.edge.post_empty_as(&c.admin, &format!("/api/v1/orgs/{gone}/deactivate")).await.status, 200);
+
+    // Act: nobody signed in (a code scanned before sign-in).
+    let read = c.edge.get(&format!("/api/v1/orgs/{station}/public")).await;
+    let inactive = c.edge.get(&format!("/api/v1/orgs/{gone}/public")).await;
+    let unknown = c.edge.get("/api/v1/orgs/999999/public").await;
+    let garbage = c.edge.get("/api/v1/orgs/abc/public").await;
+
+    // Assert: the name, level, parent and address, and nothing else (no path, coordinates or
+    // population); inactive and unknown orgs the same 404; a write 405.
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(
+        read.json(),
+        json!({"id": station, "level": "station", "name": "东街社区新时代文明实践站", "address": "城关镇东街12号",
+            "parent": {"id": institute, "name": "城关镇新时代文明实践所"}})
+    );
+    for r in [&inactive, &unknown, &garbage] {
+        assert_eq!((r.status, r.error_code()), (404, "not_found".to_string()), "{}", r.text());
+    }
+    assert_eq!(inactive.text(), unknown.text(), "an inactive org reads as unknown");
+    assert_eq!(c.edge.post_empty_as(&c.admin, &format!("/api/v1/orgs/{station}/public")).await.status, 405);
+    let centre = c.edge.get(&format!("/api/v1/orgs/{}/public", c.centre)).await.json();
+    assert_eq!((centre["level"].as_str(), centre["parent"].clone()), (Some("centre"), Json::Null));
+}
+
+#[tokio::test]
 async fn lists_page_by_id_with_a_cursor_and_refuse_bad_limits() {
     let c = Centre::new().await;
     let institute = id(&c.edge.create_org(&c.admin, c.centre, "城关镇新时代文明实践所", "institute").await);

@@ -697,3 +697,168 @@ async fn the_auditor_reads_the_evaluation_but_never_rates_or_grades() {
     assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings", []), 1);
     assert_eq!(count(&t, "SELECT count(*) FROM eval_thematic_grades", []), 1);
 }
+
+/// The `subject:id` pairs of a rateable page, in order.
+fn subjects(page: &Json) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| format!("{}:{}", i["subject"].as_str().unwrap(), i["id"]))
+        .collect()
+}
+
+#[tokio::test]
+async fn my_rateable_list_holds_only_what_i_took_part_in_newest_first_with_my_ratings() {
+    // Arrange: at A, v0 attended activities at S and S+1d, v1 those at S+1d and S+2d; v0 also
+    // attended one that starts in a week (not yet rateable). A project of A's team (from
+    // 2026-01-01) which v0 joined (approved); v1 only asked to join (pending).
+    let t = town().await;
+    let manager = institute_admin(&t).await;
+    let vs = t.volunteers(0, 2, t.a).await;
+    let s = activity_base_time();
+    let first = insert_activity(&t, t.a, t.team, s, &[vs[0].id]);
+    let second = insert_activity(&t, t.a, t.team, s + DAY, &[vs[0].id, vs[1].id]);
+    let third = insert_activity(&t, t.a, t.team, s + 2 * DAY, &[vs[1].id]);
+    let later = insert_activity(&t, t.a, t.team, s + 10 * DAY, &[vs[0].id]);
+    let body = json!({"name": "银龄陪伴计划", "org_id": t.a, "team_id": t.team, "starts_on": "2026-01-01", "ends_on": "2026-12-31"});
+    let project = id(&expect(&t.edge.post_as(&manager, "/api/v1/projects", &body).await, 201, "project"));
+    for v in &vs {
+        expect(&t.edge.post_empty_as(&v.token, &format!("/api/v1/teams/{}/members", t.team)).await, 201, "join");
+    }
+    let approve =
+        t.edge.post_empty_as(&t.leader, &format!("/api/v1/teams/{}/members/{}/approve", t.team, vs[0].id)).await;
+    assert!(approve.status == 200 || approve.status == 201, "approve: {}", approve.text());
+    let now = s + 3 * DAY;
+    let rated = json!({"activity_id": first, "as": "participant", "level": "very_satisfied", "comment": "很好"});
+    let rating = expect(&t.edge.post_at(&vs[0].token, "/api/v1/ratings", now, &rated).await, 201, "rate");
+
+    // Act
+    let mine = expect(&t.edge.get_at(&vs[0].token, "/api/v1/ratings/rateable", now).await, 200, "v0");
+    let theirs = expect(&t.edge.get_at(&vs[1].token, "/api/v1/ratings/rateable", now).await, 200, "v1");
+
+    // Assert: v0 sees her two started activities and the project, newest first (the project
+    // started on 2026-01-01 00:00 +08:00), and her rating of the first; nothing of v1's.
+    assert_eq!(
+        subjects(&mine),
+        [format!("activity:{second}"), format!("activity:{first}"), format!("project:{project}")]
+    );
+    let items = mine["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["as"] == "participant" && i["org"]["id"] == t.a), "{mine}");
+    assert_eq!(items[1]["rating"]["id"], rating["id"]);
+    assert_eq!(
+        (
+            items[1]["rating"]["level"].as_str(),
+            items[1]["rating"]["comment"].as_str(),
+            items[1]["rating"]["points"].as_i64()
+        ),
+        (Some("very_satisfied"), Some("很好"), Some(100))
+    );
+    assert_eq!((items[0]["rating"].clone(), items[2]["rating"].clone()), (Json::Null, Json::Null));
+    assert_eq!(items[2]["starts_at"], "2026-01-01T00:00:00+08:00");
+    assert_eq!(items[2]["ends_at"], "2027-01-01T00:00:00+08:00");
+    assert_eq!(items[2]["name"], "银龄陪伴计划");
+    // v1: the two she attended, no rating (v0's is not hers), no project (membership pending).
+    assert_eq!(subjects(&theirs), [format!("activity:{third}"), format!("activity:{second}")]);
+    assert!(theirs["items"].as_array().unwrap().iter().all(|i| i["rating"].is_null()), "{theirs}");
+
+    // Paging: two, then the last one; the cursor is what the page said.
+    let p1 = expect(&t.edge.get_at(&vs[0].token, "/api/v1/ratings/rateable?limit=2", now).await, 200, "page 1");
+    assert_eq!(subjects(&p1), subjects(&mine)[..2]);
+    let cursor = p1["next_cursor"].as_str().expect("a full page has a cursor").to_owned();
+    let p2 = expect(
+        &t.edge.get_at(&vs[0].token, &format!("/api/v1/ratings/rateable?limit=2&cursor={cursor}"), now).await,
+        200,
+        "page 2",
+    );
+    assert_eq!((subjects(&p2), p2["next_cursor"].clone()), (vec![format!("project:{project}")], Json::Null));
+
+    // One subject (the rate page): hers even before it starts; another's is not there.
+    let one = |q: String| {
+        let token = vs[0].token.clone();
+        let edge = &t.edge;
+        async move { expect(&edge.get_at(&token, &format!("/api/v1/ratings/rateable?{q}"), now).await, 200, &q) }
+    };
+    assert_eq!(subjects(&one(format!("activity={later}")).await), [format!("activity:{later}")]);
+    assert_eq!(subjects(&one(format!("activity={first}")).await), [format!("activity:{first}")]);
+    assert_eq!(one(format!("activity={third}")).await["items"], json!([]));
+    assert_eq!(subjects(&one(format!("project={project}")).await), [format!("project:{project}")]);
+    let both =
+        t.edge.get_at(&vs[0].token, &format!("/api/v1/ratings/rateable?activity={first}&project={project}"), now).await;
+    assert_eq!(both.status, 422, "{}", both.text());
+
+    // Once the project is rated it says so; a second rating is 409 and the list is unchanged.
+    let pr =
+        json!({"project_id": project, "as": "participant", "level": "satisfied", "recognition": 4, "participation": 5});
+    expect(&t.edge.post_at(&vs[0].token, "/api/v1/ratings", now, &pr).await, 201, "project rating");
+    let again = t.edge.post_at(&vs[0].token, "/api/v1/ratings", now, &pr).await;
+    assert_eq!((again.status, again.error_code()), (409, "already_rated".into()));
+    let after = expect(&t.edge.get_at(&vs[0].token, "/api/v1/ratings/rateable", now).await, 200, "after");
+    let proj = &after["items"][2]["rating"];
+    assert_eq!(
+        (proj["level"].as_str(), proj["recognition"].as_i64(), proj["participation"].as_i64()),
+        (Some("satisfied"), Some(4), Some(5))
+    );
+    assert_eq!(count(&t, "SELECT count(*) FROM eval_ratings WHERE rater_id = ?1", [vs[0].account_id]), 2);
+}
+
+#[tokio::test]
+async fn a_citizen_may_rate_recent_public_activities_where_they_ordered_and_bad_requests_are_refused() {
+    // Arrange: a citizen (no volunteer record) ordered a service at A. Public activities at A
+    // started 2 and 40 days ago, one at B 2 days ago, one at A tomorrow.
+    let t = town().await;
+    let citizen = t.edge.sign_in_by_code(&t.admin, "13722220041").await;
+    let citizen_id: i64 = wenming_tests::scalar(&t, "SELECT id FROM accounts WHERE phone = '13722220041'", []);
+    let db = open_db(&t.edge.db_path());
+    db.execute(
+        "INSERT INTO service_menu_items (centre_org_id, category, name, kind, deadline_normal_s, deadline_urgent_s, deadline_critical_s, \
+         created_at, updated_at) VALUES (?1, '助老', '上门探访', 'welfare', 86400, 21600, 7200, 0, 0)",
+        [t.centre],
+    )
+    .unwrap();
+    let menu = db.last_insert_rowid();
+    let now = activity_base_time();
+    db.execute(
+        "INSERT INTO demands (citizen_id, created_by, menu_item_id, kind, org_id, description, urgency, priority, contact_name, \
+         contact_phone, status, deadline_at, created_at, updated_at) \
+         VALUES (?1, ?1, ?2, 'welfare', ?3, '需要帮助', 'normal', 1, '张三', '13722220041', 'submitted', ?4, ?4, ?4)",
+        rusqlite::params![citizen_id, menu, t.a, now - 5 * DAY],
+    )
+    .unwrap();
+    let recent = insert_activity(&t, t.a, t.team, now - 2 * DAY, &[]);
+    insert_activity(&t, t.a, t.team, now - 40 * DAY, &[]);
+    insert_activity(&t, t.b, t.team, now - 2 * DAY, &[]);
+    insert_activity(&t, t.a, t.team, now + DAY, &[]);
+    let vs = t.volunteers(0, 1, t.a).await;
+
+    // Act
+    let list = expect(&t.edge.get_at(&citizen, "/api/v1/ratings/rateable", now).await, 200, "citizen");
+    let volunteer = expect(&t.edge.get_at(&vs[0].token, "/api/v1/ratings/rateable", now).await, 200, "volunteer");
+
+    // Assert: only the recent one at A, to rate as citizen; a volunteer who attended nothing
+    // has nothing (citizen suggestions are for people without a volunteer record).
+    assert_eq!(subjects(&list), [format!("activity:{recent}")]);
+    assert_eq!(list["items"][0]["as"], "citizen");
+    assert_eq!(volunteer["items"], json!([]));
+    let rate = json!({"activity_id": recent, "as": "citizen", "level": "basically_satisfied"});
+    expect(&t.edge.post_at(&citizen, "/api/v1/ratings", now, &rate).await, 201, "citizen rates");
+    let after = expect(&t.edge.get_at(&citizen, "/api/v1/ratings/rateable", now).await, 200, "after");
+    assert_eq!(
+        (after["items"][0]["rating"]["as"].as_str(), after["items"][0]["rating"]["points"].as_i64()),
+        (Some("citizen"), Some(60))
+    );
+
+    // No session 401; a cursor not given by the API and a bad limit 422 naming the field; an
+    // auditor 403 read_only (auditors never rate).
+    assert_eq!(t.edge.get("/api/v1/ratings/rateable").await.status, 401);
+    for (q, field) in
+        [("cursor=12", "cursor"), ("cursor=1.team.2", "cursor"), ("limit=0", "limit"), ("limit=101", "limit")]
+    {
+        let r = t.edge.get_at(&citizen, &format!("/api/v1/ratings/rateable?{q}"), now).await;
+        assert_eq!((r.status, r.error_field()), (422, field.to_string()), "{q}: {}", r.text());
+    }
+    let auditor = t.staff("审计员", "13911110021", "auditor", t.centre).await.token;
+    let r = t.edge.get_at(&auditor, "/api/v1/ratings/rateable", now).await;
+    assert_eq!((r.status, r.error_code()), (403, "read_only".into()));
+    assert_eq!(t.edge.post_empty_as(&citizen, "/api/v1/ratings/rateable").await.status, 405);
+}

@@ -1,6 +1,7 @@
 // The public notices (公示) on a 360×740 phone against the real edge (the demo county), without
 // signing in: the volunteers whose star level is in its notice period and the approved honours,
-// as the database holds them — names and volunteer numbers, never a phone or resident ID.
+// as the database holds them — names and volunteer numbers, never a phone or resident ID; a
+// network failure while loading is said on the page, and its retry then loads both lists.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
@@ -36,7 +37,12 @@ test('anyone reads the star notices and the honour list on the phone', async () 
   const page = visitor.page
   await page.goto(`${product.url}/m/`)
   await page.waitForURL(/\/m\/sign-in/)
+  // The network drops while the page loads: the error is said, with a retry that then works.
+  await page.route('**/api/v1/honours*', (route) => route.abort('internetdisconnected'))
   await page.goto(`${product.url}/m/notices`)
+  await page.getByRole('alert').getByText('无法连接服务器，请检查网络后重试').waitFor()
+  await page.unroute('**/api/v1/honours*')
+  await page.getByRole('button', { name: '重试' }).click()
 
   const stars = page.getByRole('region', { name: '星级志愿者公示' })
   for (const n of inNotice) {

@@ -1,9 +1,11 @@
 // The phone app (/m/) for a citizen and a team leader, on 360×740 phones against the real edge
 // (the demo county): the citizen scans a station's code (/m/order?station=<id>), signs in by SMS
-// code and is brought back to the order form with the station set, orders (a missing field
-// refused beside it, nothing stored); the centre dispatches it to the demo leader's team; the
+// code and is brought back to the order form with the station named, orders (a missing field
+// refused beside it, nothing stored); unknown order and registration codes are refused and a real
+// registration code names its station; the centre dispatches it to the demo leader's team; the
 // leader, on his phone, accepts it, assigns a member, starts and completes it with the member's
-// minutes; the citizen sees the timeline and rates it. Page text first, then the database.
+// minutes; the citizen sees the timeline and rates it, and 我的评价 lists what the station ordered
+// from held in the last 30 days. Page text first, then the database.
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
@@ -46,7 +48,7 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   await cp.waitForURL(`${product.url}/m/sign-in?return=/m/order?station=${station!.id}`)
   await signInBySms(cp, admin, CITIZEN)
   await cp.waitForURL(`${product.url}/m/order?station=${station!.id}`)
-  await cp.getByText(`服务站点：已按扫码选定（站点编号 ${station!.id}）`).waitFor()
+  await cp.getByText(`服务站点：${station!.name}`).waitFor()
   const form = cp.getByRole('form', { name: '点单' })
   await form.getByRole('radio', { name: item!.name }).click()
   await form.getByRole('textbox', { name: '服务地址' }).fill('东关社区和平街 8 号')
@@ -65,6 +67,20 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   )
   expect(order).toMatchObject({ org_id: station!.id, status: 'submitted', urgency: 'urgent', contact_phone: CITIZEN })
   await screenshot(cp, 'phone-order-submitted')
+
+  // A code naming no active station is refused before anything is filled in.
+  await cp.goto(`${product.url}/m/order?station=999999`)
+  await cp.getByRole('alert').getByText('没有找到这个服务站点：二维码无效或站点已停用，请重新扫描站点的二维码').waitFor()
+  expect(await cp.getByRole('form', { name: '点单' }).count()).toBe(0)
+  await screenshot(cp, 'phone-order-unknown-station')
+  // The same for a registration code: refused before the form, nothing asked.
+  await cp.goto(`${product.url}/m/register?station=999999`)
+  await cp.getByRole('alert').getByText('没有找到这个服务站点：二维码无效或站点已停用，请重新扫描站点的二维码').waitFor()
+  expect(await cp.getByRole('form', { name: '志愿者登记' }).count()).toBe(0)
+  // A real station's registration code names it.
+  await cp.goto(`${product.url}/m/register?station=${station!.id}`)
+  await cp.getByRole('form', { name: '志愿者登记' }).getByText(`登记站点：${station!.name}`).waitFor()
+  await cp.goto(`${product.url}/m/orders/${order!.id}`)
 
   // The centre dispatches it to the leader's team (the console's part, through the API here).
   await admin.must(200, 'POST', `/api/v1/dispatch/demands/${order!.id}/dispatch`, { team_id: team!.id })
@@ -120,6 +136,27 @@ test('a citizen orders by scanning a station code, a team leader completes it on
   // My orders lists it, closed.
   await cp.goto(`${product.url}/m/orders`)
   await cp.getByRole('list', { name: '我的点单' }).getByText('已办结').waitFor()
+
+  // 我的评价 for a citizen (no volunteer record): the public activities of the last 30 days and
+  // the projects running then at the station ordered from (and below it), as the database has them.
+  const subtree = `o.path >= s.path AND o.path < substr(s.path, 1, length(s.path) - 1) || '0'`
+  const expected = product.query<{ name: string }>(
+    `SELECT a.title AS name FROM activities a JOIN orgs o ON o.id = a.org_id JOIN orgs s ON s.id = ${station!.id}
+      WHERE a.status = 'approved' AND a.visibility = 'public' AND a.starts_at <= unixepoch() AND a.starts_at >= unixepoch() - 30 * 86400 AND ${subtree}
+     UNION ALL
+     SELECT p.name FROM eval_projects p JOIN orgs o ON o.id = p.org_id JOIN orgs s ON s.id = ${station!.id}
+      WHERE unixepoch(p.starts_on || 'T00:00:00+08:00') <= unixepoch() AND unixepoch(p.ends_on || 'T00:00:00+08:00') + 86400 >= unixepoch() - 30 * 86400 AND ${subtree}`,
+  )
+  await cp.goto(`${product.url}/m/ratings`)
+  await cp.getByText('您点单过的服务站点近 30 天的公开活动和志愿服务项目，开始后都可以评价，每项一次。').waitFor()
+  if (expected.length === 0) {
+    await cp.getByText('暂时没有可评价的活动：在服务站点点单后，这里会列出该站点近期的公开活动').waitFor()
+  } else {
+    const listed = cp.getByRole('list', { name: '可评价的活动和项目' })
+    for (const e of expected.slice(0, 20)) await listed.getByRole('heading', { name: e.name }).first().waitFor()
+    expect(await listed.getByRole('listitem').count()).toBe(Math.min(expected.length, 20))
+  }
+  await screenshot(cp, 'phone-ratings-citizen')
   expect(citizen.problems).toEqual([])
   await citizen.context.close()
 })

@@ -81,6 +81,7 @@ test('a volunteer signs in by SMS, signs up, is refused 200 m away, checks in an
   await signInBySms(page, admin, PHONE)
   await page.waitForURL(`${product.url}/m/register?station=${centre!.id}`)
   const registration = page.getByRole('form', { name: '志愿者登记' })
+  await registration.getByText(`登记站点：${CENTRE}`).waitFor()
   await registration.getByRole('textbox', { name: '姓名' }).fill(NAME)
   await registration.getByRole('radio', { name: '女' }).click()
   await registration.getByLabel('出生日期').fill('1968-04-02')

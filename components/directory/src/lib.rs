@@ -49,6 +49,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         ["orgs"] => allow("GET, POST").and_then(|()| if get { orgs::list(req) } else { orgs::create(req) }),
         ["orgs", "tree"] => allow("GET").and_then(|()| orgs::tree(req)),
         ["orgs", id] => allow("GET, PATCH").and_then(|()| if get { orgs::get(req, id) } else { orgs::update(req, id) }),
+        ["orgs", id, "public"] => allow("GET").and_then(|()| orgs::public(id)),
         ["orgs", id, "deactivate"] => allow("POST").and_then(|()| orgs::deactivate(req, id)),
 
         ["accounts"] => allow("GET, POST").and_then(|()| if get { accounts::list(req) } else { accounts::create(req) }),

@@ -1,5 +1,5 @@
 //! The org tree: `POST/GET /api/v1/orgs`, `GET /api/v1/orgs/tree`, `GET/PATCH /api/v1/orgs/{id}`,
-//! `POST /api/v1/orgs/{id}/deactivate`.
+//! `POST /api/v1/orgs/{id}/deactivate`, and the public `GET /api/v1/orgs/{id}/public`.
 //!
 //! Each org's `path` is the materialised path of ids ('/1/4/17/'), fixed at creation (orgs never
 //! move), so a subtree is one range on the unique index over `path`.
@@ -85,6 +85,33 @@ pub fn find(db: &Db, id: i64) -> Result<Option<Org>, ApiError> {
 /// The org with this id if the caller may see it; otherwise the same 404 as for no org at all.
 pub fn visible(db: &Db, caller: &Caller, id: i64) -> Result<Org, ApiError> {
     find(db, id)?.filter(|org| caller.readable().contains(&org.path)).ok_or_else(|| not_found("org"))
+}
+
+/// `GET /api/v1/orgs/{id}/public` — no session. What a station's printed code (扫码点单, 扫码注册)
+/// must show before anyone signs in: the place's name, level, its parent's name and address.
+/// Citizens cannot read orgs, so this is the one org read open to everyone, and it says nothing
+/// a notice board at the door would not: no path, coordinates, population or people. Inactive
+/// and unknown orgs are the same 404, so a withdrawn code reads as unknown.
+pub fn public(id: &str) -> Result<Response, ApiError> {
+    let id = input::path_id(id, "org")?;
+    let db = Db::open()?;
+    let row = db.query_one(
+        "SELECT o.id, o.level, o.name, o.address, p.id AS parent_id, p.name AS parent_name \
+         FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id WHERE o.id = ? AND o.active = 1",
+        &[Value::Integer(id)],
+    )?;
+    let r = row.ok_or_else(|| not_found("org"))?;
+    let parent = match r.opt_i64("parent_id")? {
+        Some(pid) => serde_json::json!({"id": pid, "name": r.str("parent_name")?}),
+        None => serde_json::Value::Null,
+    };
+    Ok(kit::json(
+        200,
+        &serde_json::json!({
+            "id": r.i64("id")?, "level": r.str("level")?, "name": r.str("name")?,
+            "address": r.str("address")?, "parent": parent,
+        }),
+    ))
 }
 
 /// `{"parent_id", "name", "level"}` → 201 org; manage-orgs at the parent.

@@ -9,7 +9,8 @@
 //! rater" rules are UNIQUE constraints, not read-then-write checks. Authentication and
 //! authorisation go through `wenming:identity/identity`; time is `kit::request_now`.
 //!
-//! Modules: [`ratings`] (rate an activity or project, list, summaries), [`projects`]
+//! Modules: [`ratings`] (rate an activity or project, list, summaries), [`rateable`] (what the
+//! caller may rate, with their ratings), [`projects`]
 //! (志愿服务项目), [`schemes`] (work and thematic schemes, raters, results), [`work`] (work
 //! evaluations), [`thematic`] (thematic grades), [`index`] (index, rankings, settings), and the
 //! plumbing [`access`], [`input`].
@@ -19,6 +20,7 @@ pub mod index;
 pub mod input;
 pub mod model;
 pub mod projects;
+pub mod rateable;
 pub mod ratings;
 pub mod schemes;
 pub mod thematic;
@@ -49,6 +51,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
                 ratings::rate(req, &p)
             }
         }
+        ["ratings", "rateable"] => rateable::list(req, &only("GET")?),
         ["ratings", "summary"] => ratings::summary(req, &only("GET")?),
         ["projects"] => {
             let p = only("GET, POST")?;

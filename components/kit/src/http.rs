@@ -148,14 +148,7 @@ impl Page {
 
     /// Reads `limit` and `cursor` from the query.
     pub fn from_request(req: &Request) -> Result<Page, ApiError> {
-        let limit = match query_param(req, "limit") {
-            None => 20,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=Self::MAX).contains(n))
-                .ok_or_else(|| ApiError::invalid("limit", format!("limit must be 1 to {}", Self::MAX)))?,
-        };
+        let limit = Self::limit(req)?;
         let after = match query_param(req, "cursor") {
             None => 0,
             Some(v) => v
@@ -165,6 +158,19 @@ impl Page {
                 .ok_or_else(|| ApiError::invalid("cursor", "cursor must be a value returned as next_cursor"))?,
         };
         Ok(Page { limit, after })
+    }
+
+    /// `limit` from the query alone (20 when absent, 1 to [`Page::MAX`]), for the few lists whose
+    /// cursor is not an id (e.g. ordered by time across two tables).
+    pub fn limit(req: &Request) -> Result<i64, ApiError> {
+        match query_param(req, "limit") {
+            None => Ok(20),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=Self::MAX).contains(n))
+                .ok_or_else(|| ApiError::invalid("limit", format!("limit must be 1 to {}", Self::MAX))),
+        }
     }
 
     /// The `{"items": [...], "next_cursor": ...}` envelope: `next_cursor` is the last id when the

@@ -260,6 +260,31 @@ export interface paths {
         patch: operations["renameOrg"];
         trace?: never;
     };
+    "/api/v1/orgs/{id}/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A place's public name, level, parent and address — what a station's printed code shows before sign-in
+         * @description No session: citizens scanning a station's code (扫码点单, 扫码注册) see the name of the
+         *     station before they sign in or order. Nothing but what a sign at the door says: no path,
+         *     coordinates, population or people. Inactive and unknown orgs are the same 404.
+         */
+        get: operations["getPublicOrg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{id}/deactivate": {
         parameters: {
             query?: never;
@@ -2971,6 +2996,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ratings/rateable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the caller may rate (我的评价) — activities and projects they took part in, with their rating
+         * @description Only the caller's own records, newest start first, only what has started. As
+         *     `participant`: activities with an attendance of the caller (approved) and projects of
+         *     teams the caller is an approved member of. As `citizen`, for accounts without a volunteer
+         *     record: public approved activities (started in the last 30 days) and projects (running in
+         *     them) at the orgs the caller ordered a service from, and their subtrees. `rating` is the
+         *     caller's rating of the subject, or null. An auditor is refused, 403 `read_only`.
+         *     `activity` or `project` (at most one, else 422) narrows the answer to that subject if it
+         *     is the caller's to rate, even before it starts (the rate page says when rating opens).
+         */
+        get: operations["listRateable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ratings/summary": {
         parameters: {
             query?: never;
@@ -4185,6 +4237,17 @@ export interface components {
             name: components["schemas"]["Name60"];
             /** @description Must be the parent's child level, else 422 on `level` */
             level: components["schemas"]["Level"];
+        };
+        PublicOrg: {
+            id: components["schemas"]["Id"];
+            level: components["schemas"]["Level"];
+            name: string;
+            /** @description Where the place is (may be empty) */
+            address: string;
+            parent: {
+                id: components["schemas"]["Id"];
+                name: string;
+            } | null;
         };
         Org: {
             id: components["schemas"]["Id"];
@@ -5966,6 +6029,42 @@ export interface components {
             comment: string;
             created_at: components["schemas"]["Time"];
         };
+        RateablePage: {
+            items: components["schemas"]["Rateable"][];
+            /** @description Opaque: pass as `cursor` for the next page */
+            next_cursor: string | null;
+        };
+        Rateable: {
+            /** @enum {string} */
+            subject: "activity" | "project";
+            id: components["schemas"]["Id"];
+            /** @description The activity's title or the project's name */
+            name: string;
+            org: {
+                id: components["schemas"]["Id"];
+                name: string;
+            };
+            starts_at: components["schemas"]["Time"];
+            ends_at: components["schemas"]["Time"];
+            /**
+             * @description The group to rate as
+             * @enum {string}
+             */
+            as: "participant" | "citizen";
+            rating: components["schemas"]["MyRating"] | null;
+        };
+        MyRating: {
+            id: components["schemas"]["Id"];
+            /** @enum {string} */
+            as: "participant" | "citizen";
+            level: components["schemas"]["SatisfactionLevel"];
+            /** @enum {integer} */
+            points: 100 | 80 | 60 | 0;
+            recognition: number | null;
+            participation: number | null;
+            comment: string;
+            created_at: components["schemas"]["Time"];
+        };
         RatingPage: {
             items: components["schemas"]["SubjectRating"][];
             next_cursor: components["schemas"]["Id"] | null;
@@ -6896,6 +6995,30 @@ export interface operations {
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    getPublicOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive integer id; anything else names nothing (404) */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's public face */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicOrg"];
+                };
+            };
+            404: components["responses"]["NotFound"];
         };
     };
     deactivateOrg: {
@@ -11453,6 +11576,36 @@ export interface operations {
             403: components["responses"]["EvaluationRefused"];
             409: components["responses"]["EvaluationConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listRateable: {
+        parameters: {
+            query?: {
+                activity?: components["parameters"]["EvalActivity"];
+                project?: components["parameters"]["EvalProject"];
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page (opaque) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rateable activities and projects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateablePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["EvaluationRefused"];
             422: components["responses"]["Unprocessable"];
         };
     };

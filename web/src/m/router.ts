@@ -35,6 +35,8 @@ export const router = createRouter({
     { path: '/rewards', component: () => import('./views/RewardsPage.vue'), meta: { title: '积分兑换' } },
     { path: '/redemptions', component: () => import('./views/MyRedemptions.vue'), meta: { title: '我的兑换' } },
     { path: '/surveys/:id(\\d+)', component: () => import('./views/SurveyPage.vue'), props: true, meta: { title: '需求调查', public: true } },
+    { path: '/ratings', component: () => import('./views/MyRatings.vue'), meta: { title: '我的评价' } },
+    { path: '/ratings/:subject(activity|project)/:id(\\d+)', component: () => import('./views/RatePage.vue'), props: true, meta: { title: '评价' } },
     { path: '/notices', component: () => import('./views/NoticesPage.vue'), meta: { title: '公示', public: true } },
 
     { path: '/notify', component: () => import('./views/NotifySettings.vue'), meta: { title: '通知设置' } },
