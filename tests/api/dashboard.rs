@@ -491,3 +491,62 @@ async fn a_screen_link_shows_aggregates_without_signing_in_until_it_is_revoked()
 fn hex_sha256(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The deployment's own tile service (`screen.tile_url`, `screen.tile_attribution`): a template
+/// that is not https or lacks a placeholder is refused beside `value` and stores nothing; a good
+/// one reaches the screen's read and the console's `live` figures as `map`; emptied, `map` is
+/// null again (the screen draws the org tree's schematic).
+#[tokio::test]
+async fn the_tile_service_setting_is_checked_and_carried_to_the_screen_and_the_console() {
+    let c = wenming_tests::Centre::new().await;
+    let put = |key: &'static str, value: &'static str| {
+        let edge = &c.edge;
+        let admin = &c.admin;
+        async move {
+            edge.api(Some(admin), "PUT", &format!("/api/v1/settings/{key}"), &[], Some(&json!({ "value": value })))
+                .await
+        }
+    };
+    let stored = |key: &str| count(&c, "SELECT COUNT(*) FROM deployment_settings WHERE key = ?1", [key]);
+    for bad in [
+        "http://tiles.example.cn/{z}/{x}/{y}.png",
+        "https://tiles.example.cn/{z}/{x}.png",
+        "https://{s}.tiles.example.cn/{z}/{x}/{y}.png",
+        "https://tiles.example.cn/{z}/{x}/{y}.png#top",
+    ] {
+        let r = put("screen.tile_url", bad).await;
+        assert_eq!((r.status, r.error_field()), (422, "value".to_string()), "{bad}: {}", r.text());
+    }
+    // An empty attribution is allowed (not every service asks for one).
+    let empty = put("screen.tile_attribution", "").await;
+    assert_eq!(empty.status, 200, "{}", empty.text());
+    assert_eq!(stored("screen.tile_url"), 0);
+
+    let made = c
+        .edge
+        .post_as(&c.admin, "/api/v1/dashboard/screen-links", &json!({ "org_id": c.centre, "label": "大厅" }))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let token = made.json()["token"].as_str().expect("token").to_owned();
+    let screen = || async { c.edge.get(&format!("/api/v1/screen/{token}")).await.json() };
+    assert_eq!(screen().await["live"]["map"], Json::Null);
+
+    let template = "https://tiles.county.example.cn/{z}/{x}/{y}.png?key=k1";
+    let r = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/screen.tile_url", &[], Some(&json!({ "value": template })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = put("screen.tile_attribution", "© 县测绘 审图号：GS(2024)0001号").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let want = json!({ "tile_url": template, "attribution": "© 县测绘 审图号：GS(2024)0001号" });
+    assert_eq!(screen().await["live"]["map"], want);
+    let live = c.edge.get_as(&c.admin, "/api/v1/dashboard/live").await;
+    assert_eq!(live.status, 200, "{}", live.text());
+    assert_eq!(live.json()["map"], want);
+
+    let r = put("screen.tile_url", "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(scalar::<String>(&c, "SELECT value FROM deployment_settings WHERE key = 'screen.tile_url'", ()), "");
+    assert_eq!(screen().await["live"]["map"], Json::Null);
+}

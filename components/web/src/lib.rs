@@ -30,9 +30,18 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
                    frame-ancestors 'none'";
 
-/// Sent on every answer, pages and errors alike.
-const SECURITY_HEADERS: [(&str, &str); 4] = [
-    ("content-security-policy", CSP),
+/// The wall screen's policy: [`CSP`] with images from any https origin as well, for the map tiles
+/// of the deployment's own tile service (`screen.tile_url`). The policy cannot name that origin
+/// itself: this component only serves files (it has no database, so it cannot read the setting,
+/// and the same manifest must run on real Spin). An image cannot run script, scripts and
+/// connections stay same-origin, and the screen shows aggregates only, so the wider image rule
+/// leaks nothing a screen does not already show. Only `/screen.html` gets it.
+const SCREEN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+                          connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+                          frame-ancestors 'none'";
+
+/// Sent on every answer, pages and errors alike (the policy per [`csp_for`]).
+const SECURITY_HEADERS: [(&str, &str); 3] = [
     // A file is what its Content-Type says, never sniffed into script or HTML.
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
@@ -43,10 +52,20 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 #[http_component]
 fn handle(req: Request) -> Response {
     let mut resp = serve(&req);
+    resp.set_header("content-security-policy", csp_for(req.path()));
     for (name, value) in SECURITY_HEADERS {
         resp.set_header(name, value);
     }
     resp
+}
+
+/// The policy of the page at `path`: the screen's for the wall screen, the strict one for all else.
+fn csp_for(path: &str) -> &'static str {
+    if path == "/screen.html" {
+        SCREEN_CSP
+    } else {
+        CSP
+    }
 }
 
 fn serve(req: &Request) -> Response {
@@ -188,6 +207,16 @@ fn error(status: u16, code: &str, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_wall_screen_may_load_images_from_other_https_origins() {
+        assert!(csp_for("/screen.html").contains("img-src 'self' data: https:;"));
+        for path in ["/console/", "/m/", "/", "/screen.html/x", "/console/screen.html"] {
+            assert_eq!(csp_for(path), CSP, "{path}");
+            assert!(!csp_for(path).contains("https:"), "{path}");
+        }
+        assert_eq!(SCREEN_CSP.replace(" https:", ""), CSP);
+    }
 
     #[test]
     fn console_routes_fall_back_to_the_console_page_and_nothing_else_does() {

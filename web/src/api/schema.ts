@@ -3843,6 +3843,16 @@ export interface components {
             satisfaction: components["schemas"]["StatRate"];
         };
         StatLive: {
+            /** @description The deployment's own map tile service (settings `screen.tile_url`, `screen.tile_attribution`), null when none is configured (then places are drawn on a schematic of the org tree) */
+            map: {
+                /**
+                 * @description https URL template with {z}, {x}, {y}
+                 * @example https://tiles.example.cn/{z}/{x}/{y}.png
+                 */
+                tile_url: string;
+                /** @description shown on the map as the provider requires; may be empty */
+                attribution: string;
+            } | null;
             items: {
                 id: components["schemas"]["Id"];
                 title: string;
@@ -4297,14 +4307,17 @@ export interface components {
             /** @example checkout.grace_s */
             key: string;
             /** @enum {string} */
-            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in";
+            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in" | "screen";
             /** @example 签到与服务时长 */
             group_label: string;
             /** @example 签退宽限时间 */
             label: string;
             help: string;
-            /** @enum {string} */
-            type: "integer" | "text" | "rounding" | "thresholds";
+            /**
+             * @description tile_url: an https map tile template with {z}, {x} and {y} once each, or empty for none
+             * @enum {string}
+             */
+            type: "integer" | "text" | "rounding" | "thresholds" | "tile_url";
             /** @description integer settings only */
             min: number | null;
             /** @description integer settings only */
@@ -7550,6 +7563,8 @@ export interface operations {
             query?: {
                 /** @description Only this org's subtree (404 when unknown or outside the caller's scope); empty = not given */
                 org?: components["parameters"]["OrgFilter"];
+                /** @description Only active teams (true) or only stopped ones (false), as the statistics count active teams; empty = both */
+                active?: "true" | "false" | "1" | "0";
                 /** @description Page size (422 outside 1..100) */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page */
@@ -7961,6 +7976,8 @@ export interface operations {
                 category?: string;
                 /** @description Only activities still running at or after this time (`ends_at > from`) */
                 from?: components["schemas"]["ActivityTime"];
+                /** @description Only activities starting at or after this time (`starts_at >= started_from`); with `to`, the activities that start in [started_from, to), as the statistics count a period's activities */
+                started_from?: components["schemas"]["ActivityTime"];
                 /** @description Only activities starting before this time (`starts_at < to`); must be after `from` (else 422) */
                 to?: components["schemas"]["ActivityTime"];
                 status?: components["schemas"]["ActivityStatus"];
