@@ -34,8 +34,8 @@ test('with a tile service configured the screen draws a map with markers; withou
     `SELECT id, name FROM orgs WHERE parent_id = ${centre!.id} AND active = 1 ORDER BY id LIMIT 2`,
   )
   expect(institutes).toHaveLength(2)
-  await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[0]!.id}`, { latitude: 30.27, longitude: 120.15 })
-  await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[1]!.id}`, { latitude: 30.31, longitude: 120.22 })
+  await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[0]!.id}`, { latitude: 28.215, longitude: 113.03 })
+  await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[1]!.id}`, { latitude: 28.24, longitude: 113.17 })
 
   // A template without {y} is refused beside `value` and stores nothing.
   const bad = await admin.call<{ error: { fields: { field: string }[] } }>('PUT', '/api/v1/settings/screen.tile_url', {
