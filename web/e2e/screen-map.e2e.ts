@@ -1,5 +1,5 @@
 // The wall screen's map (大屏地图) against the real edge and a stand-in tile service on
-// 127.0.0.1: with `screen.tile_url` set (through the settings API, as the console does) and two
+// 127.0.0.1: with `screen.tile_url` set on the console's settings page and two
 // institutes given coordinates, the screen's centre panel asks the tile service for tiles and
 // marks the institutes at their places, with the attribution shown; with the setting emptied, the
 // same link shows the schematic of the org tree again and asks for no tile.
@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import { launch, person, screenshot, signIn } from './support/browser'
 import { staff } from './support/api'
 import { startTileServer, type TileServer } from './support/tiles'
 
@@ -37,14 +37,31 @@ test('with a tile service configured the screen draws a map with markers; withou
   await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[0]!.id}`, { latitude: 28.215, longitude: 113.03 })
   await admin.must(200, 'PATCH', `/api/v1/orgs/${institutes[1]!.id}`, { latitude: 28.24, longitude: 113.17 })
 
-  // A template without {y} is refused beside `value` and stores nothing.
-  const bad = await admin.call<{ error: { fields: { field: string }[] } }>('PUT', '/api/v1/settings/screen.tile_url', {
-    value: tiles.template.replace('{y}', '0'),
-  })
-  expect(bad.status).toBe(422)
+  // On 系统设置 → 数据大屏: a template without {y} is refused beside the field and stores nothing;
+  // the stand-in's template and an attribution are saved.
+  const console = await person(browser)
+  await console.page.goto(`${product.url}/console/sign-in`)
+  await signIn(console.page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  await console.page.getByRole('navigation', { name: '主菜单' }).getByRole('menuitem', { name: '系统设置' }).click()
+  await console.page.getByRole('tab', { name: '数据大屏' }).click()
+  const tileUrl = console.page.getByLabel('地图瓦片地址', { exact: true })
+  await tileUrl.fill(tiles.template.replace('{y}', '0'))
+  await console.page.getByRole('button', { name: '保存地图瓦片地址' }).click()
+  await console.page.getByText('地图瓦片地址无效：须含 {y}').waitFor()
   expect(product.query("SELECT key FROM deployment_settings WHERE key = 'screen.tile_url'")).toEqual([])
-  await admin.must(200, 'PUT', '/api/v1/settings/screen.tile_url', { value: tiles.template })
-  await admin.must(200, 'PUT', '/api/v1/settings/screen.tile_attribution', { value: '测试瓦片 · 审图号：测试' })
+  await tileUrl.fill(tiles.template)
+  await console.page.getByRole('button', { name: '保存地图瓦片地址' }).click()
+  await console.page.getByText('已保存「地图瓦片地址」').waitFor()
+  await console.page.getByLabel('地图署名', { exact: true }).fill('测试瓦片 · 审图号：测试')
+  await console.page.getByRole('button', { name: '保存地图署名' }).click()
+  await console.page.getByText('已保存「地图署名」').waitFor()
+  await screenshot(console.page, 'settings-screen-map')
+  expect(product.query("SELECT key, value FROM deployment_settings WHERE key LIKE 'screen.%' ORDER BY key")).toEqual([
+    { key: 'screen.tile_attribution', value: '测试瓦片 · 审图号：测试' },
+    { key: 'screen.tile_url', value: tiles.template },
+  ])
+  expect(console.problems).toEqual([])
+  await console.context.close()
 
   const link = await admin.must<{ path: string }>(201, 'POST', '/api/v1/dashboard/screen-links', { org_id: centre!.id, label: '地图大屏' })
   const { page, problems } = await person(browser, { viewport: { width: 1920, height: 1080 }, ignoreHTTPSErrors: true })

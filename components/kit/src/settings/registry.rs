@@ -408,7 +408,7 @@ pub const SETTINGS: &[Spec] = &[
         key: "screen.tile_url",
         group: Group::Screen,
         label: "地图瓦片地址",
-        help: "本地部署自有或已购买的地图瓦片服务（须使用经审核批准的地图），https 地址模板，含 {z}、{x}、{y}，例如 https://tiles.example.gov.cn/{z}/{x}/{y}.png；留空则大屏以组织架构示意图代替地图",
+        help: "本部署自有或已购买的地图瓦片服务（须使用经审核批准的地图），https 地址模板，含 {z}、{x}、{y}，例如 https://tiles.example.org/{z}/{x}/{y}.png；留空则大屏以组织架构示意图代替地图",
         kind: Kind::TileUrl,
         default: "",
     },
