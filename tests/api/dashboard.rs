@@ -550,3 +550,53 @@ async fn the_tile_service_setting_is_checked_and_carried_to_the_screen_and_the_c
     assert_eq!(scalar::<String>(&c, "SELECT value FROM deployment_settings WHERE key = 'screen.tile_url'", ()), "");
     assert_eq!(screen().await["live"]["map"], Json::Null);
 }
+
+/// The rows behind each funnel stage (`GET /api/v1/dispatch/orders`): O1 reached every stage, O2
+/// was accepted, O3 only placed — so 3, 2, 2, 1, 1, 1, as the funnel counts; station B's
+/// dispatcher sees only B's O3; a period before the orders lists none; a bad stage or a period
+/// backwards is 422 naming the field.
+#[tokio::test]
+async fn the_orders_behind_each_funnel_stage_are_listed_as_the_funnel_counts_them() {
+    let c = small_county().await;
+    let (t, p) = (&c.t, &c.period);
+    let now = c.s + 90 * MINUTE;
+    let funnel = ok(t, &t.admin, &format!("/api/v1/dashboard/funnel?{p}"), now).await;
+    let listed = |token: &str, query: String| {
+        let edge = &t.edge;
+        let token = token.to_owned();
+        async move {
+            let page = edge.get_ok_at(&token, &format!("/api/v1/dispatch/orders?{query}&limit=100"), now).await;
+            page["items"].as_array().expect("items").iter().map(id).collect::<Vec<i64>>()
+        }
+    };
+    let all = listed(&t.admin, p.clone()).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
+    for (stage, counted) in [
+        ("ordered", "ordered"),
+        ("dispatched", "dispatched"),
+        ("accepted", "accepted"),
+        ("completed", "completed"),
+        ("rated", "rated"),
+        ("satisfied", "satisfied"),
+    ] {
+        let rows = listed(&t.admin, format!("{p}&stage={stage}")).await;
+        assert_eq!(json!(rows.len()), funnel[counted], "{stage}: {rows:?} against {funnel}");
+    }
+    let completed = listed(&t.admin, format!("{p}&stage=completed")).await;
+    assert_eq!(completed, vec![all[2]], "O1, the first placed, is the one completed");
+    let b = listed(&t.admin_b, p.clone()).await;
+    assert_eq!(b, vec![all[0]], "B's dispatcher: O3 alone");
+    let day_before = Date::parse(&c.day_d).unwrap().add_days(-1).unwrap();
+    assert_eq!(listed(&t.admin, format!("from={day_before}&to={day_before}")).await, Vec::<i64>::new());
+
+    for (query, field) in [
+        (format!("{p}&stage=paid"), "stage"),
+        (format!("from={}&to={day_before}", c.day_d), "to"),
+        ("to=2026-01-01".to_string(), "from"),
+        (format!("from=2020-01-01&to={}", c.day_d), "from"),
+    ] {
+        let r = t.edge.api_at(Some(&t.admin), "GET", &format!("/api/v1/dispatch/orders?{query}"), now, None).await;
+        assert_eq!((r.status, r.error_field()), (422, field.to_string()), "{query}: {}", r.text());
+    }
+}

@@ -144,6 +144,28 @@ test('each home number opens the rows behind it: teams, activities of the period
   await page.getByRole('button', { name: '清除筛选，显示全部' }).click()
   await page.waitForURL(/\/console\/activities$/)
 
+  // 群众点单 and the funnel's 接单 → the orders placed in the period (that reached the stage).
+  await page.goto(`${product.url}/console/`)
+  const placed = `SELECT COUNT(*) AS n FROM demands d WHERE (d.created_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`
+  const [{ n: orders }] = product.query<{ n: number }>(placed) as [{ n: number }]
+  const [{ n: accepted }] = product.query<{ n: number }>(
+    `${placed} AND EXISTS (SELECT 1 FROM demand_events e WHERE e.demand_id = d.id AND e.to_status = 'accepted')`,
+  ) as [{ n: number }]
+  expect(accepted).toBeGreaterThan(0)
+  await stats.getByRole('link', { name: `群众点单 ${orders.toLocaleString('zh-CN')}：查看期间内下的全部点单` }).click()
+  await page.waitForURL(/\/console\/orders\?org=\d+&from=[\d-]+&to=[\d-]+&stage=ordered$/)
+  const orderRows = page.getByLabel('订单列表').getByRole('button', { name: /^查看订单 \d+$/ })
+  await orderRows.first().waitFor()
+  await loadAll(page)
+  expect(await orderRows.count()).toBe(orders)
+  await page.goto(`${product.url}/console/`)
+  await page.getByRole('group', { name: '四单' }).getByRole('link', { name: `接单 ${accepted.toLocaleString('zh-CN')}：查看这些订单` }).click()
+  await page.getByText('下单、已接单的订单').waitFor()
+  await orderRows.first().waitFor()
+  await loadAll(page)
+  expect(await orderRows.count()).toBe(accepted)
+  await screenshot(page, 'home-drill-orders')
+
   // A 所 of the ranking → the same home, scoped to it, its volunteers counted over its subtree.
   await page.goto(`${product.url}/console/`)
   const ranking = page.getByLabel('下级阵地排行')

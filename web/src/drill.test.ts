@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { drillLinks, nextDay, queryDay, queryId, queryPeriod, startedIn } from './drill'
+import { drillLinks, nextDay, queryDay, queryId, queryPeriod, queryStage, startedIn } from './drill'
 
 describe('drill-down addresses', () => {
   it('reads ids and real days from the query and ignores anything else', () => {
@@ -26,5 +26,12 @@ describe('drill-down addresses', () => {
     expect(links.teams).toEqual({ path: '/teams', query: { org: '7', active: '1' } })
     expect(links.activities.query).toEqual({ org: '7', status: 'approved', from: '2026-11-07', to: '2026-12-06' })
     expect(links.home(9)).toEqual({ path: '/', query: { org: '9' } })
+    expect(links.orders('accepted')).toEqual({ path: '/orders', query: { org: '7', from: '2026-11-07', to: '2026-12-06', stage: 'accepted' } })
+  })
+
+  it('reads a funnel stage, every order when it is missing or unknown', () => {
+    expect(queryStage({ stage: 'rated' })).toBe('rated')
+    expect(queryStage({ stage: 'paid' })).toBe('ordered')
+    expect(queryStage({})).toBe('ordered')
   })
 })

@@ -52,6 +52,26 @@ export function startedIn(period: Period): { started_from: string; to: string } 
   return { started_from: dayStart(period.from), to: dayStart(nextDay(period.to)) }
 }
 
+/** The 四单 stages, as `GET /api/v1/dispatch/orders?stage=` and the funnel name them. */
+export const STAGES = ['ordered', 'dispatched', 'accepted', 'completed', 'rated', 'satisfied'] as const
+export type Stage = (typeof STAGES)[number]
+
+/** What an order in each stage has done, for the list's heading. */
+export const STAGE_TEXT: Record<Stage, string> = {
+  ordered: '不限进度',
+  dispatched: '已派单（含抢单）',
+  accepted: '已接单',
+  completed: '已完成',
+  rated: '已评单',
+  satisfied: '评为满意或非常满意',
+}
+
+/** The stage of a drill-down address; `ordered` (every order) when absent or unknown. */
+export function queryStage(query: LocationQuery): Stage {
+  const v = query.stage
+  return STAGES.find((s) => s === v) ?? 'ordered'
+}
+
 /** The list behind each home-page figure of `org` over `period`. */
 export function drillLinks(org: number, period: Period) {
   const o = String(org)
@@ -60,6 +80,7 @@ export function drillLinks(org: number, period: Period) {
     teams: { path: '/teams', query: { org: o, active: '1' } },
     organisations: { path: '/organisations', query: { org: o, status: 'approved' } },
     activities: { path: '/activities', query: { org: o, status: 'approved', from: period.from, to: period.to } },
+    orders: (stage: Stage) => ({ path: '/orders', query: { org: o, from: period.from, to: period.to, stage } }),
     home: (child: number) => ({ path: '/', query: { org: String(child) } }) satisfies RouteLocationRaw,
-  } satisfies Record<string, RouteLocationRaw | ((id: number) => RouteLocationRaw)>
+  }
 }

@@ -1787,6 +1787,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dispatch/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders placed in a period that reached a stage of the 四单 (dispatch-orders): the rows behind the statistics funnel, newest first
+         * @description Whole days in Asia/Shanghai, both ends included (at most 1830 days). An order is in a stage once it
+         *     ever reached it (dispatched: dispatched or opened for grabbing; accepted; completed; rated; satisfied:
+         *     rated 满意 or 非常满意), however often it was declined and re-dispatched since — the way
+         *     `GET /api/v1/dashboard/funnel` counts. The cursor is the last id of the previous page.
+         */
+        get: operations["dispatchOrdersByStage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dispatch/escalate": {
         parameters: {
             query?: never;
@@ -9321,6 +9344,42 @@ export interface operations {
                 under?: components["schemas"]["Id"];
                 kind?: components["schemas"]["DemandKind"];
                 status?: "submitted" | "dispatched" | "open";
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchOrderPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    dispatchOrdersByStage: {
+        parameters: {
+            query: {
+                /** @description Only this org's subtree (404 when unknown or outside the caller's scope) */
+                under?: components["schemas"]["Id"];
+                /** @description First day (YYYY-MM-DD) the orders were placed */
+                from: string;
+                /** @description Last day (YYYY-MM-DD), not before `from` (else 422 `to`) */
+                to: string;
+                stage?: "ordered" | "dispatched" | "accepted" | "completed" | "rated" | "satisfied";
                 /** @description Page size (422 outside 1..100) */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page */
