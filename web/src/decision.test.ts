@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { ApiFailure, toProblem } from './api/errors'
-import { useDecision, useReview } from './decision'
+import { useDecision, useReview, useRowAction } from './decision'
 
 it('marks the row being decided, keeps a refusal, and clears it on the next decision', async () => {
   const d = useDecision<number>()
@@ -40,4 +40,11 @@ it('approves with a message and a reload, and rejects the row whose dialog was o
   r.rejectOpen.value = false
   expect(r.rejectOpen.value).toBe(false)
   expect(calls).toEqual(['approve 3', '已通过', 'reload', 'reject 4 材料不全', '已驳回', 'reload'])
+})
+
+it('opens a row action’s dialog on the row and action chosen', () => {
+  const r = useRowAction<{ id: number }, 'confirm' | 'reject'>('confirm')
+  expect([r.acting.value, r.action.value, r.current.value]).toEqual([false, 'confirm', undefined])
+  r.start({ id: 5 }, 'reject')
+  expect([r.acting.value, r.action.value, r.current.value]).toEqual([true, 'reject', { id: 5 }])
 })

@@ -69,3 +69,20 @@ export function useReview(review: Review) {
 
   return { deciding, problem, rejectOpen, approve, startReject, reject }
 }
+
+/** A row action that opens a dialog asking for a note or reason (星级 确认/不予通过, 荣誉 通过/不通过):
+ * the row and the action chosen, and whether the dialog is open. The page's dialog sends the
+ * decision with `current` and `action`. */
+export function useRowAction<T, A extends string>(first: A) {
+  const acting = ref(false)
+  const action = ref(first) as Ref<A>
+  const current = ref<T>() as Ref<T | undefined>
+
+  function start(row: T, chosen: A): void {
+    current.value = row
+    action.value = chosen
+    acting.value = true
+  }
+
+  return { acting, action, current, start }
+}
