@@ -719,6 +719,15 @@ async fn the_search_filters_by_subtree_category_time_status_and_text_and_combine
         listed_ids(&t, None, &format!("from={}&to={}", query_time(day1 + 2 * HOUR), query_time(day1 + DAY))).await;
     let on_day2 = listed_ids(&t, None, &format!("from={}", query_time(day2 - HOUR))).await;
     let before_day2 = listed_ids(&t, None, &format!("to={}", query_time(day2))).await;
+    // Started in [day1 +1h, day2 +1h): a1 (started at day1, still running at +1h) is not, b1 is.
+    let started_in = listed_ids(
+        &t,
+        Some(&t.admin),
+        &format!("status=approved&started_from={}&to={}", query_time(day1 + HOUR), query_time(day2 + HOUR)),
+    )
+    .await;
+    let started_backwards =
+        t.edge.get(&format!("/api/v1/activities?started_from={}&to={}", query_time(day2), query_time(day1))).await;
     let river = listed_ids(&t, None, "q=%E6%B2%B3%E9%81%93").await; // 河道
     let percent = listed_ids(&t, None, "q=%25").await;
     let pending_anonymous = listed_ids(&t, None, "status=pending").await;
@@ -747,6 +756,8 @@ async fn the_search_filters_by_subtree_category_time_status_and_text_and_combine
     assert_eq!(after_a1_ended, vec![b1], "a1 ends exactly at `from`: [from, to) does not overlap it");
     assert_eq!(on_day2, sorted(vec![a2, b2]), "from alone");
     assert_eq!(before_day2, sorted(vec![a1, b1]), "to alone: day2's activities start at `to`, not before");
+    assert_eq!(started_in, sorted(vec![b1, a2, b2]), "started_from: by start, not overlap (a1 began before)");
+    assert_eq!((started_backwards.status, started_backwards.error_field()), (422, "to".to_string()));
     assert_eq!(river, sorted(vec![a2, b1, b2]), "q=河道 matches the title (a2), description (b1), address (b2)");
     assert_eq!(percent, Vec::<i64>::new(), "q=% is a literal %, not a wildcard");
     assert_eq!(pending_anonymous, Vec::<i64>::new(), "anonymous callers never see pending ones");

@@ -679,3 +679,112 @@ async fn a_long_tail_is_folded_in_batches_that_converge() {
 fn hex_sha256(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The deployment's own tile service (`screen.tile_url`, `screen.tile_attribution`): a template
+/// that is not https or lacks a placeholder is refused beside `value` and stores nothing; a good
+/// one reaches the screen's read and the console's `live` figures as `map`; emptied, `map` is
+/// null again (the screen draws the org tree's schematic).
+#[tokio::test]
+async fn the_tile_service_setting_is_checked_and_carried_to_the_screen_and_the_console() {
+    let c = wenming_tests::Centre::new().await;
+    let put = |key: &'static str, value: &'static str| {
+        let edge = &c.edge;
+        let admin = &c.admin;
+        async move {
+            edge.api(Some(admin), "PUT", &format!("/api/v1/settings/{key}"), &[], Some(&json!({ "value": value })))
+                .await
+        }
+    };
+    let stored = |key: &str| count(&c, "SELECT COUNT(*) FROM deployment_settings WHERE key = ?1", [key]);
+    for bad in [
+        "http://tiles.example.cn/{z}/{x}/{y}.png",
+        "https://tiles.example.cn/{z}/{x}.png",
+        "https://{s}.tiles.example.cn/{z}/{x}/{y}.png",
+        "https://tiles.example.cn/{z}/{x}/{y}.png#top",
+    ] {
+        let r = put("screen.tile_url", bad).await;
+        assert_eq!((r.status, r.error_field()), (422, "value".to_string()), "{bad}: {}", r.text());
+    }
+    // An empty attribution is allowed (not every service asks for one).
+    let empty = put("screen.tile_attribution", "").await;
+    assert_eq!(empty.status, 200, "{}", empty.text());
+    assert_eq!(stored("screen.tile_url"), 0);
+
+    let made = c
+        .edge
+        .post_as(&c.admin, "/api/v1/dashboard/screen-links", &json!({ "org_id": c.centre, "label": "大厅" }))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let token = made.json()["token"].as_str().expect("token").to_owned();
+    let screen = || async { c.edge.get(&format!("/api/v1/screen/{token}")).await.json() };
+    assert_eq!(screen().await["live"]["map"], Json::Null);
+
+    let template = "https://tiles.county.example.cn/{z}/{x}/{y}.png?key=k1";
+    let r = c
+        .edge
+        .api(Some(&c.admin), "PUT", "/api/v1/settings/screen.tile_url", &[], Some(&json!({ "value": template })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = put("screen.tile_attribution", "© 县测绘 审图号：GS(2024)0001号").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let want = json!({ "tile_url": template, "attribution": "© 县测绘 审图号：GS(2024)0001号" });
+    assert_eq!(screen().await["live"]["map"], want);
+    let live = c.edge.get_as(&c.admin, "/api/v1/dashboard/live").await;
+    assert_eq!(live.status, 200, "{}", live.text());
+    assert_eq!(live.json()["map"], want);
+
+    let r = put("screen.tile_url", "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(scalar::<String>(&c, "SELECT value FROM deployment_settings WHERE key = 'screen.tile_url'", ()), "");
+    assert_eq!(screen().await["live"]["map"], Json::Null);
+}
+
+/// The rows behind each funnel stage (`GET /api/v1/dispatch/orders`): O1 reached every stage, O2
+/// was accepted, O3 only placed — so 3, 2, 2, 1, 1, 1, as the funnel counts; station B's
+/// dispatcher sees only B's O3; a period before the orders lists none; a bad stage or a period
+/// backwards is 422 naming the field.
+#[tokio::test]
+async fn the_orders_behind_each_funnel_stage_are_listed_as_the_funnel_counts_them() {
+    let c = small_county().await;
+    let (t, p) = (&c.t, &c.period);
+    let now = c.s + 90 * MINUTE;
+    let funnel = ok(t, &t.admin, &format!("/api/v1/dashboard/funnel?{p}"), now).await;
+    let listed = |token: &str, query: String| {
+        let edge = &t.edge;
+        let token = token.to_owned();
+        async move {
+            let page = edge.get_ok_at(&token, &format!("/api/v1/dispatch/orders?{query}&limit=100"), now).await;
+            page["items"].as_array().expect("items").iter().map(id).collect::<Vec<i64>>()
+        }
+    };
+    let all = listed(&t.admin, p.clone()).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
+    for (stage, counted) in [
+        ("ordered", "ordered"),
+        ("dispatched", "dispatched"),
+        ("accepted", "accepted"),
+        ("completed", "completed"),
+        ("rated", "rated"),
+        ("satisfied", "satisfied"),
+    ] {
+        let rows = listed(&t.admin, format!("{p}&stage={stage}")).await;
+        assert_eq!(json!(rows.len()), funnel[counted], "{stage}: {rows:?} against {funnel}");
+    }
+    let completed = listed(&t.admin, format!("{p}&stage=completed")).await;
+    assert_eq!(completed, vec![all[2]], "O1, the first placed, is the one completed");
+    let b = listed(&t.admin_b, p.clone()).await;
+    assert_eq!(b, vec![all[0]], "B's dispatcher: O3 alone");
+    let day_before = Date::parse(&c.day_d).unwrap().add_days(-1).unwrap();
+    assert_eq!(listed(&t.admin, format!("from={day_before}&to={day_before}")).await, Vec::<i64>::new());
+
+    for (query, field) in [
+        (format!("{p}&stage=paid"), "stage"),
+        (format!("from={}&to={day_before}", c.day_d), "to"),
+        ("to=2026-01-01".to_string(), "from"),
+        (format!("from=2020-01-01&to={}", c.day_d), "from"),
+    ] {
+        let r = t.edge.api_at(Some(&t.admin), "GET", &format!("/api/v1/dispatch/orders?{query}"), now, None).await;
+        assert_eq!((r.status, r.error_field()), (422, field.to_string()), "{query}: {}", r.text());
+    }
+}

@@ -173,6 +173,29 @@ async fn pages_and_their_files_carry_a_self_only_policy_and_never_inline_code() 
     );
 }
 
+/// The wall screen alone may draw images from other https origins (the deployment's own map tile
+/// service, `screen.tile_url`); its scripts and connections stay same-origin, and every other
+/// page keeps images to its own origin.
+#[tokio::test]
+async fn only_the_wall_screen_may_show_images_from_another_https_origin() {
+    let c = Centre::new().await;
+    let screen = c.edge.get("/screen.html").await;
+    assert_eq!(screen.status, 200, "{}", screen.text());
+    let csp = screen.header("content-security-policy").expect("a policy").to_string();
+    let directive = |csp: &str, name: &str| {
+        csp.split(';').map(str::trim).find(|d| d.starts_with(name)).unwrap_or_default().to_string()
+    };
+    assert_eq!(directive(&csp, "img-src"), "img-src 'self' data: https:", "{csp}");
+    for name in ["script-src", "connect-src", "default-src"] {
+        assert_eq!(directive(&csp, name), format!("{name} 'self'"), "{csp}");
+    }
+    for path in ["/console/", "/m/", "/"] {
+        let other = c.edge.get(path).await;
+        let csp = other.header("content-security-policy").expect("a policy").to_string();
+        assert_eq!(directive(&csp, "img-src"), "img-src 'self' data:", "{path}: {csp}");
+    }
+}
+
 #[tokio::test]
 async fn every_components_json_answers_and_the_edges_own_are_never_sniffed() {
     // Arrange: a county, so lists have something to list.

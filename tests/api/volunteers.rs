@@ -757,6 +757,45 @@ async fn a_team_is_created_only_with_manage_teams_at_its_org() {
     assert_eq!(row_count(&c.edge.db_path(), "teams"), 1);
 }
 
+/// `?active=` narrows the team list the way the statistics count teams (active ones), so the home
+/// page's 服务队伍 figure opens the same rows; anything but true/false is 422 naming `active`.
+#[tokio::test]
+async fn the_team_list_narrows_to_active_or_stopped_teams() {
+    let c = County::new().await;
+    let (leader_id, _) =
+        c.edge.create_staff(&c.admin, "东街队长", "13600000041", "leader-a-pw-1", "station-admin", c.a).await;
+    let mut ids = Vec::new();
+    for name in ["东街助老服务队", "东街环保服务队"] {
+        let made = c
+            .edge
+            .post_as(
+                &c.admin,
+                "/api/v1/teams",
+                &json!({ "org_id": c.a, "name": name, "leader_account_id": leader_id, "categories": [] }),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text());
+        ids.push(made.json()["id"].as_i64().unwrap());
+    }
+    // No endpoint stops a team yet; the column is what the statistics read.
+    open_db(&c.edge.db_path()).execute("UPDATE teams SET active = 0 WHERE id = ?1", [ids[1]]).unwrap();
+    let listed = |query: &'static str| {
+        let edge = &c.edge;
+        let admin = &c.admin;
+        let org = c.a;
+        async move {
+            let reply = edge.get_as(admin, &format!("/api/v1/teams?org={org}{query}")).await;
+            assert_eq!(reply.status, 200, "{query}: {}", reply.text());
+            reply.json()["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("").await, ids);
+    assert_eq!(listed("&active=true").await, vec![ids[0]]);
+    assert_eq!(listed("&active=0").await, vec![ids[1]]);
+    let bad = c.edge.get_as(&c.admin, "/api/v1/teams?active=yes").await;
+    assert_eq!((bad.status, bad.error_field()), (422, "active".to_string()), "{}", bad.text());
+}
+
 // ---- Organisations --------------------------------------------------------------------------
 
 #[tokio::test]

@@ -258,7 +258,7 @@ test('a centre admin registers a volunteer, approves an activity, shows its chec
 
   // The volunteer's record: the entry, 0.75 hours.
   await menu.getByRole('menuitem', { name: '志愿者' }).click()
-  await page.getByLabel('志愿者筛选').getByText('全部（含下级）', { exact: true }).click()
+  await page.getByLabel('志愿者筛选').getByRole('combobox', { name: '组织' }).click()
   await page.getByRole('tree').getByText(CENTRE, { exact: true }).click()
   await page.getByLabel('姓名或编号').fill(NAME)
   await page.getByRole('button', { name: '查询' }).click()

@@ -94,8 +94,95 @@ test('the console home page shows the same numbers and opens the list behind one
   expect(product.query("SELECT revoked_at IS NOT NULL AS revoked FROM screen_links WHERE label = '会议室大屏'")).toEqual([{ revoked: 1 }])
   expect((await fetch(`${product.url}/api/v1/screen/${token}`)).status).toBe(404)
 
-  await card.click()
-  await page.waitForURL(/\/console\/volunteers$/)
+  await card.getByRole('link').click()
+  await page.waitForURL(/\/console\/volunteers\?org=\d+$/)
+  expect(problems).toEqual([])
+})
+
+/** Clicks 加载更多 until the list has no more pages. */
+async function loadAll(page: import('playwright-core').Page): Promise<void> {
+  const more = page.getByRole('button', { name: '加载更多' })
+  while ((await more.count()) > 0) {
+    await more.click()
+    await page.waitForFunction(() => !document.querySelector('.el-loading-mask'))
+  }
+}
+
+test('each home number opens the rows behind it: teams, activities of the period, a 所 scoped home', async () => {
+  const { page, problems } = await person(browser)
+  await page.goto(`${product.url}/console/sign-in`)
+  await signIn(page, CENTRE_ADMIN.phone, CENTRE_ADMIN.password)
+  const stats = page.getByRole('region', { name: '核心指标' })
+  const [centre] = product.query<{ id: number; name: string }>("SELECT id, name FROM orgs WHERE level = 'centre'")
+
+  // 服务队伍 → the active teams of the centre's subtree: as many as the number, as the database has.
+  const [{ n: teams }] = product.query<{ n: number }>('SELECT COUNT(*) AS n FROM teams WHERE active = 1') as [{ n: number }]
+  expect(teams).toBeGreaterThan(0)
+  await stats.getByRole('link', { name: `服务队伍 ${teams.toLocaleString('zh-CN')}：查看这些在役队伍` }).click()
+  await page.waitForURL(new RegExp(`/console/teams\\?org=${centre!.id}&active=1$`))
+  await page.getByText(`工作台明细：${centre!.name}（含下级）的在役队伍`).waitFor()
+  await page.getByRole('menubar', { name: '队伍列表' }).waitFor()
+  await loadAll(page)
+  expect(await page.getByRole('menubar', { name: '队伍列表' }).getByRole('menuitem').count()).toBe(teams)
+
+  // 活动 → the approved activities that start in the period (not those merely running in it).
+  await page.goto(`${product.url}/console/`)
+  const [{ n: activities }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM activities WHERE status = 'approved' AND (starts_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`,
+  ) as [{ n: number }]
+  expect(activities).toBeGreaterThan(0)
+  const activitiesLink = stats.getByRole('link', { name: new RegExp(`^活动 ${activities.toLocaleString('zh-CN')}：`) })
+  await activitiesLink.click()
+  await page.waitForURL(/\/console\/activities\?org=\d+&status=approved&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/)
+  await page.getByText(/开始的活动（按上方状态）$/).waitFor()
+  const list = page.getByLabel('活动列表')
+  await list.getByRole('link').first().waitFor()
+  await loadAll(page)
+  expect(await list.getByRole('link').count()).toBe(activities)
+  await screenshot(page, 'home-drill-activities')
+  // Cleared: the list widens to every activity the centre admin sees.
+  await page.getByRole('button', { name: '清除筛选，显示全部' }).click()
+  await page.waitForURL(/\/console\/activities$/)
+
+  // 群众点单 and the funnel's 接单 → the orders placed in the period (that reached the stage).
+  await page.goto(`${product.url}/console/`)
+  const placed = `SELECT COUNT(*) AS n FROM demands d WHERE (d.created_at + 28800) / 86400 BETWEEN ${DAY} - 29 AND ${DAY}`
+  const [{ n: orders }] = product.query<{ n: number }>(placed) as [{ n: number }]
+  const [{ n: accepted }] = product.query<{ n: number }>(
+    `${placed} AND EXISTS (SELECT 1 FROM demand_events e WHERE e.demand_id = d.id AND e.to_status = 'accepted')`,
+  ) as [{ n: number }]
+  expect(accepted).toBeGreaterThan(0)
+  await stats.getByRole('link', { name: `群众点单 ${orders.toLocaleString('zh-CN')}：查看期间内下的全部点单` }).click()
+  await page.waitForURL(/\/console\/orders\?org=\d+&from=[\d-]+&to=[\d-]+&stage=ordered$/)
+  const orderRows = page.getByLabel('订单列表').getByRole('button', { name: /^查看订单 \d+$/ })
+  await orderRows.first().waitFor()
+  await loadAll(page)
+  expect(await orderRows.count()).toBe(orders)
+  await page.goto(`${product.url}/console/`)
+  await page.getByRole('group', { name: '四单' }).getByRole('link', { name: `接单 ${accepted.toLocaleString('zh-CN')}：查看这些订单` }).click()
+  await page.getByText('下单、已接单的订单').waitFor()
+  await orderRows.first().waitFor()
+  await loadAll(page)
+  expect(await orderRows.count()).toBe(accepted)
+  await screenshot(page, 'home-drill-orders')
+
+  // A 所 of the ranking → the same home, scoped to it, its volunteers counted over its subtree.
+  await page.goto(`${product.url}/console/`)
+  const ranking = page.getByLabel('下级阵地排行')
+  const first = ranking.getByRole('link').first()
+  const label = (await first.getAttribute('aria-label'))!
+  const name = label.replace(/：查看该组织的数据概览$/, '')
+  const [institute] = product.query<{ id: number; path: string }>(`SELECT id, path FROM orgs WHERE name = '${name.replace(/'/g, "''")}'`)
+  await first.click()
+  await page.waitForURL(new RegExp(`/console/\\?org=${institute!.id}$`))
+  await page.getByText(`数据概览 · ${name}（近30天`).waitFor()
+  const [{ n: there }] = product.query<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM volunteers v JOIN orgs o ON o.id = v.home_org_id WHERE o.path LIKE '${institute!.path}%'`,
+  ) as [{ n: number }]
+  await stats.getByRole('group', { name: '注册志愿者', exact: true }).getByText(there.toLocaleString('zh-CN'), { exact: true }).waitFor()
+  await screenshot(page, 'home-scoped')
+  await page.getByRole('link', { name: '返回本级' }).click()
+  await page.getByText(`数据概览 · ${centre!.name}（近30天`).waitFor()
   expect(problems).toEqual([])
 })
 

@@ -1,7 +1,8 @@
 // The org tree as the signed-in staff member may see it (组织架构 and every form that picks an org).
 
+import { ref } from 'vue'
 import { api, ok } from './api/client'
-import { ApiFailure } from './api/errors'
+import { ApiFailure, problemOf, type ApiProblem } from './api/errors'
 import type { components } from './api/schema'
 import { session } from './session'
 
@@ -27,4 +28,28 @@ export async function fetchRoots(): Promise<OrgNode[]> {
     // A place inside another one the caller also holds is already in that tree.
     return trees.filter((t) => !trees.some((other) => other !== t && find(other.children, t.id)))
   }
+}
+
+/** The caller's org tree for a form's or filter's org picker: loaded by the first `ensure()` (a
+ * dialog calls it when it opens), kept afterwards; a failure is kept in `problem` for the form
+ * to say, and the next `ensure()` tries again. */
+export function useOrgTree() {
+  const orgs = ref<OrgNode[]>([])
+  const loading = ref(false)
+  const problem = ref<ApiProblem>()
+
+  async function ensure(): Promise<void> {
+    if (orgs.value.length > 0 || loading.value) return
+    loading.value = true
+    problem.value = undefined
+    try {
+      orgs.value = await fetchRoots()
+    } catch (e) {
+      problem.value = problemOf(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  return { orgs, loading, problem, ensure }
 }

@@ -14,6 +14,7 @@ import SelfReportsPage from './views/activities/SelfReportsPage.vue'
 import TeamsPage from './views/volunteers/TeamsPage.vue'
 import OrganisationsPage from './views/volunteers/OrganisationsPage.vue'
 import DispatchDesk from './views/dispatch/DispatchDesk.vue'
+import OrdersByStage from './views/dispatch/OrdersByStage.vue'
 import TeamDesk from './views/dispatch/TeamDesk.vue'
 import DepartmentDesk from './views/dispatch/DepartmentDesk.vue'
 import SurveyList from './views/surveys/SurveyList.vue'
@@ -54,6 +55,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'activities', component: ActivitiesPage, meta: { title: '活动管理', action: 'manage-teams' } },
       { path: 'activities/:id(\\d+)', component: ActivityDetail, props: true, meta: { title: '活动详情', action: 'manage-teams' } },
       { path: 'dispatch', component: DispatchDesk, meta: { title: '点单派单', action: 'dispatch-orders' } },
+      // Reached from the home page's 四单 numbers (src/drill.ts), not from the menu.
+      { path: 'orders', component: OrdersByStage, meta: { title: '点单明细', action: 'dispatch-orders' } },
       { path: 'team-desk', component: TeamDesk, meta: { title: '队伍接单' } },
       { path: 'department-desk', component: DepartmentDesk, meta: { title: '部门办理', action: 'handle-department-items' } },
       { path: 'surveys', component: SurveyList, meta: { title: '需求调查', action: 'read-survey-results' } },

@@ -566,7 +566,20 @@ pub fn live(db: &Db, org: &Org, _period: Period, now: i64) -> Result<Json, ApiEr
             }))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(json!({ "items": items }))
+    Ok(json!({ "items": items, "map": map(db)? }))
+}
+
+/// The deployment's own tile service for drawing [`live`]'s places on a map (`screen.tile_url`
+/// and `screen.tile_attribution`, checked when saved), or null when it has none: then the screen
+/// draws the org tree as a schematic. No map data and no provider's address ship with the
+/// product: a map shown in China must be an approved one, which only the deployment can choose.
+fn map(db: &Db) -> Result<Json, ApiError> {
+    let tile_url = kit::settings::get(db, "screen.tile_url")?.unwrap_or_default();
+    if tile_url.is_empty() {
+        return Ok(Json::Null);
+    }
+    let attribution = kit::settings::get(db, "screen.tile_attribution")?.unwrap_or_default();
+    Ok(json!({ "tile_url": tile_url, "attribution": attribution }))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ fn centre_admin(db: &Db, caller: &Caller) -> Result<String, ApiError> {
 fn item(spec: &Spec, stored: Option<(String, i64)>) -> Json {
     let (min, max, unit, max_chars) = match spec.kind {
         registry::Kind::Int { min, max, unit } => (Some(min), Some(max), Some(unit), None),
-        registry::Kind::Text { max_chars } => (None, None, None, Some(max_chars)),
+        registry::Kind::Text { max_chars, .. } => (None, None, None, Some(max_chars)),
         _ => (None, None, None, None),
     };
     let (value, updated_at) = match stored {

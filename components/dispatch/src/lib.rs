@@ -32,6 +32,7 @@ pub mod escalate;
 pub mod input;
 pub mod notices;
 pub mod order;
+pub mod orders;
 pub mod queue;
 pub mod route;
 pub mod service;
@@ -59,6 +60,7 @@ fn route(req: &Request) -> Result<Response, ApiError> {
         // The scheduler's job: its own gate (the scheduler token), no session.
         ["jobs", "escalate-orders"] => kit::allow_method(method, "POST").and_then(|()| escalate::job(req)),
         ["dispatch", "queue"] => queue::list(req, &only("GET")?),
+        ["dispatch", "orders"] => orders::list(req, &only("GET")?),
         ["dispatch", "escalate"] => escalate::handle(req, &only("POST")?),
         ["dispatch", "team-orders"] => team::list(req, &only("GET")?),
         ["dispatch", "department-items"] => department::list(req, &only("GET")?),

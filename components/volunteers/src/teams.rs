@@ -161,17 +161,26 @@ pub fn create(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     Ok(kit::json(status, &body))
 }
 
-/// `GET /api/v1/teams?org=&limit=&cursor=`: teams in the caller's read-directory scope.
+/// `GET /api/v1/teams?org=&active=&limit=&cursor=`: teams in the caller's read-directory scope;
+/// `active` narrows to active (or stopped) teams, as the statistics count them.
 pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let page = Page::from_request(req)?;
     let org = input::query_id(req, "org")?;
+    let active = kit::query_bool(req, "active")?;
     let db = Db::open()?;
     let within = access::filter_org(&db, org)?;
     let mut params = Vec::new();
     let scope = kit::Scope::listing(p, Action::ReadDirectory, within.as_deref())?.condition("o.path", &mut params);
+    let active_only = match active {
+        Some(flag) => {
+            params.push(Value::Integer(i64::from(flag)));
+            " AND t.active = ?"
+        }
+        None => "",
+    };
     params.push(Value::Integer(page.after));
     params.push(Value::Integer(page.limit));
-    let rows = db.query(&format!("{SELECT} WHERE {scope} AND t.id > ? ORDER BY t.id LIMIT ?"), &params)?;
+    let rows = db.query(&format!("{SELECT} WHERE {scope}{active_only} AND t.id > ? ORDER BY t.id LIMIT ?"), &params)?;
     let teams = rows.iter().map(Team::from_row).collect::<Result<Vec<_>, _>>()?;
     let last = teams.last().map(|t| t.id);
     Ok(kit::json(200, &page.envelope(teams.iter().map(Team::json).collect(), last)))

@@ -39,16 +39,28 @@ const PHONE_CSP: &str = "default-src 'self'; script-src 'self' https://res.wx.qq
                          img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
                          object-src 'none'; frame-ancestors 'none'";
 
+/// The wall screen's policy: [`CSP`] with images from any https origin as well, for the map tiles
+/// of the deployment's own tile service (`screen.tile_url`). The policy cannot name that origin
+/// itself: this component only serves files (it has no database, so it cannot read the setting,
+/// and the same manifest must run on real Spin). An image cannot run script, scripts and
+/// connections stay same-origin, and the screen shows aggregates only, so the wider image rule
+/// leaks nothing a screen does not already show. Only `/screen.html` gets it.
+const SCREEN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+                          connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+                          frame-ancestors 'none'";
+
 /// The policy for an answer to `path`.
 fn csp_for(path: &str) -> &'static str {
     if path == "/m" || path.starts_with("/m/") {
         PHONE_CSP
+    } else if path == "/screen.html" {
+        SCREEN_CSP
     } else {
         CSP
     }
 }
 
-/// Sent on every answer, pages and errors alike (with the policy of [`csp_for`]).
+/// Sent on every answer, pages and errors alike (the policy per [`csp_for`]).
 const SECURITY_HEADERS: [(&str, &str); 3] = [
     // A file is what its Content-Type says, never sniffed into script or HTML.
     ("x-content-type-options", "nosniff"),
@@ -67,6 +79,7 @@ fn handle(req: Request) -> Response {
     resp
 }
 
+/// The policy of the page at `path`: the screen's for the wall screen, the strict one for all else.
 fn serve(req: &Request) -> Response {
     if !matches!(req.method(), Method::Get | Method::Head) {
         let mut resp = error(405, "method_not_allowed", "use GET");
@@ -216,6 +229,15 @@ mod tests {
             assert!(csp_for(path).contains("script-src 'self';"), "{path}");
             assert!(!csp_for(path).contains("res.wx.qq.com"), "{path}");
         }
+    }
+
+    #[test]
+    fn only_the_wall_screen_may_load_images_from_other_https_origins() {
+        assert!(csp_for("/screen.html").contains("img-src 'self' data: https:;"));
+        for path in ["/console/", "/m/", "/", "/screen.html/x", "/console/screen.html"] {
+            assert!(!csp_for(path).contains("img-src 'self' data: https:"), "{path}");
+        }
+        assert_eq!(SCREEN_CSP.replace(" https:", ""), CSP);
     }
 
     #[test]

@@ -1884,6 +1884,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dispatch/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders placed in a period that reached a stage of the 四单 (dispatch-orders): the rows behind the statistics funnel, newest first
+         * @description Whole days in Asia/Shanghai, both ends included (at most 1830 days). An order is in a stage once it
+         *     ever reached it (dispatched: dispatched or opened for grabbing; accepted; completed; rated; satisfied:
+         *     rated 满意 or 非常满意), however often it was declined and re-dispatched since — the way
+         *     `GET /api/v1/dashboard/funnel` counts. The cursor is the last id of the previous page.
+         */
+        get: operations["dispatchOrdersByStage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dispatch/escalate": {
         parameters: {
             query?: never;
@@ -3967,6 +3990,16 @@ export interface components {
             satisfaction: components["schemas"]["StatRate"];
         };
         StatLive: {
+            /** @description The deployment's own map tile service (settings `screen.tile_url`, `screen.tile_attribution`), null when none is configured (then places are drawn on a schematic of the org tree) */
+            map: {
+                /**
+                 * @description https URL template with {z}, {x}, {y}
+                 * @example https://tiles.example.cn/{z}/{x}/{y}.png
+                 */
+                tile_url: string;
+                /** @description shown on the map as the provider requires; may be empty */
+                attribution: string;
+            } | null;
             items: {
                 id: components["schemas"]["Id"];
                 title: string;
@@ -4432,14 +4465,17 @@ export interface components {
             /** @example checkout.grace_s */
             key: string;
             /** @enum {string} */
-            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in";
+            group: "basic" | "hours" | "demands" | "messages" | "rewards" | "sign_in" | "screen";
             /** @example 签到与服务时长 */
             group_label: string;
             /** @example 签退宽限时间 */
             label: string;
             help: string;
-            /** @enum {string} */
-            type: "integer" | "text" | "rounding" | "thresholds";
+            /**
+             * @description tile_url: an https map tile template with {z}, {x} and {y} once each, or empty for none
+             * @enum {string}
+             */
+            type: "integer" | "text" | "rounding" | "thresholds" | "tile_url";
             /** @description integer settings only */
             min: number | null;
             /** @description integer settings only */
@@ -7780,6 +7816,8 @@ export interface operations {
             query?: {
                 /** @description Only this org's subtree (404 when unknown or outside the caller's scope); empty = not given */
                 org?: components["parameters"]["OrgFilter"];
+                /** @description Only active teams (true) or only stopped ones (false), as the statistics count active teams; empty = both */
+                active?: "true" | "false" | "1" | "0";
                 /** @description Page size (422 outside 1..100) */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page */
@@ -8246,6 +8284,8 @@ export interface operations {
                 category?: string;
                 /** @description Only activities still running at or after this time (`ends_at > from`) */
                 from?: components["schemas"]["ActivityTime"];
+                /** @description Only activities starting at or after this time (`starts_at >= started_from`); with `to`, the activities that start in [started_from, to), as the statistics count a period's activities */
+                started_from?: components["schemas"]["ActivityTime"];
                 /** @description Only activities starting before this time (`starts_at < to`); must be after `from` (else 422) */
                 to?: components["schemas"]["ActivityTime"];
                 status?: components["schemas"]["ActivityStatus"];
@@ -9643,6 +9683,42 @@ export interface operations {
                 under?: components["schemas"]["Id"];
                 kind?: components["schemas"]["DemandKind"];
                 status?: "submitted" | "dispatched" | "open";
+                /** @description Page size (422 outside 1..100) */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchOrderPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    dispatchOrdersByStage: {
+        parameters: {
+            query: {
+                /** @description Only this org's subtree (404 when unknown or outside the caller's scope) */
+                under?: components["schemas"]["Id"];
+                /** @description First day (YYYY-MM-DD) the orders were placed */
+                from: string;
+                /** @description Last day (YYYY-MM-DD), not before `from` (else 422 `to`) */
+                to: string;
+                stage?: "ordered" | "dispatched" | "accepted" | "completed" | "rated" | "satisfied";
                 /** @description Page size (422 outside 1..100) */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page */

@@ -26,6 +26,8 @@ pub enum Group {
     Rewards,
     /// Sign-in protection and rate limits.
     SignIn,
+    /// The big-data screen (大屏).
+    Screen,
 }
 
 impl Group {
@@ -38,6 +40,7 @@ impl Group {
             Group::Messages => "messages",
             Group::Rewards => "rewards",
             Group::SignIn => "sign_in",
+            Group::Screen => "screen",
         }
     }
 
@@ -50,6 +53,7 @@ impl Group {
             Group::Messages => "消息",
             Group::Rewards => "星级与礼遇",
             Group::SignIn => "登录安全与限流",
+            Group::Screen => "数据大屏",
         }
     }
 }
@@ -59,8 +63,11 @@ impl Group {
 pub enum Kind {
     /// A whole number from `min` to `max`, in `unit` (Chinese, for people).
     Int { min: i64, max: i64, unit: &'static str },
-    /// One line of text of 1 to `max_chars` characters.
-    Text { max_chars: usize },
+    /// One line of text of 1 to `max_chars` characters (0 to `max_chars` when `optional`: empty
+    /// means "none").
+    Text { max_chars: usize, optional: bool },
+    /// A map tile URL template ([`check_tile_url`]), or empty for none.
+    TileUrl,
     /// The hour-rounding rule, JSON `[[upper, rounded], ...]` ([`Rounding`]).
     Rounding,
     /// Star thresholds in whole hours, `100,300,...` ([`parse_thresholds`]).
@@ -73,6 +80,7 @@ impl Kind {
         match self {
             Kind::Int { .. } => "integer",
             Kind::Text { .. } => "text",
+            Kind::TileUrl => "tile_url",
             Kind::Rounding => "rounding",
             Kind::Thresholds => "thresholds",
         }
@@ -114,9 +122,13 @@ impl Spec {
                 Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
                 _ => Err(format!("{}须为 {min} 到 {max} 之间的整数（单位：{unit}）", self.label)),
             },
-            Kind::Text { max_chars } => {
+            Kind::Text { optional: true, .. } if v.is_empty() => Ok(String::new()),
+            Kind::Text { max_chars, optional } => {
                 let chars = v.chars().count();
-                if chars == 0 || chars > max_chars {
+                if chars > max_chars {
+                    let least = if optional { 0 } else { 1 };
+                    Err(format!("{}须为 {least} 到 {max_chars} 个字", self.label))
+                } else if chars == 0 {
                     Err(format!("{}须为 1 到 {max_chars} 个字", self.label))
                 } else if v.chars().any(|c| c.is_control() || domain::unicode::is_invisible_in_line(c)) {
                     Err(format!("{}不能含有控制字符或不可见字符", self.label))
@@ -130,6 +142,7 @@ impl Spec {
             Kind::Thresholds => parse_thresholds(v)
                 .map(|t| format_thresholds(&t))
                 .map_err(|e| format!("星级门槛无效：{e}（格式如 100,300,600,1000,1500）")),
+            Kind::TileUrl => check_tile_url(v).map(str::to_string).map_err(|e| format!("{}无效：{e}", self.label)),
         }
     }
 }
@@ -155,7 +168,7 @@ pub const SETTINGS: &[Spec] = &[
         group: Group::Basic,
         label: "中心名称",
         help: "平台状态页和各页面显示的实践中心名称",
-        kind: Kind::Text { max_chars: 64 },
+        kind: Kind::Text { max_chars: 64, optional: false },
         default: "新时代文明实践中心",
     },
     Spec {
@@ -391,7 +404,67 @@ pub const SETTINGS: &[Spec] = &[
         kind: Kind::Int { min: *THROTTLE_WINDOW_S.start(), max: *THROTTLE_WINDOW_S.end(), unit: S },
         default: "60",
     },
+    Spec {
+        key: "screen.tile_url",
+        group: Group::Screen,
+        label: "地图瓦片地址",
+        help: "本部署自有或已购买的地图瓦片服务（须使用经审核批准的地图），https 地址模板，含 {z}、{x}、{y}，例如 https://tiles.example.org/{z}/{x}/{y}.png；留空则大屏以组织架构示意图代替地图",
+        kind: Kind::TileUrl,
+        default: "",
+    },
+    Spec {
+        key: "screen.tile_attribution",
+        group: Group::Screen,
+        label: "地图署名",
+        help: "瓦片服务要求在地图上显示的署名与审图号，如“© 某某测绘 审图号：GS(20XX)XXXX号”；留空则不显示",
+        kind: Kind::Text { max_chars: 120, optional: true },
+        default: "",
+    },
 ];
+
+/// The longest tile URL template.
+pub const TILE_URL_MAX: usize = 500;
+
+/// A slippy-map tile URL template as the screen uses it: `https://host[:port]/...` with each of
+/// `{z}`, `{x}` and `{y}` exactly once and no other `{...}` (no `{s}` subdomains: one origin, so
+/// the screen's image policy is one origin), no credentials (`@` is refused in the host), fragments or spaces; a query such as an
+/// API key is kept. Empty
+/// means "no tile service". Only https: the screen is served over https in production and a
+/// mixed-content image would be blocked.
+pub fn check_tile_url(v: &str) -> Result<&str, String> {
+    if v.is_empty() {
+        return Ok(v);
+    }
+    if v.chars().count() > TILE_URL_MAX {
+        return Err(format!("最长 {TILE_URL_MAX} 个字符"));
+    }
+    let rest = v.strip_prefix("https://").ok_or("须以 https:// 开头")?;
+    if v.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
+        return Err("不能含有空格、控制字符或非 ASCII 字符（中文请先百分号编码）".into());
+    }
+    if v.contains(['#', '\\', '"', '<', '>', '`']) {
+        return Err("不能含有 #、反斜杠、引号或尖括号".into());
+    }
+    let (host, path) = rest.split_once('/').ok_or("须含路径，如 https://主机/{z}/{x}/{y}.png")?;
+    let host_ok = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
+        && !host.starts_with(['.', '-', ':']);
+    if !host_ok {
+        return Err("主机名无效（只能含字母、数字、点、连字符和端口号）".into());
+    }
+    for placeholder in ["{z}", "{x}", "{y}"] {
+        match path.matches(placeholder).count() {
+            1 => {}
+            0 => return Err(format!("须含 {placeholder}")),
+            _ => return Err(format!("{placeholder} 只能出现一次")),
+        }
+    }
+    let bare = path.replace("{z}", "").replace("{x}", "").replace("{y}", "");
+    if bare.contains(['{', '}']) {
+        return Err("只支持 {z}、{x}、{y} 三个占位符".into());
+    }
+    Ok(v)
+}
 
 /// The setting `key`, or `None` for a key nobody reads.
 pub fn spec(key: &str) -> Option<&'static Spec> {
@@ -512,6 +585,37 @@ mod tests {
             assert_eq!(s.check(s.default).as_deref(), Ok(s.default), "{}", s.key);
             assert_eq!(SETTINGS.iter().filter(|t| t.key == s.key).count(), 1, "{}", s.key);
         }
+    }
+
+    #[test]
+    fn tile_templates_are_https_with_each_placeholder_once() {
+        let tile = spec("screen.tile_url").unwrap();
+        for good in [
+            "",
+            "https://tiles.example.cn/{z}/{x}/{y}.png",
+            "https://127.0.0.1:8443/t/{z}/{y}/{x}?key=abc",
+            "  https://a.example/{z}-{x}-{y}  ",
+        ] {
+            assert_eq!(tile.check(good).as_deref(), Ok(good.trim()), "{good}");
+        }
+        for bad in [
+            "http://tiles.example.cn/{z}/{x}/{y}.png",
+            "https://tiles.example.cn/{z}/{x}.png",
+            "https://tiles.example.cn/{z}/{x}/{y}/{y}.png",
+            "https://{s}.tiles.example.cn/{z}/{x}/{y}.png",
+            "https://tiles.example.cn/{z}/{x}/{y}/{s}.png",
+            "https://user:pw@tiles.example.cn/{z}/{x}/{y}.png",
+            "https://tiles.example.cn/{z}/{x}/{y}.png#x",
+            "https://tiles.example.cn/{z}/{x}/{y} .png",
+            "https://tiles.example.cn",
+            "javascript:alert(1)//{z}/{x}/{y}",
+        ] {
+            assert!(tile.check(bad).is_err(), "{bad}");
+        }
+        let attribution = spec("screen.tile_attribution").unwrap();
+        assert_eq!(attribution.check(" ").as_deref(), Ok(""));
+        assert!(attribution.check(&"图".repeat(121)).is_err());
+        assert!(spec("county_name").unwrap().check("").is_err());
     }
 
     #[test]

@@ -58,7 +58,9 @@ export function hint(s: Setting, draft: string): string {
     parts.push('格式 [[上限分钟, 计为分钟], ...]')
   } else if (s.type === 'thresholds') {
     parts.push('小时数，逗号分隔，严格递增')
+  } else if (s.type === 'tile_url') {
+    parts.push('https 地址，{z}、{x}、{y} 各一次；留空表示不用地图')
   }
-  parts.push(`默认 ${s.default}`)
+  parts.push(`默认 ${s.default === '' ? '（空）' : s.default}`)
   return parts.join('；')
 }
