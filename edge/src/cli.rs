@@ -229,7 +229,8 @@ struct Prepared {
     settings: SqliteSettings,
 }
 
-async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
+/// `max_idle`: idle connections kept per database (see [`SqliteSettings::max_idle`]).
+async fn prepare(args: &AppArgs, max_idle: usize) -> anyhow::Result<Prepared> {
     let app = App::load(&args.from)?;
     let runtime_config = match &args.runtime_config_file {
         Some(path) => RuntimeConfig::load(path)?,
@@ -248,7 +249,7 @@ async fn prepare(args: &AppArgs) -> anyhow::Result<Prepared> {
     if let Some(dir) = &state_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating state dir {}", dir.display()))?;
     }
-    let settings = SqliteSettings { synchronous: args.sqlite_synchronous, ..SqliteSettings::default() };
+    let settings = SqliteSettings { synchronous: args.sqlite_synchronous, max_idle, ..SqliteSettings::default() };
     let databases = Databases::open(&runtime_config.sqlite_database, state_dir.as_deref(), &settings).await?;
     if let Some(dir) = &state_dir {
         if !runtime_config.sqlite_database.contains_key("default") {
@@ -277,7 +278,8 @@ async fn run_migrations(args: &AppArgs, prepared: &Prepared) -> anyhow::Result<(
 }
 
 async fn migrate_only(args: AppArgs) -> anyhow::Result<()> {
-    let prepared = prepare(&args).await?;
+    // Migrating uses one connection at a time: nothing to keep idle beyond it.
+    let prepared = prepare(&args, 1).await?;
     run_migrations(&args, &prepared).await
 }
 
@@ -327,7 +329,10 @@ async fn load(run: &RuntimeArgs, offer_setup: bool) -> anyhow::Result<(crate::ap
     if run.max_instances == 0 {
         bail!("--max-instances must be at least 1");
     }
-    let prepared = prepare(&run.app).await?;
+    // As many idle connections as instances can run at once: a burst's instances then find
+    // their connections kept instead of opening new ones, each of which parses the schema again
+    // on its first statement (BENCHMARKS.md, "the check-in burst … folded by the scheduler").
+    let prepared = prepare(&run.app, run.max_instances).await?;
     // Resolved before migrating, so a missing required variable stops start-up first.
     let mut variables = AppVariables::resolve(&prepared.app.manifest.variables, |k| std::env::var(k).ok())?;
     run_migrations(&run.app, &prepared).await?;

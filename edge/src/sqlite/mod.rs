@@ -41,7 +41,8 @@ pub struct SqliteSettings {
     /// How long a connection waits for another's write lock before `database is locked`.
     pub busy_timeout: Duration,
     /// Idle connections kept per database. Each costs a file handle and SQLite's page cache
-    /// (default 2 MiB at most); more than the number of concurrent instances is never used.
+    /// (default 2 MiB at most); more than the number of concurrent instances is never used, so
+    /// `wenming up` keeps `--max-instances` of them.
     pub max_idle: usize,
 }
 
