@@ -7,24 +7,20 @@
 // reason (audited) and finds the hours on the volunteer's record. Page text first, then the
 // database. The volunteer's check-out moves the server's clock with `X-Wenming-Now`.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { person, screenshot } from './support/browser'
 import { Caller, latestSignInCode, residentId, staff } from './support/api'
 import { phone, signInBySms } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true, movableClock: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true, movableClock: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const CENTRE = '示范县新时代文明实践中心'

@@ -4,23 +4,19 @@
 // second browser context with a password account made through the API, accepts it on the team
 // desk and sees the timeline with its SMS notices. Each step checks the page, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot, signIn } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { person, screenshot, signIn } from './support/browser'
 import { apiAs } from './support/api'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const TEAM = '东关社区家电维修志愿服务队'

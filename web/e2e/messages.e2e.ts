@@ -3,22 +3,18 @@
 // edits an SMS template — a malformed template id is refused beside its field with nothing
 // changed, a good one is saved and audited. Each step checks the page, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { person, screenshot } from './support/browser'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: false })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: false }, (p, b) => {
+  product = p
+  browser = b
 })
 
 test('the centre admin reads the outbox and edits a template, refused beside the field first', async () => {

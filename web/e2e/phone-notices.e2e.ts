@@ -3,23 +3,19 @@
 // as the database holds them — names and volunteer numbers, never a phone or resident ID; a
 // network failure while loading is said on the page, and its retry then loads both lists.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { startProduct, type Product } from './support/edge'
-import { launch, screenshot } from './support/browser'
+import type { Product } from './support/edge'
+import { screenshot } from './support/browser'
 import { fitsTheScreen, phone } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 test('anyone reads the star notices and the honour list on the phone', async () => {

@@ -7,24 +7,20 @@
 // minutes; the citizen sees the timeline and rates it, and 我的评价 lists what the station ordered
 // from held in the last 30 days. Page text first, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, screenshot } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { screenshot } from './support/browser'
 import { staff } from './support/api'
 import { fitsTheScreen, phone, signInByPassword, signInBySms } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const CITIZEN = '13912345601'

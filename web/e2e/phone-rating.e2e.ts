@@ -8,24 +8,20 @@
 // 认可度 and 参与度 (Vant Rate) required beside their stars, then stored with the level. Page
 // text first, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, screenshot } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { screenshot } from './support/browser'
 import { staff } from './support/api'
 import { fitsTheScreen, phone, signInBySms } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const COMMENT = '组织有序，老人们很开心'

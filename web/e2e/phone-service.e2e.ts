@@ -6,24 +6,20 @@
 // approved; 自主申报 refuses an end before the start beside its field, then reports two hours
 // that staff reject with a reason. Page text first, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, screenshot } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { screenshot } from './support/browser'
 import { residentId, staff } from './support/api'
 import { fitsTheScreen, phone, signInBySms } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true, movableClock: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true, movableClock: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const CENTRE = '示范县新时代文明实践中心'

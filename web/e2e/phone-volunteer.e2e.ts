@@ -7,24 +7,20 @@
 // shows the pickup code, and the shop's staff confirm it in the console. Large type and the phone's width are checked on
 // the way. Page text first, then the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot, signIn as consoleSignIn } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { person, screenshot, signIn as consoleSignIn } from './support/browser'
 import { residentId, staff } from './support/api'
 import { fitsTheScreen, phone, signInBySms } from './support/phone'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const CENTRE = '示范县新时代文明实践中心'

@@ -3,23 +3,19 @@
 // in) opens it and shows the headline numbers, which are checked against the database's own rows
 // (not the rollups the screen reads); the link is revoked and the wall clears on reload.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { CENTRE_ADMIN, startProduct, type Product } from './support/edge'
-import { launch, person, screenshot, signIn } from './support/browser'
+import { CENTRE_ADMIN, type Product } from './support/edge'
+import { person, screenshot, signIn } from './support/browser'
 import { staff } from './support/api'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 /** Today's Asia/Shanghai day number and the 30-day window the screen shows, in SQL. */

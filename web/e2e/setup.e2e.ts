@@ -4,22 +4,18 @@
 // then signs in; the setup page afterwards only says it is done. Each step checks the page, then
 // the database.
 
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { startProduct, type Product } from './support/edge'
-import { launch, person, screenshot } from './support/browser'
+import type { Product } from './support/edge'
+import { person, screenshot } from './support/browser'
+import { journey } from './support/journey'
 
 let product: Product
 let browser: Browser
 
-beforeAll(async () => {
-  product = await startProduct({ demo: false, bare: true })
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await product?.stop()
+journey({ demo: false, bare: true }, (p, b) => {
+  product = p
+  browser = b
 })
 
 const CENTRE = '某某县新时代文明实践中心'
