@@ -178,7 +178,14 @@ async fn without_an_app_secret_the_endpoint_is_not_configured_and_a_wrong_one_is
     assert_eq!(none.error_code(), "not_configured");
     assert_eq!(refused.status, 500, "{}", refused.text());
     assert_eq!(fake.calls(), vec![WechatCall::StableToken { force_refresh: false }]);
-    let output = format!("{}{}", wrong.stdout(), wrong.stderr());
+    // The edge's output reaches the harness through a pipe read on another thread: on a loaded
+    // machine the line can arrive a moment after the answer, so wait for it (up to 5 s).
+    let output = || format!("{}{}", wrong.stdout(), wrong.stderr());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !output().contains("40125") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let output = output();
     assert!(output.contains("40125"), "the operator is told why: {output}");
     assert!(!output.contains("not-the-secret-9f8e7d"));
 }
