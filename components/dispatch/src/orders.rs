@@ -5,7 +5,7 @@
 //! reached it, however often it was declined and re-dispatched since. Newest first by id.
 
 use domain::Date;
-use kit::identity::{Action, Principal};
+use kit::identity::Principal;
 use kit::{ApiError, Db, Page};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::sqlite3::Value;
@@ -55,20 +55,9 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
         return Err(ApiError::invalid("from", format!("the period is at most {MAX_DAYS} days")));
     }
 
-    let mut scope = kit::Scope::required(p, Action::DispatchOrders)?;
     let now = kit::request_now(req);
     let db = Db::open()?;
-    if let Some(under) = under {
-        // An org outside the caller's scope is answered like a missing one, as in the queue.
-        let path = db
-            .query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(under)])?
-            .map(|r| r.str("path"))
-            .transpose()?;
-        match path {
-            Some(path) if kit::allowed(p, Action::DispatchOrders, &path)? => scope = kit::Scope::from_paths(&[path]),
-            _ => return Err(ApiError::NotFound("no such org for under".into())),
-        }
-    }
+    let scope = crate::queue::dispatch_scope(&db, p, under)?;
     let mut params = Vec::new();
     // `+o.path` keeps SQLite from driving the query by the orgs' path index, which for a centre
     // gathers every order of the county and sorts them all; walking orders newest first and

@@ -25,6 +25,22 @@ use kit::identity::{Action, Principal};
 /// Order kinds, for `?kind=`.
 pub const KINDS: [&str; 3] = ["welfare", "petition", "dispute"];
 
+/// The orders a dispatcher may see: their dispatch-orders scope, or only the subtree of `under`
+/// when they ask for one (`?under=`, the queue's and the 点单明细's org filter). An org outside
+/// their scope is answered like a missing one, 404, so its existence is not told.
+pub fn dispatch_scope(db: &Db, p: &Principal, under: Option<i64>) -> Result<kit::Scope, ApiError> {
+    let scope = kit::Scope::required(p, Action::DispatchOrders)?;
+    let Some(under) = under else { return Ok(scope) };
+    let path = db
+        .query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(under)])?
+        .map(|r| r.str("path"))
+        .transpose()?;
+    match path {
+        Some(path) if kit::allowed(p, Action::DispatchOrders, &path)? => Ok(kit::Scope::from_paths(&[path])),
+        _ => Err(ApiError::NotFound("no such org for under".into())),
+    }
+}
+
 /// `GET /api/v1/dispatch/queue`.
 pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let page = Page::from_request(req)?;
@@ -32,20 +48,9 @@ pub fn list(req: &Request, p: &Principal) -> Result<Response, ApiError> {
     let kind = input::query_choice(req, "kind", &KINDS)?;
     let status = input::query_choice(req, "status", &["submitted", "dispatched", "open"])?.unwrap_or("submitted");
 
-    let mut scope = kit::Scope::required(p, Action::DispatchOrders)?;
     let now = kit::request_now(req);
     let db = Db::open()?;
-    if let Some(under) = under {
-        // An org outside the caller's scope is answered like a missing one.
-        let path = db
-            .query_one("SELECT path FROM orgs WHERE id = ?", &[Value::Integer(under)])?
-            .map(|r| r.str("path"))
-            .transpose()?;
-        match path {
-            Some(path) if kit::allowed(p, Action::DispatchOrders, &path)? => scope = kit::Scope::from_paths(&[path]),
-            _ => return Err(ApiError::NotFound("no such org for under".into())),
-        }
-    }
+    let scope = dispatch_scope(&db, p, under)?;
 
     let mut scope_params = Vec::new();
     let scoped = scope.condition("o.path", &mut scope_params);
